@@ -1,0 +1,71 @@
+"""`tamaflow.yaml`: per-rule severities, bpmnlint-style.
+
+```yaml
+rules:
+  TF104: off                 # by code …
+  conditional-flows: error   # … or by bpmnlint name
+```
+The nearest tamaflow.yaml at or above the validated path (or the current folder) applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..io.marked_yaml import read_marked
+from ..model.findings import TamaflowError
+from .rules import RULES
+
+CONFIG_FILE = "tamaflow.yaml"
+LEVELS = ("off", "warn", "warning", "error")
+#: library rules live in validate.py; listed here so the config can name them
+LIBRARY_CODES = ("TF201", "TF202", "TF203", "TF204", "TF205")
+
+
+@dataclass(slots=True)
+class Config:
+    severities: dict[str, str] = field(default_factory=dict)
+    path: str | None = None
+
+
+def find_config(start: Path) -> Path | None:
+    p = start.resolve()
+    if p.is_file():
+        p = p.parent
+    for d in (p, *p.parents):
+        if (d / CONFIG_FILE).is_file():
+            return d / CONFIG_FILE
+    return None
+
+
+def load_config(start: Path, explicit: str | None = None) -> Config:
+    """Read the config; problems are TamaflowError (exit 2: a usage/config error)."""
+    path = Path(explicit) if explicit else find_config(start)
+    if path is None:
+        cwd = Path.cwd() / CONFIG_FILE
+        path = cwd if cwd.is_file() else None
+    if path is None:
+        return Config()
+    p = str(path)
+    root = read_marked(p)
+    known = {c: c for c in RULES} | {cls.name: c for c, cls in RULES.items()} | {c: c for c in LIBRARY_CODES}
+    sev: dict[str, str] = {}
+    if root.kind != "map":
+        raise TamaflowError("tamaflow.yaml must be a mapping with `rules:`", p, root.pos.line, root.pos.col, "TF000")
+    for k, v in root.items():
+        if k.value != "rules":
+            raise TamaflowError(f"unknown field `{k.value}` in tamaflow.yaml (only `rules:`)", p, k.pos.line,
+                                k.pos.col, "TF000")
+        if v.kind != "map":
+            raise TamaflowError("`rules` must map a rule code or name to off|warn|error", p, v.pos.line, v.pos.col,
+                                "TF000")
+        for rk, rv in v.items():
+            if rk.value not in known:
+                raise TamaflowError(f"unknown rule `{rk.value}`", p, rk.pos.line, rk.pos.col, "TF000")
+            level = "off" if rv.value is False else rv.value  # YAML reads a bare `off` as false
+            if level not in LEVELS:
+                raise TamaflowError(f"rule `{rk.value}`: level must be off, warn or error (got {rv.raw!r})", p,
+                                    rv.pos.line, rv.pos.col, "TF000")
+            sev[known[rk.value]] = "warn" if level == "warning" else str(level)
+    return Config(sev, p)

@@ -1,0 +1,266 @@
+"""Structural rules over the process graph, each a small registered class with a code.
+
+Modelled on sqlfluff's rule classes and bpmnlint's rule names: every rule has a code (TF1xx),
+the bpmnlint name where one exists, a default severity, and a docstring that says why it matters
+(`tamaflow rules` prints them). Severity per rule is configurable in tamaflow.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+import networkx as nx
+
+from ..model.findings import Finding, Severity
+from ..model.graph import to_graph
+from ..model.process import END, Pos, Process, Step
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = "error"
+
+    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+        """Yield (position, message, element id)."""
+        raise NotImplementedError
+
+
+RULES: dict[str, type[Rule]] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    RULES[cls.code] = cls
+    return cls
+
+
+def _pos(g: nx.DiGraph, node: str, process: Process) -> Pos:
+    step: Step | None = g.nodes[node].get("step")
+    return step.pos if step is not None else process.where("steps")
+
+
+def _label(g: nx.DiGraph, node: str) -> str:
+    name = g.nodes[node].get("name")
+    return f"`{node}` ({name})" if name else f"`{node}`"
+
+
+def _starts(g: nx.DiGraph) -> list[str]:
+    return [n for n, t in g.nodes(data="type") if t == "start"]
+
+
+@register
+class StartEventRequired(Rule):
+    """Exactly one start, and nothing flows back into it: the process must begin in one place."""
+
+    code = "TF101"
+    name = "start-event-required"
+
+    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+        for s in _starts(g):
+            for p in g.predecessors(s):
+                yield _pos(g, p, process), f"{_label(g, p)} flows back into the start event {_label(g, s)}: " \
+                    "point it at the first task instead", p
+
+
+@register
+class NoDisconnected(Rule):
+    """Every step must be reachable from the start; an unreachable step is usually a typo in
+    `next`/`to` or a step after `end: true` that nothing points to."""
+
+    code = "TF102"
+    name = "no-disconnected"
+
+    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+        starts = _starts(g)
+        reach: set[str] = set()
+        for s in starts:
+            reach |= nx.descendants(g, s) | {s}
+        for s in process.steps:
+            if s.id not in reach and g.nodes[s.id]["type"] != "missing":
+                yield s.pos, f"step {_label(g, s.id)} is not reachable from the start: add a flow to it " \
+                    "(`next:` or a branch `to:`) or remove it", s.id
+
+
+@register
+class EndReachable(Rule):
+    """From every step an end must be reachable. A rework loop with no way out means cases never
+    finish (and the score's Markov chain would not terminate)."""
+
+    code = "TF103"
+    name = "end-event-required"
+
+    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+        ends = [n for n, t in g.nodes(data="type") if t == "end"]
+        if not ends:
+            yield process.where("steps"), "the process never ends: mark a step `end: true`", None
+            return
+        can_end: set[str] = set(ends)
+        for e in ends:
+            can_end |= nx.ancestors(g, e)
+        reach: set[str] = set()
+        for s in _starts(g):
+            reach |= nx.descendants(g, s)
+        for s in process.steps:
+            if s.id in reach and s.id not in can_end:
+                yield s.pos, f"no end can be reached from {_label(g, s.id)}: a loop without a way out; " \
+                    "give a gateway in the loop a branch that leaves it", s.id
+
+
+@register
+class SuperfluousGateway(Rule):
+    """A splitting gateway with a single branch decides nothing."""
+
+    code = "TF104"
+    name = "superfluous-gateway"
+    severity = "warning"
+
+    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+        for s in process.steps:
+            if s.is_gateway and not s.join and len(s.branches) == 1:
+                yield s.pos, f"gateway {_label(g, s.id)} has only one branch: remove it or add the other paths", s.id
+
+
+@register
+class ParallelJoin(Rule):
+    """Parallel branches must meet at a parallel join, and a parallel join must only close a
+    parallel split: an exclusive split closed by a parallel join deadlocks (only one branch ever
+    arrives), and parallel branches merged without a join run the rest twice."""
+
+    code = "TF105"
+    name = "parallel-join"
+
+    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+        starts = _starts(g)
+        if len(starts) != 1:
+            return
+        reachable = nx.descendants(g, starts[0]) | {starts[0]}
+        sub = g.subgraph(reachable)
+        idom = nx.immediate_dominators(sub, starts[0])
+        steps = process.step_map()
+
+        def split_of(node: str) -> str | None:
+            """Nearest dominating splitting gateway."""
+            d = idom.get(node)
+            while d is not None and d != idom.get(d, d):
+                st = steps.get(d)
+                if st is not None and st.is_gateway and not st.join:
+                    return d
+                d = idom[d]
+            st = steps.get(d) if d is not None else None
+            return d if st is not None and st.is_gateway and not st.join else None
+
+        for node in sub.nodes:
+            preds = list(sub.predecessors(node))
+            st = steps.get(node)
+            if st is not None and st.gateway == "parallel" and st.join:
+                if len(preds) < 2:
+                    yield st.pos, f"parallel join {_label(g, node)} has {len(preds)} incoming flow(s): a join " \
+                        "needs the branches of a parallel split to name it in `next`", node
+                    continue
+                sp = split_of(node)
+                if sp is not None and steps[sp].gateway != "parallel":
+                    yield st.pos, f"parallel join {_label(g, node)} closes the {steps[sp].gateway} split " \
+                        f"{_label(g, sp)}: only one branch arrives, so it deadlocks; use a parallel split or " \
+                        "let the branches merge without a join", node
+            elif len(preds) >= 2 and node != END:
+                sp = split_of(node)
+                if sp is not None and steps[sp].gateway == "parallel" and not _in_cycle(sub, node, sp):
+                    where = st.pos if st is not None else process.where("steps")
+                    yield where, f"the branches of parallel split {_label(g, sp)} meet at {_label(g, node)} " \
+                        "without a join: add `{id: …, gateway: parallel, join: true}` and point the branches " \
+                        "at it", node
+
+
+def _in_cycle(g: nx.DiGraph, a: str, b: str) -> bool:
+    return nx.has_path(g, a, b)
+
+
+@register
+class BranchShares(Rule):
+    """The shares of an exclusive gateway's branches should add up to 1: the score's expected
+    minutes per case go through them."""
+
+    code = "TF106"
+    name = "branch-shares"
+    severity = "warning"
+
+    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+        for s in process.steps:
+            if s.gateway == "exclusive" and not s.join and len(s.branches) >= 2:
+                shares = [b.share for b in s.branches]
+                if all(x is not None for x in shares):
+                    total = sum(x for x in shares if x is not None)
+                    if abs(total - 1) > 0.011:
+                        yield s.where("branches"), f"branch shares of {_label(g, s.id)} add up to {total:.2f}, " \
+                            "not 1", s.id
+                elif any(x is not None for x in shares):
+                    yield s.where("branches"), f"some branches of {_label(g, s.id)} have a `share` and some do " \
+                        "not: give every branch one (the rest is split evenly meanwhile)", s.id
+
+
+@register
+class ConditionalFlows(Rule):
+    """Every branch of an exclusive or inclusive gateway needs a condition (`when`) unless it is
+    the default; otherwise a reader cannot tell which path a case takes."""
+
+    code = "TF107"
+    name = "conditional-flows"
+    severity = "warning"
+
+    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+        for s in process.steps:
+            if s.gateway in ("exclusive", "inclusive") and not s.join:
+                for b in s.branches:
+                    if not b.when and not b.default:
+                        yield b.pos, f"branch to `{b.to}` of {_label(g, s.id)} has no `when` condition " \
+                            "(or mark it `default: true`)", s.id
+
+
+@register
+class NoDuplicateFlows(Rule):
+    """Two branches of one gateway to the same step are one flow drawn twice."""
+
+    code = "TF108"
+    name = "no-duplicate-sequence-flows"
+
+    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+        for s in process.steps:
+            seen: set[str] = set()
+            for b in s.branches:
+                if b.to in seen:
+                    yield b.pos, f"two branches of {_label(g, s.id)} lead to `{b.to}`: merge them", s.id
+                seen.add(b.to)
+
+
+@register
+class LaneRequired(Rule):
+    """When a process declares lanes, every task and event belongs to one: the swimlane diagram
+    and the per-actor totals need it."""
+
+    code = "TF109"
+    name = "lane-required"
+    severity = "warning"
+
+    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+        if not process.lanes:
+            return
+        for s in process.steps:
+            if not s.is_gateway and s.lane is None:
+                yield s.pos, f"step {_label(g, s.id)} has no `lane`", s.id
+
+
+def run_rules(process: Process, severities: dict[str, str] | None = None) -> list[Finding]:
+    """Run every structural rule; `severities` maps a code or bpmnlint name to off|warn|error."""
+    severities = severities or {}
+    g = to_graph(process)
+    path = process.path or "<process>"
+    out: list[Finding] = []
+    for code, cls in RULES.items():
+        level = severities.get(code) or severities.get(cls.name) or cls.severity
+        if level == "off":
+            continue
+        sev: Severity = "warning" if level in ("warn", "warning") else "error"
+        for pos, message, element in cls().check(process, g):
+            out.append(Finding(path, pos.line, pos.col, code, sev, f"{message} [{cls.name}]", element))
+    return out

@@ -1,0 +1,180 @@
+"""`validate`: files and folders in, every finding out (sorted, deterministic).
+
+Per file: load (format errors) → structural rules. Per library (a folder with cities.yaml):
+cities.yaml and catalogue.yaml themselves, then cross-file rules (TF2xx): known city slugs,
+known catalogue codes, one file per process × city, files where they belong.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..io.library import CATALOGUE_FILE, CITIES_FILE, Library, find_library_root, load_library
+from ..io.yaml_loader import did_you_mean, read_process
+from ..model.findings import Finding, TamaflowError
+from ..model.process import Process
+from .config import Config, load_config
+from .rules import run_rules
+
+LIBRARY_FILES = {CITIES_FILE, CATALOGUE_FILE, "tamaflow.yaml"}
+#: below this many files a process pool costs more than it saves
+PARALLEL_THRESHOLD = 200
+
+
+@dataclass(slots=True)
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    processes: list[Process] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+
+def collect_files(paths: Iterable[str]) -> list[str]:
+    """Expand folders recursively into their process files (*.yaml, *.yml), sorted."""
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = [
+                os.path.join(dirpath, fn)
+                for dirpath, dirnames, files in os.walk(p)
+                for fn in files
+                if fn.endswith((".yaml", ".yml")) and fn not in LIBRARY_FILES and not fn.startswith(".")
+            ]
+            out.extend(sorted(found))
+        elif path.exists():
+            out.append(p)
+        else:
+            raise TamaflowError(f"no such file or folder: {p}", code="TF000")
+    return out
+
+
+def check_file(path: str, severities: dict[str, str] | None = None) -> tuple[Process | None, list[Finding]]:
+    """Load one file and run the structural rules on it."""
+    proc, findings = read_process(path)
+    if proc is not None:
+        findings = findings + run_rules(proc, severities)
+    return proc, findings
+
+
+def _check_file_star(args: tuple[str, dict[str, str]]) -> tuple[Process | None, list[Finding]]:
+    return check_file(*args)
+
+
+def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int | None = None) -> Report:
+    """Validate files and folders. Uses a process pool for large batches (`jobs`, default: CPUs)."""
+    paths = list(paths)
+    files = collect_files(paths)
+    config = config or load_config(Path(paths[0]) if paths else Path.cwd())
+    sev = config.severities
+    report = Report(files=len(files))
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_check_file_star, [(f, sev) for f in files], chunksize=32))
+    else:
+        results = [check_file(f, sev) for f in files]
+    libraries: dict[Path, list[Process]] = {}
+    library_display: dict[Path, str] = {}
+    for path, (proc, findings) in zip(files, results, strict=True):
+        report.findings.extend(findings)
+        if proc is not None:
+            report.processes.append(proc)
+        root = find_library_root(Path(path))
+        if root is not None:
+            libraries.setdefault(root, [])
+            if proc is not None:
+                libraries[root].append(proc)
+            library_display.setdefault(root, _display(root, path))
+    for p in paths:  # a library folder given directly but holding no process files yet
+        root = find_library_root(Path(p))
+        if root is not None and Path(p).is_dir():
+            libraries.setdefault(root, [])
+            library_display.setdefault(root, _display_dir(root, p))
+    for root in sorted(libraries):
+        lib = load_library(root, library_display[root])
+        report.findings.extend(lib.findings)
+        report.findings.extend(library_rules(lib, libraries[root], sev))
+    report.findings.sort(key=lambda f: (f.file, f.line, f.column, f.code, f.message))
+    return report
+
+
+def _display(root: Path, some_file: str) -> str:
+    """The library folder as the user would write it, relative like the file they named."""
+    f = Path(some_file)
+    rel = f.resolve().relative_to(root)
+    display = f
+    for _ in rel.parts:
+        display = display.parent
+    return str(display)
+
+
+def _display_dir(root: Path, given: str) -> str:
+    g = Path(given).resolve()
+    display = Path(given)
+    while g != root and g != g.parent:
+        g = g.parent
+        display = display / ".."
+    return os.path.normpath(str(display))
+
+
+def library_rules(lib: Library, procs: list[Process], severities: dict[str, str]) -> list[Finding]:
+    """Cross-file consistency of a library (TF2xx)."""
+    out: list[Finding] = []
+
+    def add(code: str, default: str, proc: Process, fieldname: str, message: str, element: str | None = None) -> None:
+        level = severities.get(code, default)
+        if level == "off":
+            return
+        sev = "warning" if level in ("warn", "warning") else "error"
+        pos = proc.where(fieldname)
+        out.append(Finding(proc.path or "", pos.line, pos.col, code, sev, message, element))  # type: ignore[arg-type]
+
+    cities = sorted(lib.cities)
+    seen: dict[tuple[str, str], Process] = {}
+    names: dict[str, Process] = {}
+    for proc in sorted(procs, key=lambda p: p.path or ""):
+        if lib.cities and proc.city not in lib.cities:
+            add("TF201", "error", proc, "city", f"city `{proc.city}` is not in {CITIES_FILE}"
+                f"{did_you_mean(proc.city, cities)}")
+        if lib.has_catalogue:
+            for s in proc.steps:
+                if s.standard is not None and s.standard not in lib.activities:
+                    pos = s.where("standard")
+                    level = severities.get("TF202", "error")
+                    if level != "off":
+                        out.append(Finding(proc.path or "", pos.line, pos.col, "TF202",
+                                           "warning" if level.startswith("warn") else "error",
+                                           f"`standard: {s.standard}` is not in {CATALOGUE_FILE}"
+                                           f"{did_you_mean(s.standard, sorted(lib.activities))}", s.id))
+        key = (proc.process, proc.city)
+        if key in seen:
+            add("TF203", "error", proc, "city", f"a second file for process `{proc.process}` × city `{proc.city}` "
+                f"(first: {seen[key].path}): keep one file per process and city")
+        else:
+            seen[key] = proc
+        expected = Path(proc.process) / f"{proc.city}.yaml"
+        actual = Path(proc.path or "")
+        if proc.path and (actual.parent.name, actual.stem) != (proc.process, proc.city):
+            add("TF204", "warning", proc, "process", f"file should be at <library>/{expected} "
+                f"(process `{proc.process}`, city `{proc.city}`)")
+        first = names.setdefault(proc.process, proc)
+        if first.name != proc.name:
+            add("TF205", "warning", proc, "name", f"procedure `{proc.process}` is named {proc.name!r} here but "
+                f"{first.name!r} in {first.path}: use one name for all cities")
+    return out
+
+
+__all__ = ["Report", "collect_files", "check_file", "validate_paths", "library_rules", "TamaflowError"]

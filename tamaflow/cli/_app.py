@@ -1,0 +1,36 @@
+"""The typer application object and helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+
+from ..model.findings import TamaflowError
+
+app = typer.Typer(
+    name="tamaflow",
+    help="Standardise municipal business processes: validate, compare, score, render, publish.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(fn: F) -> F:
+    """Turn a TamaflowError into `path:line:col: message` on stderr and exit 1 (2 for usage)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TamaflowError as e:
+            print(str(e), file=sys.stderr)
+            raise typer.Exit(2 if e.code == "TF000" else 1) from None
+
+    return wrapper  # type: ignore[return-value]

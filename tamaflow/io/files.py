@@ -1,0 +1,32 @@
+"""Writing outputs safely: atomically (temp file + rename) and never over an analyst's file
+without being told to."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ..model.findings import TamaflowError
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes so that readers see the old file or the new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def refuse_overwrite(path: Path, force: bool) -> None:
+    """Raise unless `path` is free or `force` was given."""
+    if path.exists() and not force:
+        raise TamaflowError(f"{path} exists: not overwriting it (use --force)", str(path), 1, 1, "TF000")

@@ -1,0 +1,178 @@
+"""The process format as data: one table of fields drives the loader's checks, the JSON Schema
+(`tamaflow schema`, committed as tamaflow.schema.json for editor completion) and docs/format.md.
+
+Keeping a single table means the editor, the validator and the docs can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..model.process import ACCESS_TYPES, CHANNELS, EVENT_KINDS, GATEWAY_KINDS, MEDIA, TASK_KINDS
+
+#: process and city ids become folder and file names: lower-case ASCII only
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: step and lane ids: also become BPMN ids and file names; imported BPMN ids keep their case
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+CATALOGUE_CODE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
+URL = re.compile(r"^https?://\S+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One field of the format.
+
+    type: string | slug | id | number | share | bool | enum | strings | urls | lanes | steps |
+    branches | code | fields
+    """
+
+    name: str
+    type: str
+    doc: str
+    required: bool = False
+    enum: tuple[str, ...] = ()
+    default: Any = None
+    example: Any = None
+
+
+PROCESS_FIELDS: tuple[Field, ...] = (
+    Field("process", "slug", "Procedure id shared by every city's variant (lower-case slug).", True, example="tennyu"),
+    Field("name", "string", "Procedure name as analysts say it.", True, example="転入届"),
+    Field("city", "slug", "Variant id: a city slug from processes/cities.yaml.", True, example="kunitachi"),
+    Field("area", "string", "Business area (one of the 20 standardised areas, or other).", example="住民基本台帳"),
+    Field("volume", "number", "Cases per year (≥ 0).", example=4200),
+    Field("source", "urls", "Where the flow was learned: one URL or a list.", example="https://www.city.kunitachi.tokyo.jp/"),
+    Field("channels", "strings", "Channels residents can use.", enum=CHANNELS, example=["counter", "mynaportal"]),
+    Field("assumed", "fields", "Process fields whose values are estimates, not published facts.", example=["volume"]),
+    Field("description", "string", "Free text about the variant."),
+    Field("lanes", "lanes", "Who does the work: lane id → display name; order = order of swimlanes.",
+          example={"counter": "市民課 窓口"}),
+    Field("steps", "steps", "The flow, in order; each step flows to the next unless it says otherwise.", True),
+)
+
+STEP_FIELDS: tuple[Field, ...] = (
+    Field("id", "id", "Step id, unique in the file (letters, digits, _ . -; no leading _).", True, example="check_id"),
+    Field("name", "string", "Label (required for tasks and events).", example="本人確認"),
+    Field("lane", "id", "Lane id from `lanes`.", example="counter"),
+    Field("kind", "enum", "Task type (→ BPMN userTask, manualTask, serviceTask, sendTask, receiveTask, "
+          "businessRuleTask; approval → userTask marked as approval).", enum=TASK_KINDS, default="user"),
+    Field("gateway", "enum", "Makes the step a gateway.", enum=GATEWAY_KINDS),
+    Field("join", "bool", "The gateway joins branches (flows on by `next`) instead of splitting.", default=False),
+    Field("event", "enum", "Makes the step an event (start: first step only; end: a named end).", enum=EVENT_KINDS),
+    Field("branches", "branches", "Outgoing paths of a splitting gateway (≥ 2)."),
+    Field("next", "id", "Explicit successor (a step id)."),
+    Field("end", "bool", "The process ends after this step.", default=False),
+    Field("minutes", "number", "Staff handling minutes per case.", example=3),
+    Field("medium", "enum", "Medium of the step's input.", enum=MEDIA),
+    Field("rule_based", "bool", "Decided by fixed rules (true) or judgement (false)."),
+    Field("structured", "bool", "Input is structured data."),
+    Field("systems", "strings", "Systems touched by the step.", example=["住民記録システム"]),
+    Field("access", "enum", "How a robot reaches the system (vdi: across 三層分離).", enum=ACCESS_TYPES),
+    Field("system_change", "bool", "The system is about to change (e.g. 標準準拠 migration pending).", default=False),
+    Field("seal", "bool", "押印 required.", default=False),
+    Field("exceptions", "share", "Share of cases needing exception handling (0–1).", example=0.05),
+    Field("standard", "code", "Code from processes/catalogue.yaml.", example="GEN-010"),
+    Field("note", "string", "Free text."),
+    Field("assumed", "fields", "Step fields whose values are estimates.", example=["minutes"]),
+)
+
+BRANCH_FIELDS: tuple[Field, ...] = (
+    Field("to", "id", "Target step id.", True),
+    Field("when", "string", "Condition label (exclusive/inclusive gateways).", example="マイナンバーカードあり"),
+    Field("share", "share", "Share of cases taking this branch (0–1).", example=0.6),
+    Field("default", "bool", "The default branch (taken when no condition holds).", default=False),
+)
+
+CITY_FIELDS: tuple[Field, ...] = (
+    Field("name", "string", "Japanese name.", True, example="国立市"),
+    Field("population", "number", "Population (only where a public figure was found)."),
+    Field("population_year", "number", "Year of the population figure."),
+    Field("population_source", "urls", "Where the population figure comes from."),
+    Field("population_note", "string", "Basis of the figure."),
+)
+
+ACTIVITY_FIELDS: tuple[Field, ...] = (
+    Field("name", "string", "Canonical Japanese name.", True, example="受付"),
+    Field("synonyms", "strings", "Other names cities use for the same activity.", example=["受理", "受領"]),
+    Field("description", "string", "What the activity is."),
+    Field("area", "string", "Business area, when the activity belongs to one."),
+)
+
+
+def _json_type(f: Field) -> dict[str, Any]:
+    t = f.type
+    if t == "string":
+        return {"type": "string"}
+    if t == "slug":
+        return {"type": "string", "pattern": SLUG.pattern}
+    if t == "id":
+        return {"type": "string", "pattern": SAFE_ID.pattern}
+    if t == "code":
+        return {"type": "string", "pattern": CATALOGUE_CODE.pattern}
+    if t == "number":
+        return {"type": "number", "minimum": 0}
+    if t == "share":
+        return {"type": "number", "minimum": 0, "maximum": 1}
+    if t == "bool":
+        return {"type": "boolean"}
+    if t == "enum":
+        return {"type": "string", "enum": list(f.enum)}
+    if t == "strings":
+        item: dict[str, Any] = {"type": "string", "enum": list(f.enum)} if f.enum else {"type": "string"}
+        return {"type": "array", "items": item}
+    if t == "fields":
+        return {"type": "array", "items": {"type": "string"}}
+    if t == "urls":
+        url = {"type": "string", "pattern": URL.pattern}
+        return {"anyOf": [url, {"type": "array", "items": url, "minItems": 1}]}
+    if t == "lanes":
+        return {
+            "type": "object",
+            "propertyNames": {"pattern": SAFE_ID.pattern},
+            "additionalProperties": {"type": "string"},
+        }
+    if t == "steps":
+        return {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}}
+    if t == "branches":
+        return {"type": "array", "items": {"$ref": "#/$defs/branch"}}
+    raise ValueError(t)
+
+
+def _object(fields: tuple[Field, ...], title: str) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for f in fields:
+        p = {"description": f.doc, **_json_type(f)}
+        if f.default is not None:
+            p["default"] = f.default
+        if f.example is not None:
+            p["examples"] = [f.example]
+        props[f.name] = p
+    return {
+        "title": title,
+        "type": "object",
+        "properties": props,
+        "required": [f.name for f in fields if f.required],
+        "additionalProperties": False,
+    }
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of a process file, for editors (yaml-language-server)."""
+    schema = _object(PROCESS_FIELDS, "tamaflow process definition")
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://tamaflow.example/tamaflow.schema.json",
+        **schema,
+        "$defs": {
+            "step": _object(STEP_FIELDS, "step"),
+            "branch": _object(BRANCH_FIELDS, "branch"),
+        },
+    }
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"

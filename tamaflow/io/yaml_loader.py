@@ -1,0 +1,393 @@
+"""YAML process file → `Process`, with every problem reported at once as a positioned Finding.
+
+The field table in `schema.py` drives the type checks; this module adds what a table cannot say
+(step shapes, references, the YAML 1.1 surprises) and keeps the position of every value so later
+checks can point at the right line too.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..model.findings import Finding, TamaflowError
+from ..model.process import Branch, Lane, Pos, Process, Step
+from .marked_yaml import MNode, read_marked
+from .schema import (
+    BRANCH_FIELDS,
+    CATALOGUE_CODE,
+    PROCESS_FIELDS,
+    SAFE_ID,
+    SLUG,
+    STEP_FIELDS,
+    URL,
+    Field,
+)
+
+_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+
+
+class Collector:
+    """Collects findings for one file, so that an analyst sees all of them in one run."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.findings: list[Finding] = []
+
+    def error(self, pos: Pos, code: str, message: str, element: str | None = None) -> None:
+        self.findings.append(Finding(self.path, pos.line, pos.col, code, "error", message, element))
+
+    def warn(self, pos: Pos, code: str, message: str, element: str | None = None) -> None:
+        self.findings.append(Finding(self.path, pos.line, pos.col, code, "warning", message, element))
+
+
+def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _describe(node: MNode) -> str:
+    if node.kind == "map":
+        return "a mapping"
+    if node.kind == "seq":
+        return "a list"
+    v = node.value
+    if v is None:
+        return "nothing (null)"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    return "text"
+
+
+def _coercion_hint(node: MNode) -> str:
+    """Explain YAML 1.1's silent re-typing of plain scalars, which surprises analysts."""
+    if node.kind != "scalar" or not node.plain or node.raw is None:
+        return ""
+    raw = node.raw
+    v = node.value
+    if isinstance(v, bool) and raw.lower() in _YAML11_BOOLS:
+        return f"; YAML reads the unquoted `{raw}` as the boolean {str(v).lower()}: quote it (\"{raw}\")"
+    if isinstance(v, int) and ":" in raw:
+        return f"; YAML reads the unquoted `{raw}` as the base-60 number {v}: quote it (\"{raw}\")"
+    if isinstance(v, (int, float)):
+        return f"; quote it (\"{raw}\") if it is text"
+    if v is None and raw in ("", "~", "null", "Null", "NULL"):
+        return "; the value is empty"
+    return ""
+
+
+class _Reader:
+    """Converts one marked tree to the model while collecting findings."""
+
+    def __init__(self, c: Collector) -> None:
+        self.c = c
+
+    # ----- scalars ---------------------------------------------------------------------------
+    def value(self, f: Field, node: MNode, where: str) -> Any:
+        """Check one field value against its type; return the Python value or None (reported)."""
+        t = f.type
+        c = self.c
+        label = f"`{f.name}`{where}"
+        if t in ("string", "slug", "id", "code", "enum"):
+            if node.kind != "scalar" or not isinstance(node.value, str):
+                c.error(node.pos, "TF011", f"{label} must be text, not {_describe(node)}{_coercion_hint(node)}")
+                return None
+            s = node.value.strip()
+            if t == "string":
+                if not s:
+                    c.error(node.pos, "TF011", f"{label} is empty")
+                    return None
+                return s
+            if t == "slug" and not SLUG.match(s):
+                c.error(node.pos, "TF016", f"{label} {s!r} is not a safe id: use lower-case ASCII letters, "
+                        "digits, - and _ (it becomes a file name)")
+                return None
+            if t == "id" and (not SAFE_ID.match(s) or ".." in s):
+                c.error(node.pos, "TF016", f"{label} {s!r} is not a safe id: use ASCII letters, digits, _ . - "
+                        "(no leading _ , no `..`; it becomes a file name and a BPMN id)")
+                return None
+            if t == "code" and not CATALOGUE_CODE.match(s):
+                c.error(node.pos, "TF016", f"{label} {s!r} is not a catalogue code like GEN-010")
+                return None
+            if t == "enum" and s not in f.enum:
+                c.error(node.pos, "TF014", f"{label} {s!r} is not one of {', '.join(f.enum)}{did_you_mean(s, f.enum)}")
+                return None
+            return s
+        if t in ("number", "share"):
+            v = node.value
+            if node.kind != "scalar" or isinstance(v, bool) or not isinstance(v, (int, float)):
+                hint = _coercion_hint(node)
+                if node.kind == "scalar" and isinstance(node.value, str):
+                    hint = ": write a plain number, e.g. 3 or 0.5"
+                c.error(node.pos, "TF011", f"{label} must be a number, not {_describe(node)}{hint}")
+                return None
+            raw = node.raw or ""
+            if ":" in raw:
+                c.error(node.pos, "TF011", f"{label}: YAML reads `{raw}` as the base-60 number {v}: "
+                        "write a plain number (minutes as 12.5, not 12:30)")
+                return None
+            if raw.startswith(("0o", "0x")) or (len(raw) > 1 and raw[0] == "0" and raw[1:].isdigit()):
+                c.error(node.pos, "TF011", f"{label}: YAML reads `{raw}` as {v} (octal/hex): write it without the "
+                        "leading 0")
+                return None
+            if v != v or v in (float("inf"), float("-inf")):
+                c.error(node.pos, "TF015", f"{label} must be a finite number")
+                return None
+            if v < 0:
+                c.error(node.pos, "TF015", f"{label} must not be negative (got {v})")
+                return None
+            if t == "share" and v > 1:
+                c.error(node.pos, "TF015", f"{label} is a share between 0 and 1 (got {v}; write 0.6 for 60%)")
+                return None
+            return v
+        if t == "bool":
+            if node.kind != "scalar" or not isinstance(node.value, bool):
+                c.error(node.pos, "TF011", f"{label} must be true or false, not {_describe(node)}"
+                        + (f" ({node.raw!r})" if node.kind == "scalar" and node.raw else ""))
+                return None
+            return node.value
+        if t in ("strings", "fields"):
+            if node.kind != "seq":
+                c.error(node.pos, "TF011", f"{label} must be a list, e.g. [{node.raw or 'a'}]")
+                return None
+            out: list[str] = []
+            for item in node.value:
+                if item.kind != "scalar" or not isinstance(item.value, str) or not item.value.strip():
+                    c.error(item.pos, "TF011", f"items of {label} must be text, not {_describe(item)}"
+                            f"{_coercion_hint(item)}")
+                    continue
+                s = item.value.strip()
+                if f.enum and s not in f.enum:
+                    c.error(item.pos, "TF014", f"{label} item {s!r} is not one of {', '.join(f.enum)}"
+                            f"{did_you_mean(s, f.enum)}")
+                    continue
+                out.append(s)
+            return out
+        if t == "urls":
+            items = node.value if node.kind == "seq" else [node]
+            urls: list[str] = []
+            for item in items:
+                if item.kind != "scalar" or not isinstance(item.value, str) or not URL.match(item.value.strip()):
+                    c.error(item.pos, "TF011", f"{label} must be an http(s) URL or a list of them")
+                    continue
+                urls.append(item.value.strip())
+            return urls
+        raise AssertionError(t)  # pragma: no cover - the table only uses the types above
+
+    def fields(self, node: MNode, spec: tuple[Field, ...], where: str,
+               special: dict[str, Callable[[MNode], Any]] | None = None) -> tuple[dict[str, Any], dict[str, Pos]]:
+        """Check a mapping against a field table: unknown and missing fields, types."""
+        by_name = {f.name: f for f in spec}
+        values: dict[str, Any] = {}
+        positions: dict[str, Pos] = {}
+        for k, v in node.items():
+            key = k.value
+            if not isinstance(key, str):
+                self.c.error(k.pos, "TF010", f"field name {k.raw!r}{where} must be text{_coercion_hint(k)}")
+                continue
+            f = by_name.get(key)
+            if f is None:
+                self.c.error(k.pos, "TF010", f"unknown field `{key}`{where}{did_you_mean(key, list(by_name))}")
+                continue
+            positions[key] = v.pos
+            if special and key in special:
+                values[key] = special[key](v)
+            else:
+                val = self.value(f, v, where)
+                if val is not None:
+                    values[key] = val
+        for f in spec:
+            if f.required and f.name not in positions:
+                self.c.error(node.pos, "TF013", f"missing required field `{f.name}`{where}")
+        return values, positions
+
+    # ----- structure -------------------------------------------------------------------------
+    def process(self, root: MNode, path: str) -> Process | None:
+        c = self.c
+        if root.kind != "map":
+            c.error(root.pos, "TF011", f"a process file is a mapping (process:, name:, steps: …), not {_describe(root)}")
+            return None
+        vals, pos = self.fields(root, PROCESS_FIELDS, "", {"lanes": self.lanes, "steps": self.steps})
+        lanes: list[Lane] = vals.get("lanes") or []
+        steps: list[Step] = vals.get("steps") or []
+        self.assumed(vals.get("assumed", []), PROCESS_FIELDS, root.get("assumed"), "")
+        self.references(steps, lanes, "lanes" in pos)
+        required = ("process", "name", "city", "steps")
+        if any(r not in vals for r in required):
+            return None
+        return Process(
+            process=vals["process"], name=vals["name"], city=vals["city"], steps=steps, lanes=lanes,
+            area=vals.get("area"), volume=vals.get("volume"), source=vals.get("source", []),
+            channels=vals.get("channels", []), assumed=vals.get("assumed", []),
+            description=vals.get("description"), path=path, pos=root.pos, field_pos=pos,
+        )
+
+    def lanes(self, node: MNode) -> list[Lane]:
+        if node.kind != "map":
+            self.c.error(node.pos, "TF011", "`lanes` must be a mapping of lane id → name, e.g. `counter: 市民課 窓口`")
+            return []
+        out = []
+        for k, v in node.items():
+            if not isinstance(k.value, str) or not SAFE_ID.match(k.value):
+                self.c.error(k.pos, "TF016", f"lane id {k.raw!r} is not a safe id: use ASCII letters, digits, _ . -")
+                continue
+            if v.kind != "scalar" or not isinstance(v.value, str) or not v.value.strip():
+                self.c.error(v.pos, "TF011", f"lane `{k.value}` needs a name (text), not {_describe(v)}"
+                             f"{_coercion_hint(v)}")
+                continue
+            out.append(Lane(k.value, v.value.strip(), k.pos))
+        return out
+
+    def steps(self, node: MNode) -> list[Step]:
+        if node.kind != "seq":
+            self.c.error(node.pos, "TF011", "`steps` must be a list of steps (each starting with `- id:`)")
+            return []
+        if not node.value:
+            self.c.error(node.pos, "TF013", "`steps` is empty: a process needs at least one step")
+        out = []
+        for i, item in enumerate(node.value):
+            s = self.step(item, i)
+            if s is not None:
+                out.append(s)
+        return out
+
+    def step(self, node: MNode, index: int) -> Step | None:
+        c = self.c
+        if node.kind != "map":
+            c.error(node.pos, "TF011", f"step {index + 1} must be a mapping (`- id: …`), not {_describe(node)}")
+            return None
+        idnode = node.get("id")
+        sid = idnode.value if idnode is not None and isinstance(idnode.value, str) else None
+        where = f" in step `{sid}`" if sid else f" in step {index + 1}"
+        vals, pos = self.fields(node, STEP_FIELDS, where, {"branches": lambda n: self.branches(n, where)})
+        if "id" not in vals:
+            return None
+        s = Step(id=vals["id"], pos=node.pos, field_pos=pos)
+        for key, val in vals.items():
+            if key != "id":
+                setattr(s, key, val)
+        self.assumed(s.assumed, STEP_FIELDS, node.get("assumed"), where)
+        self.shape(s, where)
+        return s
+
+    def branches(self, node: MNode, where: str) -> list[Branch]:
+        if node.kind != "seq":
+            self.c.error(node.pos, "TF011", f"`branches`{where} must be a list of {{to: …, when: …}}")
+            return []
+        out = []
+        for item in node.value:
+            if item.kind != "map":
+                self.c.error(item.pos, "TF011", f"a branch{where} must be a mapping {{to: step_id, when: …}}")
+                continue
+            vals, _ = self.fields(item, BRANCH_FIELDS, f" of a branch{where}")
+            if "to" in vals:
+                out.append(Branch(vals["to"], vals.get("when"), vals.get("share"), vals.get("default", False), item.pos))
+        return out
+
+    def assumed(self, names: list[str], spec: tuple[Field, ...], node: MNode | None, where: str) -> None:
+        known = [f.name for f in spec]
+        if node is None or node.kind != "seq":
+            return
+        for item in node.value:
+            if isinstance(item.value, str) and item.value not in known:
+                self.c.error(item.pos, "TF014", f"`assumed`{where} names `{item.value}`, which is not a field"
+                             f"{did_you_mean(item.value, known)}")
+
+    def shape(self, s: Step, where: str) -> None:
+        """What kind of node the step is, and which fields make sense for it."""
+        c = self.c
+        w = s.where
+        if s.gateway and s.event:
+            c.error(w("event"), "TF017", f"a step is a gateway or an event, not both{where}", s.id)
+        if s.branches and not s.gateway:
+            c.error(w("branches"), "TF017", f"`branches` need `gateway: exclusive|parallel|inclusive`{where}", s.id)
+        if s.join and not s.gateway:
+            c.error(w("join"), "TF017", f"`join: true` is for gateways: add `gateway: parallel`{where}", s.id)
+        if s.gateway and not s.join:
+            if "branches" not in s.field_pos:
+                c.error(s.pos, "TF013", f"a splitting gateway needs `branches`{where} (or `join: true` for a join)",
+                        s.id)
+            if s.next:
+                c.error(w("next"), "TF017", f"a splitting gateway flows by `branches`, not `next`{where}", s.id)
+            if s.end:
+                c.error(w("end"), "TF017", f"a splitting gateway cannot `end`{where}", s.id)
+        if s.join and s.branches:
+            c.error(w("branches"), "TF017", f"a joining gateway must not also split{where}: add a second gateway "
+                    "after it (bpmnlint: no-gateway-join-fork)", s.id)
+        if s.next and s.end:
+            c.error(w("end"), "TF017", f"`next` and `end: true` contradict each other{where}", s.id)
+        if s.event == "end" and (s.next or s.end):
+            c.error(w("next") if s.next else w("end"), "TF017", f"an end event has no successor{where}", s.id)
+        if s.is_gateway:
+            for b in s.branches:
+                if s.gateway == "parallel" and (b.when or b.share is not None or b.default):
+                    c.error(b.pos, "TF017", f"a parallel branch takes every path: remove `when`, `share` and "
+                            f"`default`{where}", s.id)
+            if sum(1 for b in s.branches if b.default) > 1:
+                c.error(w("branches"), "TF017", f"more than one `default: true` branch{where}", s.id)
+        if s.is_task and "name" not in s.field_pos:
+            c.error(s.pos, "TF013", f"missing required field `name`{where} (every task needs a label)", s.id)
+        if not s.is_task and "kind" in s.field_pos:
+            c.error(w("kind"), "TF017", f"`kind` is for tasks; this step is a {'gateway' if s.gateway else 'event'}"
+                    f"{where}", s.id)
+
+    def references(self, steps: list[Step], lanes: list[Lane], lanes_declared: bool) -> None:
+        c = self.c
+        lane_ids: dict[str, Lane] = {}
+        for lane in lanes:
+            lane_ids.setdefault(lane.id, lane)
+        seen: dict[str, Step] = {}
+        for s in steps:
+            if s.id in seen:
+                c.error(s.where("id"), "TF020", f"duplicate step id `{s.id}` (first at line {seen[s.id].pos.line})",
+                        s.id)
+            else:
+                seen[s.id] = s
+        ids = list(seen)
+        for i, s in enumerate(steps):
+            if s.lane is not None and s.lane not in lane_ids:
+                hint = did_you_mean(s.lane, list(lane_ids)) if lane_ids else " (declare it under `lanes:`)"
+                c.error(s.where("lane"), "TF022", f"step `{s.id}` uses undeclared lane `{s.lane}`{hint}", s.id)
+            if s.next is not None and s.next not in seen:
+                c.error(s.where("next"), "TF021", f"`next: {s.next}` in step `{s.id}` names no step"
+                        f"{did_you_mean(s.next, ids)}", s.id)
+            for b in s.branches:
+                if b.to not in seen:
+                    c.error(b.pos, "TF021", f"branch `to: {b.to}` in step `{s.id}` names no step"
+                            f"{did_you_mean(b.to, ids)}", s.id)
+            if s.event == "start" and i != 0:
+                c.error(s.where("event"), "TF017", f"`event: start` is only allowed on the first step (`{s.id}`)", s.id)
+        del lanes_declared
+
+
+def read_process(path: str, data: bytes | None = None) -> tuple[Process | None, list[Finding]]:
+    """Load one YAML process file. Returns the process (None if it could not be built) and every
+    finding about the file. Never raises for bad input."""
+    c = Collector(path)
+    try:
+        root = read_marked(path, data)
+    except TamaflowError as e:
+        return None, [e.finding()]
+    proc = _Reader(c).process(root, path)
+    errors = [f for f in c.findings if f.severity == "error"]
+    return (proc if not errors else None), sorted(c.findings, key=lambda f: (f.line, f.column, f.code))
+
+
+#: alias with the name other modules expect
+load_process = read_process
+
+
+def load_process_strict(path: str | Path) -> Process:
+    """Load a process or raise TamaflowError with the first error (for commands that need a
+    valid process, e.g. render)."""
+    proc, findings = read_process(str(path))
+    errors = [f for f in findings if f.severity == "error"]
+    if proc is None or errors:
+        f = errors[0]
+        more = f" (and {len(errors) - 1} more; run `tamaflow validate`)" if len(errors) > 1 else ""
+        raise TamaflowError(f"{f.message}{more}", f.file, f.line, f.column, f.code)
+    return proc
