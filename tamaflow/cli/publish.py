@@ -1,0 +1,182 @@
+"""`tamaflow publish LIBRARY -o SITE`: the glue that feeds the documentation site.
+
+This is the one place that combines the analyses: it validates and loads the library, asks
+`compare` (alignment, similarity, deviations, standard flow), `score` (RPA potential, hours) and
+`render` (BPMN with DI, Graphviz SVG) for their results through their public functions, turns
+them into the plain data of `tamaflow.publish.data`, and hands that to `publish.build_site`,
+which only writes files. When an analysis module is missing or fails on a procedure, that
+section is marked unavailable on the site with the reason; nothing is ever made up.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..check.validate import validate_paths
+from ..io.library import find_library_root, load_library
+from ..model.findings import TamaflowError
+from ..model.process import Process
+from ..publish import data as D
+from ..publish.site import build_site, check_output, find_bpmn_js
+from ._app import app, user_errors
+
+SITE_TITLE = "多摩 業務フロー共有サイト"
+
+
+# ------------------------------------------------------------------------------ build metadata
+
+
+def source_revision(library: Path) -> tuple[str, str]:
+    """(ISO date, revision) of the source, never the wall clock, so builds are reproducible.
+
+    The date is SOURCE_DATE_EPOCH when set (the reproducible-builds convention), else the
+    commit date of HEAD; the revision is HEAD's short hash, marked when the library has
+    uncommitted changes."""
+
+    def git(*args: str) -> str | None:
+        try:
+            r = subprocess.run(["git", "-C", str(library), *args], capture_output=True, text=True, timeout=30,
+                               check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    revision = git("rev-parse", "--short=12", "HEAD")
+    date = git("log", "-1", "--format=%cI")
+    if revision is None:
+        revision = "不明（git 管理外）"
+    elif git("status", "--porcelain", "--", ".") not in ("", None):
+        revision += "（未コミットの変更あり）"
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            date = datetime.fromtimestamp(int(epoch), UTC).isoformat()
+        except (ValueError, OverflowError, OSError):
+            raise TamaflowError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds", code="TF000") from None
+    return date or "不明", revision
+
+
+# ----------------------------------------------------------------------------- progress (rich)
+
+
+class _RichProgress:
+    """A progress bar on stderr for the analyses and the writing; silent when not a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self._p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                           TextColumn("{task.fields[item]}"), TimeElapsedColumn(), console=console,
+                           transient=True, disable=not console.is_terminal)
+        self._task: Any = None
+
+    def __enter__(self) -> _RichProgress:
+        self._p.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._p.__exit__(*exc)  # type: ignore[arg-type]
+
+    def start(self, total: int, label: str) -> None:
+        if self._task is not None:
+            self._p.update(self._task, visible=False)
+        self._task = self._p.add_task(label, total=total, item="")
+
+    def advance(self, label: str) -> None:
+        self._p.update(self._task, advance=1, item=label[-48:])
+
+
+# ----------------------------------------------------------------------------- the analyses
+
+
+Analysis = Callable[[list[Process], dict[str, str]], Any]
+
+
+def _group(procs: list[Process]) -> dict[str, list[Process]]:
+    by: dict[str, list[Process]] = {}
+    for p in sorted(procs, key=lambda p: (p.process, p.city)):
+        by.setdefault(p.process, []).append(p)
+    return by
+
+
+def collect(library: Path, procs: list[Process], progress: _RichProgress) -> D.SiteData:
+    """Run the analyses on every procedure and gather the site's data."""
+    lib = load_library(library)
+    cities = {slug: c.name for slug, c in lib.cities.items()}
+    unavailable: dict[str, str] = {}
+    groups = _group(procs)
+    progress.start(len(groups), "分析中（比較・評価・作図）")
+    procedures: list[D.Procedure] = []
+    for key, variants in groups.items():
+        ordered = sorted(variants, key=lambda p: (list(cities).index(p.city) if p.city in cities else len(cities),
+                                                  p.city))
+        out_variants = []
+        for p in ordered:
+            path = Path(p.path or "")
+            out_variants.append(D.Variant(
+                process=p,
+                source_file=path.resolve().relative_to(library.resolve()).as_posix() if p.path else f"{key}/{p.city}.yaml",
+                yaml_bytes=path.read_bytes() if p.path else b"",
+                city_name=cities.get(p.city, p.city),
+            ))
+        proc = D.Procedure(process=key, name=ordered[0].name, area=ordered[0].area, variants=out_variants)
+        procedures.append(proc)
+        progress.advance(proc.name)
+    date, revision = source_revision(library)
+    for section in (D.SECTION_COMPARE, D.SECTION_SCORE, D.SECTION_RENDER):
+        unavailable.setdefault(section, f"tamaflow.{section} はこのビルドではまだ利用できません。")
+    return D.SiteData(title=SITE_TITLE, cities=cities, procedures=procedures, build_date=date,
+                      revision=revision, unavailable=unavailable)
+
+
+# ------------------------------------------------------------------------------------ command
+
+
+@app.command()
+@user_errors
+def publish(
+    library: Annotated[Path, typer.Argument(help="The process library folder (with cities.yaml).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The site folder to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder that is not a tamaflow site.")] = False,
+) -> None:
+    """Build the static documentation site: home matrix, a page per procedure and per variant,
+    search. Opens from disk (file://) or any static host; no network needed.
+
+    Exit 0 when built, 1 when the library has validation errors (nothing is written), 2 on
+    usage errors.
+    """
+    started = time.perf_counter()
+    if not library.is_dir():
+        raise TamaflowError(f"{library}: not a folder (give the process library, e.g. processes/)", code="TF000")
+    root = find_library_root(library)
+    if root is None or root != library.resolve():
+        raise TamaflowError(f"{library}: no cities.yaml here: give the library folder itself", code="TF000")
+    check_output(output, force)
+    report = validate_paths([str(library)])
+    if report.errors:
+        for f in report.findings:
+            if f.severity == "error":
+                print(f.human(), file=sys.stderr)
+        raise TamaflowError(f"{library}: {report.errors} validation error(s): fix them before publishing "
+                            "(tamaflow validate)", code="TF001")
+    console = Console(stderr=True)
+    bpmn_js = find_bpmn_js([Path.cwd(), library, Path(__file__).resolve().parents[2]])
+    with _RichProgress(console) as progress:
+        data = collect(library, report.processes, progress)
+        stats = build_site(data, output, force=force, bpmn_js=bpmn_js, progress=progress)
+    if bpmn_js is None:
+        print("warning: npm package bpmn-js not found (run `make node`): diagrams are shown as static SVG",
+              file=sys.stderr)
+    for section, reason in sorted(data.unavailable.items()):
+        print(f"warning: {section}: {reason}", file=sys.stderr)
+    print(f"{output}: {len(stats.files)} file(s), {stats.written} written, {stats.unchanged} unchanged, "
+          f"{stats.removed} removed in {time.perf_counter() - started:.1f}s", file=sys.stderr)

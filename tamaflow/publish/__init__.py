@@ -1,0 +1,32 @@
+"""The documentation site (`tamaflow publish`): plain data in (`data.py`), static files out
+(`site.py`). It never runs compare, score or render itself: the CLI glue does and hands over
+their results, so this package depends only on the model."""
+
+from .data import (
+    Alignment,
+    AlignmentRow,
+    Procedure,
+    ScoreRow,
+    Similarity,
+    SiteData,
+    Variant,
+    VariantScore,
+)
+from .site import MANIFEST, BuildStats, Progress, build_site, check_output, find_bpmn_js
+
+__all__ = [
+    "Alignment",
+    "AlignmentRow",
+    "BuildStats",
+    "MANIFEST",
+    "Procedure",
+    "Progress",
+    "ScoreRow",
+    "Similarity",
+    "SiteData",
+    "Variant",
+    "VariantScore",
+    "build_site",
+    "check_output",
+    "find_bpmn_js",
+]

@@ -1,0 +1,131 @@
+"""The plain data a site is built from.
+
+The publisher only turns data into files: it never runs an analysis. `tamaflow/cli/publish.py`
+loads the library, asks compare, score and render for their results and fills these dataclasses;
+`site.build_site` writes them out. A field left `None` means "this part could not be produced";
+the reason goes into an `unavailable` mapping so the page can say why instead of showing nothing
+(or, worse, made-up numbers).
+
+Depends only on the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model.process import Process
+
+#: keys of the `unavailable` mappings, one per section that comes from another module
+SECTION_COMPARE = "compare"
+SECTION_SCORE = "score"
+SECTION_RENDER = "render"
+
+
+@dataclass(slots=True)
+class ScoreRow:
+    """One step's RPA potential, as the score model explains it."""
+
+    step_id: str
+    step_name: str
+    #: potential on the score model's own scale (shown as given, with `scale` as the unit label)
+    score: float
+    #: staff hours a year the step costs at the process volume (None when minutes/volume unknown)
+    hours: float | None = None
+    #: staff hours a year a robot could plausibly take over (None when the model gives none)
+    saved_hours: float | None = None
+    #: short verdict of the model (e.g. "高"), if it has one
+    level: str | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class VariantScore:
+    rows: list[ScoreRow]
+    #: unit/scale label of `ScoreRow.score`, e.g. "0–100"
+    scale: str = ""
+    total_hours: float | None = None
+    total_saved_hours: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Variant:
+    """One procedure as one city runs it, with everything the variant page shows."""
+
+    process: Process
+    #: path of the YAML file inside the library (e.g. `juminhyo/chofu.yaml`), for the download name
+    source_file: str
+    yaml_bytes: bytes
+    city_name: str
+    #: BPMN 2.0 XML with diagram interchange (render), or None
+    bpmn: str | None = None
+    #: Graphviz SVG (render), or None
+    svg: str | None = None
+    score: VariantScore | None = None
+    #: distance to the standard flow, 0 (identical) … 1 (nothing in common) (compare)
+    distance: float | None = None
+    #: how this city differs from the standard, in sentences (compare)
+    deviations: list[str] | None = None
+
+    @property
+    def city(self) -> str:
+        return self.process.city
+
+
+@dataclass(slots=True)
+class AlignmentRow:
+    """One step of the standard flow and what each city does for it."""
+
+    step_id: str
+    step_name: str
+    #: city slug → the city's step label(s) aligned to it; a city absent from the mapping or
+    #: mapped to an empty list has no counterpart
+    cells: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Alignment:
+    rows: list[AlignmentRow]
+    #: city slug → steps with no counterpart in the standard (city-specific extras)
+    extras: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Similarity:
+    """Pairwise similarity of the cities' variants, 0 (different) … 1 (identical)."""
+
+    cities: list[str]
+    matrix: list[list[float]]
+    #: what the number measures (shown under the heatmap)
+    measure: str = ""
+
+
+@dataclass(slots=True)
+class Procedure:
+    process: str
+    name: str
+    area: str | None
+    variants: list[Variant]
+    standard_bpmn: str | None = None
+    standard_svg: str | None = None
+    #: the standard flow's step names in order (compare), shown when there is no diagram
+    standard_steps: list[str] | None = None
+    #: how the standard was derived, in one or two sentences (compare)
+    standard_note: str | None = None
+    similarity: Similarity | None = None
+    alignment: Alignment | None = None
+    #: section key → reason it is missing for this procedure
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SiteData:
+    title: str
+    #: city slug → display name, in the library's order (cities.yaml)
+    cities: dict[str, str]
+    procedures: list[Procedure]
+    #: ISO date-time of the source revision (never the wall clock: builds must be reproducible)
+    build_date: str
+    revision: str
+    #: section key → reason it is missing for the whole site
+    unavailable: dict[str, str] = field(default_factory=dict)

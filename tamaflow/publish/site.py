@@ -1,0 +1,392 @@
+"""Turn `SiteData` into a static site: HTML pages, downloads, the search index, bundled assets.
+
+The rules the site keeps:
+- **offline**: every asset is bundled (bpmn-js from node_modules, our CSS/JS), links are relative,
+  no fetch (diagram XML and the search index come as `.js` files), so it opens from `file://`;
+- **escaped**: Jinja2 autoescape is on for every template and user text never reaches `innerHTML`;
+- **deterministic**: no clock, sorted orders, a fixed heatmap hash salt: two builds of the same
+  input are byte-identical;
+- **incremental where cheap**: a file whose bytes did not change is not rewritten, files of the
+  previous build that are no longer produced are removed (only those: the manifest says which);
+- **careful**: a non-empty folder that is not a previous tamaflow site is not written into
+  without `force`.
+
+Depends only on the model and the data handed in; the analyses run in the CLI glue.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+
+from ..io.files import write_atomic
+from ..model.findings import TamaflowError
+from ..model.process import Process, Step
+from . import labels
+from .data import SECTION_COMPARE, SECTION_RENDER, SECTION_SCORE, Procedure, ScoreRow, SiteData, Variant
+from .heatmap import heatmap_svg
+from .search import build_index, index_js, js_literal
+
+#: marks a folder as a tamaflow site and lists the files the build produced
+MANIFEST = "tamaflow-site.json"
+GENERATOR = "tamaflow publish"
+STATIC = Path(__file__).parent / "static"
+#: bpmn-js files copied into the site (the NavigatedViewer bundle, its CSS and its licence, which
+#: requires the bpmn.io watermark to stay visible: we never hide it)
+BPMN_JS_FILES: tuple[tuple[str, str], ...] = (
+    ("dist/bpmn-navigated-viewer.production.min.js", "bpmn-navigated-viewer.production.min.js"),
+    ("dist/assets/diagram-js.css", "diagram-js.css"),
+    ("dist/assets/bpmn-js.css", "bpmn-js.css"),
+    ("LICENSE", "LICENSE"),
+)
+TOP_OPPORTUNITIES = 15
+
+
+class Progress(Protocol):
+    """What the build reports to: a rich progress bar in the CLI, nothing in library use."""
+
+    def start(self, total: int, label: str) -> None: ...
+
+    def advance(self, label: str) -> None: ...
+
+
+class _NoProgress:
+    def start(self, total: int, label: str) -> None:
+        pass
+
+    def advance(self, label: str) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class BuildStats:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+def find_bpmn_js(starts: Iterable[Path]) -> Path | None:
+    """The installed npm package `bpmn-js` in `node_modules` at or above any of `starts`."""
+    for start in starts:
+        p = start.resolve()
+        for d in (p, *p.parents):
+            candidate = d / "node_modules" / "bpmn-js"
+            if all((candidate / src).is_file() for src, _ in BPMN_JS_FILES):
+                return candidate
+    return None
+
+
+def check_output(out: Path, force: bool) -> None:
+    """Refuse a non-empty folder that is not a previous tamaflow site, unless `force`."""
+    if out.exists() and not out.is_dir():
+        raise TamaflowError(f"{out} exists and is not a folder", str(out), 0, 0, "TF000")
+    if not out.is_dir() or force or (out / MANIFEST).is_file():
+        return
+    if any(out.iterdir()):
+        raise TamaflowError(
+            f"{out} is not empty and is not a tamaflow site: not writing into it (use --force)",
+            str(out), 0, 0, "TF000")
+
+
+class _Writer:
+    """Writes files below the site root, skipping those whose bytes are already there."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.stats = BuildStats()
+        self._seen: set[str] = set()
+
+    def put(self, rel: str, data: bytes) -> None:
+        if rel in self._seen:
+            raise AssertionError(f"site file written twice: {rel}")
+        self._seen.add(rel)
+        self.stats.files.append(rel)
+        path = self.out / rel
+        try:
+            if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+                self.stats.unchanged += 1
+                return
+        except OSError:
+            pass
+        write_atomic(path, data)
+        self.stats.written += 1
+
+    def remove_stale(self, previous: list[str]) -> None:
+        """Delete files the previous build made and this one did not (never anything else)."""
+        root = self.out.resolve()
+        for rel in sorted(set(previous) - self._seen):
+            path = (self.out / rel).resolve()
+            if root not in path.parents or not path.is_file():
+                continue
+            path.unlink()
+            self.stats.removed += 1
+            parent = path.parent
+            while parent != root and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+
+
+def _previous_files(out: Path) -> list[str]:
+    try:
+        doc = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    files = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(files, list):
+        return []
+    return [f for f in files if isinstance(f, str) and not f.startswith("/") and ".." not in f.split("/")]
+
+
+# ------------------------------------------------------------------------------------------ text
+
+
+def _num(value: float | None, digits: int | None = None) -> str:
+    """Numbers the Japanese way readers expect: thousands separators, few decimals."""
+    if value is None:
+        return "—"
+    if digits is None:
+        digits = 0 if abs(value) >= 100 or float(value).is_integer() else 1
+    return f"{value:,.{digits}f}"
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("tamaflow.publish", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["num"] = _num
+    env.filters["jsliteral"] = js_literal
+    env.globals["L"] = labels
+    return env
+
+
+def _task_counts(procs: Iterable[Process]) -> dict[str, int]:
+    """Paper, seal and in-person tasks (the seed's 紙・押印・対面 count)."""
+    c = {"paper": 0, "seal": 0, "in_person": 0, "tasks": 0}
+    for p in procs:
+        for s in p.steps:
+            if not s.is_task:
+                continue
+            c["tasks"] += 1
+            c["paper"] += s.medium == "paper"
+            c["seal"] += bool(s.seal)
+            c["in_person"] += s.medium == "in-person"
+    return c
+
+
+def _distance_class(d: float | None) -> str:
+    if d is None:
+        return "dist-na"
+    return f"dist-{min(4, int(d * 5))}"
+
+
+def _flow_text(proc: Process, index: int) -> list[str]:
+    """Where a step goes, as short Japanese phrases (for the step table)."""
+    s = proc.steps[index]
+    names = {x.id: (x.name or x.id) for x in proc.steps}
+    if s.is_gateway and not s.join and s.branches:
+        out = []
+        for b in s.branches:
+            bits = [names.get(b.to, b.to)]
+            if b.when:
+                bits.append(f"({b.when})")
+            if b.share is not None:
+                bits.append(f"{b.share:.0%}")
+            if b.default:
+                bits.append("既定")
+            out.append(" ".join(bits))
+        return out
+    if s.event == "end":
+        return ["終了"]
+    if s.next:
+        return [names.get(s.next, s.next)]
+    if s.end or index + 1 >= len(proc.steps):
+        return ["終了"]
+    return [names[proc.steps[index + 1].id]]
+
+
+def _step_kind(s: Step) -> str:
+    if s.is_gateway:
+        return labels.GATEWAYS.get(s.gateway or "", s.gateway or "") + ("（合流）" if s.join else "")
+    if s.is_event:
+        return labels.EVENTS.get(s.event or "", s.event or "")
+    return labels.KINDS.get(s.kind, s.kind)
+
+
+def _steps_csv(v: Variant) -> bytes:
+    """The variant's steps with their attributes and score, for spreadsheets (UTF-8 with BOM so
+    that Excel opens the Japanese correctly)."""
+    scores: dict[str, ScoreRow] = {r.step_id: r for r in v.score.rows} if v.score else {}
+    lanes = v.process.lane_map()
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["process", "city", "step_id", "name", "lane", "type", "minutes", "medium", "rule_based",
+                "structured", "systems", "access", "system_change", "seal", "exceptions", "standard",
+                "assumed", "rpa_score", "rpa_level", "hours_per_year", "saved_hours_per_year", "reasons"])
+
+    def b(x: bool | None) -> str:
+        return "" if x is None else ("true" if x else "false")
+
+    for s in v.process.steps:
+        r = scores.get(s.id)
+        kind = f"gateway:{s.gateway}" if s.is_gateway else (f"event:{s.event}" if s.is_event else s.kind)
+        w.writerow([
+            v.process.process, v.city, s.id, s.name, lanes[s.lane].name if s.lane in lanes else (s.lane or ""),
+            kind, "" if s.minutes is None else f"{s.minutes:g}", s.medium or "", b(s.rule_based),
+            b(s.structured), ";".join(s.systems), s.access or "", b(s.system_change), b(s.seal),
+            "" if s.exceptions is None else f"{s.exceptions:g}", s.standard or "", ";".join(s.assumed),
+            "" if r is None else f"{r.score:g}", "" if r is None or r.level is None else r.level,
+            "" if r is None or r.hours is None else f"{r.hours:.1f}",
+            "" if r is None or r.saved_hours is None else f"{r.saved_hours:.1f}",
+            "" if r is None else " / ".join(r.reasons),
+        ])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _diagram_js(key: str, xml: str) -> bytes:
+    """A diagram's BPMN XML as a script, since `file://` pages may not fetch the .bpmn file."""
+    return (f"window.TAMAFLOW_DIAGRAMS = window.TAMAFLOW_DIAGRAMS || {{}};\n"
+            f"window.TAMAFLOW_DIAGRAMS[{js_literal(key)}] = {js_literal(xml)};\n").encode()
+
+
+def _opportunities(data: SiteData) -> list[dict[str, Any]]:
+    """The library's steps with the most staff hours a robot could take, best first."""
+    rows: list[dict[str, Any]] = []
+    for proc in data.procedures:
+        for v in proc.variants:
+            if v.score is None:
+                continue
+            for r in v.score.rows:
+                hours = r.saved_hours if r.saved_hours is not None else r.hours
+                if hours is None or hours <= 0:
+                    continue
+                rows.append({"proc": proc, "variant": v, "row": r, "hours": hours})
+    rows.sort(key=lambda x: (-x["hours"], -x["row"].score, x["proc"].process, x["variant"].city,
+                             x["row"].step_id))
+    return rows[:TOP_OPPORTUNITIES]
+
+
+# ----------------------------------------------------------------------------------------- build
+
+
+def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path | None = None,
+               progress: Progress | None = None) -> BuildStats:
+    """Write the whole site into `out` and return what was written.
+
+    `bpmn_js` is the npm package folder to bundle the diagram viewer from (see `find_bpmn_js`);
+    without it, diagrams are shown as static SVG pictures.
+    """
+    check_output(out, force)
+    progress = progress or _NoProgress()
+    previous = _previous_files(out)
+    env = _env()
+    w = _Writer(out)
+    has_viewer = bpmn_js is not None
+    n_pages = 3 + len(data.procedures) + sum(len(p.variants) for p in data.procedures) + len(
+        {v.city for p in data.procedures for v in p.variants})
+    progress.start(n_pages, "サイトを書き出し中")
+
+    def page(rel: str, template: str, **ctx: Any) -> None:
+        depth = rel.count("/")
+        html = env.get_template(template).render(
+            root="../" * depth, site=data, has_viewer=has_viewer, unavailable_site=data.unavailable, **ctx)
+        w.put(rel, html.encode("utf-8"))
+        progress.advance(rel)
+
+    # assets
+    for f in sorted(STATIC.iterdir()):
+        if f.is_file():
+            w.put(f"assets/{f.name}", f.read_bytes())
+    if bpmn_js is not None:
+        for src, dst in BPMN_JS_FILES:
+            w.put(f"assets/bpmn-js/{dst}", (bpmn_js / src).read_bytes())
+    w.put("assets/search-index.js", index_js(build_index(data)))
+
+    by_city: dict[str, list[tuple[Procedure, Variant]]] = {}
+    for proc in data.procedures:
+        for v in proc.variants:
+            by_city.setdefault(v.city, []).append((proc, v))
+
+    # home
+    counts = {slug: _task_counts(v.process for _, v in items) for slug, items in by_city.items()}
+    page("index.html", "home.html", counts=counts, by_city=by_city, opportunities=_opportunities(data),
+         distance_class=_distance_class,
+         variant_of={(p.process, v.city): v for p in data.procedures for v in p.variants})
+    page("search.html", "search.html")
+
+    # procedures and their variants
+    for proc in data.procedures:
+        base = f"p/{proc.process}"
+        if proc.similarity is not None and len(proc.similarity.cities) >= 2:
+            sim = proc.similarity
+            w.put(f"{base}/heatmap.svg", heatmap_svg([data.cities.get(c, c) for c in sim.cities], sim.cities,
+                                                    sim.matrix, f"{proc.name}: 市どうしの類似度"))
+        if proc.standard_bpmn is not None:
+            w.put(f"{base}/standard.bpmn", proc.standard_bpmn.encode("utf-8"))
+            w.put(f"{base}/standard.bpmn.js", _diagram_js("standard", proc.standard_bpmn))
+        if proc.standard_svg is not None:
+            w.put(f"{base}/standard.svg", proc.standard_svg.encode("utf-8"))
+        page(f"{base}/index.html", "procedure.html", proc=proc, distance_class=_distance_class,
+             compare_missing=_reason(SECTION_COMPARE, proc, data),
+             render_missing=_reason(SECTION_RENDER, proc, data))
+        for v in proc.variants:
+            stem = f"{base}/{v.city}"
+            w.put(f"{stem}.yaml", v.yaml_bytes)
+            w.put(f"{stem}.csv", _steps_csv(v))
+            if v.bpmn is not None:
+                w.put(f"{stem}.bpmn", v.bpmn.encode("utf-8"))
+                w.put(f"{stem}.bpmn.js", _diagram_js(v.city, v.bpmn))
+            if v.svg is not None:
+                w.put(f"{stem}.svg", v.svg.encode("utf-8"))
+            lanes = v.process.lane_map()
+            steps = [
+                {"step": s, "lane": lanes[s.lane].name if s.lane in lanes else (s.lane or ""),
+                 "type": _step_kind(s), "flow": _flow_text(v.process, i)}
+                for i, s in enumerate(v.process.steps)
+            ]
+            lane_counts = {lane.id: sum(1 for s in v.process.steps if s.lane == lane.id) for lane in v.process.lanes}
+            page(f"{stem}.html", "variant.html", proc=proc, v=v, steps=steps, lane_counts=lane_counts,
+                 counts=_task_counts([v.process]),
+                 compare_missing=_reason(SECTION_COMPARE, proc, data),
+                 score_missing=_reason(SECTION_SCORE, proc, data),
+                 render_missing=_reason(SECTION_RENDER, proc, data))
+
+    # cities
+    for slug in data.cities:
+        if slug in by_city:
+            page(f"c/{slug}.html", "city.html", slug=slug, items=by_city[slug], counts=counts[slug],
+                 distance_class=_distance_class)
+
+    manifest = {"generator": GENERATOR, "files": sorted([*w.stats.files, MANIFEST])}
+    w.put(MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    w.remove_stale(previous)
+    return w.stats
+
+
+def _reason(section: str, proc: Procedure, data: SiteData) -> str | None:
+    """Why a section is missing on a page (the procedure's own reason first), or None."""
+    return proc.unavailable.get(section) or data.unavailable.get(section)
+
+
+def clean_tree(out: Path) -> None:
+    """Remove a site folder built by tamaflow (refuses anything else)."""
+    if (out / MANIFEST).is_file():
+        shutil.rmtree(out)
+    elif out.exists() and any(out.iterdir()):
+        raise TamaflowError(f"{out} is not a tamaflow site", str(out), 0, 0, "TF000")
+
+
+__all__ = ["BuildStats", "MANIFEST", "Progress", "build_site", "check_output", "find_bpmn_js"]
