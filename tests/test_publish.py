@@ -1,0 +1,285 @@
+"""`tamaflow publish`: the static site, driven through the CLI on the mini library in
+tests/fixtures/publish (and on processes/ for the whole-library build).
+
+Browser checks (console errors, diagrams, search running in Chromium) are in
+test_publish_browser.py; here the files themselves are checked: pages, escaping, links,
+downloads, the search index, determinism, incremental writes and the output-folder guard.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+import pytest
+from typer.testing import CliRunner
+
+from tamaflow.cli import app
+from tamaflow.publish.search import normalize
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "publish"
+LIBRARY = ROOT / "processes"
+EPOCH = "1700000000"  # 2023-11-14T22:13:20+00:00
+SCRIPT_LABEL = "<script>alert(1)</script> 受付"
+
+runner = CliRunner()
+
+
+def publish(lib: Path, out: Path, *extra: str, epoch: str = EPOCH) -> tuple[int, str]:
+    r = runner.invoke(app, ["publish", str(lib), "-o", str(out), *extra], env={"SOURCE_DATE_EPOCH": epoch})
+    return r.exit_code, r.output
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def lib(tmp_path: Path) -> Path:
+    """A private copy of the mini library (tests may edit it)."""
+    dst = tmp_path / "lib"
+    shutil.copytree(FIXTURE, dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    code, output = publish(FIXTURE, out)
+    assert code == 0, output
+    return out
+
+
+def page(site: Path, rel: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((site / rel).read_bytes())
+
+
+def text(el: lxml.html.HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+# ---------------------------------------------------------------------------------------- pages
+
+
+def test_builds_every_page_and_download(site: Path) -> None:
+    files = set(tree(site))
+    for rel in ("index.html", "search.html", "tamaflow-site.json", "assets/site.css", "assets/search.js",
+                "assets/search-index.js", "p/shinsei/index.html", "p/hakko/index.html", "c/komae.html",
+                "c/kunitachi.html"):
+        assert rel in files, rel
+    for proc, cities in {"shinsei": ("kunitachi", "komae", "inagi"), "hakko": ("kunitachi", "fussa")}.items():
+        for city in cities:
+            for ext in ("html", "yaml", "csv"):
+                assert f"p/{proc}/{city}.{ext}" in files
+    # a city without a variant gets no page, and no file is written outside the site's folders
+    assert "c/inagi.html" in files and not any(f.startswith("c/") and "hachioji" in f for f in files)
+    manifest = json.loads((site / "tamaflow-site.json").read_text(encoding="utf-8"))
+    assert manifest["generator"] == "tamaflow publish"
+    assert manifest["files"] == sorted(files)
+
+
+def test_home_matrix_counts_and_build_stamp(site: Path) -> None:
+    doc = page(site, "index.html")
+    assert doc.get("lang") == "ja"
+    matrix = doc.cssselect("table.matrix")[0]
+    heads = [text(th) for th in matrix.cssselect("thead th")]
+    assert heads == ["手続", "国立市", "狛江市", "稲城市", "福生市"]  # cities.yaml order
+    rows = {text(tr.cssselect("th")[0]): [text(td) for td in tr.cssselect("td")] for tr in matrix.cssselect("tbody tr")}
+    assert set(rows) == {"テスト申請", "証明書の発行"}
+    assert rows["証明書の発行"][1] == "—" and rows["証明書の発行"][2] == "—"  # komae, inagi: not modelled
+    assert rows["証明書の発行"][0] != "—" and rows["証明書の発行"][3] != "—"
+    # paper / seal / in-person tasks per city, counted from the model
+    counts = {text(tr.cssselect("td")[0]): [text(td) for td in tr.cssselect("td")[1:]]
+              for tr in doc.cssselect("#paper tbody tr")}
+    # 国立市: shinsei (6 tasks: paper accept/review/enter, seal approve, in-person check_id) + hakko (2)
+    assert counts["国立市"] == ["2", "8", "4", "1", "2"]
+    assert counts["狛江市"] == ["1", "6", "3", "1", "1"]
+    assert counts["稲城市"] == ["1", "5", "0", "0", "0"]
+    stamp = text(doc.cssselect("#build")[0])
+    assert "2023-11-14T22:13:20+00:00" in stamp
+
+
+def test_variant_page_lists_lanes_steps_sources_downloads(site: Path) -> None:
+    doc = page(site, "p/shinsei/kunitachi.html")
+    assert text(doc.cssselect("h1")[0]) == "テスト申請 — 国立市"
+    lanes = [text(tr.cssselect("td")[0]) for tr in doc.cssselect("#lanes tbody tr")]
+    assert lanes == ["申請者", "窓口", "審査担当"]
+    rows = doc.cssselect("#steps tbody tr")
+    assert [r.get("id") for r in rows] == ["step-apply", "step-check_id", "step-accept", "step-review", "step-ok",
+                                           "step-enter", "step-approve"]
+    review = text(doc.cssselect("#step-review")[0])
+    assert "内容を審査する" in review and "審査担当" in review and "紙" in review and "GEN-030" in review
+    assert "決裁" in text(doc.cssselect("#step-approve")[0]) and "要" in text(doc.cssselect("#step-approve")[0])
+    gateway = text(doc.cssselect("#step-ok")[0])
+    assert "排他分岐" in gateway and "不備あり" in gateway and "10%" in gateway
+    assert [a.get("href") for a in doc.cssselect("#sources a")] == ["https://example.org/kunitachi/shinsei"]
+    assert all(a.get("rel") == "noopener noreferrer external" for a in doc.cssselect("#sources a"))
+    downloads = {a.get("href") for a in doc.cssselect("#downloads a")}
+    assert {"kunitachi.yaml", "kunitachi.csv"} <= downloads
+
+
+def test_downloads_are_the_source_and_a_step_table(site: Path) -> None:
+    assert (site / "p/shinsei/komae.yaml").read_bytes() == (FIXTURE / "shinsei/komae.yaml").read_bytes()
+    raw = (site / "p/shinsei/komae.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Japanese correctly
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [r["step_id"] for r in rows] == ["apply", "check_id", "accept", "review", "enter", "approve"]
+    accept = rows[2]
+    assert accept["name"] == SCRIPT_LABEL and accept["medium"] == "paper" and accept["minutes"] == "2"
+    assert rows[4]["access"] == "vdi" and rows[5]["seal"] == "true"
+
+
+def test_html_in_a_label_is_escaped_everywhere(site: Path) -> None:
+    for rel in ("p/shinsei/komae.html", "p/shinsei/index.html", "assets/search-index.js"):
+        raw = (site / rel).read_text(encoding="utf-8")
+        assert "<script>alert(1)" not in raw, rel
+    raw = (site / "p/shinsei/komae.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 受付" in raw
+    doc = page(site, "p/shinsei/komae.html")
+    # parsed back, it is text of the step cell and there is no script element carrying it
+    assert text(doc.cssselect("#step-accept .step-name")[0]) == SCRIPT_LABEL
+    assert not any("alert(1)" in (s.text or "") for s in doc.iter("script"))
+
+
+def test_every_internal_link_and_asset_resolves(site: Path) -> None:
+    checked = 0
+    for html in sorted(site.rglob("*.html")):
+        doc = lxml.html.fromstring(html.read_bytes())
+        for el, attr, link, _pos in doc.iterlinks():
+            parts = urlsplit(link)
+            if parts.scheme in ("http", "https"):
+                assert el.tag == "a", f"{html}: external {attr} {link} (the site must work offline)"
+                continue
+            assert not parts.scheme and not parts.netloc and not link.startswith("/"), f"{html}: {link}"
+            if not parts.path:
+                continue
+            target = (html.parent / unquote(parts.path)).resolve()
+            assert target.is_file(), f"{html.relative_to(site)}: broken {attr}={link}"
+            assert site.resolve() in target.parents
+            if parts.fragment and target.suffix == ".html":
+                ids = set(lxml.html.fromstring(target.read_bytes()).xpath("//@id"))
+                assert parts.fragment in ids, f"{html.relative_to(site)}: no #{parts.fragment} in {parts.path}"
+            checked += 1
+    assert checked > 100
+
+
+def test_no_network_references_in_assets(site: Path) -> None:
+    for f in ("assets/site.css", "assets/search.js", "assets/viewer.js"):
+        body = (site / f).read_text(encoding="utf-8")
+        assert "http://" not in body and "https://" not in body and "@import" not in body, f
+
+
+# --------------------------------------------------------------------------------------- search
+
+
+def test_search_index_covers_procedures_cities_and_steps(site: Path) -> None:
+    body = (site / "assets/search-index.js").read_text(encoding="utf-8")
+    assert body.startswith("window.TAMAFLOW_SEARCH = [")
+    rows = json.loads(body[body.index("["):body.rindex("]") + 1])
+    kinds = {r[0] for r in rows}
+    assert kinds == {"procedure", "city", "step"}
+    hits = [r for r in rows if normalize("本人確認") in r[4]]
+    # every step whose name contains 本人確認, in every variant, and nothing else
+    assert sorted((r[3]) for r in hits) == sorted([
+        "p/hakko/fussa.html#step-check_id", "p/hakko/kunitachi.html#step-check_id",
+        "p/shinsei/inagi.html#step-check_id", "p/shinsei/komae.html#step-check_id",
+        "p/shinsei/kunitachi.html#step-check_id"])
+    assert any(r[0] == "city" and r[1] == "狛江市" for r in rows)
+    # NFKC: the index key of "LoGoフォームで申請する" matches a full-width query
+    assert any(normalize("ＬＯＧＯフォーム") in r[4] for r in rows)
+
+
+# -------------------------------------------------------------------------- determinism, output
+
+
+def test_two_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
+    code, output = publish(FIXTURE, tmp_path / "again")
+    assert code == 0, output
+    assert tree(tmp_path / "again") == tree(site)
+
+
+def test_date_comes_from_source_date_epoch(lib: Path, tmp_path: Path) -> None:
+    code, _ = publish(lib, tmp_path / "s", epoch="86400")
+    assert code == 0
+    assert "1970-01-02T00:00:00+00:00" in (tmp_path / "s/index.html").read_text(encoding="utf-8")
+    code, output = publish(lib, tmp_path / "s", epoch="tomorrow")
+    assert code == 2 and "SOURCE_DATE_EPOCH" in output
+
+
+def test_rebuild_rewrites_only_what_changed_and_removes_stale_files(lib: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert publish(lib, out)[0] == 0
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    code, output = publish(lib, out)  # a previous tamaflow site: no --force needed
+    assert code == 0, output
+    assert " 0 written" in output and " 0 removed" in output
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    # change one step of one variant, drop another variant
+    f = lib / "hakko/fussa.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("証明書を発行する", "証明書を交付する"), encoding="utf-8")
+    (lib / "shinsei/inagi.yaml").unlink()
+    code, output = publish(lib, out)
+    assert code == 0, output
+    assert "証明書を交付する" in (out / "p/hakko/fussa.html").read_text(encoding="utf-8")
+    assert not (out / "p/shinsei/inagi.html").exists() and not (out / "c/inagi.html").exists()
+    assert (out / "p/hakko/kunitachi.yaml").stat().st_mtime_ns == before[out / "p/hakko/kunitachi.yaml"]
+
+
+def test_refuses_a_non_empty_folder_that_is_not_a_site(lib: Path, tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("an analyst's file", encoding="utf-8")
+    code, output = publish(lib, out)
+    assert code == 2
+    assert "not a tamaflow site" in output and "--force" in output
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    code, output = publish(lib, out, "--force")
+    assert code == 0, output
+    assert (out / "index.html").is_file()
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "an analyst's file"  # never removed
+    code, _ = publish(lib, out)  # now it is a tamaflow site
+    assert code == 0 and (out / "notes.txt").exists()
+
+
+def test_refuses_a_file_as_output_and_a_folder_that_is_no_library(lib: Path, tmp_path: Path) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("x", encoding="utf-8")
+    code, output = publish(lib, target)
+    assert code == 2 and "not a folder" in output
+    code, output = publish(lib / "shinsei", tmp_path / "s")
+    assert code == 2 and "cities.yaml" in output
+    code, output = publish(tmp_path / "nowhere", tmp_path / "s")
+    assert code == 2 and "not a folder" in output
+
+
+def test_invalid_library_is_not_published(lib: Path, tmp_path: Path) -> None:
+    f = lib / "hakko/fussa.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("lane: counter\n    minutes: 3", "lane: nowhere\n    minutes: 3", 1),
+                 encoding="utf-8")
+    code, output = publish(lib, tmp_path / "s")
+    assert code == 1
+    assert "fussa.yaml:" in output and "TF022" in output
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.skipif(not (LIBRARY / "cities.yaml").exists(), reason="the process library processes/ is absent")
+def test_whole_library_builds(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    code, output = publish(LIBRARY, out)
+    assert code == 0, output
+    procs = sorted(p.name for p in LIBRARY.iterdir() if p.is_dir())
+    variants = sorted(LIBRARY.glob("*/*.yaml"))
+    for proc in procs:
+        assert (out / "p" / proc / "index.html").is_file()
+    for v in variants:
+        assert (out / "p" / v.parent.name / f"{v.stem}.html").is_file()
+    doc = page(out, "index.html")
+    assert len(doc.cssselect("table.matrix tbody tr")) == len(procs)
+    linked = {a.get("href") for a in doc.cssselect("table.matrix td a")}
+    assert linked == {f"p/{v.parent.name}/{v.stem}.html" for v in variants}
