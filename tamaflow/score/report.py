@@ -1,0 +1,468 @@
+"""Across processes and cities: the ranking, the best variant per procedure, the top steps and
+the seal/paper list, and their renderings (JSON, CSV, Markdown, rich terminal tables).
+
+Why here and not in the CLI: the same report feeds the terminal, files and (later) the
+published site, and every rendering must be testable without a subprocess. All rounding happens
+here, once, with the same number of digits everywhere, so output is byte-identical for the same
+input.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model.process import Process
+from .config import ScoreConfig, default_config
+from .model import BLOCKER_JA, BLOCKERS, QUADRANT_JA, ProcessScore, StepScore, score_process
+
+#: digits kept in every output
+HOURS, MINUTES, SHARE, EASE = 1, 2, 3, 1
+
+
+def _r(x: float | None, digits: int) -> float | None:
+    """Round for output; never emit -0.0."""
+    if x is None:
+        return None
+    v = round(float(x), digits)
+    return 0.0 if v == 0 else v
+
+
+@dataclass(slots=True)
+class Variant:
+    city: str
+    minutes_per_case: float
+    volume: float | None
+    hours_per_year: float | None
+    #: hours a year this city would free by running at the best variant's minutes per case
+    hours_saved_if_adopted: float | None
+
+
+@dataclass(slots=True)
+class BestVariant:
+    """The city whose variant of a procedure needs the fewest staff minutes per case.
+
+    Compared per case, not in total hours: total hours mostly reflect a city's size."""
+
+    process: str
+    name: str
+    city: str
+    minutes_per_case: float
+    variants: list[Variant]
+    hours_saved_if_all_adopt: float
+    #: cities left out because their file records no staff minutes
+    without_minutes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ScoreReport:
+    processes: list[ProcessScore]
+    ranking: list[ProcessScore]
+    best_variants: list[BestVariant]
+    top_steps: list[tuple[ProcessScore, StepScore]]
+    seal_paper: list[tuple[ProcessScore, StepScore]]
+    config: ScoreConfig
+
+
+def _process_key(p: ProcessScore) -> tuple[str, str, str]:
+    return (p.process, p.city, p.path or "")
+
+
+def build_report(scores: Iterable[ProcessScore], cfg: ScoreConfig | None = None) -> ScoreReport:
+    """Rank and compare already scored processes."""
+    cfg = cfg or default_config()
+    procs = sorted(scores, key=_process_key)
+    ranking = sorted(procs, key=lambda p: (p.automatable_hours_per_year is None,
+                                           -(p.automatable_hours_per_year or 0.0), p.process, p.city))
+    best: list[BestVariant] = []
+    groups: dict[str, list[ProcessScore]] = {}
+    for p in procs:
+        groups.setdefault(p.process, []).append(p)
+    for pid in sorted(groups):
+        members = groups[pid]
+        timed = sorted((p for p in members if p.minutes_per_case > 0), key=lambda p: (p.minutes_per_case, p.city))
+        if not timed:
+            continue
+        b = timed[0]
+        variants = []
+        saved_total = 0.0
+        for p in timed:
+            saved = p.volume * (p.minutes_per_case - b.minutes_per_case) / 60 if p.volume is not None else None
+            saved_total += saved or 0.0
+            variants.append(Variant(p.city, p.minutes_per_case, p.volume, p.hours_per_year, saved))
+        best.append(BestVariant(pid, b.name, b.city, b.minutes_per_case, variants, saved_total,
+                                sorted(p.city for p in members if p.minutes_per_case <= 0)))
+    top = sorted(
+        ((p, s) for p in procs for s in p.steps if (s.automatable_hours_per_year or 0.0) > 0),
+        key=lambda ps: (-(ps[1].automatable_hours_per_year or 0.0), ps[0].process, ps[0].city, ps[1].index),
+    )
+    seal_paper = [(p, s) for p in procs for s in p.steps if "seal" in s.blockers or "paper" in s.blockers]
+    return ScoreReport(procs, ranking, best, top, seal_paper, cfg)
+
+
+def score_processes(processes: Iterable[Process], cfg: ScoreConfig | None = None) -> ScoreReport:
+    """Score every process and build the cross-process report (the library API of `score`)."""
+    cfg = cfg or default_config()
+    return build_report((score_process(p, cfg) for p in processes), cfg)
+
+
+# ----- JSON ------------------------------------------------------------------------------------
+
+def _step_data(s: StepScore) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "lane": s.lane,
+        "role": s.role,
+        "kind": s.kind,
+        "line": s.line,
+        "visits": _r(s.visits, SHARE),
+        "minutes": _r(s.minutes, MINUTES),
+        "staff_minutes_per_case": _r(s.staff_minutes_per_case, MINUTES),
+        "hours_per_year": _r(s.hours_per_year, HOURS),
+        "automatable_hours_per_year": _r(s.automatable_hours_per_year, HOURS),
+        "potential": _r(s.potential, SHARE),
+        "suitability": _r(s.suitability, SHARE),
+        "gate": _r(s.gate, SHARE),
+        "exception_rate": _r(s.exception_rate, SHARE),
+        "ease": _r(s.ease, EASE),
+        "quadrant": s.quadrant,
+        "feasible": s.feasible,
+        "blockers": list(s.blockers),
+        "assumed": list(s.assumed),
+        "factors": [
+            {"factor": f.name, "field": f.field, "value": f.value, "score": _r(f.score, SHARE),
+             "weight": _r(f.weight, SHARE), "contribution": _r(f.contribution, SHARE), "source": f.source}
+            for f in s.factors
+        ],
+        "gates": [{"gate": g.name, "multiplier": _r(g.multiplier, SHARE), "source": g.source} for g in s.gates],
+        "ease_items": [{"item": i.name, "value": i.value, "points": _r(i.points, EASE), "source": i.source}
+                       for i in s.ease_items],
+        "summary": s.summary,
+        "reasons": list(s.reasons),
+    }
+
+
+def _process_data(p: ProcessScore, city_names: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "process": p.process,
+        "name": p.name,
+        "city": p.city,
+        "city_name": city_names.get(p.city),
+        "area": p.area,
+        "file": p.path,
+        "volume": _r(p.volume, MINUTES),
+        "minutes_per_case": _r(p.minutes_per_case, MINUTES),
+        "automatable_minutes_per_case": _r(p.automatable_minutes_per_case, MINUTES),
+        "hours_per_year": _r(p.hours_per_year, HOURS),
+        "automatable_hours_per_year": _r(p.automatable_hours_per_year, HOURS),
+        "potential": _r(p.potential, SHARE),
+        "ease": _r(p.ease, EASE),
+        "quadrant": p.quadrant,
+        "feasible": p.feasible,
+        "blockers": {
+            b: {"count": p.blockers[b].count, "steps": list(p.blockers[b].steps),
+                "hours_per_year": _r(p.blockers[b].hours_per_year, HOURS)}
+            for b in BLOCKERS
+        },
+        "notes": list(p.notes),
+        "steps": [_step_data(s) for s in p.steps],
+    }
+
+
+def to_data(report: ScoreReport, top: int = 10, city_names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The JSON contract as plain data (see docs/score.md)."""
+    names = city_names or {}
+    cfg = report.config
+    procs = report.processes
+    total_h = sum(p.hours_per_year or 0.0 for p in procs)
+    total_a = sum(p.automatable_hours_per_year or 0.0 for p in procs)
+    return {
+        "model": {
+            "config": cfg.path,
+            "realisation": cfg.realisation,
+            "quadrant": {"potential": cfg.quadrant_potential, "ease": cfg.quadrant_ease},
+        },
+        "summary": {
+            "processes": len(procs),
+            "procedures": len({p.process for p in procs}),
+            "hours_per_year": _r(total_h, HOURS),
+            "automatable_hours_per_year": _r(total_a, HOURS),
+            "quadrants": {q: sum(1 for p in procs if p.quadrant == q) for q in QUADRANT_JA},
+            "blockers": {b: sum(p.blockers[b].count for p in procs) for b in BLOCKERS},
+        },
+        "processes": [_process_data(p, names) for p in procs],
+        "ranking": [
+            {"rank": i + 1, "process": p.process, "name": p.name, "city": p.city,
+             "automatable_hours_per_year": _r(p.automatable_hours_per_year, HOURS),
+             "hours_per_year": _r(p.hours_per_year, HOURS), "potential": _r(p.potential, SHARE),
+             "ease": _r(p.ease, EASE), "quadrant": p.quadrant}
+            for i, p in enumerate(report.ranking)
+        ],
+        "best_variant": [
+            {"process": b.process, "name": b.name, "city": b.city,
+             "minutes_per_case": _r(b.minutes_per_case, MINUTES),
+             "hours_per_1000_cases": _r(b.minutes_per_case * 1000 / 60, HOURS),
+             "hours_saved_if_all_adopt": _r(b.hours_saved_if_all_adopt, HOURS),
+             "without_minutes": list(b.without_minutes),
+             "variants": [
+                 {"city": v.city, "minutes_per_case": _r(v.minutes_per_case, MINUTES),
+                  "hours_per_year": _r(v.hours_per_year, HOURS),
+                  "hours_saved_if_adopted": _r(v.hours_saved_if_adopted, HOURS)}
+                 for v in b.variants
+             ]}
+            for b in report.best_variants
+        ],
+        "top_steps": [
+            {"rank": i + 1, "process": p.process, "name": p.name, "city": p.city, "step": s.id,
+             "step_name": s.name, "automatable_hours_per_year": _r(s.automatable_hours_per_year, HOURS),
+             "hours_per_year": _r(s.hours_per_year, HOURS), "potential": _r(s.potential, SHARE),
+             "ease": _r(s.ease, EASE), "quadrant": s.quadrant, "summary": s.summary, "reasons": list(s.reasons)}
+            for i, (p, s) in enumerate(report.top_steps[:top])
+        ],
+        "seal_paper": [
+            {"process": p.process, "name": p.name, "city": p.city, "step": s.id, "step_name": s.name,
+             "lane": s.lane_name or s.lane, "role": s.role, "seal": "seal" in s.blockers,
+             "paper": "paper" in s.blockers, "hours_per_year": _r(s.hours_per_year, HOURS)}
+            for p, s in report.seal_paper
+        ],
+    }
+
+
+def to_json(report: ScoreReport, top: int = 10, city_names: Mapping[str, str] | None = None) -> str:
+    return json.dumps(to_data(report, top, city_names), ensure_ascii=False, indent=2) + "\n"
+
+
+# ----- CSV (one row per step: sums per process give the process totals) -------------------------
+
+CSV_COLUMNS = (
+    "process", "name", "city", "step", "step_name", "lane", "role", "kind", "visits", "minutes",
+    "staff_minutes_per_case", "hours_per_year", "automatable_hours_per_year", "potential", "ease", "quadrant",
+    "feasible", "blockers", "reasons",
+)
+
+
+def _cell(x: Any) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, float):
+        return f"{x:g}" if abs(x) < 1e15 else repr(x)
+    return str(x)
+
+
+def to_csv(report: ScoreReport) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for p in report.processes:
+        for s in p.steps:
+            w.writerow([_cell(x) for x in (
+                p.process, p.name, p.city, s.id, s.name, s.lane_name or s.lane or "", s.role, s.kind,
+                _r(s.visits, SHARE), _r(s.minutes, MINUTES), _r(s.staff_minutes_per_case, MINUTES),
+                _r(s.hours_per_year, HOURS), _r(s.automatable_hours_per_year, HOURS), _r(s.potential, SHARE),
+                _r(s.ease, EASE), s.quadrant, s.feasible, ";".join(s.blockers), " / ".join(s.reasons),
+            )])
+    # rich pads every line to the console width: drop the padding so files diff cleanly
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+# ----- shared row builders for Markdown and terminal tables ----------------------------------------
+
+def _f(x: float | None, digits: int, pct: bool = False) -> str:
+    if x is None:
+        return "—"
+    if pct:
+        return f"{x * 100:.0f}%"
+    return f"{x:,.{digits}f}"
+
+
+def _city(city: str, names: Mapping[str, str]) -> str:
+    return names.get(city, city)
+
+
+def ranking_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list[str], list[list[str]]]:
+    head = ["#", "手続", "市", "件数/年", "分/件", "時間/年", "自動化 時間/年", "割合", "容易性", "区分"]
+    rows = [
+        [str(i + 1), p.name, _city(p.city, names), _f(p.volume, 0), _f(p.minutes_per_case, 1),
+         _f(p.hours_per_year, 0), _f(p.automatable_hours_per_year, 0), _f(p.potential, 0, True),
+         _f(p.ease, 0), QUADRANT_JA[p.quadrant] + ("" if p.feasible else " (要確認)")]
+        for i, p in enumerate(report.ranking)
+    ]
+    return head, rows
+
+
+def best_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list[str], list[list[str]]]:
+    head = ["手続", "最も少ない市", "分/件", "千件あたり時間", "最大の分/件", "全市が採用した場合の削減 時間/年"]
+    rows = [
+        [b.name, _city(b.city, names), _f(b.minutes_per_case, 1), _f(b.minutes_per_case * 1000 / 60, 1),
+         _f(max(v.minutes_per_case for v in b.variants), 1), _f(b.hours_saved_if_all_adopt, 0)]
+        for b in report.best_variants
+    ]
+    return head, rows
+
+
+def top_rows(report: ScoreReport, names: Mapping[str, str], top: int) -> tuple[list[str], list[list[str]]]:
+    head = ["#", "手続", "市", "手順", "自動化 時間/年", "割合", "容易性", "主な理由"]
+    rows = [
+        [str(i + 1), p.name, _city(p.city, names), f"{s.name} ({s.id})", _f(s.automatable_hours_per_year, 0),
+         _f(s.potential, 0, True), _f(s.ease, 0), s.summary]
+        for i, (p, s) in enumerate(report.top_steps[:top])
+    ]
+    return head, rows
+
+
+def seal_paper_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list[str], list[list[str]]]:
+    head = ["手続", "市", "手順", "担当", "押印", "紙", "職員 時間/年"]
+    rows = [
+        [p.name, _city(p.city, names), f"{s.name} ({s.id})", s.lane_name or s.lane or "—",
+         "○" if "seal" in s.blockers else "", "○" if "paper" in s.blockers else "",
+         _f(s.hours_per_year, 0) if s.role == "staff" or s.staff_minutes_per_case > 0 else "—"]
+        for p, s in report.seal_paper
+    ]
+    return head, rows
+
+
+def step_rows(p: ProcessScore) -> tuple[list[str], list[list[str]]]:
+    head = ["手順", "担当", "回/件", "分/件", "時間/年", "自動化 時間/年", "割合", "容易性", "主な理由"]
+    rows = [
+        [f"{s.name} ({s.id})", s.lane_name or s.lane or "—", _f(s.visits, 2), _f(s.staff_minutes_per_case, 1),
+         _f(s.hours_per_year, 0), _f(s.automatable_hours_per_year, 0), _f(s.potential, 0, True), _f(s.ease, 0),
+         s.summary]
+        for s in p.steps
+    ]
+    return head, rows
+
+
+def reason_lines(p: ProcessScore) -> list[str]:
+    """Every reason of every step, as an indented list: the full explanation of a process."""
+    out: list[str] = []
+    for s in p.steps:
+        out.append(f"{s.name} ({s.id}, {p.path}:{s.line}): 自動化可能割合 {_f(s.potential, 0, True)}、"
+                   f"容易性 {_f(s.ease, 0)}")
+        out.extend(f"  - {r}" for r in s.reasons)
+    return out
+
+
+def blocker_text(p: ProcessScore) -> str:
+    parts = [f"{BLOCKER_JA[b]} {p.blockers[b].count}" for b in BLOCKERS if p.blockers[b].count]
+    return "、".join(parts) if parts else "なし"
+
+
+def _summary_lines(report: ScoreReport) -> list[str]:
+    procs = report.processes
+    cfg = report.config
+    total_h = sum(p.hours_per_year or 0.0 for p in procs)
+    total_a = sum(p.automatable_hours_per_year or 0.0 for p in procs)
+    src = cfg.path or "既定値"
+    return [
+        f"{len(procs)} 件の手続×市 ({len({p.process for p in procs})} 手続): 職員 {total_h:,.0f} 時間/年、"
+        f"うち自動化可能 {total_a:,.0f} 時間/年 (実現率 {cfg.realisation:g} を掛けた値)",
+        f"モデル設定: {src} (区分のしきい値: 自動化可能割合 {cfg.quadrant_potential:g}、容易性 {cfg.quadrant_ease:g})",
+    ]
+
+
+# ----- Markdown -------------------------------------------------------------------------------------
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(head: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(_md_cell(h) for h in head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    out.extend("| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows)
+    return out
+
+
+def to_markdown(report: ScoreReport, top: int = 10, city_names: Mapping[str, str] | None = None) -> str:
+    names = city_names or {}
+    lines = ["# RPA 化の可能性 (tamaflow score)", ""]
+    lines += [f"- {x}" for x in _summary_lines(report)]
+    lines += ["", "## 自動化可能時間の順位 (手続 × 市)", ""]
+    lines += _md_table(*ranking_rows(report, names))
+    lines += ["", "## 手続ごとに職員時間が最も少ない市 (1 件あたり)", ""]
+    lines += _md_table(*best_rows(report, names))
+    lines += ["", f"## 自動化可能時間の多い手順 (上位 {top})", ""]
+    lines += _md_table(*top_rows(report, names, top))
+    lines += ["", "## 押印・紙が残る手順", ""]
+    lines += _md_table(*seal_paper_rows(report, names))
+    lines += ["", "## 手続 × 市ごとの内訳"]
+    for p in report.processes:
+        lines += ["", f"### {p.name} — {_city(p.city, names)} ({p.process}/{p.city})", ""]
+        lines.append(
+            f"職員 {_f(p.minutes_per_case, 1)} 分/件、{_f(p.hours_per_year, 0)} 時間/年、自動化可能 "
+            f"{_f(p.automatable_hours_per_year, 0)} 時間/年 (割合 {_f(p.potential, 0, True)}、容易性 {_f(p.ease, 0)}、"
+            f"{QUADRANT_JA[p.quadrant]})。阻害要因: {blocker_text(p)}。"
+        )
+        for n in p.notes:
+            lines.append(f"- {n}")
+        lines.append("")
+        lines += _md_table(*step_rows(p))
+        lines += ["", "<details><summary>手順ごとの理由</summary>", ""]
+        for line in reason_lines(p):
+            lines.append(line if line.startswith("  - ") else f"- {line}")
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+# ----- rich terminal tables ---------------------------------------------------------------------------
+
+def to_table(report: ScoreReport, top: int = 10, city_names: Mapping[str, str] | None = None,
+             width: int = 120) -> str:
+    """Plain-text tables (no colour codes), so the output is the same in a pipe and a test.
+    One process: its steps with every reason; several: the cross-process tables."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    names = city_names or {}
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, color_system=None, force_terminal=False, no_color=True,
+                      legacy_windows=False, emoji=False, highlight=False)
+
+    def table(title: str, head: list[str], rows: list[list[str]], numeric: Iterable[int] = ()) -> None:
+        t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", expand=False)
+        num = set(numeric)
+        for i, h in enumerate(head):
+            if i in num:
+                t.add_column(h, justify="right", no_wrap=True)
+            elif h in ("手続", "手順", "市", "最も少ない市"):
+                # names stay readable; the reasons column takes what is left
+                t.add_column(h, overflow="fold", min_width=8 if "市" in h else 14)
+            else:
+                t.add_column(h, overflow="fold")
+        for r in rows:
+            t.add_row(*(Text(c) for c in r))  # Text: `[design]` is a source tag, not rich markup
+        console.print(t)
+
+    def say(line: str) -> None:
+        console.print(Text(line))
+
+    for line in _summary_lines(report):
+        say(line)
+    if len(report.processes) == 1:
+        p = report.processes[0]
+        say(f"{p.name} — {_city(p.city, names)}: 職員 {_f(p.minutes_per_case, 1)} 分/件、"
+                      f"{_f(p.hours_per_year, 0)} 時間/年、自動化可能 {_f(p.automatable_hours_per_year, 0)} 時間/年、"
+                      f"割合 {_f(p.potential, 0, True)}、容易性 {_f(p.ease, 0)}、{QUADRANT_JA[p.quadrant]}。"
+                      f"阻害要因: {blocker_text(p)}")
+        for n in p.notes:
+            say(f"  - {n}")
+        table("手順ごとの内訳", *step_rows(p), numeric=(2, 3, 4, 5, 6, 7))
+        say("手順ごとの理由")
+        for line in reason_lines(p):
+            say(line)
+        say("")
+    else:
+        table("自動化可能時間の順位 (手続 × 市)", *ranking_rows(report, names), numeric=(0, 3, 4, 5, 6, 7, 8))
+        table("手続ごとに職員時間が最も少ない市 (1 件あたり)", *best_rows(report, names), numeric=(2, 3, 4, 5))
+    table(f"自動化可能時間の多い手順 (上位 {top})", *top_rows(report, names, top), numeric=(0, 4, 5, 6))
+    table("押印・紙が残る手順", *seal_paper_rows(report, names), numeric=(6,))
+    # rich pads every line to the console width: drop the padding so files diff cleanly
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
