@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -98,9 +97,6 @@ class _RichProgress:
 # ----------------------------------------------------------------------------- the analyses
 
 
-Analysis = Callable[[list[Process], dict[str, str]], Any]
-
-
 def _group(procs: list[Process]) -> dict[str, list[Process]]:
     by: dict[str, list[Process]] = {}
     for p in sorted(procs, key=lambda p: (p.process, p.city)):
@@ -108,32 +104,49 @@ def _group(procs: list[Process]) -> dict[str, list[Process]]:
     return by
 
 
+def _failed(section: str, what: str, e: Exception) -> str:
+    """The reason shown on the site (and on stderr) when an analysis fails on one input."""
+    msg = f"{what}: {e}" if isinstance(e, TamaflowError) else f"{what}: {type(e).__name__}: {e}"
+    print(f"warning: {section}: {msg}", file=sys.stderr)
+    return msg
+
+
+def render_variant(p: Process) -> tuple[str, str]:
+    """BPMN 2.0 XML with DI (for the bpmn-js viewer and the download) and the Graphviz SVG."""
+    from ..render import render
+
+    return render(p, "bpmn").decode("utf-8"), render(p, "svg").decode("utf-8")
+
+
 def collect(library: Path, procs: list[Process], progress: _RichProgress) -> D.SiteData:
     """Run the analyses on every procedure and gather the site's data."""
     lib = load_library(library)
     cities = {slug: c.name for slug, c in lib.cities.items()}
+    order = {slug: i for i, slug in enumerate(cities)}
     unavailable: dict[str, str] = {}
+    for section in (D.SECTION_COMPARE, D.SECTION_SCORE):
+        unavailable[section] = f"tamaflow.{section} はこのビルドではまだ利用できません。"
     groups = _group(procs)
-    progress.start(len(groups), "分析中（比較・評価・作図）")
+    progress.start(len(procs), "分析中（比較・評価・作図）")
     procedures: list[D.Procedure] = []
-    for key, variants in groups.items():
-        ordered = sorted(variants, key=lambda p: (list(cities).index(p.city) if p.city in cities else len(cities),
-                                                  p.city))
-        out_variants = []
+    for key, group in groups.items():
+        ordered = sorted(group, key=lambda p: (order.get(p.city, len(order)), p.city))
+        proc = D.Procedure(process=key, name=ordered[0].name, area=ordered[0].area, variants=[])
+        render_errors: list[str] = []
         for p in ordered:
             path = Path(p.path or "")
-            out_variants.append(D.Variant(
-                process=p,
-                source_file=path.resolve().relative_to(library.resolve()).as_posix() if p.path else f"{key}/{p.city}.yaml",
-                yaml_bytes=path.read_bytes() if p.path else b"",
-                city_name=cities.get(p.city, p.city),
-            ))
-        proc = D.Procedure(process=key, name=ordered[0].name, area=ordered[0].area, variants=out_variants)
+            v = D.Variant(process=p, source_file=path.resolve().relative_to(library.resolve()).as_posix(),
+                          yaml_bytes=path.read_bytes(), city_name=cities.get(p.city, p.city))
+            try:
+                v.bpmn, v.svg = render_variant(p)
+            except Exception as e:  # one failing drawing must not sink the site: it is reported instead
+                render_errors.append(_failed(D.SECTION_RENDER, f"{key}/{p.city}", e))
+            proc.variants.append(v)
+            progress.advance(f"{proc.name} {v.city_name}")
+        if render_errors:
+            proc.unavailable[D.SECTION_RENDER] = "図を作れなかった市があります: " + "; ".join(render_errors)
         procedures.append(proc)
-        progress.advance(proc.name)
     date, revision = source_revision(library)
-    for section in (D.SECTION_COMPARE, D.SECTION_SCORE, D.SECTION_RENDER):
-        unavailable.setdefault(section, f"tamaflow.{section} はこのビルドではまだ利用できません。")
     return D.SiteData(title=SITE_TITLE, cities=cities, procedures=procedures, build_date=date,
                       revision=revision, unavailable=unavailable)
 
