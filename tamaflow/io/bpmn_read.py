@@ -54,8 +54,12 @@ BPMN_NAMESPACES = (
     "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "http://www.omg.org/spec/BPMN/20100501/MODEL",  # pre-final exports of some tools
 )
-#: tamaflow's own attributes in `bpmn:extensionElements` (see tamaflow/render/bpmn_writer.py)
-TAMAFLOW_NS = "https://tamaflow.example/bpmn"
+#: tamaflow's own attributes in `bpmn:extensionElements` (`TF_NS` of tamaflow/render/bpmn_writer.py;
+#: repeated here because io must not import render)
+TAMAFLOW_NS = "https://tamaflow.example/schema/bpmn"
+#: step fields restored from `tf:step` onto the Step as they are
+_STEP_ATTRS = ("minutes", "medium", "rule_based", "structured", "systems", "seal", "exceptions", "access",
+               "system_change", "standard", "note", "assumed")
 
 TASK_KINDS = {
     "task": "user",
@@ -133,6 +137,10 @@ class Node:
     attrs: dict[str, Any] = field(default_factory=dict)
     #: keep even when it looks superfluous (a tamaflow step written by tamaflow's own writer)
     keep: bool = False
+    #: the YAML step id stored by tamaflow's writer (kept instead of `safe_id(id)`)
+    step_id: str | None = None
+    #: the step's position in the YAML `steps:` list, stored by tamaflow's writer
+    index: int | None = None
     #: made up by the import (a split after a task, a join before one): not a source element
     generated: bool = False
     #: a gateway that joins (synchronises or explicitly merges) its incoming flows
@@ -254,9 +262,16 @@ def build_process(g: FlowGraph, meta: Meta) -> tuple[Process, dict[str, str]]:
     Returns the process and a map step id → source element id (gateways the import made up,
     such as `<id>_split`, are not in the map)."""
     _normalise_gateways(g)
+    _drop_plain_ends(g)
     _split_activities(g)
     first = _single_start(g)
+    start = g.nodes.get(first) if first is not None else None
+    if start is not None and start.generated and start.event == "start" and not start.name \
+            and len(g.out[start.id]) == 1:
+        first = g.out[start.id][0].target  # tamaflow's drawn implicit start: implicit again
+        g.remove_node(start.id)
     order = _flow_order(g, first)
+    order = _written_order(g, order)
     ids = _assign_ids(g, order)
     steps = [_to_step(g, g.nodes[n], ids, n == first) for n in order]
     origin = {ids[n]: n for n in order if not g.nodes[n].generated}
@@ -277,9 +292,9 @@ def _normalise_gateways(g: FlowGraph) -> None:
     source: bypassing an exclusive merge in front of it adds flows that do not synchronise. For
     the same reason an exclusive merge right before a join is kept as an explicit
     `gateway: exclusive, join: true` step instead of dissolving into the join."""
-    for node in g.nodes.values():
-        if node.type == "gateway" and node.gateway != "exclusive" and len(g.inc[node.id]) >= 2:
-            node.sync = True
+    for gw in g.nodes.values():
+        if gw.type == "gateway" and gw.gateway != "exclusive" and len(g.inc[gw.id]) >= 2:
+            gw.sync = True
     changed = True
     while changed:
         changed = False
@@ -291,10 +306,12 @@ def _normalise_gateways(g: FlowGraph) -> None:
             if n_in <= 1 and n_out <= 1:
                 g.bypass(nid)
                 changed = True
-            elif node.gateway == "exclusive" and n_out <= 1 and not node.sync:
+            elif n_out <= 1 and not node.sync:
+                # several ways in but no synchronisation: alternatives merging
                 succ = g.nodes[g.out[nid][0].target] if n_out else None
                 if succ is not None and succ.type == "gateway" and succ.sync:
                     node.sync = True  # explicit exclusive merge in front of a join
+                    node.gateway = "exclusive"
                 else:
                     g.bypass(nid)  # an exclusive merge: implicit in the format
                     changed = True
@@ -308,6 +325,16 @@ def _normalise_gateways(g: FlowGraph) -> None:
                 g.add_edge(join.id, nid)
                 node.sync = False
                 changed = True
+
+
+def _drop_plain_ends(g: FlowGraph) -> None:
+    """A made-up, unnamed end event reached only from tasks or events is what `end: true` says
+    in fewer lines: drop it. (Gateway branches still need it as a target.)"""
+    for nid in list(g.nodes):
+        node = g.nodes[nid]
+        if node.generated and node.event == "end" and not node.name and g.inc[nid] \
+                and all(g.nodes[e.source].type != "gateway" for e in g.inc[nid]):
+            g.remove_node(nid)
 
 
 def _split_activities(g: FlowGraph) -> None:
@@ -401,14 +428,39 @@ def _flow_order(g: FlowGraph, first: str | None) -> list[str]:
     return order
 
 
+def _written_order(g: FlowGraph, order: list[str]) -> list[str]:
+    """Where tamaflow's writer stored each step's position, keep the YAML order (made-up
+    gateways stay right after the step they follow in the flow order)."""
+    if not order or any(g.nodes[n].index is None for n in order if not g.nodes[n].generated):
+        return order
+    keyed: list[tuple[float, int, str]] = []
+    last = -1.0
+    for i, n in enumerate(order):
+        idx = g.nodes[n].index
+        last = float(idx) if idx is not None else last + 0.001
+        keyed.append((last, i, n))
+    result = [n for _, _, n in sorted(keyed)]
+    return result if result[0] == order[0] else order
+
+
 def _succ(g: FlowGraph, nid: str) -> list[str]:
-    return [e.target for e in sorted(g.out[nid], key=lambda e: e.order)]
+    # visited last-first so that, reversed, the first branch comes right after its split
+    return [e.target for e in sorted(g.out[nid], key=lambda e: e.order, reverse=True)]
 
 
 def _assign_ids(g: FlowGraph, order: list[str]) -> dict[str, str]:
+    """Step ids: the YAML id stored by tamaflow's writer, else `safe_id(element id)`; ids
+    stored by the writer are claimed first, then the rest in document order, so the original
+    element keeps the plain id and only a clash gets a `_2` suffix."""
     ids: dict[str, str] = {}
     used: set[str] = set()
-    for n in g.nodes:  # document order: the original element keeps the plain id
+    for n, node in g.nodes.items():
+        if node.step_id and node.step_id not in used:
+            ids[n] = node.step_id
+            used.add(node.step_id)
+    for n in g.nodes:
+        if n in ids:
+            continue
         base = safe_id(n)
         cand = base
         i = 2
@@ -459,9 +511,7 @@ def _to_step(g: FlowGraph, node: Node, ids: dict[str, str], is_first: bool) -> S
         elif not outs and step.event != "end":
             step.end = True
     for key, value in node.attrs.items():
-        if key in ("minutes", "medium", "rule_based", "structured", "systems", "seal", "exceptions", "access",
-                   "system_change", "standard", "note", "assumed") and (node.type == "task" or key in ("note",
-                                                                                                     "assumed")):
+        if key in _STEP_ATTRS:
             setattr(step, key, value)
     if node.notes:
         extra = "; ".join(node.notes)
@@ -513,9 +563,199 @@ def _bpmn_root(path: str) -> etree._Element:
     return root
 
 
+def _is_flow_node(el: etree._Element) -> bool:
+    tag = local(el.tag)
+    return namespace(el.tag) in BPMN_NAMESPACES and (tag in TASK_KINDS or tag in GATEWAYS or tag in EVENTS)
+
+
+# ----- tamaflow's own extension (see tamaflow/render/bpmn_writer.py) ------------------------------
+def _tf(el: etree._Element, name: str) -> etree._Element | None:
+    """The `tf:<name>` element inside `el`'s extensionElements, if any."""
+    for ext in _children(el, "extensionElements"):
+        for c in ext:
+            if namespace(c.tag) == TAMAFLOW_NS and local(c.tag) == name:
+                return c
+    return None
+
+
+def _tf_texts(el: etree._Element, name: str) -> list[str]:
+    return [c.text or "" for c in el if namespace(c.tag) == TAMAFLOW_NS and local(c.tag) == name]
+
+
+def _tf_text(el: etree._Element, name: str) -> str | None:
+    texts = _tf_texts(el, name)
+    return texts[0] if texts else None
+
+
+def _number(raw: str) -> float | int | None:
+    try:
+        return int(raw) if re.fullmatch(r"-?\d+", raw.strip()) else float(raw)
+    except ValueError:
+        return None
+
+
+_STEP_BOOLS = ("join", "end", "rule_based", "structured", "seal", "system_change")
+_STEP_NUMBERS = ("minutes", "exceptions")
+_STEP_TEXTS = ("name", "lane", "kind", "gateway", "event", "next", "medium", "access", "standard")
+
+
+def _tf_step_fields(st: etree._Element) -> dict[str, Any]:
+    """The YAML fields of one step as tamaflow's writer stored them on `tf:step`."""
+    out: dict[str, Any] = {}
+    for key in _STEP_TEXTS:
+        if st.get(key) is not None:
+            out[key] = st.get(key)
+    for key in _STEP_BOOLS:
+        if st.get(key) is not None:
+            out[key] = st.get(key) == "true"
+    for key in _STEP_NUMBERS:
+        if st.get(key) is not None:
+            num = _number(st.get(key, ""))
+            if num is not None:
+                out[key] = num
+    systems = _tf_texts(st, "system")
+    if systems:
+        out["systems"] = systems
+    assumed = _tf_texts(st, "assumed")
+    if assumed:
+        out["assumed"] = assumed
+    note = _tf_text(st, "note")
+    if note is not None:
+        out["note"] = note
+    return out
+
+
+def _tf_branch(flow: etree._Element) -> etree._Element | None:
+    return _tf(flow, "branch")
+
+
+def _tf_process_fields(tp: etree._Element) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("process", "name", "city", "area"):
+        if tp.get(key) is not None:
+            out[key] = tp.get(key)
+    if tp.get("volume") is not None:
+        vol = _number(tp.get("volume", ""))
+        if vol is not None:
+            out["volume"] = vol
+    for key, child in (("source", "source"), ("channels", "channel"), ("assumed", "assumed")):
+        values = _tf_texts(tp, child)
+        if values:
+            out[key] = values
+    desc = _tf_text(tp, "description")
+    if desc is not None:
+        out["description"] = desc
+    return out
+
+
+def _tf_lanes(proc_el: etree._Element) -> tuple[list[Lane], dict[str, str]]:
+    """YAML lanes from the laneSet (in order) and BPMN lane id → YAML lane id."""
+    lanes: list[Lane] = []
+    ids: dict[str, str] = {}
+    for ls in _children(proc_el, "laneSet"):
+        for lane in _children(ls, "lane"):
+            tl = _tf(lane, "lane")
+            lid = (tl.get("lane_id") or tl.get("id")) if tl is not None else None
+            if lid:
+                ids[lane.get("id", "")] = lid
+                lanes.append(Lane(lid, lane.get("name") or lid, _pos(lane)))
+    return lanes, ids
+
+
+def _read_tamaflow_exact(path: str, proc_el: etree._Element, tp: etree._Element
+                         ) -> tuple[Process, dict[str, str]] | None:
+    """Rebuild the YAML process exactly from tamaflow's extension elements.
+
+    Returns None when the drawing no longer matches the stored steps (someone edited the file
+    in a modeler): then the file is imported from its flows like any other BPMN."""
+    from ..model.graph import to_graph
+    from ..model.process import END, START
+
+    indexed: list[tuple[int, Step, str]] = []
+    generated: dict[str, str] = {}
+    for el in proc_el:
+        if not _is_flow_node(el):
+            continue
+        eid = el.get("id", "")
+        st = _tf(el, "step")
+        gen = _tf(el, "generated")
+        if st is None and gen is None:
+            return None
+        if st is None:
+            generated[eid] = (gen.get("kind") if gen is not None else None) or ""
+            continue
+        fields = _tf_step_fields(st)
+        sid = st.get("step_id") or st.get("id")
+        if not sid:
+            return None
+        step = Step(id=sid, pos=_pos(el))
+        for key, value in fields.items():
+            setattr(step, key, value)
+        index = _number(st.get("index", "")) if st.get("index") is not None else None
+        indexed.append((int(index) if index is not None else len(indexed), step, eid))
+    indexed.sort(key=lambda x: x[0])
+    steps = [s for _, s, _ in indexed]
+    step_of = {eid: s.id for _, s, eid in indexed}
+    by_step = {s.id: s for s in steps}
+    if len(by_step) != len(steps):
+        return None
+    # sequence flows: branches from tf:branch, and the graph to check against
+    flows = _children(proc_el, "sequenceFlow")
+    merge_target: dict[str, str] = {}
+    for f in flows:
+        if generated.get(f.get("sourceRef", "")) == "merge":
+            merge_target[f.get("sourceRef", "")] = f.get("targetRef", "")
+
+    def resolve(eid: str) -> str | None:
+        seen = 0
+        while eid in merge_target and seen < 1000:
+            eid = merge_target[eid]
+            seen += 1
+        if eid in step_of:
+            return step_of[eid]
+        kind = generated.get(eid)
+        return START if kind == "start" else END if kind == "end" else None
+
+    drawn: set[tuple[str, str]] = set()
+    branches: dict[str, list[tuple[int, Branch]]] = {}
+    for f in flows:
+        src, tgt = f.get("sourceRef", ""), f.get("targetRef", "")
+        if generated.get(src) == "merge":
+            continue
+        a, b = resolve(src), resolve(tgt)
+        if a is None or b is None:
+            return None
+        drawn.add((a, b))
+        tb = _tf_branch(f)
+        if tb is not None:
+            frm = tb.get("from") or a
+            br = Branch(tb.get("to") or b, tb.get("when"), None, tb.get("default") == "true", _pos(f))
+            if tb.get("share") is not None:
+                share = _number(tb.get("share", ""))
+                br.share = float(share) if share is not None else None
+            idx = _number(tb.get("index", "0"))
+            branches.setdefault(frm, []).append((int(idx) if idx is not None else 0, br))
+    for sid, items in branches.items():
+        if sid not in by_step:
+            return None
+        by_step[sid].branches = [b for _, b in sorted(items, key=lambda x: x[0])]
+    lanes, _ = _tf_lanes(proc_el)
+    fields = _tf_process_fields(tp)
+    proc = Process(process=fields.get("process", slugify(Path(path).stem)), name=fields.get("name", Path(path).stem),
+                   city=fields.get("city", Path(path).stem), steps=steps, lanes=lanes, path=path, pos=_pos(tp))
+    for key in ("area", "volume", "source", "channels", "assumed", "description"):
+        if key in fields:
+            setattr(proc, key, fields[key])
+    if {(u, v) for u, v in to_graph(proc).edges()} != drawn:
+        return None
+    return proc, {sid: eid for eid, sid in step_of.items()}
+
+
+# ----- any BPMN -----------------------------------------------------------------------------------
 def _lanes(proc_el: etree._Element, pool_id: str, pool_name: str, several_pools: bool,
            lanes: list[Lane], lane_of: dict[str, str]) -> None:
-    """Leaf lanes of a process (nested lane sets: the innermost lane wins)."""
+    """Leaf lanes of a process (nested lane sets: the innermost lane wins). Lane ids become
+    `safe_id(BPMN lane id)`, or the YAML lane id stored by tamaflow's writer."""
     found: list[tuple[etree._Element, int]] = []
 
     def walk(lane_set: etree._Element, depth: int) -> None:
@@ -527,10 +767,14 @@ def _lanes(proc_el: etree._Element, pool_id: str, pool_name: str, several_pools:
     for ls in _children(proc_el, "laneSet"):
         walk(ls, 0)
     leaf = [lane for lane, _ in found if not any(_children(cs, "lane") for cs in _children(lane, "childLaneSet"))]
-    for lane_el, depth in sorted(found, key=lambda x: x[1]):
+    yaml_id: dict[str, str] = {}
+    for lane_el, _ in found:
+        tl = _tf(lane_el, "lane")
+        own = (tl.get("lane_id") or tl.get("id")) if tl is not None else None
+        yaml_id[lane_el.get("id", "")] = own or safe_id(lane_el.get("id", ""))
+    for lane_el, _depth in sorted(found, key=lambda x: x[1]):
         for ref in _children(lane_el, "flowNodeRef"):
-            lane_of[(ref.text or "").strip()] = lane_el.get("id", "")
-    del depth
+            lane_of[(ref.text or "").strip()] = yaml_id[lane_el.get("id", "")]
     n_leaf = len(leaf)
     for lane_el in leaf:
         lid = lane_el.get("id")
@@ -541,39 +785,12 @@ def _lanes(proc_el: etree._Element, pool_id: str, pool_name: str, several_pools:
             name = f"{pool_name} / {own}"
         else:
             name = own or pool_name or lid
-        lanes.append(Lane(safe_id(lid), name, _pos(lane_el)))
+        lanes.append(Lane(yaml_id[lid], name, _pos(lane_el)))
     if not leaf and several_pools:
         lanes.append(Lane(safe_id(pool_id), pool_name or pool_id, _pos(proc_el)))
         for el in proc_el:
             if el.get("id"):
-                lane_of.setdefault(el.get("id", ""), pool_id)
-
-
-def _coerce(key: str, raw: str) -> Any:
-    """Typed value of a tamaflow extension attribute written as text."""
-    if key in ("minutes", "volume", "exceptions", "share"):
-        try:
-            v = float(raw)
-        except ValueError:
-            return None
-        return int(v) if v.is_integer() and key in ("minutes", "volume") else v
-    if key in ("rule_based", "structured", "seal", "system_change", "join", "default", "end"):
-        return raw.strip().lower() == "true"
-    if key in ("systems", "assumed", "channels", "source"):
-        return [s for s in (x.strip() for x in raw.split("\n")) if s]
-    return raw
-
-
-def _tamaflow_attrs(el: etree._Element) -> dict[str, Any]:
-    """tamaflow attributes stored by tamaflow's BPMN writer in extensionElements."""
-    out: dict[str, Any] = {}
-    for ext in _children(el, "extensionElements"):
-        for c in ext.iter():
-            if namespace(c.tag) != TAMAFLOW_NS or c is ext:
-                continue
-            for k, v in c.attrib.items():
-                out[local(k)] = _coerce(local(k), v)
-    return out
+                lane_of.setdefault(el.get("id", ""), safe_id(pool_id))
 
 
 def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
@@ -591,9 +808,14 @@ def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
     ordered = [by_id[p.get("processRef")] for p in participants if p.get("processRef") in by_id]
     ordered = list(dict.fromkeys(ordered)) + [p for p in processes if p not in ordered]
     # Processes with nothing in them (e.g. a black-box pool's empty process) add no flow.
-    ordered = [p for p in ordered if any(local(c.tag) in TASK_KINDS or local(c.tag) in GATEWAYS
-                                         or local(c.tag) in EVENTS for c in p)] or ordered[:1]
+    ordered = [p for p in ordered if any(_is_flow_node(c) for c in p)] or ordered[:1]
     several = len(ordered) > 1
+
+    tf_process = next((tp for p in ordered if (tp := _tf(p, "process")) is not None), None)
+    if tf_process is not None and not several:
+        exact = _read_tamaflow_exact(path, ordered[0], tf_process)
+        if exact is not None:
+            return exact
 
     g = FlowGraph()
     lanes: list[Lane] = []
@@ -614,26 +836,33 @@ def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
             if tag == "sequenceFlow":
                 flows.append(el)
                 continue
-            if not eid:
+            if not eid or not _is_flow_node(el):
                 continue
             if el.get("default"):
                 defaults.add(el.get("default", ""))
-            attrs = _tamaflow_attrs(el)
-            keep = bool(attrs.pop("step", False)) if "step" in attrs else False
-            lane = lane_of.get(eid)
-            common: dict[str, Any] = dict(name=clean_name(el.get("name")), lane=safe_id(lane) if lane else None,
-                                          pool=pool_id, attrs=attrs, keep=keep, pos=_pos(el))
+            st = _tf(el, "step")
+            fields = _tf_step_fields(st) if st is not None else {}
+            generated = _tf(el, "generated") is not None
+            lane = fields.pop("lane", None) if st is not None else lane_of.get(eid)
+            name = fields.pop("name", None) if "name" in fields else clean_name(el.get("name"))
+            common: dict[str, Any] = dict(name="" if generated else name, lane=lane, pool=pool_id, pos=_pos(el),
+                                          step_id=(st.get("step_id") or st.get("id")) if st is not None else None,
+                                          generated=generated, keep=st is not None,
+                                          index=int(st.get("index", "0")) if st is not None
+                                          and (st.get("index") or "").isdigit() else None)
+            attrs = {k: v for k, v in fields.items() if k in _STEP_ATTRS}
             if tag in TASK_KINDS:
-                kind = attrs.pop("kind", None) or TASK_KINDS[tag]
-                node = g.add_node(Node(eid, "task", kind=kind, **common))
-                if tag in ("subProcess", "adHocSubProcess", "transaction") and "note" not in attrs:
+                node = g.add_node(Node(eid, "task", kind=fields.get("kind") or TASK_KINDS[tag], attrs=attrs, **common))
+                if tag in ("subProcess", "adHocSubProcess", "transaction"):
                     inner = sum(1 for c in el.iter() if local(c.tag) in TASK_KINDS) - 1
                     if inner > 0:
                         node.notes.append(f"subprocess with {inner} inner activities, imported as one task")
             elif tag in GATEWAYS:
-                g.add_node(Node(eid, "gateway", gateway=GATEWAYS[tag], event_based=tag == "eventBasedGateway",
-                                **common))
-            elif tag in EVENTS:
+                gw = g.add_node(Node(eid, "gateway", gateway=fields.get("gateway") or GATEWAYS[tag],
+                                     event_based=tag == "eventBasedGateway", attrs=attrs, **common))
+                gw.keep = gw.keep and not fields.get("join")
+                gw.sync = bool(fields.get("join"))
+            else:
                 edef = _event_def(el)
                 if tag == "startEvent":
                     ev = "start"
@@ -643,28 +872,24 @@ def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
                     ev = "message-throw" if edef == "message" else ("signal" if edef == "signal" else "none")
                 else:
                     ev = _EVENT_FROM_DEF.get(edef or "", "none")
-                attrs.pop("kind", None)
-                if "event" in attrs:
-                    ev = str(attrs.pop("event"))
-                g.add_node(Node(eid, "event", event=ev, event_def=edef, **common))
+                g.add_node(Node(eid, "event", event=fields.get("event") or ev, event_def=edef, attrs=attrs, **common))
                 if tag == "boundaryEvent":
                     boundaries.append(el)
     for f in flows:
         src, tgt = f.get("sourceRef", ""), f.get("targetRef", "")
-        cond_el = next(iter(_children(f, "conditionExpression")), None)
-        cond = _text(cond_el)
+        cond = _text(next(iter(_children(f, "conditionExpression")), None))
         name = clean_name(f.get("name"))
-        fattrs = _tamaflow_attrs(f)
-        share = fattrs.get("share")
-        g.add_edge(src, tgt, when=name or cond or None, default=f.get("id") in defaults,
-                   conditional=bool(cond), share=share if isinstance(share, float) else None)
+        tb = _tf_branch(f)
+        if tb is not None:  # tamaflow's writer: the branch as written in YAML
+            share = _number(tb.get("share", "")) if tb.get("share") is not None else None
+            g.add_edge(src, tgt, when=tb.get("when"), default=tb.get("default") == "true",
+                       conditional=tb.get("when") is not None, share=float(share) if share is not None else None)
+        else:
+            g.add_edge(src, tgt, when=name or cond or None, default=f.get("id") in defaults, conditional=bool(cond))
     for b in boundaries:
-        host = b.get("attachedToRef", "")
         node = g.nodes[b.get("id", "")]
         label = node.name or (f"{node.event_def} event" if node.event_def else "boundary event")
-        g.add_edge(host, node.id, when=label, choice=True)
-        if node.event == "none" and node.event_def is None:
-            node.event = "none"
+        g.add_edge(b.get("attachedToRef", ""), node.id, when=label, choice=True)
     for c in collaborations:
         for mf in _children(c, "messageFlow"):
             src, tgt = mf.get("sourceRef", ""), mf.get("targetRef", "")
@@ -674,19 +899,14 @@ def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
                 else:
                     sname = g.nodes[src].name
                     g.nodes[tgt].notes.append(f"message from {safe_id(src)}" + (f" ({sname})" if sname else ""))
-    pattrs: dict[str, Any] = {}
-    for el in (root, *collaborations, *ordered):
-        for k, v in _tamaflow_attrs(el).items():
-            pattrs.setdefault(k, v)
+    pattrs = _tf_process_fields(tf_process) if tf_process is not None else {}
+    if tf_process is not None:
+        lanes = _tf_lanes(ordered[0])[0] or lanes
     name = (pattrs.pop("name", None) or next((clean_name(c.get("name")) for c in collaborations if c.get("name")), "")
             or (clean_name(ordered[0].get("name")) if not several else "")
             or clean_name(root.get("name")) or stem)
-    if not several and not name:
-        name = stem
     city = str(pattrs.pop("city", None) or stem)
     process = str(pattrs.pop("process", None) or slugify(name, slugify(stem)))
-    if "lanes_order" in pattrs:
-        pattrs.pop("lanes_order")
     meta = Meta(process=process, name=name, city=city, lanes=lanes, attrs=pattrs, path=path)
     return build_process(g, meta)
 

@@ -89,9 +89,14 @@ def read_pnml_mapped(path: str) -> tuple[Process, dict[str, str]]:
 
     g = FlowGraph()
     kind_of: dict[str, str] = {}
+    out_arcs = {a.get("source", "") for a in arcs}
     for p in places:
-        g.add_node(Node(p.get("id", ""), "gateway", gateway="exclusive", pos=_pos(p)))
-        kind_of[p.get("id", "")] = "place"
+        pid = p.get("id", "")
+        if pid in out_arcs:
+            g.add_node(Node(pid, "gateway", gateway="exclusive", pos=_pos(p), generated=True))
+        else:  # a final place: the process ends here (dropped again where a plain `end: true` will do)
+            g.add_node(Node(pid, "event", event="end", pos=_pos(p), generated=True))
+        kind_of[pid] = "place"
     for t in transitions:
         tid = t.get("id", "")
         label = _name(t)

@@ -1,0 +1,214 @@
+"""`Process` → YAML text in the process format, for `tamaflow import` (and anything else that
+generates process files).
+
+Written by hand rather than with `yaml.dump` because the output is for analysts to read and
+edit: fields in the documented order, defaults left out, branches as one-line mappings,
+Japanese unescaped, and a quoted scalar exactly where YAML would otherwise misread it (`yes`,
+`no`, `12:30`, `0123`, `null`, `書類OK?` in a flow mapping, `: ` inside text …). The output is
+deterministic (same process, same bytes) and reads back into an equivalent process.
+
+Depends only on the model, the field table and PyYAML's scalar resolver.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import yaml
+
+from ..model.process import Branch, Process, Step
+from .schema import PROCESS_FIELDS, STEP_FIELDS
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVER = yaml.resolver.Resolver()
+#: characters that may not start a plain scalar (YAML indicators), conservatively
+_INDICATORS = set("-?:,[]{}#&*!|>'\"%@`=<~")
+#: characters YAML treats as line breaks or refuses unescaped, besides C0/C1 controls
+_SPECIAL = {"\x85", "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff"}
+_NEEDS_QUOTES_BLOCK = re.compile(r":\s|\s#|:$|^\s|\s$")
+_FLOW_CHARS = set(",[]{}:#?&*!|>'\"%@`")
+
+
+def _printable(ch: str) -> bool:
+    o = ord(ch)
+    if ch in _SPECIAL:
+        return False
+    return not (o < 0x20 or 0x7F <= o < 0xA0 or 0xD800 <= o <= 0xDFFF)
+
+
+def _double_quoted(s: str) -> str:
+    out = ['"']
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif not _printable(ch):
+            o = ord(ch)
+            out.append(f"\\x{o:02x}" if o <= 0xFF else f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def scalar(s: str, flow: bool = False) -> str:
+    """A string as a YAML scalar: plain when YAML reads it back as the same text, otherwise
+    double-quoted. `flow=True` for items inside `[…]` and `{…}`, where more characters matter."""
+    if (
+        not s
+        or s[0] in _INDICATORS
+        or _NEEDS_QUOTES_BLOCK.search(s)
+        or any(not _printable(ch) or ch in "\n\t" for ch in s)
+        or (flow and any(ch in _FLOW_CHARS for ch in s))
+        or _RESOLVER.resolve(yaml.ScalarNode, s, (True, False)) != _STR_TAG
+    ):
+        return _double_quoted(s)
+    return s
+
+
+def number(v: float | int) -> str:
+    """A number as YAML 1.1 reads it back as that number (no exponent without a dot)."""
+    if isinstance(v, bool):  # pragma: no cover - callers pass numbers
+        raise TypeError("bool is not a number here")
+    if isinstance(v, int):
+        return str(v)
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    text = repr(v)
+    if "e" in text or "E" in text:
+        text = f"{v:.15f}".rstrip("0").rstrip(".")
+    return text
+
+
+def _bool(v: bool) -> str:
+    return "true" if v else "false"
+
+
+def _flow_list(items: Iterable[str]) -> str:
+    return "[" + ", ".join(scalar(i, flow=True) for i in items) + "]"
+
+
+def _branch(b: Branch, parallel: bool) -> str:
+    parts = [f"to: {scalar(b.to, flow=True)}"]
+    if not parallel:
+        if b.when:
+            parts.append(f"when: {scalar(b.when, flow=True)}")
+        if b.share is not None:
+            parts.append(f"share: {number(b.share)}")
+        if b.default:
+            parts.append("default: true")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _step_lines(s: Step, following: str | None) -> list[str]:
+    """YAML lines of one step; `following` is the id of the next step in the list (None at the
+    end), so that `next:` and `end: true` are written only where the order does not say it."""
+    lines: list[str] = []
+    flows_on = not (s.is_gateway and not s.join) and s.event != "end"
+    for f in STEP_FIELDS:
+        key = f.name
+        v = getattr(s, key)
+        if key == "id":
+            text = scalar(v)
+        elif key == "name":
+            if not v:
+                continue
+            text = scalar(v)
+        elif key == "kind":
+            if not s.is_task or v == "user":
+                continue
+            text = v
+        elif key == "branches":
+            if not (s.is_gateway and not s.join):
+                continue
+            lines.append("branches:")
+            lines.extend(f"  - {_branch(b, s.gateway == 'parallel')}" for b in v)
+            continue
+        elif key == "next":
+            if v is None or not flows_on or (v == following and not s.end):
+                continue
+            text = scalar(v)
+        elif key == "end":
+            if not v or not flows_on or following is None or s.next is not None:
+                continue
+            text = "true"
+        elif key == "join":
+            if not v or not s.is_gateway:
+                continue
+            text = "true"
+        elif key in ("seal", "system_change"):
+            if not v:
+                continue
+            text = "true"
+        elif key in ("systems", "assumed"):
+            if not v:
+                continue
+            text = _flow_list(v)
+        elif v is None:
+            continue
+        elif isinstance(v, bool):
+            text = _bool(v)
+        elif isinstance(v, (int, float)):
+            text = number(v)
+        else:
+            text = scalar(str(v))
+        lines.append(f"{key}: {text}")
+    return lines
+
+
+def dump_process(process: Process, schema: str | None = "../../tamaflow.schema.json",
+                 comments: Iterable[str] = ()) -> str:
+    """The process as YAML text. `schema` is the path for the `# yaml-language-server` line
+    (editor completion; None leaves the line out); `comments` become `# …` lines under it."""
+    out: list[str] = []
+    if schema:
+        out.append(f"# yaml-language-server: $schema={schema}")
+    for c in comments:
+        for line in str(c).splitlines() or [""]:
+            out.append(f"# {line}".rstrip())
+    for f in PROCESS_FIELDS:
+        key = f.name
+        v = getattr(process, key)
+        if key == "lanes":
+            if v:
+                out.append("lanes:")
+                out.extend(f"  {scalar(lane.id)}: {scalar(lane.name)}" for lane in v)
+            continue
+        if key == "steps":
+            out.append("steps:")
+            steps = process.steps
+            for i, s in enumerate(steps):
+                following = steps[i + 1].id if i + 1 < len(steps) else None
+                lines = _step_lines(s, following)
+                out.append(f"  - {lines[0]}")
+                out.extend(f"    {line}" for line in lines[1:])
+            continue
+        if key == "source":
+            if len(v) == 1:
+                out.append(f"source: {scalar(v[0])}")
+            elif v:
+                out.append("source:")
+                out.extend(f"  - {scalar(u)}" for u in v)
+            continue
+        if key in ("channels", "assumed"):
+            if v:
+                out.append(f"{key}: {_flow_list(v)}")
+            continue
+        if v is None or v == "":
+            continue
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out.append(f"{key}: {number(v)}")
+        else:
+            out.append(f"{key}: {scalar(str(v))}")
+    return "\n".join(out) + "\n"
+
+
+__all__ = ["dump_process", "scalar", "number"]
