@@ -40,6 +40,19 @@ def _pos(g: nx.DiGraph, node: str, process: Process) -> Pos:
     return step.pos if step is not None else process.where("steps")
 
 
+def _flow_pos(g: nx.DiGraph, source: str, target: str, process: Process) -> Pos:
+    """Where the flow source → target is written: its `next:` or its branch, else the step."""
+    step: Step | None = g.nodes[source].get("step")
+    if step is None:
+        return process.where("steps")
+    if step.next == target:
+        return step.where("next")
+    for b in step.branches:
+        if b.to == target:
+            return b.pos
+    return step.pos
+
+
 def _label(g: nx.DiGraph, node: str) -> str:
     name = g.nodes[node].get("name")
     return f"`{node}` ({name})" if name else f"`{node}`"
@@ -59,7 +72,7 @@ class StartEventRequired(Rule):
     def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
         for s in _starts(g):
             for p in g.predecessors(s):
-                yield _pos(g, p, process), f"{_label(g, p)} flows back into the start event {_label(g, s)}: " \
+                yield _flow_pos(g, p, s, process), f"{_label(g, p)} flows back into the start event {_label(g, s)}: " \
                     "point it at the first task instead", p
 
 
@@ -74,8 +87,8 @@ class NoDisconnected(Rule):
     def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
         starts = _starts(g)
         reach: set[str] = set()
-        for s in starts:
-            reach |= nx.descendants(g, s) | {s}
+        for start in starts:
+            reach |= nx.descendants(g, start) | {start}
         for s in process.steps:
             if s.id not in reach and g.nodes[s.id]["type"] != "missing":
                 yield s.pos, f"step {_label(g, s.id)} is not reachable from the start: add a flow to it " \
@@ -99,8 +112,8 @@ class EndReachable(Rule):
         for e in ends:
             can_end |= nx.ancestors(g, e)
         reach: set[str] = set()
-        for s in _starts(g):
-            reach |= nx.descendants(g, s)
+        for start in _starts(g):
+            reach |= nx.descendants(g, start)
         for s in process.steps:
             if s.id in reach and s.id not in can_end:
                 yield s.pos, f"no end can be reached from {_label(g, s.id)}: a loop without a way out; " \

@@ -112,22 +112,16 @@ def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int
 
 
 def _display(root: Path, some_file: str) -> str:
-    """The library folder as the user would write it, relative like the file they named."""
-    f = Path(some_file)
-    rel = f.resolve().relative_to(root)
-    display = f
-    for _ in rel.parts:
-        display = display.parent
-    return str(display)
+    """The library folder as the user would write it: absolute if they named files absolutely,
+    else relative to the current folder (`..` when they run it from inside the library; walking
+    up the path they typed would give `.` there, and cities.yaml would not be found)."""
+    if Path(some_file).is_absolute():
+        return str(root)
+    return os.path.relpath(root)
 
 
 def _display_dir(root: Path, given: str) -> str:
-    g = Path(given).resolve()
-    display = Path(given)
-    while g != root and g != g.parent:
-        g = g.parent
-        display = display / ".."
-    return os.path.normpath(str(display))
+    return _display(root, given)
 
 
 def library_rules(lib: Library, procs: list[Process], severities: dict[str, str]) -> list[Finding]:
@@ -166,7 +160,7 @@ def library_rules(lib: Library, procs: list[Process], severities: dict[str, str]
         else:
             seen[key] = proc
         expected = Path(proc.process) / f"{proc.city}.yaml"
-        actual = Path(proc.path or "")
+        actual = Path(proc.path or "").resolve()  # `tamaflow validate kunitachi.yaml` from inside the folder
         if proc.path and (actual.parent.name, actual.stem) != (proc.process, proc.city):
             add("TF204", "warning", proc, "process", f"file should be at <library>/{expected} "
                 f"(process `{proc.process}`, city `{proc.city}`)")

@@ -31,6 +31,12 @@ MAX_BYTES = 5_000_000
 MAX_DEPTH = 64
 MAX_NODES = 500_000
 
+#: the only explicit tags a process file may carry (`!!str "0123"` is a legitimate way to quote);
+#: anything else — `!!python/object`, `!!binary`, `!!set`, local `!tags` — is refused (TF003)
+_YAML = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(_YAML + t for t in ("str", "int", "float", "bool", "null"))
+_COLLECTION_TAGS = {"map": _YAML + "map", "seq": _YAML + "seq"}
+
 
 @dataclass(slots=True)
 class MNode:
@@ -98,7 +104,7 @@ def check_text(data: bytes, path: str) -> str:
     if not data.strip():
         raise TamaflowError("file is empty: write a process definition (see `tamaflow new`)", path, 1, 1, "TF001")
     if b"\x00" in data[:8192]:
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data[:8192]):
             raise TamaflowError("file is UTF-16: re-save it as UTF-8", path, 1, 1, "TF001")
         raise TamaflowError("binary file, not YAML text", path, 1, 1, "TF001")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -126,10 +132,21 @@ def check_text(data: bytes, path: str) -> str:
     return text
 
 
-def compose(text: str, path: str) -> MNode:
+def _looks_utf16(sample: bytes) -> bool:
+    """UTF-16 without a byte-order mark (some Windows tools write it): YAML's ASCII keys leave a
+    NUL in every other byte, on one side only."""
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) < 4:
+        return False
+    return (odd.count(0) > 0.3 * len(odd) and 0 not in even) or (even.count(0) > 0.3 * len(even) and 0 not in odd)
+
+
+def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -> MNode:
     """Parse one YAML document into an MNode tree, safely.
 
-    Raises TamaflowError (TF002 syntax, TF003 unsafe, TF012 duplicate key) with a position.
+    Raises TamaflowError (TF002 syntax, TF003 unsafe, TF012 duplicate key) with a position. When
+    `problems` is given, duplicate keys are appended to it instead (the first value is kept) so
+    that the caller can report them together with every other finding of the file.
     """
     anchors: dict[str, MNode] = {}
     stack: list[tuple[MNode, list[Any]]] = []  # (container, pending key for maps)
@@ -151,17 +168,23 @@ def compose(text: str, path: str) -> MNode:
                 continue
             node: MNode | None = None
             if isinstance(ev, yaml.AliasEvent):
-                target = anchors.get(ev.anchor)
+                target = anchors.get(str(ev.anchor))
                 if target is None:
                     raise TamaflowError(f"unknown alias *{ev.anchor}", path, *_lc(ev.start_mark), code="TF002")
+                if any(target is open_node for open_node, _p in stack):
+                    # `&a [*a]`: a node containing itself would send every later walk into a loop
+                    raise TamaflowError(
+                        f"recursive alias *{ev.anchor} (the node contains itself): not allowed in process files",
+                        path, *_lc(ev.start_mark), code="TF003",
+                    )
                 count += _size(target)
                 node = target
             elif isinstance(ev, yaml.ScalarEvent):
                 count += 1
                 tag = ev.tag if ev.tag not in (None, "!") else None
-                if tag is not None and not tag.startswith("tag:yaml.org,2002:"):
+                if tag is not None and tag not in _SCALAR_TAGS:
                     raise TamaflowError(
-                        f"YAML tag {ev.tag} is not allowed in process files: remove it",
+                        f"YAML tag {_show_tag(ev.tag)} is not allowed in process files: remove it",
                         path, *_lc(ev.start_mark), code="TF003",
                     )
                 resolved = tag or _resolver.resolve(yaml.ScalarNode, ev.value, ev.implicit)
@@ -184,16 +207,18 @@ def compose(text: str, path: str) -> MNode:
                         path, *_lc(ev.start_mark), code="TF003",
                     )
                 tag = ev.tag
-                if tag not in (None, "!") and not str(tag).startswith("tag:yaml.org,2002:"):
+                kind = "map" if isinstance(ev, yaml.MappingStartEvent) else "seq"
+                if tag not in (None, "!", _COLLECTION_TAGS[kind]):
                     raise TamaflowError(
-                        f"YAML tag {tag} is not allowed in process files: remove it",
+                        f"YAML tag {_show_tag(tag)} is not allowed in process files: remove it",
                         path, *_lc(ev.start_mark), code="TF003",
                     )
-                kind = "map" if isinstance(ev, yaml.MappingStartEvent) else "seq"
                 container = MNode(kind, _pos(ev.start_mark), [])
                 if ev.anchor:
                     anchors[ev.anchor] = container
-                stack.append((container, []))
+                # (maps: [pending key, {key: key node}, drop the pending pair]; a dict keeps duplicate
+                # detection linear in the size of the mapping)
+                stack.append((container, [] if kind == "seq" else [None, {}, False]))
                 continue
             elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 node, _pending = stack.pop()
@@ -211,7 +236,7 @@ def compose(text: str, path: str) -> MNode:
             parent, pending = stack[-1]
             if parent.kind == "seq":
                 parent.value.append(node)
-            elif not pending:
+            elif pending[0] is None:
                 if node.kind != "scalar":
                     raise TamaflowError(
                         "a mapping key must be a plain value, not a list or mapping",
@@ -222,25 +247,45 @@ def compose(text: str, path: str) -> MNode:
                         "YAML merge keys (<<) are not supported: write the fields out",
                         path, node.pos.line, node.pos.col, "TF003",
                     )
-                for k, _v in parent.value:
-                    if k.value == node.value:
-                        raise TamaflowError(
-                            f"duplicate key {node.raw!r} (first at line {k.pos.line}): YAML would silently keep "
-                            "only the last one; remove or rename one",
-                            path, node.pos.line, node.pos.col, "TF012",
-                        )
-                pending.append(node)
+                seen: dict[Any, MNode] = pending[1]
+                dkey = _key_identity(node.value)
+                first = seen.get(dkey)
+                if first is not None:
+                    dup = TamaflowError(
+                        f"duplicate key {node.raw!r} (first at line {first.pos.line}): YAML would silently keep "
+                        "only the last one; remove or rename one",
+                        path, node.pos.line, node.pos.col, "TF012",
+                    )
+                    if problems is None:
+                        raise dup
+                    problems.append(dup)
+                    pending[2] = True
+                else:
+                    seen[dkey] = node
+                pending[0] = node
             else:
-                parent.value.append((pending.pop(), node))
+                if not pending[2]:
+                    parent.value.append((pending[0], node))
+                pending[0] = None
+                pending[2] = False
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        if e.context_mark is not None and "end of stream" in (e.problem or ""):
+            # an unclosed quote or bracket: the end of the file says nothing, its opening does
+            mark = e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = (e.problem or "syntax error").strip()
         context = f" {e.context.strip()}" if e.context else ""
+        if context and e.context_mark is not None and e.context_mark.line + 1 != line:
+            context += f" that starts at line {e.context_mark.line + 1}"
+        if "maximum nesting depth" in problem:  # libyaml's own limit (1000 flow levels) hit before ours
+            raise TamaflowError(f"nesting too deep ({problem}): not a process definition", path, line, col,
+                                "TF003") from None
         hint = ""
+        at = _char_at(text, mark) if mark else ""
         if "mapping values are not allowed" in problem:
             hint = " (a `:` inside a value? quote the value)"
-        elif "found character '\\t'" in problem or "tab" in problem:
+        elif at == "\t" or "found character '\\t'" in problem or "tab" in problem:
             hint = " (YAML does not allow tabs for indentation: use spaces)"
         raise TamaflowError(f"YAML syntax error: {problem}{context}{hint}", path, line, col, "TF002") from None
     except yaml.YAMLError as e:
@@ -252,8 +297,35 @@ def compose(text: str, path: str) -> MNode:
     return root
 
 
+def _show_tag(tag: str | None) -> str:
+    """A tag as the analyst wrote it: `!!python/object`, not the expanded URI."""
+    t = str(tag)
+    return "!!" + t[len(_YAML):] if t.startswith(_YAML) else t
+
+
 def _lc(mark: Any) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
+
+
+def _char_at(text: str, mark: Any) -> str:
+    """The character a parser error mark points at ('' when out of range)."""
+    start = 0
+    for _ in range(mark.line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    i = start + mark.column
+    return text[i] if i < len(text) else ""
+
+
+def _key_identity(value: Any) -> Any:
+    """Dict key under which two mapping keys count as the same: YAML's equality of the constructed
+    values (so `1` and `01`… are one key), but a boolean never equals the number 1."""
+    try:
+        hash(value)
+    except TypeError:  # pragma: no cover - scalars are hashable; be safe anyway
+        return (type(value).__name__, repr(value))
+    return (isinstance(value, bool), value)
 
 
 def _size(node: MNode) -> int:
@@ -266,17 +338,19 @@ def _size(node: MNode) -> int:
         if n.kind == "seq":
             todo.extend(n.value)
         elif n.kind == "map":
-            for k, v in n.value:
+            total += len(n.value)  # the keys
+            for _k, v in n.value:
                 todo.append(v)
     return total
 
 
-def read_marked(path: str, data: bytes | None = None) -> MNode:
-    """Read a file (or given bytes) into a marked tree; every problem is a TamaflowError."""
+def read_marked(path: str, data: bytes | None = None, problems: list[TamaflowError] | None = None) -> MNode:
+    """Read a file (or given bytes) into a marked tree; every problem is a TamaflowError (duplicate
+    keys go to `problems` when given, see `compose`)."""
     if data is None:
         try:
             with open(path, "rb") as f:
                 data = f.read(MAX_BYTES + 1)
         except OSError as e:
             raise TamaflowError(f"cannot read file: {e.strerror}", path, 1, 1, "TF001") from None
-    return compose(check_text(data, path), path)
+    return compose(check_text(data, path), path, problems)

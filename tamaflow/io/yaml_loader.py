@@ -7,6 +7,7 @@ checks can point at the right line too.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,10 @@ def _describe(node: MNode) -> str:
         return "a boolean"
     if isinstance(v, (int, float)):
         return "a number"
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return "a date"
+    if not isinstance(v, str):  # pragma: no cover - the composer only admits str/int/float/bool/null/date
+        return type(v).__name__
     return "text"
 
 
@@ -75,6 +80,8 @@ def _coercion_hint(node: MNode) -> str:
         return f"; YAML reads the unquoted `{raw}` as the base-60 number {v}: quote it (\"{raw}\")"
     if isinstance(v, (int, float)):
         return f"; quote it (\"{raw}\") if it is text"
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return f"; YAML reads the unquoted `{raw}` as a date: quote it (\"{raw}\")"
     if v is None and raw in ("", "~", "null", "Null", "NULL"):
         return "; the value is empty"
     return ""
@@ -121,7 +128,7 @@ class _Reader:
             v = node.value
             if node.kind != "scalar" or isinstance(v, bool) or not isinstance(v, (int, float)):
                 hint = _coercion_hint(node)
-                if node.kind == "scalar" and isinstance(node.value, str):
+                if node.kind == "scalar" and isinstance(node.value, (str, datetime.date)):
                     hint = ": write a plain number, e.g. 3 or 0.5"
                 c.error(node.pos, "TF011", f"{label} must be a number, not {_describe(node)}{hint}")
                 return None
@@ -301,11 +308,15 @@ class _Reader:
         """What kind of node the step is, and which fields make sense for it."""
         c = self.c
         w = s.where
+        # a `gateway:`/`event:` whose value was rejected (already reported) still says what the
+        # analyst meant: do not pile "needs a gateway" or "missing name" on top of it
+        meant_gateway = s.gateway is not None or "gateway" in s.field_pos
+        meant_event = s.event is not None or "event" in s.field_pos
         if s.gateway and s.event:
             c.error(w("event"), "TF017", f"a step is a gateway or an event, not both{where}", s.id)
-        if s.branches and not s.gateway:
+        if s.branches and not meant_gateway:
             c.error(w("branches"), "TF017", f"`branches` need `gateway: exclusive|parallel|inclusive`{where}", s.id)
-        if s.join and not s.gateway:
+        if s.join and not meant_gateway:
             c.error(w("join"), "TF017", f"`join: true` is for gateways: add `gateway: parallel`{where}", s.id)
         if s.gateway and not s.join:
             if "branches" not in s.field_pos:
@@ -329,9 +340,9 @@ class _Reader:
                             f"`default`{where}", s.id)
             if sum(1 for b in s.branches if b.default) > 1:
                 c.error(w("branches"), "TF017", f"more than one `default: true` branch{where}", s.id)
-        if s.is_task and "name" not in s.field_pos:
+        if s.is_task and not (meant_gateway or meant_event) and "name" not in s.field_pos:
             c.error(s.pos, "TF013", f"missing required field `name`{where} (every task needs a label)", s.id)
-        if not s.is_task and "kind" in s.field_pos:
+        if (meant_gateway or meant_event) and "kind" in s.field_pos:
             c.error(w("kind"), "TF017", f"`kind` is for tasks; this step is a {'gateway' if s.gateway else 'event'}"
                     f"{where}", s.id)
 
@@ -368,10 +379,12 @@ def read_process(path: str, data: bytes | None = None) -> tuple[Process | None, 
     """Load one YAML process file. Returns the process (None if it could not be built) and every
     finding about the file. Never raises for bad input."""
     c = Collector(path)
+    duplicates: list[TamaflowError] = []
     try:
-        root = read_marked(path, data)
+        root = read_marked(path, data, duplicates)
     except TamaflowError as e:
         return None, [e.finding()]
+    c.findings.extend(d.finding() for d in duplicates)
     proc = _Reader(c).process(root, path)
     errors = [f for f in c.findings if f.severity == "error"]
     return (proc if not errors else None), sorted(c.findings, key=lambda f: (f.line, f.column, f.code))
