@@ -48,7 +48,7 @@ test: install sysdeps node
 diagrams: install sysdeps
 	$(BIN)/tamaflow render processes/ --to bpmn --to dot --to svg -o diagrams/ --force
 
-site: install sysdeps
+site: install sysdeps node
 	$(BIN)/tamaflow publish processes/ -o site/ --force
 
 bench: install sysdeps
