@@ -325,8 +325,18 @@ def load_config(path: str | None) -> ScoreConfig:
     (ScoreConfigError), each at its line and column; unknown keys get a did-you-mean."""
     if path is None:
         return default_config()
-    root = read_marked(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1_000_001)
+    except OSError as e:
+        raise TamaflowError(f"cannot read the score config: {e.strerror}", path, 1, 1, "TF000") from None
     values = default_values()
+    if all(not line.strip() or line.lstrip().startswith(b"#") for line in data.splitlines()):
+        return _build(values, path)  # only comments: the defaults
+    try:
+        root = read_marked(path, data)
+    except TamaflowError as e:  # a broken config is a usage error (exit 2), like a bad option
+        raise TamaflowError(e.message, e.file, e.line, e.column, "TF000") from None
     errors: list[TamaflowError] = []
 
     def err(node: MNode, message: str) -> None:
@@ -357,7 +367,7 @@ def load_config(path: str | None) -> ScoreConfig:
                     values[key] = val
 
     if root.kind == "scalar" and root.value is None:
-        return _build(values, path)  # an empty file (only comments) means: the defaults
+        return _build(values, path)  # `~` alone: the defaults
     walk(root, "")
     if errors:
         raise ScoreConfigError(errors)

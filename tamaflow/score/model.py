@@ -325,14 +325,17 @@ def score_step(step: Step, cfg: ScoreConfig | None = None, *, role: str = "staff
         blockers.append("paper")
     if step.medium == "in-person":
         blockers.append("in_person")
-    if step.rule_based is False:
-        blockers.append("judgement")
-    if step.kind == "approval":
-        blockers.append("approval")
-    if step.kind == "manual":
-        blockers.append("manual")
-    if step.system_change:
-        blockers.append("system_change")
+    # seal, paper and in-person matter wherever they are (a resident's 押印 is the point of the
+    # seal/paper list); the others are about staff work only
+    if role == "staff":
+        if step.rule_based is False:
+            blockers.append("judgement")
+        if step.kind == "approval":
+            blockers.append("approval")
+        if step.kind == "manual":
+            blockers.append("manual")
+        if step.system_change:
+            blockers.append("system_change")
 
     reasons: list[str] = []
     visit_txt = f" × {_num(visits)} 回/件" if abs(visits - 1.0) > 1e-9 else ""
@@ -350,14 +353,19 @@ def score_step(step: Step, cfg: ScoreConfig | None = None, *, role: str = "staff
         reasons.append("所要時間が未記入 → 0 分として計算 (要補記)")
     else:
         reasons.append(f"職員 {minutes:g} 分{visit_txt} = {staff_minutes:.1f} 分/件")
-    reasons.extend(f.reason for f in factors)
-    if total_w > 0:
-        reasons.append(f"適合度 {_num(suit)} (規則性・デジタル度・構造化の加重平均)")
+    if role == "system":
+        # the system already does it: nothing left to automate, whatever the attributes say
+        potential = 1.0
+        reasons.append("既にシステムが処理する手順 → 自動化済み (自動化可能割合 1.00 とみなす)")
     else:
-        reasons.append("適合度の重みがすべて 0 → 適合度 1.00")
-    reasons.extend(g.reason for g in gates)
-    reasons.append(exc_reason)
-    reasons.append(f"自動化可能割合 {_num(potential)} = 適合度 {_num(suit)} × gate {gate:g} × 例外 {_num(exc_mult)}")
+        reasons.extend(f.reason for f in factors)
+        if total_w > 0:
+            reasons.append(f"適合度 {_num(suit)} (規則性・デジタル度・構造化の加重平均)")
+        else:
+            reasons.append("適合度の重みがすべて 0 → 適合度 1.00")
+        reasons.extend(g.reason for g in gates)
+        reasons.append(exc_reason)
+        reasons.append(f"自動化可能割合 {_num(potential)} = 適合度 {_num(suit)} × gate {gate:g} × 例外 {_num(exc_mult)}")
     if items:
         base = f"{cfg.ease_base:g}"
         reasons.append(f"実装容易性 {ease:.0f} = {base} " + "、".join(
@@ -388,6 +396,8 @@ def score_step(step: Step, cfg: ScoreConfig | None = None, *, role: str = "staff
 def step_summary(s: StepScore) -> str:
     """One line: what the file says → suitability, the gates, the ease deductions, feasibility.
     e.g. `ルール・紙・非構造 → 適合度 0.33 / 容易性 30: 端末 −35、非構造 −25、AI-OCR −10`."""
+    if s.role == "system":
+        return "システム処理 (自動化済み、職員時間なし)"
     words = []
     for f in s.factors:
         if f.name == "rules":
@@ -408,7 +418,8 @@ def step_summary(s: StepScore) -> str:
     parts.append(f"容易性 {s.ease:.0f}" + (f": {ease}" if ease else ""))
     if not s.feasible:
         parts.append("更改予定")
-    return " / ".join(parts)
+    prefix = {"resident": "住民の手順: ", "external": "外部の担当: "}.get(s.role, "") if s.staff_minutes_per_case == 0 else ""
+    return prefix + " / ".join(parts)
 
 
 # ----- visits through the flow ----------------------------------------------------------------
