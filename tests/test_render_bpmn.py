@@ -281,3 +281,15 @@ def test_layout_keeps_lanes_rows_and_loops_apart() -> None:
     lowest = max(y for _, y in loop.waypoints)
     assert lowest > nodes["wait_fix"].bounds.bottom and lowest > nodes["receive"].bounds.bottom
     assert loop.waypoints[-1] == (nodes["_merge_receive"].bounds.cx, nodes["_merge_receive"].bounds.bottom)
+
+
+def test_inclusive_split_and_join(tmp_path: Path, schema: etree.XMLSchema) -> None:
+    """Inclusive gateways stay inclusive (bpmnlint only warns: `no-inclusive-gateway`)."""
+    root = parse(render_cli(FIXTURES / "full-variant.yaml", tmp_path))
+    split = one(root, "//bpmn:inclusiveGateway[@id='extra']")
+    assert split.get("name") == "追加で案内するもの"
+    default = one(root, f"//bpmn:sequenceFlow[@id='{split.get('default')}']")
+    assert default.get("targetRef") == "extra_join" and default.get("name") == "案内なし"
+    join = one(root, "//bpmn:inclusiveGateway[@id='extra_join']")
+    assert len(join.xpath("bpmn:incoming", namespaces=NS)) == 2
+    assert one(join, "bpmn:extensionElements/tf:step").get("join") == "true"

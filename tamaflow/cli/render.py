@@ -84,7 +84,7 @@ def diff_overlay(mine: Process, other: Process, other_label: str) -> Overlay:
 
 
 #: potential bands of the RPA overlay: (lower bound, colour, legend text)
-RPA_BANDS = ((0.7, "#1a9850", "RPA 適性 高 (≥ 70%)"), (0.4, "#a6d96a", "RPA 適性 中 (40–70%)"),
+RPA_BANDS = ((0.7, "#66bd63", "RPA 適性 高 (≥ 70%)"), (0.4, "#a6d96a", "RPA 適性 中 (40–70%)"),
              (0.15, "#fee08b", "RPA 適性 低 (15–40%)"), (0.0, "#f4a582", "RPA 適性 ほぼなし (< 15%)"))
 
 
@@ -119,6 +119,9 @@ def render(
     overlay: Annotated[OverlayKind | None, typer.Option(
         "--overlay", help="Colour steps: rpa (RPA potential) or diff (against --against). SVG/PNG/DOT only.")] = None,
     against: Annotated[str | None, typer.Option("--against", help="The process file to diff against.")] = None,
+    prune: Annotated[bool, typer.Option(
+        "--prune", help="Delete DIR/<process>/<city>.<ext> drawings (of the chosen formats) that this run did "
+        "not produce, e.g. of deleted processes. For rendering a whole library.")] = False,
 ) -> None:
     """Draw processes as BPMN 2.0 (with swimlane layout), SVG, PNG or DOT."""
     if overlay is OverlayKind.diff and against is None:
@@ -154,4 +157,23 @@ def render(
         for fmt in formats:
             write_atomic(output_path(out_dir, p, fmt), render_bytes(p, fmt, ov))
             written += 1
-    typer.echo(f"rendered {len(processes)} process(es) to {written} file(s) in {out_dir}", err=True)
+    removed = prune_outputs(out_dir, formats, set(targets)) if prune else []
+    typer.echo(f"rendered {len(processes)} process(es) to {written} file(s) in {out_dir}"
+               + (f", removed {len(removed)} stale file(s)" if removed else ""), err=True)
+
+
+def prune_outputs(out_dir: Path, formats: list[str], keep: set[Path]) -> list[Path]:
+    """Remove `<out_dir>/<process>/<city>.<fmt>` files not in `keep` (only the given formats, so
+    notes or other formats beside them stay), then empty process folders."""
+    removed: list[Path] = []
+    if not out_dir.is_dir():
+        return removed
+    for sub in sorted(p for p in out_dir.iterdir() if p.is_dir()):
+        for fmt in formats:
+            for f in sorted(sub.glob(f"*.{fmt}")):
+                if f.is_file() and f not in keep:
+                    f.unlink()
+                    removed.append(f)
+        if not any(sub.iterdir()):
+            sub.rmdir()
+    return removed

@@ -192,7 +192,6 @@ def to_dot(process: Process, overlay: Overlay | None = None, flow: Flow | None =
             label = f"{label} {e.branch.share:.0%}".strip()
         if e.default:
             label = f"{label} (既定)".strip()
-            ea["arrowtail"] = "odiamond"
         if label:
             ea["label"] = _q(label)
         if e.id in back:

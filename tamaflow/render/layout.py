@@ -560,6 +560,13 @@ def layout(flow: Flow) -> Flow:
         return left + 12 + step * (used % slots)
 
     loop_use: dict[tuple[int, int], int] = {}
+    corners: set[tuple[str, str]] = set()  # (node, top|bottom) corners of diamonds already in use
+
+    def corner_free(n: FlowNode, side: str, leaving: bool) -> bool:
+        """Splits are left and joins entered through a top/bottom corner, once per corner."""
+        if n.kind != "gateway" or (n.id, side) in corners:
+            return False
+        return len(n.outgoing) > 1 if leaving else len(n.outgoing) <= 1
 
     for e in edges:
         s, t = by_id[e.source], by_id[e.target]
@@ -573,12 +580,14 @@ def layout(flow: Flow) -> Flow:
             yc = row_bottom(*lower) - 6 - 6 * (n_use % max(1, (ROW_MARGIN - 8) // 6))
             ks, kt = layer[s.id], layer[t.id]
             pts = []
-            if s.kind == "gateway" and column_free(ks, sb.bottom, yc, sb):
+            if corner_free(s, "bottom", True) and column_free(ks, sb.bottom, yc, sb):
+                corners.add((s.id, "bottom"))
                 pts += [(sb.cx, sb.bottom), (sb.cx, yc)]
             else:
                 xs = gap_x(ks)
                 pts += [(sb.right, sb.cy), (xs, sb.cy), (xs, yc)]
-            if t.kind == "gateway" and column_free(kt, tb.bottom, yc, tb):
+            if corner_free(t, "bottom", False) and column_free(kt, tb.bottom, yc, tb):
+                corners.add((t.id, "bottom"))
                 pts += [(tb.cx, yc), (tb.cx, tb.bottom)]
             else:
                 xt = gap_x(kt - 1)
@@ -589,8 +598,10 @@ def layout(flow: Flow) -> Flow:
             ks = layer[s.id]
             pts = []
             first = 0
-            if s.kind == "gateway" and ys[1] != sb.cy and column_free(ks, sb.cy, ys[1], sb):
+            side = "top" if ys[1] < sb.cy else "bottom"
+            if ys[1] != sb.cy and corner_free(s, side, True) and column_free(ks, sb.cy, ys[1], sb):
                 # leave a split through the diamond's top or bottom corner, BPMN style
+                corners.add((s.id, side))
                 yedge = sb.y if ys[1] < sb.cy else sb.bottom
                 pts += [(sb.cx, yedge), (sb.cx, ys[1])]
                 first = 1
@@ -602,8 +613,10 @@ def layout(flow: Flow) -> Flow:
                     continue
                 k = ks + hop
                 last = hop == len(ys) - 2
-                if last and t.kind == "gateway" and column_free(k + 1, y1, tb.cy, tb):
+                side = "top" if y1 < tb.cy else "bottom"
+                if last and corner_free(t, side, False) and column_free(k + 1, y1, tb.cy, tb):
                     # enter a join through its top or bottom corner
+                    corners.add((t.id, side))
                     pts += [(tb.cx, y1), (tb.cx, tb.y if y1 < tb.cy else tb.bottom)]
                     break
                 xg = gap_x(k)

@@ -1,0 +1,150 @@
+"""`tamaflow render --to svg|png|dot` and the overlays, through the CLI on real files."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from typer.testing import CliRunner
+
+from tamaflow.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "render"
+FULL = FIXTURES / "full.yaml"
+VARIANT = FIXTURES / "full-variant.yaml"
+LIBRARY = sorted(p for p in (ROOT / "processes").rglob("*.yaml") if p.name not in ("cities.yaml", "catalogue.yaml"))
+SVG = "{http://www.w3.org/2000/svg}"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot missing: run `make sysdeps`")
+runner = CliRunner()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, ["render", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_dot_lanes_shapes_and_font(tmp_path: Path) -> None:
+    run(str(FULL), "--to", "dot", "-o", str(tmp_path))
+    dot = (tmp_path / "render-full" / "kunitachi.dot").read_text("utf-8")
+    # one cluster band per lane, in YAML order, each stretched by anchors on the first/last rank
+    clusters = re.findall(r'subgraph "cluster__lane_(\w+)"', dot)
+    assert clusters == ["resident", "counter", "back", "system"]
+    assert dot.count("rank=same") == 2
+    assert 'fontname="IPAGothic"' in dot
+    assert re.search(r'"ok" \[shape=diamond.*label="×".*xlabel="要件を満たすか"', dot)
+    assert re.search(r'"fork" \[shape=diamond.*label="\+"', dot)
+    assert re.search(r'"enter" \[shape=component', dot)  # service
+    assert re.search(r'"rule" \[shape=tab', dot)
+    assert re.search(r'"ask_fix" \[shape=cds', dot)  # send
+    assert re.search(r'"submit" \[shape=box, style="filled,rounded,dashed"', dot)  # manual
+    assert re.search(r'"done" \[shape=circle.*penwidth=3', dot)
+    assert '"ok" -> "fork" [label="満たす 85% (既定)"' in dot
+    # the rework loop is drawn dashed and does not stretch the ranking
+    assert re.search(r'"wait_fix" -> "receive" \[constraint=false, style=dashed', dot)
+    # HTML-like labels escape markup
+    assert "受付 &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 確認" in dot
+
+
+@needs_dot
+def test_svg_and_png(tmp_path: Path) -> None:
+    run(str(FULL), "--to", "svg", "--to", "png", "-o", str(tmp_path))
+    svg_path = tmp_path / "render-full" / "kunitachi.svg"
+    root = etree.parse(str(svg_path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    assert root.tag == f"{SVG}svg"
+    assert not list(root.iter(f"{SVG}script")), "a label must never become markup"
+    texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert "子ども家庭課 審査担当" in texts and "内容を審査する" in texts
+    assert any("<script>" in t for t in texts)
+    titles = [t.text for t in root.iter(f"{SVG}title")]
+    assert titles.count("cluster__lane_back") == 1
+    assert any("IPAGothic" in (t.get("font-family") or "") for t in root.iter(f"{SVG}text"))
+    png = (tmp_path / "render-full" / "kunitachi.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+
+
+@needs_dot
+def test_japanese_font_is_installed() -> None:
+    """Without a CJK font, Japanese in PNGs becomes empty boxes (see TOOLING.md)."""
+    out = subprocess.run(["fc-match", "IPAGothic"], capture_output=True, text=True, check=False).stdout
+    assert "IPA" in out, f"IPAGothic not installed (fonts-ipafont-gothic): fc-match says {out!r}"
+
+
+def test_dot_is_deterministic(tmp_path: Path) -> None:
+    run(str(FULL), "--to", "dot", "-o", str(tmp_path / "a"))
+    run(str(FULL), "--to", "dot", "-o", str(tmp_path / "b"))
+    a = (tmp_path / "a" / "render-full" / "kunitachi.dot").read_bytes()
+    assert a == (tmp_path / "b" / "render-full" / "kunitachi.dot").read_bytes()
+
+
+def test_diff_overlay(tmp_path: Path) -> None:
+    run(str(VARIANT), "--to", "dot", "-o", str(tmp_path), "--overlay", "diff", "--against", str(FULL))
+    dot = (tmp_path / "render-full" / "tachikawa.dot").read_text("utf-8")
+
+    def fill(step: str) -> str:
+        m = re.search(rf'^\s*"{step}" \[.*?fillcolor="([^"]+)"', dot, re.M)
+        assert m, step
+        return m.group(1)
+
+    assert fill("extra") == "#9ecae1" and fill("audit") == "#9ecae1"  # added
+    assert fill("check") == "#fdd49e"  # minutes changed
+    assert fill("ok") == "#fdd49e"  # a branch was removed
+    assert fill("enter") == "white"  # unchanged
+    assert re.search(r'"check" \[.*tooltip="内容を審査する\\n変更: minutes"', dot)
+    assert "kunitachi/render-full にだけある手順: 却下を通知する (reject)" in dot
+
+
+def test_rpa_overlay(tmp_path: Path) -> None:
+    pytest.importorskip("tamaflow.score.model")
+    run(str(FULL), "--to", "dot", "-o", str(tmp_path), "--overlay", "rpa")
+    dot = (tmp_path / "render-full" / "kunitachi.dot").read_text("utf-8")
+    assert "RPA 適性" in dot
+    tooltips = re.findall(r'^\s*"(\w+)" \[.*tooltip="[^"]*RPA 適性 (\d+)%', dot, re.M)
+    scored = {step for step, _ in tooltips}
+    assert {"check", "enter", "rule"} <= scored
+    assert all(0 <= int(p) <= 100 for _, p in tooltips)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--overlay", "diff"], "--overlay diff needs --against"),
+    (["--against", str(FULL)], "--against is only used with --overlay diff"),
+])
+def test_overlay_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["render", str(FULL), "--to", "svg", "-o", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_same_process_and_city_twice_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "copy.yaml"
+    copy.write_bytes(FULL.read_bytes())
+    result = runner.invoke(app, ["render", str(FULL), str(copy), "--to", "dot", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "same file" in result.output
+
+
+@needs_dot
+def test_prune_removes_drawings_of_deleted_processes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(str(FIXTURES), "--to", "dot", "-o", str(out))
+    stale = out / "gone" / "nowhere.dot"
+    stale.parent.mkdir()
+    stale.write_text("digraph {}", "utf-8")
+    keep = out / "gone" / "notes.txt"
+    keep.write_text("an analyst's file", "utf-8")
+    run(str(FIXTURES), "--to", "dot", "-o", str(out), "--force", "--prune")
+    assert not stale.exists() and keep.exists()
+    assert (out / "render-full" / "kunitachi.dot").exists()
+
+
+@pytest.mark.parametrize("src", LIBRARY, ids=lambda p: str(p.relative_to(ROOT)))
+def test_library_dot(src: Path, tmp_path: Path) -> None:
+    run(str(src), "--to", "dot", "-o", str(tmp_path))
+    (dot,) = tmp_path.rglob("*.dot")
+    text = dot.read_text("utf-8")
+    assert text.startswith("digraph ") and text.endswith("}\n")
