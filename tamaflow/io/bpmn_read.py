@@ -113,8 +113,16 @@ def slugify(text: str, fallback: str = "imported") -> str:
 
 
 def clean_name(text: str | None) -> str:
-    """Labels from modelling tools wrap lines by hand: collapse all whitespace to single spaces."""
-    return " ".join((text or "").split())
+    """Labels from modelling tools are wrapped by hand: collapse all whitespace to single
+    spaces, except that a line break between two Japanese (non-ASCII) characters just goes,
+    since Japanese text has no spaces between words."""
+    parts = [" ".join(line.split()) for line in (text or "").splitlines()]
+    out = ""
+    for part in (p for p in parts if p):
+        if out and not (ord(out[-1]) > 0x2E7F and ord(part[0]) > 0x2E7F):
+            out += " "
+        out += part
+    return out
 
 
 # ----- the neutral flow graph shared by the BPMN and PNML readers --------------------------------

@@ -28,6 +28,11 @@ _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`=<~")
 _SPECIAL = {"\x85", "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff"}
 _NEEDS_QUOTES_BLOCK = re.compile(r":\s|\s#|:$|^\s|\s$")
 _FLOW_CHARS = set(",[]{}:#?&*!|>'\"%@`")
+#: what YAML 1.2 (the editor's yaml-language-server, other tools) reads as a number even where
+#: PyYAML's YAML 1.1 does not, e.g. `1e3`: quoted too, so every reader sees text
+_YAML12_SPECIAL = re.compile(
+    r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^0x[0-9a-fA-F]+$|^0o[0-7]+$"
+    r"|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$|^(true|True|TRUE|false|False|FALSE|null|Null|NULL|~)$")
 
 
 def _printable(ch: str) -> bool:
@@ -68,6 +73,7 @@ def scalar(s: str, flow: bool = False) -> str:
         or _NEEDS_QUOTES_BLOCK.search(s)
         or any(not _printable(ch) or ch in "\n\t" for ch in s)
         or (flow and any(ch in _FLOW_CHARS for ch in s))
+        or _YAML12_SPECIAL.match(s)
         or _RESOLVER.resolve(yaml.ScalarNode, s, (True, False)) != _STR_TAG
     ):
         return _double_quoted(s)
