@@ -283,3 +283,32 @@ def test_whole_library_builds(tmp_path: Path) -> None:
     assert len(doc.cssselect("table.matrix tbody tr")) == len(procs)
     linked = {a.get("href") for a in doc.cssselect("table.matrix td a")}
     assert linked == {f"p/{v.parent.name}/{v.stem}.html" for v in variants}
+
+
+# ------------------------------------------------------------------------------ score sections
+
+
+def test_variant_page_shows_the_score_models_table(site: Path) -> None:
+    from tamaflow.io.yaml_loader import load_process_strict
+    from tamaflow.score import score_process
+
+    expected = score_process(load_process_strict(FIXTURE / "shinsei/kunitachi.yaml"))
+    doc = page(site, "p/shinsei/kunitachi.html")
+    assert not doc.cssselect("#rpa .unavailable")
+    rows = doc.cssselect("#rpa table.score tbody tr")
+    assert [text(r.cssselect("td a")[0]) for r in rows] == [s.name for s in expected.steps]
+    review = next(r for r, s in zip(rows, expected.steps, strict=True) if s.id == "review")
+    reasons = [text(li) for li in review.cssselect("ul.reasons li")]
+    assert reasons == [" ".join(x.split()) for x in expected.steps[[s.id for s in expected.steps].index("review")].reasons]
+    assert reasons  # every score comes with its reasons
+
+
+def test_home_top_opportunities_follow_the_score_report(site: Path) -> None:
+    from tamaflow.io.yaml_loader import load_process_strict
+    from tamaflow.score import score_processes
+
+    report = score_processes([load_process_strict(f) for f in sorted(FIXTURE.glob("*/*.yaml"))])
+    expected = [(p.name, s.name) for p, s in report.top_steps][:15]
+    doc = page(site, "index.html")
+    got = [(text(tr.cssselect("td")[1]), text(tr.cssselect("td")[3])) for tr in doc.cssselect("#rpa tbody tr")]
+    assert got == expected and got

@@ -118,13 +118,31 @@ def render_variant(p: Process) -> tuple[str, str]:
     return render(p, "bpmn").decode("utf-8"), render(p, "svg").decode("utf-8")
 
 
+def score_variant(p: Process) -> D.VariantScore:
+    """The score model's per-step table, as the site shows it (potential as a percentage)."""
+    from ..score import score_process
+    from ..score.model import QUADRANT_JA
+
+    ps = score_process(p)
+    rows = [
+        D.ScoreRow(step_id=s.id, step_name=s.name, score=round(s.potential * 100, 1),
+                   hours=s.hours_per_year, saved_hours=s.automatable_hours_per_year,
+                   level=QUADRANT_JA.get(s.quadrant, s.quadrant), ease=s.ease, summary=s.summary,
+                   reasons=list(s.reasons))
+        for s in ps.steps
+    ]
+    return D.VariantScore(rows=rows, scale="スコア = 自動化できる作業時間の割合（%）、容易性 = 実装のしやすさ（0–100）",
+                          total_hours=ps.hours_per_year, total_saved_hours=ps.automatable_hours_per_year,
+                          notes=list(ps.notes))
+
+
 def collect(library: Path, procs: list[Process], progress: _RichProgress) -> D.SiteData:
     """Run the analyses on every procedure and gather the site's data."""
     lib = load_library(library)
     cities = {slug: c.name for slug, c in lib.cities.items()}
     order = {slug: i for i, slug in enumerate(cities)}
     unavailable: dict[str, str] = {}
-    for section in (D.SECTION_COMPARE, D.SECTION_SCORE):
+    for section in (D.SECTION_COMPARE,):
         unavailable[section] = f"tamaflow.{section} はこのビルドではまだ利用できません。"
     groups = _group(procs)
     progress.start(len(procs), "分析中（比較・評価・作図）")
@@ -133,6 +151,7 @@ def collect(library: Path, procs: list[Process], progress: _RichProgress) -> D.S
         ordered = sorted(group, key=lambda p: (order.get(p.city, len(order)), p.city))
         proc = D.Procedure(process=key, name=ordered[0].name, area=ordered[0].area, variants=[])
         render_errors: list[str] = []
+        score_errors: list[str] = []
         for p in ordered:
             path = Path(p.path or "")
             v = D.Variant(process=p, source_file=path.resolve().relative_to(library.resolve()).as_posix(),
@@ -141,10 +160,16 @@ def collect(library: Path, procs: list[Process], progress: _RichProgress) -> D.S
                 v.bpmn, v.svg = render_variant(p)
             except Exception as e:  # one failing drawing must not sink the site: it is reported instead
                 render_errors.append(_failed(D.SECTION_RENDER, f"{key}/{p.city}", e))
+            try:
+                v.score = score_variant(p)
+            except Exception as e:  # as above: reported on the page, never replaced by a guess
+                score_errors.append(_failed(D.SECTION_SCORE, f"{key}/{p.city}", e))
             proc.variants.append(v)
             progress.advance(f"{proc.name} {v.city_name}")
         if render_errors:
             proc.unavailable[D.SECTION_RENDER] = "図を作れなかった市があります: " + "; ".join(render_errors)
+        if score_errors:
+            proc.unavailable[D.SECTION_SCORE] = "評価できなかった市があります: " + "; ".join(score_errors)
         procedures.append(proc)
     date, revision = source_revision(library)
     return D.SiteData(title=SITE_TITLE, cities=cities, procedures=procedures, build_date=date,

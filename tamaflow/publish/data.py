@@ -33,8 +33,12 @@ class ScoreRow:
     hours: float | None = None
     #: staff hours a year a robot could plausibly take over (None when the model gives none)
     saved_hours: float | None = None
-    #: short verdict of the model (e.g. "高"), if it has one
+    #: short verdict of the model (e.g. "クイックウィン"), if it has one
     level: str | None = None
+    #: ease of implementation on the model's scale, if it has one
+    ease: float | None = None
+    #: the reasons in one line (tables); `reasons` has them in full
+    summary: str = ""
     reasons: list[str] = field(default_factory=list)
 
 

@@ -235,7 +235,7 @@ def _steps_csv(v: Variant) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["process", "city", "step_id", "name", "lane", "type", "minutes", "medium", "rule_based",
                 "structured", "systems", "access", "system_change", "seal", "exceptions", "standard",
-                "assumed", "rpa_score", "rpa_level", "hours_per_year", "saved_hours_per_year", "reasons"])
+                "assumed", "rpa_score", "rpa_ease", "rpa_level", "hours_per_year", "saved_hours_per_year", "reasons"])
 
     def b(x: bool | None) -> str:
         return "" if x is None else ("true" if x else "false")
@@ -248,7 +248,8 @@ def _steps_csv(v: Variant) -> bytes:
             kind, "" if s.minutes is None else f"{s.minutes:g}", s.medium or "", b(s.rule_based),
             b(s.structured), ";".join(s.systems), s.access or "", b(s.system_change), b(s.seal),
             "" if s.exceptions is None else f"{s.exceptions:g}", s.standard or "", ";".join(s.assumed),
-            "" if r is None else f"{r.score:g}", "" if r is None or r.level is None else r.level,
+            "" if r is None else f"{r.score:g}", "" if r is None or r.ease is None else f"{r.ease:g}",
+            "" if r is None or r.level is None else r.level,
             "" if r is None or r.hours is None else f"{r.hours:.1f}",
             "" if r is None or r.saved_hours is None else f"{r.saved_hours:.1f}",
             "" if r is None else " / ".join(r.reasons),
@@ -269,13 +270,13 @@ def _opportunities(data: SiteData) -> list[dict[str, Any]]:
         for v in proc.variants:
             if v.score is None:
                 continue
-            for r in v.score.rows:
+            for i, r in enumerate(v.score.rows):
                 hours = r.saved_hours if r.saved_hours is not None else r.hours
                 if hours is None or hours <= 0:
                     continue
-                rows.append({"proc": proc, "variant": v, "row": r, "hours": hours})
-    rows.sort(key=lambda x: (-x["hours"], -x["row"].score, x["proc"].process, x["variant"].city,
-                             x["row"].step_id))
+                rows.append({"proc": proc, "variant": v, "row": r, "hours": hours, "index": i})
+    # the order `tamaflow score` ranks its top steps in: hours, then procedure, city, step order
+    rows.sort(key=lambda x: (-x["hours"], x["proc"].process, x["variant"].city, x["index"]))
     return rows[:TOP_OPPORTUNITIES]
 
 
