@@ -46,7 +46,7 @@ test: install sysdeps node
 	$(BIN)/python -m pytest -q
 
 diagrams: install sysdeps
-	$(BIN)/tamaflow render processes/ --to bpmn --to dot --to svg -o diagrams/ --force
+	$(BIN)/tamaflow render processes/ --to bpmn --to dot --to svg -o diagrams/ --force --prune
 
 site: install sysdeps node
 	$(BIN)/tamaflow publish processes/ -o site/ --force
