@@ -321,6 +321,15 @@ def test_every_param_has_a_known_source_and_doc() -> None:
         assert p.doc, p.key
 
 
+def test_docs_list_every_param_with_its_source() -> None:
+    """docs/score.md has a row for every parameter, with the same source tag as the code."""
+    doc = (ROOT / "docs" / "score.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().strip("`"): line for line in doc.splitlines() if line.startswith("| `")}
+    for p in PARAMS:
+        assert p.key in rows, p.key
+        assert f"`[{p.source}]`" in rows[p.key], p.key
+
+
 def test_print_config_round_trips(tmp_path: Path) -> None:
     r = run("--print-config")
     assert r.exit_code == 0
