@@ -282,6 +282,12 @@ def build_process(g: FlowGraph, meta: Meta) -> tuple[Process, dict[str, str]]:
     order = _written_order(g, order)
     ids = _assign_ids(g, order)
     steps = [_to_step(g, g.nodes[n], ids, n == first) for n in order]
+    for i, step in enumerate(steps):  # say only what the order does not
+        following = steps[i + 1].id if i + 1 < len(steps) else None
+        if step.next is not None and step.next == following:
+            step.next = None
+        if step.end and following is None:
+            step.end = False
     origin = {ids[n]: n for n in order if not g.nodes[n].generated}
     lanes = list({lane.id: lane for lane in reversed(meta.lanes)}.values())[::-1]
     proc = Process(

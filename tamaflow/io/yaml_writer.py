@@ -114,9 +114,10 @@ def _branch(b: Branch, parallel: bool) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def _step_lines(s: Step, following: str | None) -> list[str]:
-    """YAML lines of one step; `following` is the id of the next step in the list (None at the
-    end), so that `next:` and `end: true` are written only where the order does not say it."""
+def _step_lines(s: Step) -> list[str]:
+    """YAML lines of one step. `next` and `end` are written as the model has them (an
+    analyst's explicit `end: true` on the last step survives a round trip); importers leave
+    them out where the order already says it."""
     lines: list[str] = []
     flows_on = not (s.is_gateway and not s.join) and s.event != "end"
     for f in STEP_FIELDS:
@@ -139,11 +140,11 @@ def _step_lines(s: Step, following: str | None) -> list[str]:
             lines.extend(f"  - {_branch(b, s.gateway == 'parallel')}" for b in v)
             continue
         elif key == "next":
-            if v is None or not flows_on or (v == following and not s.end):
+            if v is None or not flows_on:
                 continue
             text = scalar(v)
         elif key == "end":
-            if not v or not flows_on or following is None or s.next is not None:
+            if not v or not flows_on or s.next is not None:
                 continue
             text = "true"
         elif key == "join":
@@ -191,9 +192,8 @@ def dump_process(process: Process, schema: str | None = "../../tamaflow.schema.j
         if key == "steps":
             out.append("steps:")
             steps = process.steps
-            for i, s in enumerate(steps):
-                following = steps[i + 1].id if i + 1 < len(steps) else None
-                lines = _step_lines(s, following)
+            for s in steps:
+                lines = _step_lines(s)
                 out.append(f"  - {lines[0]}")
                 out.extend(f"    {line}" for line in lines[1:])
             continue
