@@ -1,0 +1,333 @@
+"""Alignment: which steps of different variants are the same activity.
+
+Pairwise, in three passes:
+1. `standard:` codes. Two steps citing the same catalogue code are candidates with a high floor;
+   steps citing different codes never correspond.
+2. Label similarity (labels.py) combined with context: agreement of the nearest labelled
+   neighbours (similarity flooding, one round), lane/actor name similarity and relative position
+   in the flow; solved as an optimal 1:1 assignment (Hungarian algorithm) with a threshold.
+3. 1:n: a step left over that is as close to an already matched step as its partner is (a
+   duplicated event, a split step), or whose label together with a neighbour's covers the
+   partner's label (受付・本人確認 vs 受付 + 本人確認).
+
+Across many variants, pairwise correspondences are grouped with a union-find that refuses to put
+two steps of one variant into a group unless a 1:n correspondence says they belong together;
+strongest correspondences merge first.
+
+Depends on tamaflow.model only (through variant.py); the catalogue arrives as plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .labels import LabelSpace, SimilarityWeights, Vocabulary, features, is_japanese
+from .variant import VariantView
+
+#: type pairs that may correspond (BPMN models often use an event where another uses a task)
+_COMPATIBLE = {
+    ("task", "task"), ("task", "event"), ("event", "task"), ("event", "event"), ("gateway", "gateway"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOptions:
+    """Knobs of the matcher. Defaults are set for general use, not for one benchmark."""
+
+    #: combined score a correspondence needs
+    threshold: float = 0.6
+    #: label similarity below which context alone cannot create a correspondence
+    min_label: float = 0.3
+    #: weight of neighbour agreement, lane name similarity and relative position
+    context: float = 0.3
+    lane: float = 0.05
+    position: float = 0.1
+    #: floor for two steps citing the same catalogue code
+    code_floor: float = 0.75
+    #: 1:n: a second step joins a partner when its label similarity is within this margin of the
+    #: matched step's and at least `split_min`
+    split_margin: float = 0.05
+    split_min: float = 0.9
+    #: 1:n by concatenation: the joined labels must beat either part by this much
+    concat_gain: float = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class Correspondence:
+    a: int  # node index in the first view
+    b: int  # node index in the second view
+    score: float  # combined score
+    label: float  # label similarity
+    kind: str = "1:1"  # 1:1 | 1:n
+
+
+@dataclass(slots=True)
+class PairAlignment:
+    a: str  # variant ids
+    b: str
+    pairs: list[Correspondence]
+    #: label similarity matrix (nodes of a × nodes of b), kept for the similarity measures
+    label_sim: np.ndarray
+
+    def one_to_one(self) -> list[Correspondence]:
+        return [c for c in self.pairs if c.kind == "1:1"]
+
+
+class Matcher:
+    """Holds the label space of one comparison (all labels of all variants, so idf weights and
+    caches are shared) and aligns any two of its variants."""
+
+    def __init__(
+        self,
+        views: Sequence[VariantView],
+        vocab: Vocabulary | None = None,
+        options: MatchOptions | None = None,
+        weights: SimilarityWeights | None = None,
+    ) -> None:
+        self.views = list(views)
+        self.vocab = vocab or Vocabulary()
+        self.options = options or MatchOptions()
+        feats = []
+        self.offset: list[int] = []
+        for v in self.views:
+            self.offset.append(len(feats))
+            for node in v.nodes:
+                extra = () if is_japanese(node.name) else _implied(node)
+                feats.append(features(node.name, self.vocab, extra, node.step.standard))
+        self.space = LabelSpace(feats, weights)
+        # lanes: one small space over the distinct lane names
+        lane_names = sorted({n.lane for v in self.views for n in v.nodes if n.lane})
+        self.lane_index = {name: k for k, name in enumerate(lane_names)}
+        lane_space = LabelSpace([features(x, self.vocab) for x in lane_names], weights)
+        self.lane_sim = lane_space.block(range(len(lane_names)), range(len(lane_names))) if lane_names else np.zeros((0, 0))
+        self._lane_idx = [
+            np.array([self.lane_index.get(n.lane, -1) for n in v.nodes], dtype=np.int64) for v in self.views
+        ]
+        self._codes = [np.array([n.step.standard or "" for n in v.nodes], dtype=object) for v in self.views]
+        self._types = [[n.type for n in v.nodes] for v in self.views]
+        self._adj = [(_adjacency(v.preds, v.size), _adjacency(v.succs, v.size)) for v in self.views]
+
+    # ------------------------------------------------------------------------------------------
+
+    def label_matrix(self, i: int, j: int) -> np.ndarray:
+        """Label similarity between the nodes of views i and j, with catalogue codes and type
+        compatibility applied."""
+        va, vb = self.views[i], self.views[j]
+        ra = np.arange(va.size) + self.offset[i]
+        rb = np.arange(vb.size) + self.offset[j]
+        S = self.space.block(ra, rb)
+        ca, cb = self._codes[i], self._codes[j]
+        if va.size and vb.size:
+            has = (ca != "")[:, None] & (cb != "")[None, :]
+            same = ca[:, None] == cb[None, :]
+            fl = self.options.code_floor
+            S = np.where(has & same, fl + (1 - fl) * S, S)
+            S = np.where(has & ~same, 0.0, S)
+            ta, tb = self._types[i], self._types[j]
+            compat = np.array([[(x, y) in _COMPATIBLE for y in tb] for x in ta], dtype=bool)
+            S = np.where(compat, S, 0.0)
+        return S
+
+    def align(self, i: int, j: int) -> PairAlignment:
+        """Correspondences between views i and j (1:1 plus 1:n)."""
+        va, vb = self.views[i], self.views[j]
+        o = self.options
+        S = self.label_matrix(i, j)
+        n, m = S.shape
+        if n == 0 or m == 0:
+            return PairAlignment(va.variant, vb.variant, [], S)
+        C = self._combined(i, j, S)
+        cand = (S >= o.min_label) & (C >= o.threshold)
+        # maximise the total gain over the threshold; pairs without gain cost nothing, so the
+        # solver is never forced into a bad pair to complete a rectangular assignment
+        gain = np.where(cand, C - o.threshold + 1e-6, 0.0)
+        rows, cols = linear_sum_assignment(-gain)
+        pairs: list[Correspondence] = []
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            if cand[r, c] and C[r, c] >= o.threshold:
+                pairs.append(Correspondence(r, c, float(C[r, c]), float(S[r, c])))
+        pairs.extend(self._one_to_many(va, vb, S, C, pairs))
+        pairs.sort(key=lambda p: (p.a, p.b))
+        return PairAlignment(va.variant, vb.variant, pairs, S)
+
+    def _combined(self, i: int, j: int, S: np.ndarray) -> np.ndarray:
+        o = self.options
+        n, m = S.shape
+        # S extended with the implicit start (row/col n) and end (n+1), which always correspond
+        X = np.zeros((n + 2, m + 2))
+        X[:n, :m] = S
+        X[n, m] = 1.0
+        X[n + 1, m + 1] = 1.0
+        (pa, sa), (pb, sb) = self._adj[i], self._adj[j]
+        Np = pa @ X @ pb.T
+        Ns = sa @ X @ sb.T
+        N = 0.5 * (Np + Ns)
+        C = S + o.context * (N - 0.5)
+        li, lj = self._lane_idx[i], self._lane_idx[j]
+        if self.lane_sim.size and (li >= 0).any() and (lj >= 0).any():
+            L = self.lane_sim[np.clip(li, 0, None)][:, np.clip(lj, 0, None)]
+            known = (li >= 0)[:, None] & (lj >= 0)[None, :]
+            C = C + np.where(known, o.lane * (L - 0.5), 0.0)
+        P = 1.0 - np.abs(self.views[i].position[:, None] - self.views[j].position[None, :])
+        C = C + o.position * (P - 0.5)
+        return C
+
+    def _one_to_many(
+        self, va: VariantView, vb: VariantView, S: np.ndarray, C: np.ndarray, pairs: list[Correspondence]
+    ) -> list[Correspondence]:
+        o = self.options
+        a_of = {p.b: p.a for p in pairs}
+        b_of = {p.a: p.b for p in pairs}
+        extra: list[Correspondence] = []
+        # (i) a left-over step as close to a matched partner as the matched step is
+        for r in range(S.shape[0]):
+            if r in b_of:
+                continue
+            for c in np.flatnonzero(S[r] >= o.split_min).tolist():
+                if c in a_of and S[r, c] >= S[a_of[c], c] - o.split_margin and C[r, c] >= o.threshold:
+                    extra.append(Correspondence(r, c, float(C[r, c]), float(S[r, c]), "1:n"))
+        for c in range(S.shape[1]):
+            if c in a_of:
+                continue
+            for r in np.flatnonzero(S[:, c] >= o.split_min).tolist():
+                if r in b_of and S[r, c] >= S[r, b_of[r]] - o.split_margin and C[r, c] >= o.threshold:
+                    extra.append(Correspondence(r, c, float(C[r, c]), float(S[r, c]), "1:n"))
+        # (ii) a step whose label is covered by a matched step plus its direct neighbour
+        extra.extend(self._concatenations(va, vb, S, pairs, a_of, b_of))
+        seen: set[tuple[int, int]] = {(p.a, p.b) for p in pairs}
+        out = []
+        for e in extra:
+            if (e.a, e.b) not in seen:
+                seen.add((e.a, e.b))
+                out.append(e)
+        return out
+
+    def _concatenations(
+        self,
+        va: VariantView,
+        vb: VariantView,
+        S: np.ndarray,
+        pairs: list[Correspondence],
+        a_of: dict[int, int],
+        b_of: dict[int, int],
+    ) -> list[Correspondence]:
+        o = self.options
+        out: list[Correspondence] = []
+        weights = SimilarityWeights(use_idf=False)
+        for p in pairs:
+            for side, view, other, idx, partner in (("a", va, vb, p.a, p.b), ("b", vb, va, p.b, p.a)):
+                neighbours = [k for k in view.preds[idx] + view.succs[idx] if k >= 0]
+                for k in neighbours:
+                    if (side == "a" and k in b_of) or (side == "b" and k in a_of):
+                        continue
+                    joined = f"{view.nodes[idx].name} {view.nodes[k].name}" if k > idx else f"{view.nodes[k].name} {view.nodes[idx].name}"
+                    space = LabelSpace([features(joined, self.vocab), features(other.nodes[partner].name, self.vocab)], weights)
+                    js = float(space.block([0], [1])[0, 0])
+                    part = S[idx, partner] if side == "a" else S[partner, idx]
+                    alone = S[k, partner] if side == "a" else S[partner, k]
+                    if js >= o.threshold and js >= max(part, alone) + o.concat_gain and alone >= o.min_label:
+                        a, b = (k, partner) if side == "a" else (partner, k)
+                        out.append(Correspondence(a, b, js, float(alone), "1:n"))
+        return out
+
+
+def _implied(node: object) -> tuple[str, ...]:
+    from .variant import implied_words
+
+    return implied_words(node.step)  # type: ignore[attr-defined]
+
+
+def _adjacency(lists: list[list[int]], n: int) -> np.ndarray:
+    """Row-normalised neighbour matrix over nodes + start (n) + end (n+1)."""
+    M = np.zeros((n, n + 2))
+    for r, ks in enumerate(lists):
+        if not ks:
+            continue
+        w = 1.0 / len(ks)
+        for k in ks:
+            M[r, n if k == -1 else n + 1 if k == -2 else k] += w
+    return M
+
+
+# ----------------------------------------------------------------------------------------------
+# Many variants
+
+
+@dataclass(slots=True)
+class Group:
+    """One activity across variants: variant index → node indexes (several for a 1:n)."""
+
+    members: dict[int, list[int]] = field(default_factory=dict)
+
+    def size(self) -> int:
+        return len(self.members)
+
+
+def align_all(
+    matcher: Matcher, progress: Callable[[int, int], None] | None = None
+) -> tuple[dict[tuple[int, int], PairAlignment], list[Group]]:
+    """Every pairwise alignment plus the groups of corresponding steps across all variants."""
+    views = matcher.views
+    k = len(views)
+    pairs: dict[tuple[int, int], PairAlignment] = {}
+    total = k * (k - 1) // 2
+    done = 0
+    for i in range(k):
+        for j in range(i + 1, k):
+            pairs[(i, j)] = matcher.align(i, j)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return pairs, group(matcher, pairs)
+
+
+def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list[Group]:
+    """Union-find over pairwise correspondences, strongest first, never joining two steps of one
+    variant through 1:1 links (that would be an inconsistent cycle); 1:n links attach a left-over
+    step to the group of its partner."""
+    views = matcher.views
+    offsets = np.cumsum([0] + [v.size for v in views])
+    total = int(offsets[-1])
+    parent = list(range(total))
+    owner: list[dict[int, int]] = [{int(np.searchsorted(offsets, x, side="right") - 1): 1} for x in range(total)]
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def gid(v: int, node: int) -> int:
+        return int(offsets[v]) + node
+
+    edges: list[tuple[float, int, int, str]] = []
+    for (i, j), pa in pairs.items():
+        for c in pa.pairs:
+            edges.append((c.score, gid(i, c.a), gid(j, c.b), c.kind))
+    edges.sort(key=lambda e: (e[3] != "1:1", -e[0], e[1], e[2]))
+    for _score, x, y, kind in edges:
+        rx, ry = find(x), find(y)
+        if rx == ry:
+            continue
+        if kind == "1:1" and set(owner[rx]) & set(owner[ry]):
+            continue
+        if kind == "1:n":
+            # only a step still on its own may join, and only into a group its variant is in
+            sx, sy = sum(owner[rx].values()), sum(owner[ry].values())
+            if min(sx, sy) != 1:
+                continue
+        if len(owner[rx]) < len(owner[ry]):
+            rx, ry = ry, rx
+        parent[ry] = rx
+        for v, c in owner[ry].items():
+            owner[rx][v] = owner[rx].get(v, 0) + c
+    groups: dict[int, Group] = {}
+    for x in range(total):
+        v = int(np.searchsorted(offsets, x, side="right") - 1)
+        g = groups.setdefault(find(x), Group())
+        g.members.setdefault(v, []).append(x - int(offsets[v]))
+    return list(groups.values())

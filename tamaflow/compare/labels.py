@@ -1,0 +1,501 @@
+"""Label normalisation and label similarity for Japanese and English step names.
+
+Cities name the same activity differently: 転入届を受け付ける / 転入届の受付 / 転入届を受理する, or
+"Check application complete" / "Checking for completeness". This module turns a label into
+features that make such variants meet, and scores two labels in [0, 1]:
+
+- Japanese: NFKC (full-/half-width), katakana folded to hiragana, polite and light-verb endings
+  stripped (します, する, を行う…), synonyms rewritten to one canonical word (the catalogue's and a
+  small built-in table of municipal vocabulary), then a *kanji skeleton* (short kana runs between
+  kanji are okurigana or particles: 受け付け → 受付, 住民票の写しを交付 → 住民票写交付), compared as
+  weighted character bigrams (Dice).
+- English: NFKC, lower case, a small stop-word list, Snowball stemming plus irregular verbs, and a
+  general table of administrative synonyms; a synonym matches for half the weight of the same word.
+  A second channel of character trigrams over the stems catches compounds and prefixes
+  (matriculate / immatriculate).
+
+Weights per feature are inverse document frequencies over the labels being compared (so words
+that every step shares, like the procedure's own noun, count less). The whole matrix for many
+labels is one sparse product (`LabelSpace`), which keeps 26 cities × 60 steps well under a second.
+
+No morphological analyser: the skeleton plus bigrams reached the same pairs as Sudachi on the
+research samples (verb vs nominal forms defeat lemma matching anyway, see
+../shared/research/process-similarity.md §4.4) without 200 MB of dictionary.
+Depends on nothing in tamaflow; synonyms arrive as plain data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import snowballstemmer
+from scipy import sparse
+
+# --------------------------------------------------------------------------------------------
+# Built-in vocabulary. General, not tuned to any data set: administrative English as found in any
+# business-process collection, and the Japanese municipal synonym clusters observed in the
+# sources of ../shared/research/municipal-procedures.md §5.
+
+#: groups of English words that name the same action or thing in administrative processes
+EN_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("check", "verify", "examine", "inspect", "review", "validate", "control"),
+    ("assess", "evaluate", "appraise", "rate", "score", "grade", "judge"),
+    ("send", "forward", "submit", "transmit", "dispatch", "mail", "post", "deliver", "hand"),
+    ("receive", "get", "obtain", "collect", "accept delivery"),
+    ("inform", "notify", "tell", "advise"),
+    ("create", "prepare", "draft", "compose", "produce", "make", "generate", "write"),
+    ("approve", "grant", "authorize", "authorise", "sanction", "admit"),
+    ("reject", "refuse", "deny", "decline", "dismiss"),
+    ("register", "enrol", "enroll", "matriculate", "immatriculate", "record", "enter"),
+    ("pay", "remit", "settle"),
+    ("invite", "summon", "call"),
+    ("conduct", "perform", "do", "hold", "execute", "carry"),
+    ("wait", "await"),
+    ("archive", "file", "store", "keep"),
+    ("complete", "finish", "finalize", "finalise"),
+    ("cancel", "revoke", "withdraw"),
+    ("update", "modify", "change", "amend", "correct"),
+    ("request", "ask", "apply"),
+    ("committee", "board", "panel", "commission"),
+    ("interview", "talk", "conversation", "meeting"),
+    ("document", "paper", "papers"),
+    ("rank", "sort", "order"),
+    ("select", "choose", "pick"),
+    ("issue", "hand out"),
+    ("sign", "signature", "seal"),
+    ("response", "answer", "reply", "result"),
+    ("acceptance", "admission", "approval"),
+)
+
+#: pairs whose shared object does not make the steps the same (the two sides of an exchange)
+EN_ANTONYMS: tuple[tuple[str, str], ...] = (
+    ("send", "receive"),
+    ("approve", "reject"),
+    ("accept", "reject"),
+    ("acceptance", "rejection"),
+    ("open", "close"),
+    ("start", "end"),
+)
+
+EN_STOPWORDS: frozenset[str] = frozenset(
+    "a an the of for to and or in on at by with from into onto via per as is are be been being "
+    "this that these those it its their his her our your all any some if then than s whether "
+    "up out about".split()
+)
+
+#: irregular forms the Snowball stemmer leaves apart
+EN_IRREGULAR: Mapping[str, str] = {
+    "sent": "send", "got": "get", "gotten": "get", "made": "make", "held": "hold", "done": "do",
+    "did": "do", "paid": "pay", "chose": "choose", "chosen": "choose", "kept": "keep",
+    "written": "write", "wrote": "write", "given": "give", "gave": "give", "taken": "take",
+    "took": "take", "brought": "bring", "told": "tell", "filled": "fill", "began": "begin",
+    "begun": "begin", "found": "find", "led": "lead", "met": "meet", "sold": "sell", "bought": "buy",
+    "receipt": "receive", "enrolment": "enrol", "enrollment": "enrol",
+}
+
+#: Japanese synonym clusters (first = canonical). Rewritten inside the label before bigrams, so
+#: 転入届を受理する and 転入届の受付 share every bigram.
+JA_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("受付", "受理", "受領", "受け付け", "受付け", "受け付"),
+    ("交付", "発行"),
+    ("照合", "突合"),
+    ("確認", "点検", "チェック"),
+    ("決裁", "承認"),
+    ("起案", "起工"),
+    ("通知", "通知書"),
+    ("保管", "保存"),
+    ("申込", "申し込み", "申込み", "申し込"),
+    ("入力", "登録", "記載", "転記", "起票"),
+    ("送付", "郵送", "発送"),
+    ("照会", "問合せ", "問い合わせ"),
+)
+
+#: endings that carry no meaning for matching (longest first is enforced at use)
+JA_ENDINGS: tuple[str, ...] = (
+    "を行います", "を行う", "を行なう", "をおこなう", "を実施する", "を実施します", "を実施",
+    "いたします", "致します", "します", "しました", "する", "した", "して", "させる", "される",
+    "します。", "する。", "です", "ます", "。", "、",
+)
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
+_HIRA = r"\u3041-\u309f"
+_KATA = r"\u30a0-\u30ff"
+_OKURI = re.compile(rf"(?<=[{_KANJI}])[{_HIRA}]{{1,3}}(?=[{_KANJI}{_KATA}A-Za-z0-9])")
+_TRAIL_HIRA = re.compile(rf"(?<=[{_KANJI}{_KATA}A-Za-z0-9])[{_HIRA}]+$")
+_LEAD_HIRA_PARTICLE = re.compile(rf"^[{_HIRA}]{{1,2}}(?=[{_KANJI}])")
+_WORD = re.compile(r"[a-z0-9]+")
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def is_japanese(text: str) -> bool:
+    """True when the label contains kana or kanji (then Japanese rules apply)."""
+    return bool(_CJK.search(text))
+
+
+def nfkc(text: str) -> str:
+    """NFKC folds full-width ASCII and half-width katakana; whitespace is collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def kata_to_hira(text: str) -> str:
+    """Fold katakana to hiragana (ー and ・ stay): カード and かーど compare equal."""
+    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
+
+
+def strip_ja_endings(text: str) -> str:
+    """Remove polite and light-verb endings: 転入届を受け付けます → 転入届を受け付け."""
+    t = text.strip()
+    changed = True
+    while changed and t:
+        changed = False
+        for e in sorted(JA_ENDINGS, key=len, reverse=True):
+            if t.endswith(e) and len(t) > len(e):
+                t = t[: -len(e)]
+                changed = True
+                break
+    return t
+
+
+def ja_skeleton(text: str) -> str:
+    """The content characters of a Japanese label: okurigana and particles between kanji dropped,
+    trailing kana after the last kanji dropped, spaces and punctuation removed.
+
+    住民票の写しを交付 → 住民票写交付; 受け付ける → 受付; マイナンバーカードを確認 → マイナンバーカード確認.
+    """
+    t = re.sub(r"[\s・、。,.()（）「」『』【】\[\]:：/／]+", "", text)
+    prev = None
+    while prev != t:
+        prev = t
+        t = _OKURI.sub("", t)
+    t = _TRAIL_HIRA.sub("", t)
+    t = _LEAD_HIRA_PARTICLE.sub("", t)
+    return t
+
+
+def en_stem(word: str) -> str:
+    w = EN_IRREGULAR.get(word, word)
+    return str(_STEMMER.stemWord(w))
+
+
+def en_words(text: str) -> list[str]:
+    """Content words of an English label, stemmed, stop words removed, in order."""
+    t = nfkc(text).lower().replace("'s", "").replace("’s", "")
+    return [en_stem(w) for w in _WORD.findall(t) if w not in EN_STOPWORDS]
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class Vocabulary:
+    """Synonyms as data: the built-in tables plus the catalogue's activity names and synonyms.
+
+    `catalogue` maps a catalogue code to the names that denote it (the activity's name first).
+    A label equal (after normalisation) to one of those names gets the code as a feature, so two
+    labels that the catalogue declares synonymous match fully; inside longer Japanese labels the
+    catalogue's synonyms are rewritten to the activity's name.
+    """
+
+    def __init__(
+        self, catalogue: Mapping[str, Sequence[str]] | None = None, builtin: bool = True, synonym_weight: float = 1.0
+    ) -> None:
+        #: weight of the shared-meaning feature relative to the word itself (1 = a synonym counts
+        #: half as much as the same word)
+        self.synonym_weight = synonym_weight
+        self.en_concept: dict[str, str] = {}
+        self.en_antonym: dict[str, set[str]] = {}
+        self.ja_rewrite: list[tuple[str, str]] = []
+        self.label_code: dict[str, str] = {}
+        if builtin:
+            for group in EN_SYNONYMS:
+                canon = "~" + en_stem(group[0].split()[0])
+                for w in group:
+                    if " " not in w:
+                        self.en_concept.setdefault(en_stem(w), canon)
+            for a, b in EN_ANTONYMS:
+                sa, sb = en_stem(a), en_stem(b)
+                self.en_antonym.setdefault(sa, set()).add(sb)
+                self.en_antonym.setdefault(sb, set()).add(sa)
+            for group in JA_SYNONYMS:
+                canon = kata_to_hira(group[0])
+                for w in group[1:]:
+                    self.ja_rewrite.append((kata_to_hira(nfkc(w)), canon))
+        for code, names in sorted((catalogue or {}).items()):
+            names = [n for n in names if n and n.strip()]
+            if not names:
+                continue
+            canon_ja = _ja_base(names[0])
+            for n in names:
+                key = label_key(n)
+                if key:
+                    self.label_code.setdefault(key, code)
+                if is_japanese(n) and n is not names[0]:
+                    base = _ja_base(n)
+                    if len(base) >= 2 and base != canon_ja:
+                        self.ja_rewrite.append((base, canon_ja))
+        # longest first, so 受け付け is rewritten before a shorter form inside it
+        self.ja_rewrite.sort(key=lambda p: (-len(p[0]), p[0]))
+
+    def rewrite_ja(self, text: str) -> str:
+        for src, dst in self.ja_rewrite:
+            if src in text:
+                text = text.replace(src, dst)
+        return text
+
+
+def _ja_base(text: str) -> str:
+    """NFKC, endings stripped, katakana folded: the form synonym rewriting works on."""
+    return kata_to_hira(strip_ja_endings(nfkc(text)))
+
+
+def label_key(text: str) -> str:
+    """A normalised key for exact comparison (used for catalogue lookups and grouping)."""
+    t = nfkc(text).lower()
+    if is_japanese(t):
+        return ja_skeleton(_ja_base(t))
+    return " ".join(en_words(t))
+
+
+@dataclass(frozen=True, slots=True)
+class LabelFeatures:
+    """What a label contributes to similarity: weighted word-level and character-level features."""
+
+    text: str
+    japanese: bool
+    key: str
+    words: tuple[tuple[str, float], ...]  # feature → base weight (before idf)
+    grams: tuple[str, ...]
+    antonyms: frozenset[str] = field(default_factory=frozenset)
+
+
+def _bigrams(s: str) -> list[str]:
+    if len(s) <= 1:
+        return [s] if s else []
+    return [s[i : i + 2] for i in range(len(s) - 1)]
+
+
+def _trigrams(s: str) -> list[str]:
+    s = f" {s} "
+    return [s[i : i + 3] for i in range(len(s) - 2)]
+
+
+def features(text: str, vocab: Vocabulary, extra_words: Iterable[str] = (), code: str | None = None) -> LabelFeatures:
+    """Features of one label. `extra_words` are English words implied by the element type (e.g. a
+    message catch event "Rejected" means "receive rejection"); `code` is a catalogue code the
+    step declares with `standard:`."""
+    return _features(text, vocab, tuple(extra_words), code)
+
+
+# Vocabulary objects are few and long-lived; cache per (id) through a small wrapper dict
+_FEATURE_CACHE: dict[tuple[int, str, tuple[str, ...], str | None], LabelFeatures] = {}
+
+
+def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | None) -> LabelFeatures:
+    ck = (id(vocab), text, extra, code)
+    hit = _FEATURE_CACHE.get(ck)
+    if hit is not None:
+        return hit
+    t = nfkc(text).lower()
+    key = label_key(t)
+    words: dict[str, float] = {}
+    grams: list[str] = []
+    antonyms: set[str] = set()
+    cat = vocab.label_code.get(key) if key else None
+    if code:
+        words["#" + code] = 3.0
+    if cat and cat != code:
+        words["#" + cat] = 3.0
+    if is_japanese(t):
+        skel = ja_skeleton(vocab.rewrite_ja(_ja_base(t)))
+        skel = kata_to_hira(skel)
+        for g in _bigrams(skel):
+            words[g] = 1.0
+        grams = _bigrams(skel)
+        japanese = True
+    else:
+        stems = en_words(t)
+        for x in extra:
+            s = en_stem(x)
+            concept = vocab.en_concept.get(s)
+            if s not in stems and (concept is None or all(vocab.en_concept.get(y) != concept for y in stems)):
+                stems.append(s)
+        for s in stems:
+            if s.isdigit():
+                continue
+            words[s] = 1.0
+            concept = vocab.en_concept.get(s)
+            if concept:
+                words[concept] = max(words.get(concept, 0.0), vocab.synonym_weight)
+            antonyms |= vocab.en_antonym.get(s, set())
+        # character channel over the stems, so prefixes and compounds still meet
+        for s in stems:
+            grams.extend(_trigrams(s))
+        japanese = False
+    feats = LabelFeatures(text, japanese, key, tuple(sorted(words.items())), tuple(grams), frozenset(antonyms))
+    if len(_FEATURE_CACHE) > 200_000:
+        _FEATURE_CACHE.clear()
+    _FEATURE_CACHE[ck] = feats
+    return feats
+
+
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SimilarityWeights:
+    """How the two channels combine. The word channel decides; the character channel only lifts
+    pairs whose words differ by inflection or compounding."""
+
+    word: float = 0.8
+    char: float = 0.2
+    antonym_penalty: float = 0.5
+    use_idf: bool = True
+
+
+class LabelSpace:
+    """All labels of one comparison as sparse feature matrices, so that any block of the label
+    similarity matrix is one sparse product.
+
+    Similarity of labels x, y = word·WDice(x, y) + char·Dice(grams) (max with exact key match),
+    WDice(x, y) = 2·Σ_{f∈x∩y} w_f / (Σ_{f∈x} w_f + Σ_{f∈y} w_f), w_f = base weight × idf(f).
+    """
+
+    def __init__(self, items: Sequence[LabelFeatures], weights: SimilarityWeights | None = None) -> None:
+        self.items = list(items)
+        self.weights = weights or SimilarityWeights()
+        n = len(self.items)
+        vocab_w: dict[str, int] = {}
+        vocab_g: dict[str, int] = {}
+        rows_w: list[int] = []
+        cols_w: list[int] = []
+        vals_w: list[float] = []
+        rows_g: list[int] = []
+        cols_g: list[int] = []
+        vals_g: list[float] = []
+        for i, it in enumerate(self.items):
+            for f, w in it.words:
+                rows_w.append(i)
+                cols_w.append(vocab_w.setdefault(f, len(vocab_w)))
+                vals_w.append(w)
+            counts: dict[int, float] = {}
+            for g in it.grams:
+                j = vocab_g.setdefault(g, len(vocab_g))
+                counts[j] = counts.get(j, 0.0) + 1.0
+            for j, c in counts.items():
+                rows_g.append(i)
+                cols_g.append(j)
+                vals_g.append(c)
+        W = sparse.csr_matrix((vals_w, (rows_w, cols_w)), shape=(n, max(1, len(vocab_w))), dtype=np.float64)
+        G = sparse.csr_matrix((vals_g, (rows_g, cols_g)), shape=(n, max(1, len(vocab_g))), dtype=np.float64)
+        if self.weights.use_idf and n > 1:
+            # document frequency over distinct labels, so a city repeating a label does not inflate it
+            keys = [it.key for it in self.items]
+            first: dict[str, int] = {}
+            for i, k in enumerate(keys):
+                first.setdefault(k, i)
+            uniq = sorted(first.values())
+            df = np.asarray((W[uniq] > 0).sum(axis=0)).ravel()
+            nd = len(uniq)
+            idf = np.log((nd + 1.0) / (df + 1.0)) + 1.0
+            W = W @ sparse.diags(idf)
+        self.W = W.tocsr()
+        self.Wb = (W > 0).astype(np.float64).tocsr()
+        self.w_norm = np.asarray(W.sum(axis=1)).ravel()
+        self.G = G.tocsr()
+        self.g_norm = np.asarray(G.sum(axis=1)).ravel()
+        self.keys = np.array([it.key for it in self.items], dtype=object)
+        ant_vocab: dict[str, int] = {}
+        ra: list[int] = []
+        ca: list[int] = []
+        rw: list[int] = []
+        cw: list[int] = []
+        for i, it in enumerate(self.items):
+            for a in sorted(it.antonyms):
+                ra.append(i)
+                ca.append(ant_vocab.setdefault(a, len(ant_vocab)))
+        # the words each label holds, in the antonym vocabulary's columns
+        for i, it in enumerate(self.items):
+            for f, _w in it.words:
+                j = ant_vocab.get(f)
+                if j is not None:
+                    rw.append(i)
+                    cw.append(j)
+        na = max(1, len(ant_vocab))
+        self.A = sparse.csr_matrix((np.ones(len(ra)), (ra, ca)), shape=(n, na))
+        self.P = sparse.csr_matrix((np.ones(len(rw)), (rw, cw)), shape=(n, na))
+
+    def block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Similarity matrix between the labels `rows` and the labels `cols` (indexes into items)."""
+        r = np.asarray(rows, dtype=np.int64)
+        c = np.asarray(cols, dtype=np.int64)
+        if len(r) == 0 or len(c) == 0:
+            return np.zeros((len(r), len(c)))
+        wt = self.weights
+        Wr = self.W[r]
+        Wc = self.W[c]
+        # weighted intersection: Σ min-weight over shared features; weights of one feature are the
+        # same in both labels (idf × base), so the product of one weighted and one binary is exact
+        inter_w = (Wr @ self.Wb[c].T).toarray()
+        inter_w2 = (self.Wb[r] @ Wc.T).toarray()
+        inter = np.minimum(inter_w, inter_w2)
+        den = self.w_norm[r][:, None] + self.w_norm[c][None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            word = np.where(den > 0, 2.0 * inter / den, 0.0)
+            gi = (self.G[r] @ self.G[c].T).toarray()
+            gden = self.g_norm[r][:, None] + self.g_norm[c][None, :]
+            # multiset Dice; a product of counts overcounts repeats, so clip at 1
+            char = np.where(gden > 0, np.minimum(1.0, 2.0 * gi / gden), 0.0)
+        sim = wt.word * word + wt.char * char
+        if self.A.nnz:
+            clash = ((self.A[r] @ self.P[c].T) + (self.P[r] @ self.A[c].T)).toarray() > 0
+            sim = np.where(clash, sim * (1.0 - wt.antonym_penalty), sim)
+        same = self.keys[r][:, None] == self.keys[c][None, :]
+        nonempty = np.array([bool(k) for k in self.keys[r]])[:, None]
+        sim = np.where(same & nonempty, 1.0, sim)
+        return np.clip(sim, 0.0, 1.0)
+
+
+def label_similarity(a: str, b: str, vocab: Vocabulary | None = None) -> float:
+    """Similarity of two labels in [0, 1] without idf (for explanations and tests).
+
+    >>> round(label_similarity("転入届を受理する", "転入届の受付"), 2)
+    1.0
+    """
+    v = vocab or default_vocabulary()
+    space = LabelSpace([features(a, v), features(b, v)], SimilarityWeights(use_idf=False))
+    return float(space.block([0], [1])[0, 0])
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    return Vocabulary()
+
+
+def ja_form(text: str) -> str:
+    """The comparison form of a label, for display in explanations and debugging."""
+    if is_japanese(text):
+        return ja_skeleton(default_vocabulary().rewrite_ja(_ja_base(text)))
+    return " ".join(en_words(text))
+
+
+__all__ = [
+    "LabelFeatures",
+    "LabelSpace",
+    "SimilarityWeights",
+    "Vocabulary",
+    "default_vocabulary",
+    "en_words",
+    "features",
+    "is_japanese",
+    "ja_skeleton",
+    "kata_to_hira",
+    "label_key",
+    "label_similarity",
+    "nfkc",
+    "strip_ja_endings",
+]

@@ -1,0 +1,246 @@
+"""One variant (one city's process) as the matcher sees it: the nodes that can correspond across
+cities, their labels, lanes, nearest labelled neighbours, position in the flow and the
+behavioural relations between them.
+
+Built once per variant from `tamaflow.model` only; every pairwise computation then works on
+numpy arrays, which is what keeps 26 × 60-step comparisons fast.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+
+from ..model.graph import to_graph
+from ..model.process import END, START, Process, Step
+
+#: relation codes of the behavioural profile (Weidlich): x → y, y → x, exclusive, interleaving
+ORDER, REVERSE, EXCLUSIVE, INTERLEAVING = 1, 2, 3, 4
+
+
+@dataclass(slots=True)
+class Node:
+    """A matchable element: a task, a labelled event, or a labelled (deciding) gateway."""
+
+    id: str
+    name: str
+    type: str  # task | event | gateway
+    lane: str  # the lane's display name ("" when none)
+    step: Step
+    index: int  # position in `Process.steps`
+
+
+@dataclass(slots=True)
+class VariantView:
+    variant: str
+    process: Process
+    graph: nx.DiGraph
+    nodes: list[Node]
+    #: relative position of each node in the flow, 0 = first, 1 = last
+    position: np.ndarray
+    #: nearest matchable predecessors / successors; -1 stands for the start, -2 for the end
+    preds: list[list[int]]
+    succs: list[list[int]]
+    #: behavioural profile over `nodes` (codes above; diagonal: EXCLUSIVE = no repetition,
+    #: INTERLEAVING = in a loop)
+    profile: np.ndarray
+    #: reachability over `nodes`: reach[i, j] = j can follow i
+    reach: np.ndarray
+    index_of: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.nodes)
+
+
+def is_matchable(step: Step) -> bool:
+    """Tasks always; events and gateways only when they carry a label (a named decision such as
+    特例転入か, a named message like "Application received")."""
+    if step.is_task:
+        return True
+    if step.is_gateway:
+        return bool(step.name.strip()) and not step.join
+    return bool(step.name.strip())
+
+
+def node_type(step: Step) -> str:
+    if step.is_gateway:
+        return "gateway"
+    if step.is_event:
+        return "event"
+    return "task"
+
+
+def implied_words(step: Step) -> tuple[str, ...]:
+    """English words an element type implies: a message catch event "Rejected" is received, a
+    throw event is sent, a timer is waited for. Used only for English labels."""
+    if step.event in ("message", "signal") or step.kind == "receive":
+        return ("receive",)
+    if step.event == "message-throw" or step.kind == "send":
+        return ("send",)
+    if step.event == "timer":
+        return ("wait",)
+    return ()
+
+
+def _flow_order(g: nx.DiGraph, written: dict[str, int]) -> list[str]:
+    """A topological order of the flow with back edges (loops) ignored: DFS from the start in
+    written order, then every node not reached, by written position."""
+    starts = [n for n, t in g.nodes(data="type") if t == "start"]
+    roots = sorted(starts, key=lambda n: (n != START, written.get(n, -1))) + sorted(
+        (n for n in g.nodes if n not in starts), key=lambda n: written.get(n, 10**9)
+    )
+    state: dict[str, int] = {}
+    post: list[str] = []
+    for root in roots:
+        if root in state:
+            continue
+        stack: list[tuple[str, list[str]]] = []
+        state[root] = 1
+        stack.append((root, sorted(g.successors(root), key=lambda n: written.get(n, 10**9), reverse=True)))
+        while stack:
+            node, todo = stack[-1]
+            if todo:
+                nxt = todo.pop()
+                if nxt not in state:
+                    state[nxt] = 1
+                    stack.append((nxt, sorted(g.successors(nxt), key=lambda n: written.get(n, 10**9), reverse=True)))
+            else:
+                state[node] = 2
+                post.append(node)
+                stack.pop()
+    post.reverse()
+    return post
+
+
+def build_view(process: Process, variant: str | None = None) -> VariantView:
+    """Derive everything the matcher needs from one process."""
+    g = to_graph(process)
+    lanes = process.lane_map()
+    written = {s.id: i for i, s in enumerate(process.steps)}
+    nodes: list[Node] = []
+    for i, s in enumerate(process.steps):
+        if is_matchable(s):
+            lane = lanes[s.lane].name if s.lane in lanes else ""
+            nodes.append(Node(s.id, s.name.strip(), node_type(s), lane, s, i))
+    index_of = {n.id: k for k, n in enumerate(nodes)}
+    n = len(nodes)
+
+    order = _flow_order(g, written)
+    rank = {node: k for k, node in enumerate(order)}
+    matched_ranks = sorted(rank[x.id] for x in nodes if x.id in rank)
+    dense = {r: k for k, r in enumerate(matched_ranks)}
+    position = np.zeros(n)
+    for k, x in enumerate(nodes):
+        if n > 1 and x.id in rank:
+            position[k] = dense[rank[x.id]] / (n - 1)
+
+    def nearest(start: str, forward: bool) -> list[int]:
+        found: list[int] = []
+        seen = {start}
+        queue = deque(g.successors(start) if forward else g.predecessors(start))
+        while queue:
+            y = queue.popleft()
+            if y in seen:
+                continue
+            seen.add(y)
+            if y in index_of:
+                found.append(index_of[y])
+                continue
+            t = g.nodes[y].get("type")
+            if t == "start" or (not forward and y == START):
+                found.append(-1)
+                continue
+            if t == "end" or y == END:
+                found.append(-2)
+                continue
+            queue.extend(g.successors(y) if forward else g.predecessors(y))
+        return sorted(set(found))
+
+    preds = [nearest(x.id, False) or [-1] for x in nodes]
+    succs = [nearest(x.id, True) or [-2] for x in nodes]
+    reach, profile = _profile(g, nodes, index_of, order)
+    return VariantView(variant or process.variant, process, g, nodes, position, preds, succs, profile, reach, index_of)
+
+
+def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Behavioural profile from the graph: reachability gives the weak order; two nodes that
+    cannot follow each other are interleaving when the nearest split that separates them is
+    parallel or inclusive, exclusive otherwise."""
+    n = len(nodes)
+    reach = np.zeros((n, n), dtype=bool)
+    all_nodes = list(g.nodes)
+    gi = {x: k for k, x in enumerate(all_nodes)}
+    # descendants of every matchable node (BFS; graphs are small)
+    desc_sets: dict[str, set[str]] = {}
+    for x in nodes:
+        seen: set[str] = set()
+        stack = list(g.successors(x.id))
+        while stack:
+            y = stack.pop()
+            if y in seen:
+                continue
+            seen.add(y)
+            stack.extend(g.successors(y))
+        desc_sets[x.id] = seen
+        for y in seen:
+            j = index_of.get(y)
+            if j is not None:
+                reach[index_of[x.id], j] = True
+    profile = np.zeros((n, n), dtype=np.int8)
+    fwd = reach & ~reach.T
+    profile[fwd] = ORDER
+    profile[fwd.T] = REVERSE
+    both = reach & reach.T
+    profile[both] = INTERLEAVING
+    neither = ~reach & ~reach.T
+    if neither.any():
+        rank = {x: k for k, x in enumerate(order)}
+        splits = [
+            x for x in all_nodes
+            if g.out_degree(x) > 1 and g.nodes[x].get("type") in ("gateway", "task", "event", "start")
+        ]
+        splits.sort(key=lambda x: rank.get(x, 10**9), reverse=True)  # nearest (latest) first
+        branch_sets: list[tuple[str, list[set[int]]]] = []
+        for sp in splits:
+            step = g.nodes[sp].get("step")
+            kind = step.gateway if step is not None and step.gateway else "parallel"
+            sets: list[set[int]] = []
+            for t in g.successors(sp):
+                reached = {t} | _descendants(g, t)
+                sets.append({index_of[y] for y in reached if y in index_of})
+            branch_sets.append((kind, sets))
+        _ = gi
+        for i in range(n):
+            for j in range(n):
+                if i == j or not neither[i, j] or profile[i, j]:
+                    continue
+                rel = EXCLUSIVE
+                for kind, sets in branch_sets:
+                    ins = [k for k, s in enumerate(sets) if i in s]
+                    jns = [k for k, s in enumerate(sets) if j in s]
+                    if ins and jns and not set(ins) & set(jns):
+                        rel = INTERLEAVING if kind in ("parallel", "inclusive") else EXCLUSIVE
+                        break
+                profile[i, j] = profile[j, i] = rel
+    for i in range(n):
+        profile[i, i] = INTERLEAVING if reach[i, i] else EXCLUSIVE
+    return reach, profile
+
+
+_DESC_CACHE: dict[tuple[int, str], set[str]] = {}
+
+
+def _descendants(g: nx.DiGraph, x: str) -> set[str]:
+    seen: set[str] = set()
+    stack = list(g.successors(x))
+    while stack:
+        y = stack.pop()
+        if y in seen:
+            continue
+        seen.add(y)
+        stack.extend(g.successors(y))
+    return seen
