@@ -360,6 +360,12 @@ def score_step(step: Step, cfg: ScoreConfig | None = None, *, role: str = "staff
         # the system already does it: nothing left to automate, whatever the attributes say
         potential = 1.0
         reasons.append("既にシステムが処理する手順 → 自動化済み (自動化可能割合 1.00 とみなす)")
+    elif staff_minutes == 0 and role in ("resident", "external"):
+        # no staff time: the factor-by-factor account would explain nothing; keep what matters
+        # for the seal/paper list
+        reasons.extend(g.reason for g in gates if g.name in ("seal", "in_person"))
+        if step.medium == "paper":
+            reasons.append("紙の書類 (medium: paper)")
     else:
         reasons.extend(f.reason for f in factors)
         if total_w > 0:
@@ -401,6 +407,10 @@ def step_summary(s: StepScore) -> str:
     e.g. `ルール・紙・非構造 → 適合度 0.33 / 容易性 30: 端末 −35、非構造 −25、AI-OCR −10`."""
     if s.role == "system":
         return "システム処理 (自動化済み、職員時間なし)"
+    if s.role in ("resident", "external") and s.staff_minutes_per_case == 0:
+        who = "住民の手順" if s.role == "resident" else "外部の担当"
+        marks = [BLOCKER_JA[b] for b in s.blockers if b in ("seal", "paper", "in_person")]
+        return f"{who} (職員時間なし)" + (f" / {'・'.join(marks)}" if marks else "")
     words = []
     for f in s.factors:
         if f.name == "rules":
@@ -421,8 +431,7 @@ def step_summary(s: StepScore) -> str:
     parts.append(f"容易性 {s.ease:.0f}" + (f": {ease}" if ease else ""))
     if not s.feasible:
         parts.append("更改予定")
-    prefix = {"resident": "住民の手順: ", "external": "外部の担当: "}.get(s.role, "") if s.staff_minutes_per_case == 0 else ""
-    return prefix + " / ".join(parts)
+    return " / ".join(parts)
 
 
 # ----- visits through the flow ----------------------------------------------------------------
