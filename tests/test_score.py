@@ -197,7 +197,7 @@ def test_never_ending_loop_is_a_positioned_error(tmp_path: Path) -> None:
     )
     r = run(str(f))
     assert r.exit_code == 1
-    assert f"{f}:1:1: the branch shares make a loop that never ends" in r.output
+    assert f"{f}:10:7: the branch shares make a loop that never ends at `g`" in r.output
     assert "Traceback" not in r.output
 
 

@@ -530,10 +530,17 @@ def expected_visits(process: Process, g: nx.DiGraph | None = None,
     except (MatrixRankWarning, RuntimeError, ValueError):
         row = None
     if row is None or not np.all(np.isfinite(row)) or row.min() < -1e-9 or row.max() > MAX_VISITS:
+        # point at the first splitting gateway inside a loop: that is where the shares are written
+        at, where = process.pos, ""
+        looped = {n for comp in nx.strongly_connected_components(g) if len(comp) > 1 for n in comp}
+        for st in process.steps:
+            if st.id in looped and st.is_gateway and st.branches:
+                at, where = st.where("branches"), f" at `{st.id}`"
+                break
         raise TamaflowError(
-            "the branch shares make a loop that never ends (the shares back into the loop add up to 1): "
+            f"the branch shares make a loop that never ends{where} (the shares back into the loop add up to 1): "
             "give the way out a share > 0",
-            process.path or "", process.pos.line, process.pos.col, "TF302",
+            process.path or "", at.line, at.col, "TF302",
         )
     visits = {n: max(0.0, float(row[idx[n]])) for n in transient}
     absorbed = {n: 0.0 for n in nodes if n not in idx}
