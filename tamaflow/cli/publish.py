@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -104,11 +106,9 @@ def _group(procs: list[Process]) -> dict[str, list[Process]]:
     return by
 
 
-def _failed(section: str, what: str, e: Exception) -> str:
+def _failed(what: str, e: Exception) -> str:
     """The reason shown on the site (and on stderr) when an analysis fails on one input."""
-    msg = f"{what}: {e}" if isinstance(e, TamaflowError) else f"{what}: {type(e).__name__}: {e}"
-    print(f"warning: {section}: {msg}", file=sys.stderr)
-    return msg
+    return f"{what}: {e}" if isinstance(e, TamaflowError) else f"{what}: {type(e).__name__}: {e}"
 
 
 def render_variant(p: Process) -> tuple[str, str]:
@@ -136,40 +136,70 @@ def score_variant(p: Process) -> D.VariantScore:
                           notes=list(ps.notes))
 
 
-def collect(library: Path, procs: list[Process], progress: _RichProgress) -> D.SiteData:
-    """Run the analyses on every procedure and gather the site's data."""
+@dataclass(slots=True)
+class _Analysed:
+    bpmn: str | None = None
+    svg: str | None = None
+    score: D.VariantScore | None = None
+    #: (section, message) of each analysis that failed
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def analyse_variant(p: Process) -> _Analysed:
+    """Everything the variant page needs from render and score. A failing analysis is recorded
+    (and shown on the page as unavailable, with its reason) instead of sinking the whole site."""
+    out = _Analysed()
+    what = f"{p.process}/{p.city}"
+    try:
+        out.bpmn, out.svg = render_variant(p)
+    except Exception as e:  # reported, never replaced by a guess
+        out.errors.append((D.SECTION_RENDER, _failed(what, e)))
+    try:
+        out.score = score_variant(p)
+    except Exception as e:
+        out.errors.append((D.SECTION_SCORE, _failed(what, e)))
+    return out
+
+
+def collect(library: Path, procs: list[Process], progress: _RichProgress, jobs: int) -> D.SiteData:
+    """Run the analyses on every procedure and gather the site's data.
+
+    Variants are analysed on `jobs` threads: most of the time goes to Graphviz `dot`
+    subprocesses, which run in parallel while the GIL is released; results keep the input order,
+    so the output stays deterministic."""
     lib = load_library(library)
     cities = {slug: c.name for slug, c in lib.cities.items()}
     order = {slug: i for i, slug in enumerate(cities)}
     unavailable: dict[str, str] = {}
     for section in (D.SECTION_COMPARE,):
         unavailable[section] = f"tamaflow.{section} はこのビルドではまだ利用できません。"
-    groups = _group(procs)
-    progress.start(len(procs), "分析中（比較・評価・作図）")
+    groups = {key: sorted(group, key=lambda p: (order.get(p.city, len(order)), p.city))
+              for key, group in _group(procs).items()}
+    flat = [p for group in groups.values() for p in group]
+    progress.start(len(flat), "分析中（評価・作図）")
+    analysed: dict[int, _Analysed] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for p, result in zip(flat, pool.map(analyse_variant, flat), strict=True):
+            analysed[id(p)] = result
+            progress.advance(f"{p.name} {cities.get(p.city, p.city)}")
     procedures: list[D.Procedure] = []
     for key, group in groups.items():
-        ordered = sorted(group, key=lambda p: (order.get(p.city, len(order)), p.city))
-        proc = D.Procedure(process=key, name=ordered[0].name, area=ordered[0].area, variants=[])
-        render_errors: list[str] = []
-        score_errors: list[str] = []
-        for p in ordered:
+        proc = D.Procedure(process=key, name=group[0].name, area=group[0].area, variants=[])
+        errors: dict[str, list[str]] = {}
+        for p in group:
+            a = analysed[id(p)]
             path = Path(p.path or "")
-            v = D.Variant(process=p, source_file=path.resolve().relative_to(library.resolve()).as_posix(),
-                          yaml_bytes=path.read_bytes(), city_name=cities.get(p.city, p.city))
-            try:
-                v.bpmn, v.svg = render_variant(p)
-            except Exception as e:  # one failing drawing must not sink the site: it is reported instead
-                render_errors.append(_failed(D.SECTION_RENDER, f"{key}/{p.city}", e))
-            try:
-                v.score = score_variant(p)
-            except Exception as e:  # as above: reported on the page, never replaced by a guess
-                score_errors.append(_failed(D.SECTION_SCORE, f"{key}/{p.city}", e))
-            proc.variants.append(v)
-            progress.advance(f"{proc.name} {v.city_name}")
-        if render_errors:
-            proc.unavailable[D.SECTION_RENDER] = "図を作れなかった市があります: " + "; ".join(render_errors)
-        if score_errors:
-            proc.unavailable[D.SECTION_SCORE] = "評価できなかった市があります: " + "; ".join(score_errors)
+            proc.variants.append(D.Variant(
+                process=p, source_file=path.resolve().relative_to(library.resolve()).as_posix(),
+                yaml_bytes=path.read_bytes(), city_name=cities.get(p.city, p.city),
+                bpmn=a.bpmn, svg=a.svg, score=a.score))
+            for section, message in a.errors:
+                print(f"warning: {section}: {message}", file=sys.stderr)
+                errors.setdefault(section, []).append(message)
+        if D.SECTION_RENDER in errors:
+            proc.unavailable[D.SECTION_RENDER] = "図を作れなかった市があります: " + "; ".join(errors[D.SECTION_RENDER])
+        if D.SECTION_SCORE in errors:
+            proc.unavailable[D.SECTION_SCORE] = "評価できなかった市があります: " + "; ".join(errors[D.SECTION_SCORE])
         procedures.append(proc)
     date, revision = source_revision(library)
     return D.SiteData(title=SITE_TITLE, cities=cities, procedures=procedures, build_date=date,
@@ -185,6 +215,7 @@ def publish(
     library: Annotated[Path, typer.Argument(help="The process library folder (with cities.yaml).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The site folder to write.")],
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder that is not a tamaflow site.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel analyses (default: CPUs).")] = None,
 ) -> None:
     """Build the static documentation site: home matrix, a page per procedure and per variant,
     search. Opens from disk (file://) or any static host; no network needed.
@@ -209,7 +240,7 @@ def publish(
     console = Console(stderr=True)
     bpmn_js = find_bpmn_js([Path.cwd(), library, Path(__file__).resolve().parents[2]])
     with _RichProgress(console) as progress:
-        data = collect(library, report.processes, progress)
+        data = collect(library, report.processes, progress, jobs or os.cpu_count() or 1)
         stats = build_site(data, output, force=force, bpmn_js=bpmn_js, progress=progress)
     if bpmn_js is None:
         print("warning: npm package bpmn-js not found (run `make node`): diagrams are shown as static SVG",
