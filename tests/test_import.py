@@ -325,3 +325,41 @@ def test_mapped_readers_give_the_source_ids() -> None:
     assert all(proc.step(sid) for sid in origin)
     proc, origin = read_bpmn_mapped(str(PMMC[0]))
     assert all(sid == eid for sid, eid in origin.items())  # Signavio ids are already safe
+
+
+POOL_MESSAGE = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
+  <collaboration id="c">
+    <participant id="P_a" name="住民" processRef="A" />
+    <participant id="P_b" name="市役所" processRef="B" />
+    <messageFlow id="m" sourceRef="a1" targetRef="P_b" />
+  </collaboration>
+  <process id="A">
+    <startEvent id="a0" /><sendTask id="a1" name="申請する" /><endEvent id="a2" />
+    <sequenceFlow id="f1" sourceRef="a0" targetRef="a1" /><sequenceFlow id="f2" sourceRef="a1" targetRef="a2" />
+  </process>
+  <process id="B">
+    <startEvent id="b0"><messageEventDefinition /></startEvent><task id="b1" name="受付" />
+    <sequenceFlow id="f3" sourceRef="b0" targetRef="b1" />
+  </process>
+</definitions>
+"""
+
+
+def test_message_to_a_pool_starts_its_process(tmp_path: Path) -> None:
+    src = tmp_path / "pool.bpmn"
+    src.write_text(POOL_MESSAGE, encoding="utf-8")
+    out = tmp_path / "pool.yaml"
+    import_cli(src, out)
+    assert validate_json(out) == []
+    steps = load_process_strict(out).step_map()
+    assert [b.to for b in steps["a1_split"].branches] == ["a2", "b0"]
+    assert steps["b0"].event == "message" and steps["b1"].lane == "P_b"
+
+
+def test_model_without_tasks_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "empty.bpmn"
+    src.write_text('<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">'
+                   '<process id="p"><laneSet id="l"/></process></definitions>', encoding="utf-8")
+    result = runner.invoke(app, ["import", str(src), "-o", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 1 and "nothing to import" in result.stderr

@@ -269,6 +269,8 @@ def build_process(g: FlowGraph, meta: Meta) -> tuple[Process, dict[str, str]]:
 
     Returns the process and a map step id → source element id (gateways the import made up,
     such as `<id>_split`, are not in the map)."""
+    if not any(n.type != "gateway" for n in g.nodes.values()):
+        raise TamaflowError("the model has no tasks or events: nothing to import", meta.path or "", 1, 1, "TF001")
     _normalise_gateways(g)
     _drop_plain_ends(g)
     _split_activities(g)
@@ -904,9 +906,18 @@ def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
         node = g.nodes[b.get("id", "")]
         label = node.name or (f"{node.event_def} event" if node.event_def else "boundary event")
         g.add_edge(b.get("attachedToRef", ""), node.id, when=label, choice=True)
+    # a message to a pool drawn as a whole starts that pool's process at its one message start
+    message_start: dict[str, str] = {}
+    for part in participants:
+        proc_el = by_id.get(part.get("processRef"))
+        starts = [el.get("id", "") for el in (proc_el if proc_el is not None else [])
+                  if local(el.tag) == "startEvent" and _event_def(el) == "message" and el.get("id") in g.nodes]
+        if len(starts) == 1:
+            message_start[part.get("id", "")] = starts[0]
     for c in collaborations:
         for mf in _children(c, "messageFlow"):
             src, tgt = mf.get("sourceRef", ""), mf.get("targetRef", "")
+            tgt = message_start.get(tgt, tgt)
             if src in g.nodes and tgt in g.nodes:
                 if g.nodes[tgt].event == "start" and not g.inc[tgt]:
                     g.add_edge(src, tgt)
