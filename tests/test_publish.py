@@ -312,3 +312,27 @@ def test_home_top_opportunities_follow_the_score_report(site: Path) -> None:
     doc = page(site, "index.html")
     got = [(text(tr.cssselect("td")[1]), text(tr.cssselect("td")[3])) for tr in doc.cssselect("#rpa tbody tr")]
     assert got == expected and got
+
+
+def test_a_failing_analysis_is_marked_unavailable_not_faked(lib: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import tamaflow.cli.publish as glue
+
+    real = glue.render_variant
+
+    def broken(p):  # type: ignore[no-untyped-def]
+        if p.city == "komae":
+            raise RuntimeError("dot crashed")
+        return real(p)
+
+    monkeypatch.setattr(glue, "render_variant", broken)
+    code, output = publish(lib, tmp_path / "s")
+    assert code == 0, output
+    assert "warning: render: shinsei/komae: RuntimeError: dot crashed" in output
+    out = tmp_path / "s"
+    assert not (out / "p/shinsei/komae.bpmn").exists() and not (out / "p/shinsei/komae.svg").exists()
+    doc = page(out, "p/shinsei/komae.html")
+    assert not doc.cssselect(".bpmn-viewer")
+    note = text(doc.cssselect("#diagram .unavailable")[0])
+    assert "利用できません" in note and "dot crashed" in note
+    assert (out / "p/shinsei/kunitachi.bpmn").is_file()  # the other cities keep their diagrams
