@@ -48,7 +48,10 @@ def load_config(start: Path, explicit: str | None = None) -> Config:
     if path is None:
         return Config()
     p = str(path)
-    root = read_marked(p)
+    try:
+        root = read_marked(p)
+    except TamaflowError as e:  # an unreadable or broken config is a usage error (exit 2), not a finding
+        raise TamaflowError(f"{e.message} (in the rule configuration)", e.file, e.line, e.column, "TF000") from None
     known = {c: c for c in RULES} | {cls.name: c for c, cls in RULES.items()} | {c: c for c in LIBRARY_CODES}
     sev: dict[str, str] = {}
     if root.kind != "map":

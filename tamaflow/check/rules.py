@@ -147,24 +147,61 @@ class ParallelJoin(Rule):
         starts = _starts(g)
         if len(starts) != 1:
             return
-        reachable = nx.descendants(g, starts[0]) | {starts[0]}
-        sub = g.subgraph(reachable)
-        idom = nx.immediate_dominators(sub, starts[0])
+        start = starts[0]
+        # immediate dominators of every node reachable from the start (unreachable ones: TF102)
+        idom = nx.immediate_dominators(g, start)
         steps = process.step_map()
+        #: memo of split_of for nodes that are not gateways (for those, the question "which split
+        #: encloses it" and "what does it split/close" must not be confused)
+        enclosing: dict[str, str | None] = {}
+
+        def is_gateway(n: str) -> bool:
+            st = steps.get(n)
+            return st is not None and st.is_gateway
 
         def split_of(node: str) -> str | None:
-            """Nearest dominating splitting gateway."""
+            """The splitting gateway whose branches `node` lies on: the nearest dominating split,
+            skipping blocks that a join has already closed (after `fork … join`, the flow is
+            back on the outside of `fork`). For a join: the split it closes."""
+            if node in enclosing:
+                return enclosing[node]
+            chain: list[str] = []
             d = idom.get(node)
-            while d is not None and d != idom.get(d, d):
+            found: str | None = None
+            while d is not None and d != start:
+                if d in enclosing:
+                    found = enclosing[d]
+                    break
                 st = steps.get(d)
-                if st is not None and st.is_gateway and not st.join:
-                    return d
-                d = idom[d]
-            st = steps.get(d) if d is not None else None
-            return d if st is not None and st.is_gateway and not st.join else None
+                if st is not None and st.is_gateway:
+                    if not st.join:
+                        found = d
+                        break
+                    closed = split_of(d)
+                    if closed is not None:  # continue above the split that this join closes
+                        d = closed
+                else:
+                    chain.append(d)
+                d = idom.get(d)
+            # every non-gateway node walked past has the same answer (its idom chain is a suffix)
+            for c in chain:
+                enclosing[c] = found
+            if not is_gateway(node):
+                enclosing[node] = found
+            return found
 
-        for node in sub.nodes:
-            preds = list(sub.predecessors(node))
+        def dominates(a: str, b: str) -> bool:
+            while b != a:
+                nb = idom.get(b)
+                if nb is None or nb == b:
+                    return False
+                b = nb
+            return True
+
+        for node in idom:
+            if node == END:
+                continue
+            preds = [p for p in g.predecessors(node) if p in idom]
             st = steps.get(node)
             if st is not None and st.gateway == "parallel" and st.join:
                 if len(preds) < 2:
@@ -176,17 +213,17 @@ class ParallelJoin(Rule):
                     yield st.pos, f"parallel join {_label(g, node)} closes the {steps[sp].gateway} split " \
                         f"{_label(g, sp)}: only one branch arrives, so it deadlocks; use a parallel split or " \
                         "let the branches merge without a join", node
-            elif len(preds) >= 2 and node != END:
+            elif len(preds) >= 2:
+                # flows that come back from further on (a rework loop) are not concurrent arrivals
+                forward = [p for p in preds if not dominates(node, p)]
+                if len(forward) < 2:
+                    continue
                 sp = split_of(node)
-                if sp is not None and steps[sp].gateway == "parallel" and not _in_cycle(sub, node, sp):
+                if sp is not None and steps[sp].gateway == "parallel":
                     where = st.pos if st is not None else process.where("steps")
                     yield where, f"the branches of parallel split {_label(g, sp)} meet at {_label(g, node)} " \
                         "without a join: add `{id: …, gateway: parallel, join: true}` and point the branches " \
                         "at it", node
-
-
-def _in_cycle(g: nx.DiGraph, a: str, b: str) -> bool:
-    return nx.has_path(g, a, b)
 
 
 @register

@@ -14,7 +14,7 @@ false or `12:30` into 750 we can say so.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -23,9 +23,9 @@ from ..model.findings import TamaflowError
 from ..model.process import Pos
 
 try:  # libyaml's C parser: ~10x faster; falls back to pure Python transparently
-    from yaml import CSafeLoader as _Loader
+    from yaml.cyaml import CParser as _Parser
 except ImportError:  # pragma: no cover - depends on the platform's wheel
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Parser  # type: ignore[assignment]
 
 MAX_BYTES = 5_000_000
 MAX_DEPTH = 64
@@ -36,6 +36,21 @@ MAX_NODES = 500_000
 _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_YAML + t for t in ("str", "int", "float", "bool", "null"))
 _COLLECTION_TAGS = {"map": _YAML + "map", "seq": _YAML + "seq"}
+_STR = _YAML + "str"
+
+_ScalarEvent = yaml.ScalarEvent
+_MappingStartEvent = yaml.MappingStartEvent
+_SequenceStartEvent = yaml.SequenceStartEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_AliasEvent = yaml.AliasEvent
+_DocumentStartEvent = yaml.DocumentStartEvent
+
+#: plain scalar text → (resolved tag, value): field names, enum values and small numbers repeat
+#: across steps and files, and PyYAML's regex resolver is the slowest part of reading a scalar.
+#: Values are immutable (str, int, float, bool, None, date), so sharing them is safe.
+_PLAIN: dict[str, tuple[str, Any]] = {}
+_PLAIN_MAX = 50_000
 
 
 @dataclass(slots=True)
@@ -52,7 +67,7 @@ class MNode:
     plain: bool = False
     tag: str = ""
     anchors_used: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] | None = None
 
     def get(self, key: str) -> MNode | None:
         if self.kind != "map":
@@ -147,31 +162,77 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
     Raises TamaflowError (TF002 syntax, TF003 unsafe, TF012 duplicate key) with a position. When
     `problems` is given, duplicate keys are appended to it instead (the first value is kept) so
     that the caller can report them together with every other finding of the file.
+
+    This loop runs once per YAML event of every validated file, so it is written for speed:
+    dispatch on the event class by identity, and plain scalars resolved once per distinct text
+    (`_PLAIN`) instead of through PyYAML's resolver and constructor each time.
     """
     anchors: dict[str, MNode] = {}
-    stack: list[tuple[MNode, list[Any]]] = []  # (container, pending key for maps)
+    # one frame per open container: [node, pending key node, seen keys (maps only), drop pending pair]
+    stack: list[list[Any]] = []
     root: MNode | None = None
     count = 0
     docs = 0
+    plain_cache = _PLAIN
+    parser = _Parser(text)
     try:
-        events = yaml.parse(text, Loader=_Loader)
-        for ev in events:
-            if isinstance(ev, yaml.DocumentStartEvent):
-                docs += 1
-                if docs > 1:
+        check_event = parser.check_event
+        get_event = parser.get_event
+        while check_event():
+            ev = get_event()
+            cls = ev.__class__
+            if cls is _ScalarEvent:
+                count += 1
+                raw = ev.value
+                tag = ev.tag
+                if tag is None or tag == "!":
+                    if ev.implicit[0] and not ev.style:
+                        hit = plain_cache.get(raw)
+                        if hit is None:
+                            hit = _resolve_plain(raw, path, ev.start_mark)
+                        resolved, value = hit
+                        plain = True
+                    else:  # quoted, literal or folded: always text
+                        resolved, value, plain = _STR, raw, False
+                else:
+                    if tag not in _SCALAR_TAGS:
+                        raise TamaflowError(
+                            f"YAML tag {_show_tag(tag)} is not allowed in process files: remove it",
+                            path, *_lc(ev.start_mark), code="TF003",
+                        )
+                    resolved, value, plain = tag, _construct(tag, raw, ev.style, path, ev.start_mark), False
+                mark = ev.start_mark
+                node = MNode("scalar", Pos(mark.line + 1, mark.column + 1), value, raw, plain, resolved)
+                if ev.anchor:
+                    anchors[ev.anchor] = node
+            elif cls is _MappingStartEvent or cls is _SequenceStartEvent:
+                count += 1
+                if len(stack) >= MAX_DEPTH:
                     raise TamaflowError(
-                        "more than one YAML document (a second `---`): keep one process per file",
-                        path, *_lc(ev.start_mark), code="TF002",
+                        f"nesting deeper than {MAX_DEPTH} levels: not a process definition",
+                        path, *_lc(ev.start_mark), code="TF003",
                     )
+                kind = "map" if cls is _MappingStartEvent else "seq"
+                tag = ev.tag
+                if tag is not None and tag != "!" and tag != _COLLECTION_TAGS[kind]:
+                    raise TamaflowError(
+                        f"YAML tag {_show_tag(tag)} is not allowed in process files: remove it",
+                        path, *_lc(ev.start_mark), code="TF003",
+                    )
+                mark = ev.start_mark
+                container = MNode(kind, Pos(mark.line + 1, mark.column + 1), [])
+                if ev.anchor:
+                    anchors[ev.anchor] = container
+                # a dict of the keys seen keeps duplicate detection linear in the size of a mapping
+                stack.append([container, None, {} if kind == "map" else None, False])
                 continue
-            if isinstance(ev, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
-                continue
-            node: MNode | None = None
-            if isinstance(ev, yaml.AliasEvent):
+            elif cls is _MappingEndEvent or cls is _SequenceEndEvent:
+                node = stack.pop()[0]
+            elif cls is _AliasEvent:
                 target = anchors.get(str(ev.anchor))
                 if target is None:
                     raise TamaflowError(f"unknown alias *{ev.anchor}", path, *_lc(ev.start_mark), code="TF002")
-                if any(target is open_node for open_node, _p in stack):
+                if any(target is frame[0] for frame in stack):
                     # `&a [*a]`: a node containing itself would send every later walk into a loop
                     raise TamaflowError(
                         f"recursive alias *{ev.anchor} (the node contains itself): not allowed in process files",
@@ -179,75 +240,39 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
                     )
                 count += _size(target)
                 node = target
-            elif isinstance(ev, yaml.ScalarEvent):
-                count += 1
-                tag = ev.tag if ev.tag not in (None, "!") else None
-                if tag is not None and tag not in _SCALAR_TAGS:
+            elif cls is _DocumentStartEvent:
+                docs += 1
+                if docs > 1:
                     raise TamaflowError(
-                        f"YAML tag {_show_tag(ev.tag)} is not allowed in process files: remove it",
-                        path, *_lc(ev.start_mark), code="TF003",
-                    )
-                resolved = tag or _resolver.resolve(yaml.ScalarNode, ev.value, ev.implicit)
-                try:
-                    value = _builder.build(resolved, ev.value, ev.style)
-                except (yaml.YAMLError, ValueError, OverflowError) as e:
-                    raise TamaflowError(
-                        f"cannot read {ev.value!r} as {resolved.rsplit(':', 1)[-1]}: {e}".splitlines()[0],
+                        "more than one YAML document (a second `---`): keep one process per file",
                         path, *_lc(ev.start_mark), code="TF002",
-                    ) from None
-                node = MNode(
-                    "scalar", _pos(ev.start_mark), value, raw=ev.value,
-                    plain=not ev.style and bool(ev.implicit[0]), tag=resolved,
-                )
-            elif isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                count += 1
-                if len(stack) >= MAX_DEPTH:
-                    raise TamaflowError(
-                        f"nesting deeper than {MAX_DEPTH} levels: not a process definition",
-                        path, *_lc(ev.start_mark), code="TF003",
                     )
-                tag = ev.tag
-                kind = "map" if isinstance(ev, yaml.MappingStartEvent) else "seq"
-                if tag not in (None, "!", _COLLECTION_TAGS[kind]):
-                    raise TamaflowError(
-                        f"YAML tag {_show_tag(tag)} is not allowed in process files: remove it",
-                        path, *_lc(ev.start_mark), code="TF003",
-                    )
-                container = MNode(kind, _pos(ev.start_mark), [])
-                if ev.anchor:
-                    anchors[ev.anchor] = container
-                # (maps: [pending key, {key: key node}, drop the pending pair]; a dict keeps duplicate
-                # detection linear in the size of the mapping)
-                stack.append((container, [] if kind == "seq" else [None, {}, False]))
                 continue
-            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                node, _pending = stack.pop()
+            else:  # stream start/end, document end
+                continue
             if count > MAX_NODES:
                 raise TamaflowError(
                     f"more than {MAX_NODES:,} YAML nodes (alias expansion?): refusing to read it",
                     path, *_lc(ev.start_mark), code="TF003",
                 )
-            assert node is not None
-            if isinstance(ev, yaml.ScalarEvent) and ev.anchor:
-                anchors[ev.anchor] = node
             if not stack:
                 root = node
                 continue
-            parent, pending = stack[-1]
-            if parent.kind == "seq":
-                parent.value.append(node)
-            elif pending[0] is None:
+            frame = stack[-1]
+            seen = frame[2]
+            if seen is None:  # a sequence
+                frame[0].value.append(node)
+            elif frame[1] is None:  # a mapping key
                 if node.kind != "scalar":
                     raise TamaflowError(
                         "a mapping key must be a plain value, not a list or mapping",
                         path, node.pos.line, node.pos.col, "TF002",
                     )
-                if node.raw == "<<" and node.plain:
+                if node.plain and node.raw == "<<":
                     raise TamaflowError(
                         "YAML merge keys (<<) are not supported: write the fields out",
                         path, node.pos.line, node.pos.col, "TF003",
                     )
-                seen: dict[Any, MNode] = pending[1]
                 dkey = _key_identity(node.value)
                 first = seen.get(dkey)
                 if first is not None:
@@ -259,15 +284,15 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
                     if problems is None:
                         raise dup
                     problems.append(dup)
-                    pending[2] = True
+                    frame[3] = True
                 else:
                     seen[dkey] = node
-                pending[0] = node
-            else:
-                if not pending[2]:
-                    parent.value.append((pending[0], node))
-                pending[0] = None
-                pending[2] = False
+                frame[1] = node
+            else:  # a mapping value
+                if not frame[3]:
+                    frame[0].value.append((frame[1], node))
+                frame[1] = None
+                frame[3] = False
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         if e.context_mark is not None and "end of stream" in (e.problem or ""):
@@ -292,9 +317,31 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
         raise TamaflowError(f"YAML error: {str(e).splitlines()[0]}", path, 1, 1, "TF002") from None
     except RecursionError:
         raise TamaflowError("nesting too deep: not a process definition", path, 1, 1, "TF003") from None
+    finally:
+        parser.dispose()
     if root is None:
         raise TamaflowError("file holds no YAML document", path, 1, 1, "TF001")
     return root
+
+
+def _resolve_plain(raw: str, path: str, mark: Any) -> tuple[str, Any]:
+    """Tag and value of a plain scalar, as YAML 1.1 (PyYAML's resolver) reads it; memoised."""
+    resolved = _resolver.resolve(yaml.ScalarNode, raw, (True, False))
+    hit = (resolved, _construct(resolved, raw, None, path, mark))
+    if len(_PLAIN) >= _PLAIN_MAX:
+        _PLAIN.clear()
+    _PLAIN[raw] = hit
+    return hit
+
+
+def _construct(tag: str, raw: str, style: str | None, path: str, mark: Any) -> Any:
+    try:
+        return _builder.build(tag, raw, style)
+    except (yaml.YAMLError, ValueError, OverflowError) as e:
+        raise TamaflowError(
+            f"cannot read {raw!r} as {tag.rsplit(':', 1)[-1]}: {e}".splitlines()[0],
+            path, *_lc(mark), code="TF002",
+        ) from None
 
 
 def _show_tag(tag: str | None) -> str:

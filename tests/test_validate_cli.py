@@ -1,0 +1,228 @@
+"""`tamaflow validate` through the CLI on real files: exit codes, formats, folders, libraries,
+determinism, and the limits that keep absurd input from hanging the validator."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tamaflow.check import validate as validate_mod
+from tamaflow.check.rules import RULES
+from tamaflow.cli import app
+from tamaflow.io.marked_yaml import MAX_BYTES
+from tamaflow.io.yaml_loader import read_process
+
+HERE = Path(__file__).resolve().parent
+VALID = HERE / "fixtures" / "valid"
+INVALID = HERE / "invalid"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result.exit_code, result.stdout, result.stderr
+
+
+def findings(*args: str) -> tuple[int, list[dict[str, object]]]:
+    code, out, _ = invoke("validate", "--format", "json", *args)
+    return code, json.loads(out)
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail instead of hanging (a guard against quadratic blow-ups, not a timing)."""
+
+    def fail(*_: object) -> None:
+        raise TimeoutError(f"no answer within {seconds} s: the loader hangs")
+
+    old = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+# ----- exit codes and formats ---------------------------------------------------------------
+
+def test_valid_files_are_clean() -> None:
+    code, out, err = invoke("validate", str(VALID / "tennyu.yaml"), str(VALID / "minimal.yaml"))
+    assert code == 0, out + err
+    assert out == ""
+    assert "2 file(s): 0 error(s), 0 warning(s)" in err
+
+
+def test_valid_folder_json_is_an_empty_list_apart_from_warnings() -> None:
+    code, fs = findings(str(VALID))
+    assert code == 0
+    assert [(f["code"], f["severity"]) for f in fs] == [("TF104", "warning")]
+
+
+def test_json_objects_have_the_contract_fields() -> None:
+    code, fs = findings(str(INVALID / "dangling-next.yaml"))
+    assert code == 1
+    assert len(fs) == 1
+    f = fs[0]
+    assert set(f) >= {"file", "line", "column", "code", "severity", "message"}
+    assert f["file"] == str(INVALID / "dangling-next.yaml")
+    assert (f["code"], f["severity"], f["line"], f["column"]) == ("TF021", "error", 28, 11)
+    assert "did you mean `register`" in str(f["message"])
+
+
+def test_human_format_line_and_summary() -> None:
+    path = str(INVALID / "undeclared-lane.yaml")
+    code, out, err = invoke("validate", path)
+    assert code == 1
+    assert out.splitlines() == [
+        f"{path}:12:11: error TF022 step `apply` uses undeclared lane `residnt` (did you mean `resident`?)"
+    ]
+    assert "1 file(s): 1 error(s), 0 warning(s)" in err
+
+
+def test_warnings_pass_unless_strict() -> None:
+    path = str(VALID / "warn-single-branch.yaml")
+    code, out, _ = invoke("validate", path)
+    assert code == 0 and "warning TF104" in out
+    code, _, _ = invoke("validate", "--strict", path)
+    assert code == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "no/such/folder"],
+        ["validate", str(VALID), "--format", "xml"],
+        ["validate"],
+        ["validate", str(VALID), "--config", "no-such-config.yaml"],
+    ],
+    ids=["missing-path", "bad-format", "no-path", "missing-config"],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    code, _, err = invoke(*args)
+    assert code == 2, err
+
+
+def test_missing_path_is_one_line() -> None:
+    code, _, err = invoke("validate", "no/such/folder")
+    assert code == 2
+    assert err.strip() == "no such file or folder: no/such/folder"
+
+
+# ----- folders -------------------------------------------------------------------------------
+
+def test_folders_are_searched_recursively_and_library_files_skipped(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    shutil.copy(VALID / "minimal.yaml", tmp_path / "a" / "b" / "deep.yml")
+    shutil.copy(INVALID / "dangling-next.yaml", tmp_path / "a" / "bad.yaml")
+    shutil.copy(INVALID / "dangling-next.yaml", tmp_path / "a" / ".hidden.yaml")  # editors' backups
+    (tmp_path / "a" / "notes.txt").write_text("not yaml", encoding="utf-8")
+    (tmp_path / "tamaflow.yaml").write_text("rules: {}\n", encoding="utf-8")
+    code, out, err = invoke("validate", "--format", "json", str(tmp_path))
+    assert code == 1
+    fs = json.loads(out)
+    assert {Path(str(f["file"])).name for f in fs} == {"bad.yaml"}
+    code, _, err = invoke("validate", str(tmp_path))
+    assert "2 file(s): 1 error(s)" in err
+
+
+def test_output_is_deterministic_and_sorted() -> None:
+    _, first = findings(str(INVALID))
+    _, second = findings(str(INVALID))
+    assert first == second
+    keys = [(f["file"], f["line"], f["column"], f["code"]) for f in first]
+    assert keys == sorted(keys)
+
+
+def test_process_pool_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large batches go through a process pool; the result must not depend on it."""
+    serial = validate_mod.validate_paths([str(INVALID)], jobs=1)
+    monkeypatch.setattr(validate_mod, "PARALLEL_THRESHOLD", 2)
+    parallel = validate_mod.validate_paths([str(INVALID)], jobs=2)
+    assert parallel.findings == serial.findings
+    assert parallel.files == serial.files > 100
+
+
+# ----- libraries -------------------------------------------------------------------------------
+
+def test_library_rules_when_run_from_inside_the_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: with a relative path from inside the library, cities.yaml was looked up in the
+    current folder ("cannot read file") and every file was said to be misplaced (TF204)."""
+    monkeypatch.chdir(INVALID / "library" / "tenshutsu")
+    code, fs = findings("kunitachi.yaml", "fuchu.yaml")
+    assert code == 0
+    assert [(f["file"], f["code"], f["line"]) for f in fs] == [("kunitachi.yaml", "TF205", 5)]
+    monkeypatch.chdir(INVALID / "library")
+    code, fs = findings("tennyu/kunitachii.yaml")
+    assert [(f["file"], f["code"]) for f in fs] == [("tennyu/kunitachii.yaml", "TF201")]
+
+
+def test_library_folder_findings_point_into_cities_yaml() -> None:
+    code, fs = findings(str(INVALID / "library-bad-cities"))
+    assert code == 1
+    cities = [f for f in fs if str(f["file"]).endswith("cities.yaml")]
+    assert {(f["code"], f["line"]) for f in cities} == {("TF016", 2), ("TF010", 3), ("TF013", 3)}
+
+
+def test_the_repository_library_validates_clean() -> None:
+    processes = HERE.parent / "processes"
+    if not (processes / "cities.yaml").is_file():
+        pytest.skip("no processes/ library in this checkout")
+    code, fs = findings(str(processes))
+    assert [f for f in fs if f["severity"] == "error"] == []
+    assert code == 0
+
+
+# ----- limits: never a traceback, never a hang -----------------------------------------------------
+
+def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# padding\n" * (MAX_BYTES // 10 + 1))
+    code, fs = findings(str(big))
+    assert code == 1
+    assert [(f["code"], f["line"]) for f in fs] == [("TF001", 1)]
+    assert "byte limit" in str(fs[0]["message"])
+
+
+def test_huge_mapping_is_linear_not_quadratic() -> None:
+    """Regression: duplicate-key detection compared every key with every other one; a 4.5 MB
+    file of 300,000 keys took minutes."""
+    data = "".join(f"k{i}: {i}\n" for i in range(120_000)).encode()
+    with deadline(60):
+        proc, fs = read_process("huge.yaml", data)
+    assert proc is None
+    assert {f.code for f in fs} == {"TF010", "TF013"}
+
+
+def test_duplicate_keys_in_a_huge_mapping_are_still_found() -> None:
+    data = ("".join(f"k{i}: {i}\n" for i in range(20_000)) + "k7: again\n").encode()
+    _, fs = read_process("dup.yaml", data)
+    dups = [f for f in fs if f.code == "TF012"]
+    assert [(f.line, f.message.split(":")[0]) for f in dups] == [(20_001, "duplicate key 'k7' (first at line 8)")]
+
+
+def test_very_long_linear_process_is_checked(tmp_path: Path) -> None:
+    """A 5,000-step chain: the graph rules must not walk the dominator chain per node."""
+    lines = ["process: long", "name: 長い手続", "city: hino", "steps:"]
+    for i in range(5000):
+        lines += [f"  - id: s{i}", f"    name: 作業{i}"]
+    path = tmp_path / "long.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with deadline(60):
+        code, fs = findings(str(path))
+    assert code == 0 and fs == []
+
+
+def test_rules_command_lists_every_rule() -> None:
+    code, out, _ = invoke("rules")
+    assert code == 0
+    for rule_code, cls in RULES.items():
+        assert f"{rule_code} {cls.name} ({cls.severity})" in out
