@@ -49,8 +49,11 @@ def _scan_text(data: bytes) -> str:
         return data.decode("utf-16", errors="replace")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    # ASCII-compatible encodings keep markup characters where they are; latin-1 never fails.
-    return data.decode("latin-1")
+    try:  # columns in characters for the usual case
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # other ASCII-compatible encodings keep markup characters where they are; latin-1 never fails
+        return data.decode("latin-1")
 
 
 def read_bytes(path: str) -> bytes:
