@@ -8,10 +8,8 @@ present, on all 9 PMMC 2015 BPMN models and all 115 BPI 2015 Petri nets.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
-import networkx as nx
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -25,7 +23,6 @@ from tamaflow.io.bpmn_read import read_bpmn_mapped, safe_id
 from tamaflow.io.pnml import read_pnml_mapped
 from tamaflow.io.yaml_loader import load_process_strict
 from tamaflow.io.yaml_writer import dump_process, scalar
-from tamaflow.model.graph import to_graph
 from tamaflow.model.process import Process, Step
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,25 +50,9 @@ def validate_json(*paths: Path) -> list[dict[str, object]]:
     return findings
 
 
-def loop_header_tf105(path: Path, finding: dict[str, object]) -> bool:
-    """A TF105 'branches … meet at X without a join' where X is the head of a loop inside a
-    parallel branch: a false positive of the rule (reported), not an import error."""
-    m = re.search(r"meet at `([^`]+)`", str(finding["message"]))
-    if finding["code"] != "TF105" or m is None:
-        return False
-    g = to_graph(load_process_strict(path))
-    node = m.group(1)
-    return any(nx.has_path(g, s, node) for s in g.successors(node))
-
-
-def assert_valid(findings: list[dict[str, object]], files: list[Path]) -> None:
+def assert_valid(findings: list[dict[str, object]]) -> None:
     errors = [f for f in findings if f["severity"] == "error"]
-    by_file = {str(p): p for p in files}
-    real = [f for f in errors if not loop_header_tf105(by_file[str(f["file"])], f)]
-    assert not real, real
-    if errors:
-        pytest.xfail(f"{len(errors)} TF105 false positive(s): a loop inside a parallel branch "
-                     "(check/rules.py ParallelJoin), not an import problem")
+    assert not errors, errors
 
 
 # ----- hand-written fixtures ----------------------------------------------------------------------
@@ -296,7 +277,7 @@ def test_pmmc_bpmn_all_import_and_validate(tmp_path: Path) -> None:
         for eid, name in elements.items():
             assert steps[eid].name == " ".join((name or "").split()) or (not name and steps[eid].name in ("", eid))
         assert len(proc.lanes) >= 2  # the applicant's and the university's pools at least
-    assert_valid(validate_json(*outs), outs)
+    assert_valid(validate_json(*outs))
 
 
 @needs_shared
@@ -315,7 +296,7 @@ def test_bpi15_pnml_all_import_and_validate(tmp_path: Path) -> None:
             label = t.findtext("{*}name/{*}text")
             if label:
                 assert steps[safe_id(t.get("id", ""))].name == " ".join(label.split())
-    assert_valid(validate_json(tmp_path), outs)
+    assert_valid(validate_json(tmp_path))
 
 
 @needs_shared
