@@ -126,7 +126,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
 _HIRA = r"\u3041-\u309f"
 _KATA = r"\u30a0-\u30ff"
-_OKURI = re.compile(rf"(?<=[{_KANJI}])[{_HIRA}]{{1,3}}(?=[{_KANJI}{_KATA}A-Za-z0-9])")
+_OKURI = re.compile(rf"(?<=[{_KANJI}{_KATA}A-Za-z0-9])[{_HIRA}]{{1,3}}(?=[{_KANJI}{_KATA}A-Za-z0-9])")
 _TRAIL_HIRA = re.compile(rf"(?<=[{_KANJI}{_KATA}A-Za-z0-9])[{_HIRA}]+$")
 _LEAD_HIRA_PARTICLE = re.compile(rf"^[{_HIRA}]{{1,2}}(?=[{_KANJI}])")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -222,9 +222,9 @@ class Vocabulary:
                 self.en_antonym.setdefault(sa, set()).add(sb)
                 self.en_antonym.setdefault(sb, set()).add(sa)
             for group in JA_SYNONYMS:
-                canon = kata_to_hira(group[0])
+                canon = nfkc(group[0])
                 for w in group[1:]:
-                    self.ja_rewrite.append((kata_to_hira(nfkc(w)), canon))
+                    self.ja_rewrite.append((nfkc(w), canon))
         for code, names in sorted((catalogue or {}).items()):
             names = [n for n in names if n and n.strip()]
             if not names:
@@ -249,15 +249,16 @@ class Vocabulary:
 
 
 def _ja_base(text: str) -> str:
-    """NFKC, endings stripped, katakana folded: the form synonym rewriting works on."""
-    return kata_to_hira(strip_ja_endings(nfkc(text)))
+    """NFKC and endings stripped: the form synonym rewriting works on. Katakana is folded only
+    after the skeleton is taken, or a trailing katakana word would look like okurigana."""
+    return strip_ja_endings(nfkc(text))
 
 
 def label_key(text: str) -> str:
     """A normalised key for exact comparison (used for catalogue lookups and grouping)."""
     t = nfkc(text).lower()
     if is_japanese(t):
-        return ja_skeleton(_ja_base(t))
+        return kata_to_hira(ja_skeleton(_ja_base(t)))
     return " ".join(en_words(t))
 
 

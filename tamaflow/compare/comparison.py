@@ -1,0 +1,209 @@
+"""The library API under `tamaflow compare`: processes in, one `Comparison` out (alignment,
+similarity matrices, clustering, standard flow, deviations), plus its JSON-ready form.
+
+The CLI and the benchmarks call `compare_processes`, so what is measured is what users get.
+Depends on the model only; the catalogue arrives as plain data (code → names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model.findings import TamaflowError
+from ..model.process import Process
+from .align import Group, Matcher, MatchOptions, PairAlignment, group
+from .deviations import Deviation, deviations
+from .labels import Vocabulary, label_key
+from .similarity import MEASURES, Clustering, GedWeights, behavioural, cluster, node_matching, structural
+from .standard import StandardFlow, _japanese, derive_standard, group_nodes, mean_position
+from .variant import VariantView, build_view
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CompareOptions:
+    support: float = 0.5
+    match: MatchOptions = field(default_factory=MatchOptions)
+    ged: GedWeights = field(default_factory=GedWeights)
+    #: skip the similarity measures and clustering (alignment only, e.g. for matching benchmarks)
+    measures: bool = True
+
+
+@dataclass(slots=True)
+class Comparison:
+    variants: list[str]
+    views: list[VariantView]
+    pairs: dict[tuple[int, int], PairAlignment]
+    #: groups in output order: the standard's steps first (in its order), then the rest
+    groups: list[Group]
+    similarity: dict[str, np.ndarray]
+    clusters: Clustering
+    standard: StandardFlow
+    deviations: dict[str, list[Deviation]]
+    japanese: bool
+    options: CompareOptions
+
+    def group_ids(self, g: Group) -> dict[str, str | list[str]]:
+        """A group as the JSON contract writes it: variant id → step id (or ids for 1:n)."""
+        out: dict[str, str | list[str]] = {}
+        for v in sorted(g.members):
+            ids = [self.views[v].nodes[k].id for k in sorted(g.members[v])]
+            out[self.variants[v]] = ids[0] if len(ids) == 1 else ids
+        return out
+
+    def standard_step_of(self, gi: int) -> str | None:
+        return self.standard.step_of_group.get(gi)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON contract: variants, similarity (measure → matrix), alignment (groups),
+        deviations, standard; plus clusters and per-group details."""
+        k = len(self.variants)
+        sim = {m: [[round(float(x), 4) for x in row] for row in self.similarity[m]] for m in self.similarity}
+        details = []
+        for gi, g in enumerate(self.groups):
+            details.append({
+                "standard_step": self.standard_step_of(gi),
+                "support": round(g.size() / k, 4),
+                "labels": {self.variants[v]: self.views[v].nodes[ks[0]].name for v, ks in sorted(g.members.items())},
+            })
+        std = self.standard
+        lanes = {lane.id: lane.name for lane in std.process.lanes}
+        return {
+            "variants": self.variants,
+            "files": {v: (view.process.path or "") for v, view in zip(self.variants, self.views, strict=True)},
+            "similarity": sim,
+            "clusters": {
+                "order": [self.variants[i] for i in self.clusters.order],
+                "merges": [
+                    {"left": [self.variants[i] for i in a], "right": [self.variants[i] for i in b], "distance": h}
+                    for a, b, h in self.clusters.merges
+                ],
+            },
+            "alignment": [self.group_ids(g) for g in self.groups],
+            "alignment_details": details,
+            "standard": {
+                "process": std.process.process,
+                "name": std.process.name,
+                "support": std.support,
+                "channels": list(std.process.channels),
+                "steps": [
+                    {
+                        "id": s.id,
+                        "name": s.name,
+                        "type": "gateway" if s.is_gateway else "event" if s.is_event else "task",
+                        "lane": lanes.get(s.lane or "", None),
+                        "support": next((round(x.support, 4) for x in std.steps if x.step.id == s.id), None),
+                    }
+                    for s in std.process.steps
+                ],
+            },
+            "deviations": {v: [d.to_dict() for d in self.deviations.get(v, [])] for v in self.variants},
+        }
+
+
+def catalogue_names(activities: Mapping[str, object]) -> dict[str, list[str]]:
+    """code → [name, synonyms…] from `tamaflow.io.library.read_catalogue`'s Activity objects."""
+    out: dict[str, list[str]] = {}
+    for code, act in activities.items():
+        name = getattr(act, "name", None)
+        syn = list(getattr(act, "synonyms", []) or [])
+        out[code] = [str(x) for x in ([name] if name else []) + syn]
+    return out
+
+
+def compare_processes(
+    processes: Sequence[Process],
+    catalogue: Mapping[str, Sequence[str]] | None = None,
+    options: CompareOptions | None = None,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Compare variants of one procedure. Variant ids are the processes' `city` (file stem for
+    BPMN/PNML); two processes with the same id are a usage error."""
+    o = options or CompareOptions()
+    if not 0.0 < o.support <= 1.0:
+        raise TamaflowError(f"--support must be in (0, 1], got {o.support:g}", code="TF000")
+    seen: dict[str, str] = {}
+    for p in processes:
+        if p.variant in seen:
+            raise TamaflowError(
+                f"two models for the variant `{p.variant}`: {seen[p.variant]} and {p.path or '?'} (compare one file per city)",
+                p.path or "", 1, 1, "TF000")
+        seen[p.variant] = p.path or "?"
+    views = [build_view(p) for p in processes]
+    variants = [v.variant for v in views]
+    matcher = Matcher(views, Vocabulary(catalogue), o.match)
+    k = len(views)
+    pairs: dict[tuple[int, int], PairAlignment] = {}
+    sims = {m: np.eye(k) for m in MEASURES}
+    total = k * (k - 1) // 2
+    done = 0
+    for i in range(k):
+        for j in range(i + 1, k):
+            pa = matcher.align(i, j)
+            pairs[(i, j)] = pa
+            if o.measures:
+                vals = {
+                    "node": node_matching(pa.label_sim, o.ged.cutoff),
+                    "structural": structural(views[i], views[j], pa.label_sim, o.ged),
+                    "behavioural": behavioural(views[i], views[j], pa),
+                }
+                for m, x in vals.items():
+                    sims[m][i, j] = sims[m][j, i] = x
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    if o.measures:
+        for i in range(k):  # a variant against itself: 1 by definition (identity)
+            for m in MEASURES:
+                sims[m][i, i] = 1.0
+    else:
+        sims = {}
+    mean = np.mean([sims[m] for m in MEASURES], axis=0) if sims else np.eye(k)
+    if sims:
+        sims["mean"] = mean
+    clusters = cluster(mean) if sims else Clustering(list(range(k)), [])
+    groups = group(matcher, pairs)
+    std = derive_standard(views, groups, o.support)
+    # output order: standard steps first in standard order, then the rest by position
+    kept_order = {gi: r for r, gi in enumerate(std.order)}
+    order = sorted(
+        range(len(groups)),
+        key=lambda gi: (
+            0 if gi in kept_order else 1,
+            kept_order.get(gi, 0),
+            round(mean_position(views, groups[gi]), 6),
+            -groups[gi].size(),
+            min((v, min(ks)) for v, ks in groups[gi].members.items()),
+        ),
+    )
+    remap = {old: new for new, old in enumerate(order)}
+    groups_sorted = [groups[gi] for gi in order]
+    std.step_of_group = {remap[g]: sid for g, sid in std.step_of_group.items()}
+    std.order = [remap[g] for g in std.order]
+    std.relation = {(remap[a], remap[b]): r for (a, b), r in std.relation.items()}
+    for s in std.steps:
+        s.group = remap[s.group]
+    japanese = _japanese(views)
+    devs = deviations(views, groups_sorted, std, japanese)
+    return Comparison(variants, views, pairs, groups_sorted, sims, clusters, std, devs, japanese, o)
+
+
+def correspondences(comp: Comparison, a: str, b: str) -> set[tuple[str, str]]:
+    """All (step of a, step of b) pairs the alignment puts together (1:n expanded); used by the
+    matching benchmarks to score against a gold standard."""
+    ia, ib = comp.variants.index(a), comp.variants.index(b)
+    out: set[tuple[str, str]] = set()
+    for g in comp.groups:
+        if ia in g.members and ib in g.members:
+            for x in g.members[ia]:
+                for y in g.members[ib]:
+                    out.add((comp.views[ia].nodes[x].id, comp.views[ib].nodes[y].id))
+    return out
+
+
+__all__ = ["CompareOptions", "Comparison", "catalogue_names", "compare_processes", "correspondences",
+           "label_key", "group_nodes"]

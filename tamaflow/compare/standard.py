@@ -1,0 +1,397 @@
+"""The standard flow: what most cities do, as a valid tamaflow process.
+
+Recipe (research note §3.5, a digest of La Rosa's merge plus Weidlich's behavioural consensus):
+1. Groups of corresponding steps across variants (align.py) supported by at least `support` of
+   the variants are kept.
+2. Their order is the variants' consensus: precedence votes from each variant's behavioural
+   profile (x before y, y before x, exclusive, interleaving); the majority strict order is
+   topologically sorted, ties and cycles broken by the mean relative position.
+3. Runs of consecutive kept steps that most variants run as alternatives (exclusive) or side
+   by side (interleaving) become an exclusive split (merging implicitly) or a parallel split
+   with an explicit join — "gateways kept where most variants branch". A named deciding gateway
+   that most variants share gives the split its name.
+4. Each step takes the majority of its members: label, lane (by lane name), kind, medium, seal,
+   catalogue code; minutes are the median.
+
+Depends on the model only; builds a `Process` that passes `tamaflow validate`.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model.process import Branch, Lane, Process, Step
+from .align import Group
+from .labels import is_japanese, label_key
+from .variant import EXCLUSIVE, INTERLEAVING, ORDER, REVERSE, Node, VariantView
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+STANDARD_CITY = "standard"
+
+
+@dataclass(slots=True)
+class StandardStep:
+    """A kept group and what the standard says about it."""
+
+    group: int  # index into the comparison's groups
+    step: Step
+    lane_name: str
+    support: float
+    position: float
+
+
+@dataclass(slots=True)
+class StandardFlow:
+    process: Process
+    #: kept group index → step id in the standard
+    step_of_group: dict[int, str] = field(default_factory=dict)
+    steps: list[StandardStep] = field(default_factory=list)
+    support: float = 0.5
+    #: consensus relation between kept groups (codes of variant.py), for deviations
+    relation: dict[tuple[int, int], int] = field(default_factory=dict)
+    order: list[int] = field(default_factory=list)
+
+
+def _majority(values: Sequence[object], default: object = None) -> object:
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return default
+    counts = Counter(vals)
+    best = max(counts.values())
+    for v in vals:  # first seen among the most common: deterministic, follows variant order
+        if counts[v] == best:
+            return v
+    return default
+
+
+def group_nodes(views: Sequence[VariantView], g: Group) -> list[tuple[int, Node]]:
+    """Members of a group as (variant index, node), in variant order."""
+    return [(v, views[v].nodes[k]) for v in sorted(g.members) for k in sorted(g.members[v])]
+
+
+def mean_position(views: Sequence[VariantView], g: Group) -> float:
+    pos = [float(np.mean([views[v].position[k] for k in ks])) for v, ks in g.members.items()]
+    return float(np.mean(pos)) if pos else 0.0
+
+
+def consensus_relation(views: Sequence[VariantView], g: Group, h: Group) -> tuple[int, dict[int, int]]:
+    """Majority behavioural relation of g to h over the variants that have both."""
+    votes: Counter[int] = Counter()
+    for v in sorted(set(g.members) & set(h.members)):
+        a = g.members[v][0]
+        b = h.members[v][0]
+        if a == b:
+            continue
+        votes[int(views[v].profile[a, b])] += 1
+    if not votes:
+        return 0, {}
+    best = max(votes.values())
+    for rel in (ORDER, REVERSE, EXCLUSIVE, INTERLEAVING):  # strict order wins ties
+        if votes[rel] == best:
+            return rel, dict(votes)
+    return 0, dict(votes)
+
+
+def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], support: float = 0.5) -> StandardFlow:
+    """Build the standard flow from the groups (see the module docstring)."""
+    k = len(views)
+    if k == 0:
+        raise ValueError("no variants")
+    kept = [
+        i for i, g in enumerate(groups)
+        if g.size() / k >= support - 1e-9 and _kind_of(views, g) != "gateway"
+    ]
+    deciding = [i for i, g in enumerate(groups) if g.size() / k >= support - 1e-9 and _kind_of(views, g) == "gateway"]
+    pos = {i: mean_position(views, groups[i]) for i in kept + deciding}
+    rel: dict[tuple[int, int], int] = {}
+    for a in kept:
+        for b in kept:
+            if a < b:
+                r, _ = consensus_relation(views, groups[a], groups[b])
+                rel[(a, b)] = r
+                rel[(b, a)] = {ORDER: REVERSE, REVERSE: ORDER}.get(r, r)
+    order = _consensus_order(kept, rel, pos)
+    japanese = _japanese(views)
+
+    # --- steps
+    used_ids: set[str] = set()
+    std_steps: list[StandardStep] = []
+    for gi in order:
+        members = group_nodes(views, groups[gi])
+        step = _merged_step(members, used_ids, fallback=f"s{len(std_steps) + 1}")
+        lane_name = str(_majority([n.lane for _, n in members if n.lane], ""))
+        std_steps.append(StandardStep(gi, step, lane_name, groups[gi].size() / k, pos[gi]))
+    lanes = _lanes(views, groups, std_steps)
+    lane_id = {lane.name: lane.id for lane in lanes}
+    for s in std_steps:
+        s.step.lane = lane_id.get(s.lane_name) if s.lane_name else None
+    if lanes:
+        default_lane = lanes[0].id
+        for s in std_steps:
+            if s.step.lane is None:
+                s.step.lane = default_lane
+
+    # --- blocks of alternatives / parallel work
+    steps_out: list[Step] = []
+    idx = 0
+    split_no = 0
+    while idx < len(std_steps):
+        block = _block(order, idx, rel)
+        if block is None:
+            steps_out.append(std_steps[idx].step)
+            idx += 1
+            continue
+        end, branches, kind = block
+        split_no += 1
+        after = std_steps[end].step.id if end < len(std_steps) else None
+        gw = _gateway(views, groups, deciding, pos, std_steps[idx].position, kind, split_no, used_ids, japanese)
+        gw.lane = std_steps[idx].step.lane
+        join: Step | None = None
+        if kind == "parallel":
+            join = Step(id=_unique(f"join_{split_no}", used_ids), name="", gateway="parallel", join=True,
+                        lane=gw.lane)
+        for b_no, branch in enumerate(branches):
+            first = std_steps[branch[0]].step
+            when = None
+            if kind == "exclusive":
+                when = _condition(views, groups[order[branch[0]]]) or (
+                    f"{first.name}の場合" if japanese else f"{first.name}"
+                )
+            gw.branches.append(Branch(to=first.id, when=when, default=(kind == "exclusive" and b_no == len(branches) - 1)))
+        steps_out.append(gw)
+        for branch in branches:
+            chain = [std_steps[x].step for x in branch]
+            for a, b in zip(chain, chain[1:], strict=False):
+                a.next = b.id
+            last = chain[-1]
+            if join is not None:
+                last.next = join.id
+            elif after is not None:
+                last.next = after
+            else:
+                last.end = True
+            steps_out.extend(chain)
+        if join is not None:
+            steps_out.append(join)
+            if after is None:
+                join.end = True
+        idx = end
+
+    # a start event only opens the flow, an end event only closes it
+    for pos_i, st in enumerate(steps_out):
+        if st.event == "start" and pos_i != 0:
+            st.event = "none"
+        if st.event == "end" and not (pos_i == len(steps_out) - 1 and st.next is None):
+            st.event = "none"
+            st.end = False if st.next else st.end
+    process = Process(
+        process=_slug(str(_majority([v.process.process for v in views], "standard"))),
+        name=str(_majority([v.process.name for v in views], "standard")),
+        city=STANDARD_CITY,
+        steps=steps_out,
+        lanes=lanes,
+        area=_majority([v.process.area for v in views]),  # type: ignore[arg-type]
+        channels=[c for c in _channel_order(views) if sum(c in v.process.channels for v in views) / k >= support - 1e-9],
+        description=(
+            f"標準フロー: {k} 市の変種から tamaflow compare が導出 (支持率 ≥ {support:g})。"
+            if japanese else
+            f"Standard flow derived by tamaflow compare from {k} variants (support ≥ {support:g})."
+        ),
+    )
+    return StandardFlow(process, {s.group: s.step.id for s in std_steps}, std_steps, support, rel, order)
+
+
+def _kind_of(views: Sequence[VariantView], g: Group) -> str:
+    return str(_majority([n.type for _, n in group_nodes(views, g)], "task"))
+
+
+def _japanese(views: Sequence[VariantView]) -> bool:
+    names = [n.name for v in views for n in v.nodes]
+    return sum(is_japanese(x) for x in names) * 2 >= len(names) > 0
+
+
+def _consensus_order(kept: list[int], rel: dict[tuple[int, int], int], pos: dict[int, float]) -> list[int]:
+    """Topological order of the majority strict-order relation, smallest mean position first;
+    inside a cycle, mean position alone decides."""
+    remaining = sorted(kept, key=lambda g: (pos[g], g))
+    out: list[int] = []
+    while remaining:
+        free = [g for g in remaining if not any(rel.get((h, g)) == ORDER for h in remaining if h != g)]
+        pick = free[0] if free else remaining[0]
+        out.append(pick)
+        remaining.remove(pick)
+    return out
+
+
+def _block(order: list[int], start: int, rel: dict[tuple[int, int], int]) -> tuple[int, list[list[int]], str] | None:
+    """A maximal window from `start` whose members are alternatives or parallel to each other
+    (not in order); returns (end index, branches as index lists, 'exclusive'|'parallel')."""
+    n = len(order)
+
+    def loose(a: int, b: int) -> bool:
+        return rel.get((order[a], order[b])) in (EXCLUSIVE, INTERLEAVING)
+
+    end = start + 1
+    while end < n and any(loose(x, end) for x in range(start, end)):
+        end += 1
+    if end - start < 2:
+        return None
+    window = list(range(start, end))
+    # branches: chains of steps in strict order
+    parent = {x: x for x in window}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    kinds: Counter[str] = Counter()
+    for a in window:
+        for b in window:
+            if a < b:
+                r = rel.get((order[a], order[b]))
+                if r in (ORDER, REVERSE, 0, None):
+                    parent[find(b)] = find(a)
+                else:
+                    kinds["parallel" if r == INTERLEAVING else "exclusive"] += 1
+    comps: dict[int, list[int]] = {}
+    for x in window:
+        comps.setdefault(find(x), []).append(x)
+    branches = sorted(comps.values(), key=lambda c: c[0])
+    if len(branches) < 2:
+        return None
+    # consistent only if every cross-branch pair is loose and every in-branch pair ordered
+    for i, b1 in enumerate(branches):
+        for b2 in branches[i + 1:]:
+            if not all(loose(x, y) for x in b1 for y in b2):
+                return None
+        if any(loose(x, y) for x in b1 for y in b1 if x < y):
+            return None
+    kind = "parallel" if kinds["parallel"] > kinds["exclusive"] else "exclusive"
+    return end, branches, kind
+
+
+def _merged_step(members: list[tuple[int, Node]], used: set[str], fallback: str) -> Step:
+    steps = [n.step for _, n in members]
+    by_key: dict[str, str] = {}
+    for n in (x for _, x in members):
+        by_key.setdefault(label_key(n.name), n.name)
+    name_key = _majority([label_key(n.name) for _, n in members], "")
+    name = by_key.get(str(name_key), members[0][1].name)
+    sid = str(_majority([s.id for s in steps], fallback))
+    if not _SAFE_ID.match(sid) or sid.startswith("_"):
+        sid = fallback
+    sid = _unique(sid, used)
+    first = steps[0]
+    minutes = [s.minutes for s in steps if s.minutes is not None]
+    step = Step(id=sid, name=name)
+    if first.is_event:
+        step.event = str(_majority([s.event for s in steps], first.event))
+    else:
+        step.kind = str(_majority([s.kind for s in steps], "user"))
+    step.minutes = round(float(statistics.median(minutes)), 2) if minutes else None
+    step.medium = _majority([s.medium for s in steps])  # type: ignore[assignment]
+    step.seal = bool(_majority([s.seal for s in steps], False))
+    step.standard = _majority([s.standard for s in steps])  # type: ignore[assignment]
+    step.rule_based = _majority([s.rule_based for s in steps])  # type: ignore[assignment]
+    step.structured = _majority([s.structured for s in steps])  # type: ignore[assignment]
+    step.access = _majority([s.access for s in steps])  # type: ignore[assignment]
+    systems = Counter(x for s in steps for x in dict.fromkeys(s.systems))
+    step.systems = [x for x, c in systems.items() if c * 2 >= len(steps)]
+    return step
+
+
+def _unique(base: str, used: set[str]) -> str:
+    sid = base
+    n = 2
+    while sid in used:
+        sid = f"{base}_{n}"
+        n += 1
+    used.add(sid)
+    return sid
+
+
+def _slug(text: str) -> str:
+    if _SLUG.match(text):
+        return text
+    s = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")[:64]
+    return s if s and _SLUG.match(s) else "standard"
+
+
+def _lanes(views: Sequence[VariantView], groups: Sequence[Group], steps: list[StandardStep]) -> list[Lane]:
+    """One lane per majority lane name, in order of first use; the id is the one the variants
+    most often give that name."""
+    ids: dict[str, Counter[str]] = {}
+    for v in views:
+        for lane in v.process.lanes:
+            ids.setdefault(lane.name, Counter())[lane.id] += 1
+    out: list[Lane] = []
+    used: set[str] = set()
+    for s in steps:
+        if not s.lane_name or any(lane.name == s.lane_name for lane in out):
+            continue
+        cand = ids.get(s.lane_name)
+        lid = cand.most_common(1)[0][0] if cand else f"lane{len(out) + 1}"
+        if not _SAFE_ID.match(lid) or lid.startswith("_"):
+            lid = f"lane{len(out) + 1}"
+        out.append(Lane(_unique(lid, used), s.lane_name))
+    return out
+
+
+def _gateway(
+    views: Sequence[VariantView],
+    groups: Sequence[Group],
+    deciding: list[int],
+    pos: dict[int, float],
+    before: float,
+    kind: str,
+    number: int,
+    used: set[str],
+    japanese: bool,
+) -> Step:
+    """The split of a block: named after the shared deciding gateway just before it, if any."""
+    best: tuple[float, int] | None = None
+    for gi in deciding:
+        members = group_nodes(views, groups[gi])
+        if not all(n.step.gateway == kind for _, n in members[:1]):
+            continue
+        d = before - pos[gi]
+        if d >= -1e-9 and (best is None or d < best[0]):
+            best = (d, gi)
+    if best is not None:
+        members = group_nodes(views, groups[best[1]])
+        name = members[0][1].name
+        sid = str(_majority([n.id for _, n in members], f"split_{number}"))
+        if not _SAFE_ID.match(sid):
+            sid = f"split_{number}"
+        deciding.remove(best[1])
+    else:
+        name = ("分岐" if japanese else "Branch") if kind == "exclusive" else ""
+        sid = f"split_{number}"
+    return Step(id=_unique(sid, used), name=name, gateway=kind)
+
+
+def _condition(views: Sequence[VariantView], g: Group) -> str | None:
+    """The most common condition written on a branch that leads straight to one of the group's
+    steps."""
+    conds: list[str] = []
+    for v, node in group_nodes(views, g):
+        for _p, _x, data in views[v].graph.in_edges(node.id, data=True):
+            if data.get("when"):
+                conds.append(str(data["when"]))
+    return str(_majority(conds)) if conds else None
+
+
+def _channel_order(views: Sequence[VariantView]) -> list[str]:
+    seen: dict[str, None] = {}
+    for v in views:
+        for c in v.process.channels:
+            seen.setdefault(c, None)
+    return list(seen)
