@@ -3,6 +3,7 @@ YAML says (for the round trip), and has a clean swimlane layout. Driven through 
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from typer.testing import CliRunner
 
 from tamaflow.cli import app
 from tamaflow.io.yaml_loader import load_process_strict
-from tamaflow.render.bpmn_writer import BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, TF_NS
+from tamaflow.model.process import Branch, Lane, Process, Step
+from tamaflow.render.bpmn_writer import BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, TF_NS, to_bpmn_bytes
 from tamaflow.render.layout import build_layout
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -293,3 +295,61 @@ def test_inclusive_split_and_join(tmp_path: Path, schema: etree.XMLSchema) -> No
     join = one(root, "//bpmn:inclusiveGateway[@id='extra_join']")
     assert len(join.xpath("bpmn:incoming", namespaces=NS)) == 2
     assert one(join, "bpmn:extensionElements/tf:step").get("join") == "true"
+
+
+def _random_process(seed: int) -> Process:
+    """A random but well-formed process: chains, exclusive splits (forward skips and rework
+    loops), parallel regions with joins, unlaned gateways, events."""
+    rnd = random.Random(seed)
+    lanes = [Lane(f"l{i}", f"担当{i}") for i in range(rnd.randint(1, 5))]
+    steps: list[Step] = []
+    n = 0
+
+    def new_id() -> str:
+        nonlocal n
+        n += 1
+        return f"{n}x" if rnd.random() < 0.1 else f"s{n}"  # some ids are not NCNames
+
+    def lane() -> str | None:
+        return rnd.choice(lanes).id
+
+    pending_loops: list[tuple[Step, str]] = []
+    while len(steps) < rnd.randint(8, 40):
+        r = rnd.random()
+        if r < 0.15 and len(steps) > 2:
+            a, b, after = new_id(), new_id(), new_id()
+            g = Step(new_id(), name="分岐?", gateway="exclusive", lane=None if rnd.random() < 0.5 else lane(),
+                     branches=[Branch(a, when="はい", share=0.5, default=True), Branch(b, when="いいえ", share=0.5)])
+            steps += [g, Step(a, name="A", lane=lane(), next=after), Step(b, name="B", lane=lane()),
+                      Step(after, name="合流後", lane=lane())]
+        elif r < 0.25:
+            a, b, j = new_id(), new_id(), new_id()
+            steps += [Step(new_id(), gateway="parallel", branches=[Branch(a), Branch(b)]),
+                      Step(a, name="並行A", lane=lane(), kind="service", next=j),
+                      Step(b, name="並行B", lane=lane(), kind="send", next=j),
+                      Step(j, gateway="parallel", join=True)]
+        elif r < 0.35 and len(steps) > 3:
+            target = rnd.choice([s for s in steps if not s.is_gateway])
+            nxt = new_id()
+            g = Step(new_id(), name="やり直し?", gateway="exclusive", lane=lane(),
+                     branches=[Branch(nxt, when="OK", default=True), Branch(target.id, when="差戻し")])
+            steps += [g, Step(nxt, name="続き", lane=lane())]
+            pending_loops.append((g, target.id))
+        elif r < 0.42:
+            steps.append(Step(new_id(), name="待つ", event=rnd.choice(["timer", "message", "signal", "none"]),
+                              lane=lane()))
+        else:
+            steps.append(Step(new_id(), name="手続" * rnd.randint(1, 6), lane=lane(),
+                              kind=rnd.choice(["user", "manual", "service", "send", "receive", "rule", "approval"])))
+    return Process("random", "ランダム", f"seed{seed}", steps, lanes)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_processes_lay_out_cleanly(seed: int, tmp_path: Path, schema: etree.XMLSchema) -> None:
+    proc = _random_process(seed)
+    data = to_bpmn_bytes(proc)
+    assert data == to_bpmn_bytes(proc)
+    path = tmp_path / "r.bpmn"
+    path.write_bytes(data)
+    assert schema.validate(etree.parse(str(path))), schema.error_log
+    check_layout(parse(path))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ..model.graph import to_graph
 from ..model.process import END, START, Branch, Process, Step
@@ -645,26 +646,76 @@ def _clean(pts: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _place_labels(flow: Flow, by_id: dict[str, FlowNode]) -> None:
-    """External labels: events below their circle, named gateways above-left of the diamond,
-    flow conditions beside the first segment after the split."""
-    for n in flow.nodes:
-        b = n.bounds
-        if not n.name or n.kind == "task":
-            continue
-        w, h = label_size(n.name)
-        if n.kind == "gateway":
-            n.label = Bounds(b.cx - 6 - w, b.y - h - 2, w, h)
-        else:
-            n.label = Bounds(b.cx - w // 2, b.bottom + 5, w, h)
+    """External labels, each at the first of a few candidate spots that covers the fewest
+    shapes, then other labels, then flow lines: conditions beside the first segment after the
+    split (right, else left of it; above, else below it), events below (else above) their circle, named
+    gateways above-left (else below-left, above-right, below-right) of the diamond."""
+    obstacles = _Obstacles(flow)
+    # flow labels first: they have fewer good spots than a gateway's name
     for e in flow.edges:
         if not e.name or len(e.waypoints) < 2:
             continue
         (x1, y1), (x2, y2) = e.waypoints[0], e.waypoints[1]
         w, h = label_size(e.name)
         if x1 == x2:  # vertical first segment
-            e.label = Bounds(x1 + 5, y1 + 3 if y2 > y1 else y1 - h - 3, w, h)
+            y = y1 + 3 if y2 > y1 else y1 - h - 3
+            cands = [Bounds(x1 + 5, y, w, h), Bounds(x1 - 5 - w, y, w, h)]
         else:
-            e.label = Bounds(x1 + 5, y1 - h - 3, w, h)
+            cands = [Bounds(x1 + 5, y1 - h - 3, w, h), Bounds(x1 + 5, y1 + 3, w, h)]
+        e.label = obstacles.place(cands, e.source)
+    for n in flow.nodes:
+        b = n.bounds
+        if not n.name or n.kind == "task":
+            continue
+        w, h = label_size(n.name)
+        if n.kind == "gateway":
+            cands = [Bounds(b.cx - 6 - w, b.y - h - 2, w, h), Bounds(b.cx - 6 - w, b.bottom + 2, w, h),
+                     Bounds(b.cx + 6, b.y - h - 2, w, h), Bounds(b.cx + 6, b.bottom + 2, w, h)]
+        else:
+            cands = [Bounds(b.cx - w // 2, b.bottom + 5, w, h), Bounds(b.cx - w // 2, b.y - h - 5, w, h)]
+        n.label = obstacles.place(cands, n.id)
+
+
+_T = TypeVar("_T")
+
+
+class _Obstacles:
+    """Shapes, placed labels and flow segments, bucketed by 200 px columns for quick lookup."""
+
+    BUCKET = 200
+
+    def __init__(self, flow: Flow) -> None:
+        self.shapes: dict[int, list[tuple[str, Bounds]]] = {}
+        self.labels: dict[int, list[Bounds]] = {}
+        self.lines: dict[int, list[Bounds]] = {}
+        for n in flow.nodes:
+            self._add(self.shapes, n.bounds, (n.id, n.bounds))
+        for e in flow.edges:
+            for (ax, ay), (bx, by) in zip(e.waypoints, e.waypoints[1:], strict=False):
+                seg = Bounds(min(ax, bx), min(ay, by), abs(ax - bx) + 1, abs(ay - by) + 1)
+                self._add(self.lines, seg, seg)
+
+    def _keys(self, b: Bounds) -> range:
+        return range(b.x // self.BUCKET, b.right // self.BUCKET + 1)
+
+    def _add(self, table: dict[int, list[_T]], b: Bounds, item: _T) -> None:
+        for k in self._keys(b):
+            table.setdefault(k, []).append(item)
+
+    def cost(self, b: Bounds, owner: str) -> int:
+        shapes: set[str] = set()
+        labels = lines = 0
+        for k in self._keys(b):
+            shapes.update(sid for sid, sb in self.shapes.get(k, []) if sid != owner and b.overlaps(sb))
+            labels += sum(1 for lb in self.labels.get(k, []) if b.overlaps(lb))
+            lines += sum(1 for seg in self.lines.get(k, []) if b.overlaps(seg))
+        return 1000 * len(shapes) + 10 * labels + lines
+
+    def place(self, candidates: list[Bounds], owner: str) -> Bounds:
+        best = min(range(len(candidates)), key=lambda i: (self.cost(candidates[i], owner), i))
+        chosen = candidates[best]
+        self._add(self.labels, chosen, chosen)
+        return chosen
 
 
 def build_layout(process: Process) -> Flow:
