@@ -353,3 +353,18 @@ def test_random_processes_lay_out_cleanly(seed: int, tmp_path: Path, schema: etr
     path.write_bytes(data)
     assert schema.validate(etree.parse(str(path))), schema.error_log
     check_layout(parse(path))
+
+
+@pytest.mark.skipif(not LIBRARY, reason="processes/ holds no process files yet")
+def test_pool_named_with_the_library_city_name(tmp_path: Path) -> None:
+    """Inside a library, the pool says 立川市, not tachikawa (from processes/cities.yaml)."""
+    from tamaflow.io.library import read_cities
+
+    cities, _ = read_cities(str(ROOT / "processes" / "cities.yaml"))
+    src = LIBRARY[0]
+    proc = load_process_strict(src)
+    root = parse(render_cli(src, tmp_path))
+    assert one(root, "//bpmn:participant").get("name") == f"{proc.name}（{cities[proc.city].name}）"
+    # outside a library the slug stays
+    assert one(parse(render_cli(FIXTURES / "minimal.yaml", tmp_path)), "//bpmn:participant").get("name") == \
+        "住民票の写し交付（tachikawa）"

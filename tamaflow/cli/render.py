@@ -17,6 +17,7 @@ import typer
 
 from ..check.validate import collect_files
 from ..io.files import refuse_overwrite, write_atomic
+from ..io.library import CITIES_FILE, find_library_root, read_cities
 from ..io.yaml_loader import load_process_strict
 from ..model.findings import TamaflowError
 from ..model.process import Process, Step
@@ -148,18 +149,37 @@ def render(
             refuse_overwrite(path, force)
 
     written = 0
-    for p in processes:
+    names = CityNames()
+    for f, p in zip(files, processes, strict=True):
+        city_name = names.lookup(f, p.city)
         ov: Overlay | None = None
         if overlay is OverlayKind.rpa:
             ov = rpa_overlay(p)
         elif overlay is OverlayKind.diff and other is not None:
             ov = diff_overlay(p, other, f"{other.city}/{other.process}")
         for fmt in formats:
-            write_atomic(output_path(out_dir, p, fmt), render_bytes(p, fmt, ov))
+            write_atomic(output_path(out_dir, p, fmt), render_bytes(p, fmt, ov, city_name))
             written += 1
     removed = prune_outputs(out_dir, formats, set(targets)) if prune else []
     typer.echo(f"rendered {len(processes)} process(es) to {written} file(s) in {out_dir}"
                + (f", removed {len(removed)} stale file(s)" if removed else ""), err=True)
+
+
+class CityNames:
+    """Japanese city names from the `cities.yaml` of each file's library (read once per library;
+    a file outside a library, or an unknown slug, keeps the slug)."""
+
+    def __init__(self) -> None:
+        self.by_root: dict[Path, dict[str, str]] = {}
+
+    def lookup(self, file: str, slug: str) -> str | None:
+        root = find_library_root(Path(file))
+        if root is None:
+            return None
+        if root not in self.by_root:
+            cities, _findings = read_cities(str(root / CITIES_FILE))
+            self.by_root[root] = {c.slug: c.name for c in cities.values()}
+        return self.by_root[root].get(slug)
 
 
 def prune_outputs(out_dir: Path, formats: list[str], keep: set[Path]) -> list[Path]:

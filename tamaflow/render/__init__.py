@@ -18,13 +18,14 @@ from .graphviz_render import Mark, Overlay, render_graphviz
 FORMATS: tuple[str, ...] = ("bpmn", "svg", "png", "dot")
 
 
-def render(process: Process, fmt: str, overlay: Overlay | None = None) -> bytes:
+def render(process: Process, fmt: str, overlay: Overlay | None = None, city_name: str | None = None) -> bytes:
     """The bytes of one drawing: `bpmn` (BPMN 2.0 XML with DI), `svg`, `png` or `dot`.
-    Overlays colour Graphviz drawings only; BPMN stays plain standard BPMN."""
+    Overlays colour Graphviz drawings only; BPMN stays plain standard BPMN. `city_name` (e.g.
+    立川市 from cities.yaml) titles the pool/drawing instead of the city slug."""
     if fmt == "bpmn":
-        return to_bpmn_bytes(process)
+        return to_bpmn_bytes(process, city_name)
     if fmt in ("svg", "png", "dot"):
-        return render_graphviz(process, fmt, overlay)
+        return render_graphviz(process, fmt, overlay, city_name)
     raise ValueError(f"unknown format {fmt!r}")
 
 

@@ -237,7 +237,12 @@ def _label(parent: etree._Element, b: Bounds | None) -> None:
         _bounds(_sub(parent, f"{{{BPMNDI_NS}}}BPMNLabel"), b)
 
 
-def flow_to_xml(flow: Flow) -> etree._Element:
+def pool_title(process: Process, city_name: str | None = None) -> str:
+    """The pool's label: procedure name and city (its Japanese name when the library knows it)."""
+    return f"{process.name}（{city_name or process.city}）"
+
+
+def flow_to_xml(flow: Flow, city_name: str | None = None) -> etree._Element:
     """The `bpmn:definitions` tree of a laid-out flow."""
     p = flow.process
     ids = flow.ids
@@ -249,7 +254,7 @@ def flow_to_xml(flow: Flow) -> etree._Element:
     pool_id = ids.claim("_pool")
     proc_id = ids.claim(f"_process_{p.process}_{p.city}")
     collab = _sub(defs, _b("collaboration"), {"id": collab_id})
-    _sub(collab, _b("participant"), {"id": pool_id, "name": f"{p.name}（{p.city}）", "processRef": proc_id})
+    _sub(collab, _b("participant"), {"id": pool_id, "name": pool_title(p, city_name), "processRef": proc_id})
 
     proc = _sub(defs, _b("process"), {"id": proc_id, "name": p.name, "isExecutable": "false"})
     _sub(proc, _b("documentation"), text=_process_doc(p))
@@ -347,15 +352,15 @@ def _sequence_flow(proc: etree._Element, e: FlowEdge) -> None:
         cond.set(f"{{{XSI_NS}}}type", "bpmn:tFormalExpression")
 
 
-def to_bpmn_bytes(process: Process) -> bytes:
+def to_bpmn_bytes(process: Process, city_name: str | None = None) -> bytes:
     """The BPMN file of one process (UTF-8, XML declaration, two-space indent, final newline)."""
-    return to_bpmn_with_flow(process)[0]
+    return to_bpmn_with_flow(process, city_name)[0]
 
 
-def to_bpmn_with_flow(process: Process) -> tuple[bytes, Flow]:
+def to_bpmn_with_flow(process: Process, city_name: str | None = None) -> tuple[bytes, Flow]:
     """Like `to_bpmn_bytes`, also returning the laid-out flow (for tests and other renderers)."""
     flow = build_layout(process)
-    root = flow_to_xml(flow)
+    root = flow_to_xml(flow, city_name)
     etree.indent(root, space="  ")
     body: bytes = etree.tostring(root, encoding="UTF-8", pretty_print=True)
     return XML_DECLARATION + body, flow

@@ -130,7 +130,8 @@ def _node_attrs(n: FlowNode, overlay: Overlay | None) -> dict[str, str]:
     return a
 
 
-def to_dot(process: Process, overlay: Overlay | None = None, flow: Flow | None = None) -> str:
+def to_dot(process: Process, overlay: Overlay | None = None, flow: Flow | None = None,
+           city_name: str | None = None) -> str:
     """DOT source of the process (deterministic)."""
     flow = flow or build_flow(process)
     nodes = {n.id: n for n in flow.nodes}
@@ -138,7 +139,7 @@ def to_dot(process: Process, overlay: Overlay | None = None, flow: Flow | None =
     back = back_edges(flow)
     out: list[str] = []
     w = out.append
-    title = f"{process.name}（{process.city}）"
+    title = f"{process.name}（{city_name or process.city}）"
     w(f"digraph {_q(f'{process.process}/{process.city}')} {{")
     gattrs = {"rankdir": "LR", "newrank": "true", "fontname": _q(FONT), "fontsize": "14", "labelloc": "t",
               "labeljust": "l", "nodesep": "0.35", "ranksep": "0.45", "forcelabels": "true", "pad": "0.2"}
@@ -229,9 +230,10 @@ def run_dot(source: str, fmt: str) -> bytes:
     return data
 
 
-def render_graphviz(process: Process, fmt: str, overlay: Overlay | None = None) -> bytes:
+def render_graphviz(process: Process, fmt: str, overlay: Overlay | None = None, city_name: str | None = None
+                    ) -> bytes:
     """`dot`, `svg` or `png` bytes of a process."""
-    source = to_dot(process, overlay)
+    source = to_dot(process, overlay, city_name=city_name)
     if fmt == "dot":
         return source.encode("utf-8")
     return run_dot(source, fmt)
