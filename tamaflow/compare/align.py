@@ -109,7 +109,11 @@ class Matcher:
         ]
         self._codes = [np.array([n.step.standard or "" for n in v.nodes], dtype=object) for v in self.views]
         self._types = [[n.type for n in v.nodes] for v in self.views]
-        self._adj = [(_adjacency(v.preds, v.size), _adjacency(v.succs, v.size)) for v in self.views]
+        self._adj = [
+            (_adjacency(v.preds, v.size), _adjacency(v.succs, v.size),
+             _adjacency([p + s for p, s in zip(v.preds, v.succs, strict=True)], v.size))
+            for v in self.views
+        ]
 
     # ------------------------------------------------------------------------------------------
 
@@ -162,10 +166,10 @@ class Matcher:
         X[:n, :m] = S
         X[n, m] = 1.0
         X[n + 1, m + 1] = 1.0
-        (pa, sa), (pb, sb) = self._adj[i], self._adj[j]
-        Np = pa @ X @ pb.T
-        Ns = sa @ X @ sb.T
-        N = 0.5 * (Np + Ns)
+        (pa, sa, ua), (pb, sb, ub) = self._adj[i], self._adj[j]
+        N = 0.5 * (_best_match(pa, pb, X) + _best_match(sa, sb, X))
+        # neighbours regardless of direction, so two swapped steps keep their context
+        N = np.maximum(N, _best_match(ua, ub, X))
         C = S + o.context * (N - 0.5)
         li, lj = self._lane_idx[i], self._lane_idx[j]
         if self.lane_sim.size and (li >= 0).any() and (lj >= 0).any():
@@ -242,15 +246,30 @@ def _implied(node: object) -> tuple[str, ...]:
 
 
 def _adjacency(lists: list[list[int]], n: int) -> np.ndarray:
-    """Row-normalised neighbour matrix over nodes + start (n) + end (n+1)."""
-    M = np.zeros((n, n + 2))
+    """Neighbour lists as a padded index array over nodes + start (n) + end (n+1); padding is
+    n + 2, which indexes a row/column of zeros in the extended similarity matrix."""
+    width = max((len(ks) for ks in lists), default=0) or 1
+    M = np.full((n, width), n + 2, dtype=np.int64)
     for r, ks in enumerate(lists):
-        if not ks:
-            continue
-        w = 1.0 / len(ks)
-        for k in ks:
-            M[r, n if k == -1 else n + 1 if k == -2 else k] += w
+        for c, k in enumerate(sorted(set(ks))):
+            M[r, c] = n if k == -1 else n + 1 if k == -2 else k
     return M
+
+
+def _best_match(na: np.ndarray, nb: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Neighbourhood similarity of every node pair: each neighbour's best counterpart,
+    averaged over both sides (symmetric)."""
+    Xp = np.zeros((X.shape[0] + 1, X.shape[1] + 1))
+    Xp[:-1, :-1] = X
+    pad_a, pad_b = X.shape[0], X.shape[1]
+    G = Xp[na[:, :, None, None], nb[None, None, :, :]]  # (n, da, m, db)
+    va = (na != pad_a).astype(np.float64)  # (n, da)
+    vb = (nb != pad_b).astype(np.float64)  # (m, db)
+    ca = np.maximum(va.sum(axis=1), 1.0)
+    cb = np.maximum(vb.sum(axis=1), 1.0)
+    best_a = (G.max(axis=3) * va[:, :, None]).sum(axis=1) / ca[:, None]  # (n, m)
+    best_b = (G.max(axis=1) * vb[None, :, :]).sum(axis=2) / cb[None, :]  # (n, m)
+    return 0.5 * (best_a + best_b)
 
 
 # ----------------------------------------------------------------------------------------------

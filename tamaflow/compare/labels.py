@@ -254,9 +254,24 @@ def _ja_base(text: str) -> str:
     return strip_ja_endings(nfkc(text))
 
 
+#: weight of words in a parenthetical note: 決裁 (課長) is still 決裁
+NOTE_WEIGHT = 0.3
+_NOTE = re.compile(r"[(（\[【][^()（）\[\]【】]*[)）\]】]")
+
+
+def split_note(text: str) -> tuple[str, str]:
+    """(label without parenthetical notes, the notes). A label that is only a note stays whole."""
+    notes = _NOTE.findall(text)
+    main = " ".join(_NOTE.sub(" ", text).split())
+    if not notes or not main:
+        return text, ""
+    return main, " ".join(n[1:-1] for n in notes)
+
+
 def label_key(text: str) -> str:
-    """A normalised key for exact comparison (used for catalogue lookups and grouping)."""
-    t = nfkc(text).lower()
+    """A normalised key for exact comparison (used for catalogue lookups and grouping); notes
+    in parentheses do not count."""
+    t = split_note(nfkc(text).lower())[0]
     if is_japanese(t):
         return kata_to_hira(ja_skeleton(_ja_base(t)))
     return " ".join(en_words(t))
@@ -301,7 +316,8 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
     hit = _FEATURE_CACHE.get(ck)
     if hit is not None:
         return hit
-    t = nfkc(text).lower()
+    full = nfkc(text).lower()
+    t, note = split_note(full)
     key = label_key(t)
     words: dict[str, float] = {}
     grams: list[str] = []
@@ -316,7 +332,12 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
         skel = kata_to_hira(skel)
         for g in _bigrams(skel):
             words[g] = 1.0
-        grams = _bigrams(skel)
+        if note:
+            for g in _bigrams(kata_to_hira(ja_skeleton(vocab.rewrite_ja(_ja_base(note))))):
+                words.setdefault(g, NOTE_WEIGHT)
+        # character channel: single characters, so 申請の受付 / 申請書を受け付ける still meet
+        # where an inserted 書 breaks two bigrams
+        grams = list(skel)
         japanese = True
     else:
         stems = en_words(t)
@@ -333,6 +354,10 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
             if concept:
                 words[concept] = max(words.get(concept, 0.0), vocab.synonym_weight)
             antonyms |= vocab.en_antonym.get(s, set())
+        if note:
+            for s in en_words(note):
+                if not s.isdigit():
+                    words.setdefault(s, NOTE_WEIGHT)
         # character channel over the stems, so prefixes and compounds still meet
         for s in stems:
             grams.extend(_trigrams(s))
@@ -410,6 +435,7 @@ class LabelSpace:
         self.G = G.tocsr()
         self.g_norm = np.asarray(G.sum(axis=1)).ravel()
         self.keys = np.array([it.key for it in self.items], dtype=object)
+        self.ja = np.array([it.japanese for it in self.items], dtype=bool)
         ant_vocab: dict[str, int] = {}
         ra: list[int] = []
         ca: list[int] = []
@@ -447,6 +473,13 @@ class LabelSpace:
         den = self.w_norm[r][:, None] + self.w_norm[c][None, :]
         with np.errstate(invalid="ignore", divide="ignore"):
             word = np.where(den > 0, 2.0 * inter / den, 0.0)
+            # Japanese: a label inside another (審査 / 内容を審査する) is half-way to the same
+            # activity, which bigram Dice alone undervalues for short labels
+            if self.ja[r].any() and self.ja[c].any():
+                small = np.minimum(self.w_norm[r][:, None], self.w_norm[c][None, :])
+                overlap = np.where(small > 0, inter / small, 0.0)
+                both = self.ja[r][:, None] & self.ja[c][None, :]
+                word = np.where(both, 0.5 * (word + np.minimum(overlap, 1.0)), word)
             gi = (self.G[r] @ self.G[c].T).toarray()
             gden = self.g_norm[r][:, None] + self.g_norm[c][None, :]
             # multiset Dice; a product of counts overcounts repeats, so clip at 1
