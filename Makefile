@@ -38,9 +38,12 @@ $(NODE_STAMP): package.json package-lock.json
 
 node: $(NODE_STAMP)
 
+# The main job on the library: validate, compare every procedure, score, and draw the diagrams.
 demo: install sysdeps
 	$(BIN)/tamaflow validate processes/
-	$(BIN)/python -m tamaflow.demo processes/
+	$(BIN)/tamaflow summary processes/
+	$(BIN)/tamaflow render processes/ --to bpmn --to dot --to svg -o diagrams/ --force --prune
+	@echo "diagrams: diagrams/<procedure>/<city>.bpmn|.svg (open the .bpmn in bpmn.io or Camunda Modeler)"
 
 test: install sysdeps node
 	$(BIN)/python -m pytest -q

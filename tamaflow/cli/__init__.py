@@ -14,7 +14,7 @@ from . import authoring as _authoring  # noqa: F401
 from ..model.findings import TamaflowError
 
 # Commands built by other modules register themselves when their module exists.
-for _name in ("render", "importer", "compare", "score", "publish"):
+for _name in ("render", "importer", "compare", "score", "publish", "summary"):
     try:
         __import__(f"{__name__}.{_name}")
     except ModuleNotFoundError as _e:  # pragma: no cover - only while a command is unbuilt
