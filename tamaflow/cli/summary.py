@@ -51,7 +51,7 @@ def summary(
     if report.errors:
         for f in report.findings:
             if f.severity == "error":
-                console.print(f.human(), markup=False, highlight=False)
+                typer.echo(f.human())
         raise typer.Exit(1)
     lib = load_library(root, library.rstrip("/"))
     cities = {slug: c.name for slug, c in lib.cities.items()}
