@@ -19,6 +19,7 @@ Depends on tamaflow.model only (through variant.py); the catalogue arrives as pl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +28,9 @@ from scipy.optimize import linear_sum_assignment
 
 from .labels import LabelSpace, SimilarityWeights, Vocabulary, features, is_japanese
 from .variant import VariantView
+
+#: a label that names two actions: 受付・本人確認, 審査及び決裁, "Check and send documents"
+_COMPOUND = re.compile(r"[・、&/／+＋]|及び|および|並びに|ならびに|\band\b|\bplus\b", re.IGNORECASE)
 
 #: type pairs that may correspond (BPMN models often use an event where another uses a task)
 _COMPATIBLE = {
@@ -52,8 +56,9 @@ class MatchOptions:
     #: matched step's and at least `split_min`
     split_margin: float = 0.05
     split_min: float = 0.9
-    #: 1:n by concatenation: the joined labels must beat either part by this much
-    concat_gain: float = 0.15
+    #: 1:n by concatenation: share of the partner's label features that only the left-over
+    #: step supplies (受付・本人確認 = 受付 + 本人確認)
+    concat_cover: float = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +215,10 @@ class Matcher:
                 out.append(e)
         return out
 
+    def _words(self, view: VariantView, node: int) -> set[str]:
+        vi = next(i for i, v in enumerate(self.views) if v is view)
+        return _words_of(self.space, self.offset[vi] + node)
+
     def _concatenations(
         self,
         va: VariantView,
@@ -233,10 +242,19 @@ class Matcher:
                     js = float(space.block([0], [1])[0, 0])
                     part = S[idx, partner] if side == "a" else S[partner, idx]
                     alone = S[k, partner] if side == "a" else S[partner, k]
-                    if js >= o.threshold and js >= max(part, alone) + o.concat_gain and alone >= o.min_label:
+                    # the left-over step must bring what the partner says and its own match lacks
+                    fo = self._words(other, partner)
+                    new = (self._words(view, k) & fo) - self._words(view, idx)
+                    covered = len(new) / len(fo) if fo else 0.0
+                    compound = bool(_COMPOUND.search(other.nodes[partner].name))
+                    if compound and js >= o.threshold and js > part and js > alone and covered >= o.concat_cover:
                         a, b = (k, partner) if side == "a" else (partner, k)
                         out.append(Correspondence(a, b, js, float(alone), "1:n"))
         return out
+
+
+def _words_of(space: LabelSpace, index: int) -> set[str]:
+    return {f for f, w in space.items[index].words if w >= 1.0 and not f.startswith("~")}
 
 
 def _implied(node: object) -> tuple[str, ...]:

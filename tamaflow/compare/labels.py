@@ -327,6 +327,9 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
         words["#" + code] = 3.0
     if cat and cat != code:
         words["#" + cat] = 3.0
+    if cat:
+        # the catalogue names this activity: every synonym of it is the same label
+        key = "#" + cat
     if is_japanese(t):
         skel = ja_skeleton(vocab.rewrite_ja(_ja_base(t)))
         skel = kata_to_hira(skel)

@@ -1,0 +1,316 @@
+"""`tamaflow compare`: label similarity, alignment on hand-made cases (synonyms, split steps,
+reordering), the properties of each similarity measure, the standard flow (validates, renders),
+deviations, every output format on real files, and the PMMC matching benchmark when the shared
+reference data is present."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import importlib.util
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tamaflow.cli import app
+from tamaflow.compare import compare_processes, correspondences
+from tamaflow.compare.align import Matcher
+from tamaflow.compare.labels import Vocabulary, label_key, label_similarity
+from tamaflow.compare.similarity import MEASURES, behavioural, node_matching, structural
+from tamaflow.compare.variant import build_view
+from tamaflow.io.yaml_loader import load_process_strict
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "tests" / "fixtures" / "compare" / "shinsei"
+PROCESSES = ROOT / "processes"
+SHARED = ROOT.parent / "shared"
+PMMC = SHARED / "data" / "pmmc2015-ua"
+
+runner = CliRunner()
+
+
+def fixture(city: str):
+    return load_process_strict(FIX / f"{city}.yaml")
+
+
+def shinsei():
+    return [fixture(c) for c in ("akishima", "fussa", "hamura", "kiyose")]
+
+
+def group_of(comp, variant: str, step: str) -> dict:
+    for g in comp.to_dict()["alignment"]:
+        ids = g.get(variant)
+        if ids == step or (isinstance(ids, list) and step in ids):
+            return g
+    raise AssertionError(f"{variant}:{step} is in no group")
+
+
+# ------------------------------------------------------------------------------------ labels
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("転入届を受理する", "転入届の受付"),  # built-in synonym 受理 → 受付, particles, endings
+    ("転入届を受け付ける", "転入届の受付"),  # okurigana
+    ("住民票の写しを交付する", "住民票写しの交付"),
+    ("本人確認を行う", "本人確認"),
+    ("ｶｰﾄﾞを確認する", "カードを確認"),  # half-width katakana (NFKC)
+    ("決裁 (課長)", "決裁"),  # a note in parentheses
+    ("Check application", "Checking applications"),  # stemming
+])
+def test_labels_that_mean_the_same_score_1(a: str, b: str) -> None:
+    assert label_similarity(a, b) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("手数料を収納する", "証明書を交付する"),
+    ("Send acceptance", "Receive acceptance"),  # the two sides of an exchange
+    ("Send acceptance", "Send rejection"),
+])
+def test_different_activities_score_low(a: str, b: str) -> None:
+    assert label_similarity(a, b) < 0.5
+
+
+def test_catalogue_synonyms_map_to_the_canonical_activity() -> None:
+    vocab = Vocabulary({"GEN-010": ["受付", "届出の受理", "申込受付"]})
+    assert label_similarity("届出の受理", "申込受付", vocab) == pytest.approx(1.0)
+    assert label_similarity("届出の受理", "申込受付", Vocabulary(builtin=False)) < 1.0
+    assert label_key("受付登録") != label_key("受付")
+
+
+def test_similarity_is_symmetric_and_bounded() -> None:
+    labels = ["申請書を受け付ける", "受付・本人確認", "内容を審査する", "Send letter of rejection", "審査", ""]
+    for a in labels:
+        for b in labels:
+            s = label_similarity(a, b)
+            assert 0.0 <= s <= 1.0
+            assert s == pytest.approx(label_similarity(b, a))
+
+
+# --------------------------------------------------------------------------------- alignment
+
+
+def test_alignment_synonyms_and_endings() -> None:
+    comp = compare_processes(shinsei())
+    g = group_of(comp, "akishima", "receive")
+    assert g["fussa"] == "accept"  # 申請書を受理する ~ 申請書を受け付ける
+    assert group_of(comp, "akishima", "review")["fussa"] == "check"  # 審査する ~ 内容を審査する
+    assert group_of(comp, "akishima", "approve")["fussa"] == "decide"  # 決裁 (課長) ~ 決裁
+    assert group_of(comp, "akishima", "notify")["fussa"] == "send"  # 郵送 ~ 送付
+
+
+def test_alignment_survives_reordering() -> None:
+    comp = compare_processes(shinsei())
+    assert group_of(comp, "akishima", "receive")["kiyose"] == "receive"
+    assert group_of(comp, "akishima", "check_id")["kiyose"] == "check_id"
+    kinds = {(d.kind, tuple(d.steps)) for d in comp.deviations["kiyose"]}
+    assert any(k == "order" for k, _ in kinds)
+
+
+def test_split_step_is_a_one_to_many_correspondence() -> None:
+    # hamura does 受付 and 本人確認 in one step 受付・本人確認
+    comp = compare_processes([fixture("akishima"), fixture("hamura")])
+    pairs = correspondences(comp, "akishima", "hamura")
+    assert ("receive", "intake") in pairs
+    assert ("check_id", "intake") in pairs
+
+
+def test_standard_codes_decide_before_labels() -> None:
+    a, b = fixture("akishima"), copy.deepcopy(fixture("fussa"))
+    b.city = "fussa2"
+    for s in a.steps:
+        if s.id == "notify":
+            s.standard = "GEN-080"
+        if s.id == "review":
+            s.standard = "GEN-030"
+    for s in b.steps:
+        if s.id == "send":
+            s.name = "まったく別の名前"
+            s.standard = "GEN-080"  # same code as akishima's notify despite the label
+        if s.id == "check":
+            s.standard = "GEN-050"  # a different code: never the same activity, whatever the label
+    comp = compare_processes([a, b])
+    pairs = correspondences(comp, "akishima", "fussa2")
+    assert ("notify", "send") in pairs
+    assert ("review", "check") not in pairs
+
+
+# ---------------------------------------------------------------------------------- measures
+
+
+def test_each_measure_is_symmetric_in_range_with_identity_one() -> None:
+    comp = compare_processes(shinsei())
+    for m in (*MEASURES, "mean"):
+        mat = comp.similarity[m]
+        assert np.allclose(mat, mat.T), m
+        assert np.all(mat >= 0.0) and np.all(mat <= 1.0), m
+        assert np.allclose(np.diag(mat), 1.0), m
+    # fussa only renames steps: behaviourally it is akishima's twin, kiyose reorders two steps
+    assert comp.similarity["behavioural"][0, 1] == pytest.approx(1.0)
+    assert comp.similarity["behavioural"][0, 3] < 1.0
+
+
+@pytest.mark.parametrize("city", ["akishima", "hamura", "kiyose"])
+def test_a_variant_against_an_identical_copy_scores_1(city: str) -> None:
+    a = fixture(city)
+    b = copy.deepcopy(a)
+    b.city = "copy"
+    views = [build_view(a), build_view(b)]
+    m = Matcher(views)
+    pair = m.align(0, 1)
+    assert node_matching(pair.label_sim) == pytest.approx(1.0)
+    assert structural(views[0], views[1], pair.label_sim) == pytest.approx(1.0)
+    assert behavioural(views[0], views[1], pair) == pytest.approx(1.0)
+
+
+def test_measures_do_not_depend_on_argument_order() -> None:
+    a, b = fixture("akishima"), fixture("kiyose")
+    ab = compare_processes([a, b]).similarity
+    ba = compare_processes([b, a]).similarity
+    for m in MEASURES:
+        assert ab[m][0, 1] == pytest.approx(ba[m][0, 1], abs=1e-9), m
+
+
+# ------------------------------------------------------------------------- standard, deviations
+
+
+def test_standard_flow_has_the_majority_steps_in_consensus_order() -> None:
+    comp = compare_processes(shinsei())
+    names = [s.name for s in comp.standard.process.steps]
+    assert names[0] == "申請書を提出する"
+    assert names.index("本人確認") < names.index("内容を審査する") < names.index("決裁")
+    assert "手数料を収納する" not in names  # one city of four
+    high = compare_processes(shinsei(), options=type(comp.options)(support=1.0))
+    assert len(high.standard.process.steps) < len(comp.standard.process.steps)
+
+
+def test_deviations_in_plain_japanese() -> None:
+    comp = compare_processes(shinsei())
+    hamura = {d.kind: d.message for d in comp.deviations["hamura"]}
+    assert "seal" in hamura and "押印" in hamura["seal"]
+    assert "paper" in hamura and "紙" in hamura["paper"]
+    assert "channel" in hamura and "LoGoフォーム" in hamura["channel"]
+    kiyose = {d.kind: d.message for d in comp.deviations["kiyose"]}
+    assert "手数料を収納する" in kiyose["extra"]
+    assert "lane" in kiyose and "窓口" in kiyose["lane"]
+    assert comp.deviations["akishima"] == []
+
+
+# --------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_json_contract_on_a_folder() -> None:
+    r = runner.invoke(app, ["compare", str(FIX), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["variants"] == ["akishima", "fussa", "hamura", "kiyose"]
+    for m in ("node", "structural", "behavioural"):
+        assert len(d["similarity"][m]) == 4 and all(len(row) == 4 for row in d["similarity"][m])
+    for g in d["alignment"]:
+        assert set(g) <= set(d["variants"])
+        assert all(isinstance(x, (str, list)) for x in g.values())
+    assert {"akishima": "receive", "fussa": "accept", "hamura": "intake", "kiyose": "receive"} in d["alignment"] \
+        or any(g.get("fussa") == "accept" for g in d["alignment"])
+    assert set(d["deviations"]) == set(d["variants"])
+    assert d["standard"]["steps"][0]["name"] == "申請書を提出する"
+    assert set(d["clusters"]["order"]) == set(d["variants"])
+
+
+def test_cli_output_is_deterministic() -> None:
+    a = runner.invoke(app, ["compare", str(FIX), "--format", "json"]).stdout
+    b = runner.invoke(app, ["compare", *sorted(str(p) for p in FIX.glob("*.yaml")), "--format", "json"]).stdout
+    assert a == b
+
+
+@pytest.mark.skipif(not (PROCESSES / "tennyu").is_dir(), reason="processes/tennyu not in the library yet")
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+def test_cli_formats_on_the_library(fmt: str) -> None:
+    r = runner.invoke(app, ["compare", str(PROCESSES / "tennyu"), "--format", fmt])
+    assert r.exit_code == 0, r.output
+    out = r.stdout
+    cities = sorted(p.stem for p in (PROCESSES / "tennyu").glob("*.yaml"))
+    if fmt == "json":
+        assert json.loads(out)["variants"] == cities
+    elif fmt == "csv":
+        rows = list(csv.reader(io.StringIO(out)))
+        assert rows[0][:3] == ["group", "standard_step", "support"] and rows[0][3:3 + len(cities)] == cities
+        assert any("本人確認" in cell for row in rows[1:] for cell in row)
+    elif fmt == "markdown":
+        assert out.startswith("# 比較: 転入届")
+        assert "## 標準フロー" in out and "## 標準との違い" in out
+    else:
+        assert "standard flow" in out and "本人確認" in out
+
+
+LIBRARY_PROCEDURES = sorted(p.name for p in PROCESSES.iterdir() if p.is_dir() and len(list(p.glob("*.yaml"))) >= 2) \
+    if PROCESSES.is_dir() else []
+
+
+@pytest.mark.parametrize("procedure", LIBRARY_PROCEDURES)
+def test_every_library_procedure_compares_and_its_standard_validates_and_renders(procedure: str, tmp_path: Path) -> None:
+    out = tmp_path / f"{procedure}.yaml"
+    r = runner.invoke(app, ["compare", str(PROCESSES / procedure), "--emit-standard", str(out), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert out.is_file()
+    v = runner.invoke(app, ["validate", str(out), "--strict"])
+    assert v.exit_code == 0, v.output
+    std = load_process_strict(out)
+    assert std.city == "standard" and len(std.steps) >= 3
+    rendered = runner.invoke(app, ["render", str(out), "--to", "bpmn", "--to", "dot", "-o", str(tmp_path / "d")])
+    assert rendered.exit_code == 0, rendered.output
+    assert list((tmp_path / "d").rglob("*.bpmn"))
+
+
+def test_emit_standard_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "std.yaml"
+    out.write_text("mine\n", encoding="utf-8")
+    r = runner.invoke(app, ["compare", str(FIX), "--emit-standard", str(out)])
+    assert r.exit_code == 2
+    assert "--force" in r.output and out.read_text(encoding="utf-8") == "mine\n"
+    r = runner.invoke(app, ["compare", str(FIX), "--emit-standard", str(out), "--force", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert "process: shinsei" in out.read_text(encoding="utf-8")
+
+
+def test_bad_input_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["compare", str(tmp_path / "nope")])
+    assert r.exit_code == 2 and "no such file" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, ["compare", str(FIX / "akishima.yaml")])
+    assert r.exit_code == 2 and "at least two" in r.output
+    twin = tmp_path / "twin.yaml"
+    twin.write_text((FIX / "akishima.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    r = runner.invoke(app, ["compare", str(FIX / "akishima.yaml"), str(twin)])
+    assert r.exit_code == 2 and "akishima" in r.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("process: shinsei\nname: x\ncity: broken\nsteps:\n  - id: a\n    nxt: b\n", encoding="utf-8")
+    r = runner.invoke(app, ["compare", str(FIX / "akishima.yaml"), str(broken)])
+    assert r.exit_code == 1 and f"{broken}:5:5:" in r.output and "Traceback" not in r.output
+
+
+# ------------------------------------------------------------------------ real models (shared)
+
+
+@pytest.mark.skipif(not PMMC.exists(), reason="../shared/data/pmmc2015-ua absent (reference data beside the repo)")
+def test_cli_mixes_bpmn_variants_with_element_ids() -> None:
+    r = runner.invoke(app, ["compare", str(PMMC / "models" / "Cologne.bpmn"), str(PMMC / "models" / "Frankfurt.bpmn"),
+                            "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["variants"] == ["Cologne", "Frankfurt"]
+    # the gold standard's first Cologne–Frankfurt cell: both "Send letter of rejection"
+    assert any(g.get("Cologne") == "sid-50620B60-4F01-4DFD-8EB8-BBCAAECE6026" and "Frankfurt" in g for g in d["alignment"])
+
+
+@pytest.mark.skipif(not PMMC.exists(), reason="../shared/data/pmmc2015-ua absent (reference data beside the repo)")
+def test_pmmc_university_admission_f1() -> None:
+    spec = importlib.util.spec_from_file_location("pmmc_bench", ROOT / "benchmarks" / "pmmc.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    res = mod.run_set(PMMC / "models", PMMC / "goldstandard", ".bpmn", False)
+    assert res["gold"] == 232
+    assert res["f1"] >= 0.70, res
+    assert res["recall"] >= 0.70, res
