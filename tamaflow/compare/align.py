@@ -38,6 +38,10 @@ _COMPATIBLE = {
 }
 
 
+_TYPE_CODE = {"task": 0, "event": 1, "gateway": 2}
+_COMPAT_TABLE = np.array([[(x, y) in _COMPATIBLE for y in _TYPE_CODE] for x in _TYPE_CODE], dtype=bool)
+
+
 @dataclass(frozen=True, slots=True)
 class MatchOptions:
     """Knobs of the matcher. Defaults are set for general use, not for one benchmark."""
@@ -113,7 +117,8 @@ class Matcher:
             np.array([self.lane_index.get(n.lane, -1) for n in v.nodes], dtype=np.int64) for v in self.views
         ]
         self._codes = [np.array([n.step.standard or "" for n in v.nodes], dtype=object) for v in self.views]
-        self._types = [[n.type for n in v.nodes] for v in self.views]
+        self._types = [np.array([_TYPE_CODE[n.type] for n in v.nodes], dtype=np.int64) for v in self.views]
+        self._row_cache: tuple[int, np.ndarray] | None = None
         self._adj = [
             (_adjacency(v.preds, v.size), _adjacency(v.succs, v.size),
              _adjacency([p + s for p, s in zip(v.preds, v.succs, strict=True)], v.size))
@@ -126,9 +131,12 @@ class Matcher:
         """Label similarity between the nodes of views i and j, with catalogue codes and type
         compatibility applied."""
         va, vb = self.views[i], self.views[j]
-        ra = np.arange(va.size) + self.offset[i]
-        rb = np.arange(vb.size) + self.offset[j]
-        S = self.space.block(ra, rb)
+        if self._row_cache is None or self._row_cache[0] != i:
+            # one sparse product per variant against every label, sliced per pair: variant pairs
+            # are visited row by row, so one cached row block serves a whole row of pairs
+            ra = np.arange(va.size) + self.offset[i]
+            self._row_cache = (i, self.space.block(ra, np.arange(len(self.space.items))))
+        S = self._row_cache[1][:, self.offset[j]:self.offset[j] + vb.size]
         ca, cb = self._codes[i], self._codes[j]
         if va.size and vb.size:
             has = (ca != "")[:, None] & (cb != "")[None, :]
@@ -136,8 +144,7 @@ class Matcher:
             fl = self.options.code_floor
             S = np.where(has & same, fl + (1 - fl) * S, S)
             S = np.where(has & ~same, 0.0, S)
-            ta, tb = self._types[i], self._types[j]
-            compat = np.array([[(x, y) in _COMPATIBLE for y in tb] for x in ta], dtype=bool)
+            compat = _COMPAT_TABLE[self._types[i][:, None], self._types[j][None, :]]
             S = np.where(compat, S, 0.0)
         return S
 
@@ -233,21 +240,25 @@ class Matcher:
         weights = SimilarityWeights(use_idf=False)
         for p in pairs:
             for side, view, other, idx, partner in (("a", va, vb, p.a, p.b), ("b", vb, va, p.b, p.a)):
+                # only a label that names two actions can stand for two steps (cheap test first)
+                if not _COMPOUND.search(other.nodes[partner].name):
+                    continue
                 neighbours = [k for k in view.preds[idx] + view.succs[idx] if k >= 0]
                 for k in neighbours:
                     if (side == "a" and k in b_of) or (side == "b" and k in a_of):
+                        continue
+                    # the left-over step must bring what the partner says and its own match lacks
+                    fo = self._words(other, partner)
+                    new = (self._words(view, k) & fo) - self._words(view, idx)
+                    covered = len(new) / len(fo) if fo else 0.0
+                    if covered < o.concat_cover:
                         continue
                     joined = f"{view.nodes[idx].name} {view.nodes[k].name}" if k > idx else f"{view.nodes[k].name} {view.nodes[idx].name}"
                     space = LabelSpace([features(joined, self.vocab), features(other.nodes[partner].name, self.vocab)], weights)
                     js = float(space.block([0], [1])[0, 0])
                     part = S[idx, partner] if side == "a" else S[partner, idx]
                     alone = S[k, partner] if side == "a" else S[partner, k]
-                    # the left-over step must bring what the partner says and its own match lacks
-                    fo = self._words(other, partner)
-                    new = (self._words(view, k) & fo) - self._words(view, idx)
-                    covered = len(new) / len(fo) if fo else 0.0
-                    compound = bool(_COMPOUND.search(other.nodes[partner].name))
-                    if compound and js >= o.threshold and js > part and js > alone and covered >= o.concat_cover:
+                    if js >= o.threshold and js > part and js > alone:
                         a, b = (k, partner) if side == "a" else (partner, k)
                         out.append(Correspondence(a, b, js, float(alone), "1:n"))
         return out

@@ -1,0 +1,117 @@
+"""Speed of `tamaflow compare` on generated variants of one procedure.
+
+    .venv/bin/python benchmarks/bench_compare.py [--variants 26 200] [--steps 60] [--runs 3]
+
+For each size: N variants of a 60-step procedure (Japanese labels, four lanes, exclusive
+branches), each a seeded perturbation of one base flow: catalogue-style synonyms, dropped and
+extra steps, two steps swapped, another lane, paper instead of the system. The files are written
+as YAML, then timed end to end as a user runs it, once per output format
+(`tamaflow compare DIR --format F`, through the CLI in-process) plus `--emit-standard`.
+Prints the median of `--runs` runs. Target: every output ≤ 2 s for 26 variants on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from typer.testing import CliRunner  # noqa: E402
+
+from tamaflow.cli import app  # noqa: E402
+from tamaflow.io.yaml_writer import dump_process  # noqa: E402
+from tamaflow.model.process import Branch, Lane, Process, Step  # noqa: E402
+
+OBJECTS = ["申請書", "届出", "証明書", "通知書", "台帳", "住民票", "調査票", "請求書", "委任状", "鑑札", "受給資格", "所得情報"]
+ACTIONS = [("受付", "受理"), ("確認", "点検"), ("審査", "内容確認"), ("入力", "登録"), ("照合", "突合"), ("決裁", "承認"),
+           ("通知", "通知書送付"), ("交付", "発行"), ("保管", "保存"), ("起案", "起工"), ("照会", "問い合わせ")]
+LANES = {"resident": "申請者", "counter": "市民課 窓口", "back": "市民課 審査担当", "system": "業務システム"}
+
+
+def base_steps(n: int, rng: random.Random) -> list[tuple[str, str, str, str]]:
+    """(id, object, action index, lane) of the base flow."""
+    out = []
+    for i in range(n):
+        obj = rng.choice(OBJECTS)
+        act = rng.randrange(len(ACTIONS))
+        lane = rng.choice(list(LANES))
+        out.append((f"s{i:02d}", obj, str(act), lane))
+    return out
+
+
+def variant(base: list[tuple[str, str, str, str]], city: str, seed: int) -> Process:
+    rng = random.Random(seed)
+    steps = list(base)
+    for _ in range(rng.randint(1, 3)):  # drop
+        steps.pop(rng.randrange(1, len(steps) - 1))
+    for k in range(rng.randint(0, 2)):  # extra
+        pos = rng.randrange(1, len(steps))
+        steps.insert(pos, (f"x{k}", rng.choice(OBJECTS), str(rng.randrange(len(ACTIONS))), "counter"))
+    i = rng.randrange(1, len(steps) - 2)  # swap two neighbours
+    steps[i], steps[i + 1] = steps[i + 1], steps[i]
+    out: list[Step] = []
+    for sid, obj, act, lane in steps:
+        word = ACTIONS[int(act)][rng.random() < 0.3]
+        if rng.random() < 0.05:
+            lane = rng.choice(list(LANES))
+        name = f"{obj}の{word}" if rng.random() < 0.5 else f"{obj}を{word}する"
+        out.append(Step(id=sid, name=name, lane=lane, medium="paper" if rng.random() < 0.2 else "system"))
+    # two decisions: alternatives between a pair of steps, merging at the step after them
+    for at in (len(out) // 3, 2 * len(out) // 3):
+        a, b, after = out[at + 1], out[at + 2], out[at + 3]
+        gw = Step(id=f"g{at}", name=f"{out[at].name}の結果か", gateway="exclusive", lane=out[at].lane,
+                  branches=[Branch(to=a.id, when="はい"), Branch(to=b.id, when="いいえ", default=True)])
+        a.next = after.id
+        out.insert(at + 1, gw)
+    return Process(process="bench", name="ベンチマーク手続", city=city, steps=out,
+                   lanes=[Lane(k, v) for k, v in LANES.items()], channels=["counter"])
+
+
+def write_variants(folder: Path, n: int, steps: int) -> None:
+    base = base_steps(steps, random.Random(7))
+    for v in range(n):
+        city = f"city{v:03d}"
+        (folder / f"{city}.yaml").write_text(dump_process(variant(base, city, 1000 + v), schema=None), encoding="utf-8")
+
+
+def time_cli(args: list[str]) -> float:
+    runner = CliRunner()
+    t0 = time.perf_counter()
+    r = runner.invoke(app, args)
+    dt = time.perf_counter() - t0
+    if r.exit_code != 0:
+        raise SystemExit(f"tamaflow {' '.join(args)} failed: {r.output}")
+    return dt
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--variants", type=int, nargs="+", default=[26, 200])
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    for n in args.variants:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "bench"
+            folder.mkdir()
+            write_variants(folder, n, args.steps)
+            print(f"{n} variants × {args.steps} steps ({n * (n - 1) // 2} pairs), median of {args.runs}:")
+            for fmt in ("json", "table", "markdown", "csv"):
+                times = [time_cli(["compare", str(folder), "--format", fmt]) for _ in range(args.runs)]
+                print(f"  --format {fmt:<9} {statistics.median(times):6.2f} s")
+            out = Path(tmp) / "std.yaml"
+            times = [time_cli(["compare", str(folder), "--format", "json", "--emit-standard", str(out), "--force"])
+                     for _ in range(args.runs)]
+            print(f"  --emit-standard    {statistics.median(times):6.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
