@@ -142,13 +142,23 @@ def test_output_is_deterministic_and_sorted() -> None:
     assert keys == sorted(keys)
 
 
-def test_process_pool_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Large batches go through a process pool; the result must not depend on it."""
-    serial = validate_mod.validate_paths([str(INVALID)], jobs=1)
+def test_process_pool_gives_the_same_findings_and_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large batches go through a process pool (processes cross it as packed tuples); the result
+    must not depend on it."""
+    paths = [str(INVALID), str(VALID)]
+    serial = validate_mod.validate_paths(paths, jobs=1)
     monkeypatch.setattr(validate_mod, "PARALLEL_THRESHOLD", 2)
-    parallel = validate_mod.validate_paths([str(INVALID)], jobs=2)
+    parallel = validate_mod.validate_paths(paths, jobs=2)
     assert parallel.findings == serial.findings
     assert parallel.files == serial.files > 100
+    assert len(serial.processes) >= 8
+    assert parallel.processes == serial.processes
+
+
+def test_packed_process_round_trips() -> None:
+    proc, _ = read_process(str(VALID / "tennyu.yaml"))
+    assert proc is not None
+    assert validate_mod._unpack(validate_mod._pack(proc)) == proc
 
 
 # ----- libraries -------------------------------------------------------------------------------

@@ -62,6 +62,17 @@ def _starts(g: nx.DiGraph) -> list[str]:
     return [n for n, t in g.nodes(data="type") if t == "start"]
 
 
+def _reachable(g: nx.DiGraph) -> set[str]:
+    """Nodes reachable from the start(s), computed once per graph for the rules that need it."""
+    reach: set[str] | None = g.graph.get("_tamaflow_reachable")
+    if reach is None:
+        reach = set()
+        for start in _starts(g):
+            reach |= nx.descendants(g, start) | {start}
+        g.graph["_tamaflow_reachable"] = reach
+    return reach
+
+
 @register
 class StartEventRequired(Rule):
     """Exactly one start, and nothing flows back into it: the process must begin in one place."""
@@ -85,10 +96,7 @@ class NoDisconnected(Rule):
     name = "no-disconnected"
 
     def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
-        starts = _starts(g)
-        reach: set[str] = set()
-        for start in starts:
-            reach |= nx.descendants(g, start) | {start}
+        reach = _reachable(g)
         for s in process.steps:
             if s.id not in reach and g.nodes[s.id]["type"] != "missing":
                 yield s.pos, f"step {_label(g, s.id)} is not reachable from the start: add a flow to it " \
@@ -111,9 +119,7 @@ class EndReachable(Rule):
         can_end: set[str] = set(ends)
         for e in ends:
             can_end |= nx.ancestors(g, e)
-        reach: set[str] = set()
-        for start in _starts(g):
-            reach |= nx.descendants(g, start)
+        reach = _reachable(g)
         for s in process.steps:
             if s.id in reach and s.id not in can_end:
                 yield s.pos, f"no end can be reached from {_label(g, s.id)}: a loop without a way out; " \

@@ -7,16 +7,19 @@ known catalogue codes, one file per process × city, files where they belong.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..io.library import CATALOGUE_FILE, CITIES_FILE, Library, find_library_root, load_library
 from ..io.yaml_loader import did_you_mean, read_process
 from ..model.findings import Finding, TamaflowError
-from ..model.process import Process
+from ..model.process import Branch, Lane, Pos, Process, Step
 from .config import Config, load_config
 from .rules import run_rules
 
@@ -72,6 +75,106 @@ def _check_file_star(args: tuple[str, dict[str, str]]) -> tuple[Process | None, 
     return check_file(*args)
 
 
+# ----- process-pool transfer ----------------------------------------------------------------
+# Pickling the model as dataclasses (every Step, Branch and Pos through __reduce_ex__/__setstate__)
+# cost more than checking the file: ~2 ms per 50-step process, half of it in the parent, which
+# then starved the workers. Workers send plain tuples instead and the parent rebuilds the same
+# objects (about 5x cheaper). Field order comes from the dataclasses, so new model fields travel
+# without changes here; only fields holding model objects need a line below.
+_STEP_FIELDS = [f.name for f in dataclasses.fields(Step)]
+_PROC_FIELDS = [f.name for f in dataclasses.fields(Process)]
+_S_BRANCHES, _S_POS, _S_FIELD_POS = (_STEP_FIELDS.index(n) for n in ("branches", "pos", "field_pos"))
+_P_STEPS, _P_LANES, _P_POS, _P_FIELD_POS = (_PROC_FIELDS.index(n) for n in ("steps", "lanes", "pos", "field_pos"))
+Packed = tuple[Any, ...]
+
+
+def _p(pos: Pos) -> int:
+    return (pos.line << 23) | pos.col  # a column is < 2**23: files are at most 5 MB
+
+
+def _pack(proc: Process) -> Packed:
+    steps = []
+    for s in proc.steps:
+        vals = [getattr(s, n) for n in _STEP_FIELDS]
+        vals[_S_BRANCHES] = [(b.to, b.when, b.share, b.default, _p(b.pos)) for b in s.branches]
+        vals[_S_POS] = _p(s.pos)
+        vals[_S_FIELD_POS] = {k: _p(v) for k, v in s.field_pos.items()}
+        steps.append(vals)
+    pvals = [getattr(proc, n) for n in _PROC_FIELDS]
+    pvals[_P_STEPS] = steps
+    pvals[_P_LANES] = [(ln.id, ln.name, _p(ln.pos)) for ln in proc.lanes]
+    pvals[_P_POS] = _p(proc.pos)
+    pvals[_P_FIELD_POS] = {k: _p(v) for k, v in proc.field_pos.items()}
+    return tuple(pvals)
+
+
+#: packed position → Pos, shared (Pos is immutable; line/column pairs recur across files)
+_UNPACKED_POS: dict[int, Pos] = {}
+
+
+def _u(key: int) -> Pos:
+    pos = _UNPACKED_POS.get(key)
+    if pos is None:
+        if len(_UNPACKED_POS) >= 200_000:
+            _UNPACKED_POS.clear()
+        pos = _UNPACKED_POS[key] = Pos(key >> 23, key & 0x7FFFFF)
+    return pos
+
+
+def _unpack(packed: Packed) -> Process:
+    pvals = list(packed)
+    cache = _UNPACKED_POS
+    steps = []
+    for vals in pvals[_P_STEPS]:
+        vals[_S_BRANCHES] = [Branch(t, w, sh, d, _u(p)) for t, w, sh, d, p in vals[_S_BRANCHES]]
+        vals[_S_POS] = _u(vals[_S_POS])
+        vals[_S_FIELD_POS] = {k: cache.get(v) or _u(v) for k, v in vals[_S_FIELD_POS].items()}
+        steps.append(Step(*vals))
+    pvals[_P_STEPS] = steps
+    pvals[_P_LANES] = [Lane(i, n, _u(p)) for i, n, p in pvals[_P_LANES]]
+    pvals[_P_POS] = _u(pvals[_P_POS])
+    pvals[_P_FIELD_POS] = {k: _u(v) for k, v in pvals[_P_FIELD_POS].items()}
+    return Process(*pvals)
+
+
+def _check_chunk(args: tuple[list[str], dict[str, str]]) -> list[tuple[Packed | None, list[Finding]]]:
+    files, sev = args
+    out: list[tuple[Packed | None, list[Finding]]] = []
+    for f in files:
+        proc, findings = check_file(f, sev)
+        out.append((_pack(proc) if proc is not None else None, findings))
+    return out
+
+
+def _check_parallel(files: list[str], sev: dict[str, str], jobs: int) -> list[tuple[Process | None, list[Finding]]]:
+    """Check files on `jobs` cores: jobs - 1 worker processes take chunks from the front, and this
+    process takes chunks from the back instead of waiting (its results need no packing, and on
+    2 cores an idle parent would leave one core to a single worker)."""
+    size = max(8, min(64, len(files) // (jobs * 8)))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    done: dict[int, list[tuple[Process | None, list[Finding]]]] = {}
+    todo = deque(range(len(chunks)))
+    running: dict[int, Future[list[tuple[Packed | None, list[Finding]]]]] = {}
+
+    def collect(i: int, fut: Future[list[tuple[Packed | None, list[Finding]]]]) -> None:
+        done[i] = [(_unpack(packed) if packed is not None else None, fs) for packed, fs in fut.result()]
+
+    with ProcessPoolExecutor(max_workers=jobs - 1) as pool:
+        while todo or running:
+            for i in [i for i, fut in running.items() if fut.done()]:
+                collect(i, running.pop(i))
+            while todo and len(running) < 2 * (jobs - 1):  # keep every worker fed, one chunk ahead
+                i = todo.popleft()
+                running[i] = pool.submit(_check_chunk, (chunks[i], sev))
+            if todo:
+                i = todo.pop()
+                done[i] = [check_file(f, sev) for f in chunks[i]]
+            elif running:
+                i = next(iter(running))
+                collect(i, running.pop(i))
+    return [r for i in range(len(chunks)) for r in done[i]]
+
+
 def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int | None = None) -> Report:
     """Validate files and folders. Uses a process pool for large batches (`jobs`, default: CPUs)."""
     paths = list(paths)
@@ -82,8 +185,7 @@ def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int
     if jobs is None:
         jobs = os.cpu_count() or 1
     if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_check_file_star, [(f, sev) for f in files], chunksize=32))
+        results = _check_parallel(files, sev, jobs)
     else:
         results = [check_file(f, sev) for f in files]
     libraries: dict[Path, list[Process]] = {}

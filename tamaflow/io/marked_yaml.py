@@ -23,7 +23,7 @@ from ..model.findings import TamaflowError
 from ..model.process import Pos
 
 try:  # libyaml's C parser: ~10x faster; falls back to pure Python transparently
-    from yaml.cyaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - depends on the platform's wheel
     from yaml import SafeLoader as _Parser  # type: ignore[assignment]
 
@@ -45,12 +45,28 @@ _MappingEndEvent = yaml.MappingEndEvent
 _SequenceEndEvent = yaml.SequenceEndEvent
 _AliasEvent = yaml.AliasEvent
 _DocumentStartEvent = yaml.DocumentStartEvent
+_StreamEndEvent = yaml.StreamEndEvent
+_NO_KEYS: dict[Any, MNode] = {}  # placeholder `seen` of a sequence (never written)
 
 #: plain scalar text → (resolved tag, value): field names, enum values and small numbers repeat
 #: across steps and files, and PyYAML's regex resolver is the slowest part of reading a scalar.
 #: Values are immutable (str, int, float, bool, None, date), so sharing them is safe.
 _PLAIN: dict[str, tuple[str, Any]] = {}
 _PLAIN_MAX = 50_000
+#: (line << 23 | column) → Pos: positions are immutable and the same line/column pairs recur
+#: across the files of a library, so each is built once (a column is < 2**23: files ≤ 5 MB)
+_POS: dict[int, Pos] = {}
+_POS_MAX = 200_000
+
+
+def _pos_of(mark: Any) -> Pos:
+    key = (mark.line << 23) | mark.column
+    pos = _POS.get(key)
+    if pos is None:
+        if len(_POS) >= _POS_MAX:
+            _POS.clear()
+        pos = _POS[key] = Pos(mark.line + 1, mark.column + 1)
+    return pos
 
 
 @dataclass(slots=True)
@@ -66,8 +82,6 @@ class MNode:
     #: True when the scalar was plain (unquoted): only then does YAML re-type it
     plain: bool = False
     tag: str = ""
-    anchors_used: bool = False
-    extra: dict[str, Any] | None = None
 
     def get(self, key: str) -> MNode | None:
         if self.kind != "map":
@@ -168,20 +182,30 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
     (`_PLAIN`) instead of through PyYAML's resolver and constructor each time.
     """
     anchors: dict[str, MNode] = {}
-    # one frame per open container: [node, pending key node, seen keys (maps only), drop pending pair]
-    stack: list[list[Any]] = []
+    # the open container is held in locals (cur …); the stack saves those of the enclosing ones:
+    # (container, its list, is a mapping, pending key node, keys seen, drop the pending pair)
+    cur: MNode | None = None
+    cur_list: list[Any] = []
+    is_map = False
+    pending: MNode | None = None
+    seen: dict[Any, MNode] = {}  # keys of the open mapping: linear duplicate detection
+    drop = False
+    stack: list[tuple[Any, ...]] = []
     root: MNode | None = None
     count = 0
     docs = 0
     plain_cache = _PLAIN
+    pos_cache = _POS
+    # module globals as locals: this loop runs for every event of every file
+    ScalarEvent, MappingStart, SequenceStart = _ScalarEvent, _MappingStartEvent, _SequenceStartEvent
+    MappingEnd, SequenceEnd, STR, Node, pos_of = _MappingEndEvent, _SequenceEndEvent, _STR, MNode, _pos_of
     parser = _Parser(text)
     try:
-        check_event = parser.check_event
         get_event = parser.get_event
-        while check_event():
-            ev = get_event()
+        while True:
+            ev: Any = get_event()
             cls = ev.__class__
-            if cls is _ScalarEvent:
+            if cls is ScalarEvent:
                 count += 1
                 raw = ev.value
                 tag = ev.tag
@@ -193,7 +217,7 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
                         resolved, value = hit
                         plain = True
                     else:  # quoted, literal or folded: always text
-                        resolved, value, plain = _STR, raw, False
+                        resolved, value, plain = STR, raw, False
                 else:
                     if tag not in _SCALAR_TAGS:
                         raise TamaflowError(
@@ -202,37 +226,39 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
                         )
                     resolved, value, plain = tag, _construct(tag, raw, ev.style, path, ev.start_mark), False
                 mark = ev.start_mark
-                node = MNode("scalar", Pos(mark.line + 1, mark.column + 1), value, raw, plain, resolved)
+                pos = pos_cache.get((mark.line << 23) | mark.column) or pos_of(mark)
+                node = Node("scalar", pos, value, raw, plain, resolved)
                 if ev.anchor:
                     anchors[ev.anchor] = node
-            elif cls is _MappingStartEvent or cls is _SequenceStartEvent:
+            elif cls is MappingStart or cls is SequenceStart:
                 count += 1
                 if len(stack) >= MAX_DEPTH:
                     raise TamaflowError(
                         f"nesting deeper than {MAX_DEPTH} levels: not a process definition",
                         path, *_lc(ev.start_mark), code="TF003",
                     )
-                kind = "map" if cls is _MappingStartEvent else "seq"
+                kind = "map" if cls is MappingStart else "seq"
                 tag = ev.tag
                 if tag is not None and tag != "!" and tag != _COLLECTION_TAGS[kind]:
                     raise TamaflowError(
                         f"YAML tag {_show_tag(tag)} is not allowed in process files: remove it",
                         path, *_lc(ev.start_mark), code="TF003",
                     )
-                mark = ev.start_mark
-                container = MNode(kind, Pos(mark.line + 1, mark.column + 1), [])
+                container = MNode(kind, _pos_of(ev.start_mark), [])
                 if ev.anchor:
                     anchors[ev.anchor] = container
-                # a dict of the keys seen keeps duplicate detection linear in the size of a mapping
-                stack.append([container, None, {} if kind == "map" else None, False])
+                stack.append((cur, cur_list, is_map, pending, seen, drop))
+                cur, cur_list, is_map, pending, drop = container, container.value, kind == "map", None, False
+                seen = {} if is_map else _NO_KEYS
                 continue
-            elif cls is _MappingEndEvent or cls is _SequenceEndEvent:
-                node = stack.pop()[0]
+            elif cls is MappingEnd or cls is SequenceEnd:
+                node = cur  # type: ignore[assignment]
+                cur, cur_list, is_map, pending, seen, drop = stack.pop()
             elif cls is _AliasEvent:
                 target = anchors.get(str(ev.anchor))
                 if target is None:
                     raise TamaflowError(f"unknown alias *{ev.anchor}", path, *_lc(ev.start_mark), code="TF002")
-                if any(target is frame[0] for frame in stack):
+                if target is cur or any(target is frame[0] for frame in stack):
                     # `&a [*a]`: a node containing itself would send every later walk into a loop
                     raise TamaflowError(
                         f"recursive alias *{ev.anchor} (the node contains itself): not allowed in process files",
@@ -248,21 +274,20 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
                         path, *_lc(ev.start_mark), code="TF002",
                     )
                 continue
-            else:  # stream start/end, document end
+            elif cls is _StreamEndEvent or ev is None:
+                break
+            else:  # stream start, document end
                 continue
             if count > MAX_NODES:
                 raise TamaflowError(
                     f"more than {MAX_NODES:,} YAML nodes (alias expansion?): refusing to read it",
                     path, *_lc(ev.start_mark), code="TF003",
                 )
-            if not stack:
+            if cur is None:
                 root = node
-                continue
-            frame = stack[-1]
-            seen = frame[2]
-            if seen is None:  # a sequence
-                frame[0].value.append(node)
-            elif frame[1] is None:  # a mapping key
+            elif not is_map:
+                cur_list.append(node)
+            elif pending is None:  # a mapping key
                 if node.kind != "scalar":
                     raise TamaflowError(
                         "a mapping key must be a plain value, not a list or mapping",
@@ -273,7 +298,8 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
                         "YAML merge keys (<<) are not supported: write the fields out",
                         path, node.pos.line, node.pos.col, "TF003",
                     )
-                dkey = _key_identity(node.value)
+                key = node.value
+                dkey = key if key.__class__ is str else _key_identity(key)
                 first = seen.get(dkey)
                 if first is not None:
                     dup = TamaflowError(
@@ -284,15 +310,15 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
                     if problems is None:
                         raise dup
                     problems.append(dup)
-                    frame[3] = True
+                    drop = True
                 else:
                     seen[dkey] = node
-                frame[1] = node
+                pending = node
             else:  # a mapping value
-                if not frame[3]:
-                    frame[0].value.append((frame[1], node))
-                frame[1] = None
-                frame[3] = False
+                if not drop:
+                    cur_list.append((pending, node))
+                pending = None
+                drop = False
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         if e.context_mark is not None and "end of stream" in (e.problem or ""):

@@ -27,7 +27,29 @@ from .schema import (
     Field,
 )
 
+_INF = float("inf")
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+
+
+_SPEC_INDEX: dict[int, tuple[dict[str, Field], tuple[str, ...], tuple[Field, ...]]] = {}
+
+
+def _spec_index(spec: tuple[Field, ...]) -> tuple[dict[str, Field], tuple[str, ...], tuple[Field, ...]]:
+    """Name → Field and the required names of a field table, built once per table (the reader
+    asks for them for every step of every file). Keyed by identity; the entry keeps the table
+    alive so that its id cannot be reused by another one."""
+    hit = _SPEC_INDEX.get(id(spec))
+    if hit is None or hit[2] is not spec:
+        hit = _SPEC_INDEX[id(spec)] = ({f.name: f for f in spec}, tuple(f.name for f in spec if f.required), spec)
+    return hit
+
+
+def _by_name(spec: tuple[Field, ...]) -> dict[str, Field]:
+    return _spec_index(spec)[0]
+
+
+def _required(spec: tuple[Field, ...]) -> tuple[str, ...]:
+    return _spec_index(spec)[1]
 
 
 class Collector:
@@ -95,7 +117,43 @@ class _Reader:
 
     # ----- scalars ---------------------------------------------------------------------------
     def value(self, f: Field, node: MNode, where: str) -> Any:
-        """Check one field value against its type; return the Python value or None (reported)."""
+        """Check one field value against its type; return the Python value or None (reported).
+
+        The common, valid cases are accepted here without building any message; everything else
+        goes through `_value`, which holds the complete checks and the messages."""
+        t = f.type
+        if node.kind == "scalar":
+            v = node.value
+            vc = v.__class__
+            if vc is str:
+                sv = v.strip()
+                if t == "string":
+                    if sv:
+                        return sv
+                elif t == "enum":
+                    if sv in f.enum:
+                        return sv
+                elif t == "id":
+                    if SAFE_ID.match(sv) and ".." not in sv:
+                        return sv
+                elif t == "slug":
+                    if SLUG.match(sv):
+                        return sv
+                elif t == "code":
+                    if CATALOGUE_CODE.match(sv):
+                        return sv
+            elif vc is bool:
+                if t == "bool":
+                    return v
+            elif (vc is int or vc is float) and (t == "number" or t == "share"):
+                raw = node.raw or ""
+                # plain decimal only (no 0-prefixed octal/hex, no base-60), finite, in range
+                if (":" not in raw and (raw[:1] != "0" or raw == "0" or raw[:2] == "0.")
+                        and 0 <= v < _INF and (t == "number" or v <= 1)):
+                    return v
+        return self._value(f, node, where)
+
+    def _value(self, f: Field, node: MNode, where: str) -> Any:
         t = f.type
         c = self.c
         label = f"`{f.name}`{where}"
@@ -188,10 +246,10 @@ class _Reader:
     def fields(self, node: MNode, spec: tuple[Field, ...], where: str,
                special: dict[str, Callable[[MNode], Any]] | None = None) -> tuple[dict[str, Any], dict[str, Pos]]:
         """Check a mapping against a field table: unknown and missing fields, types."""
-        by_name = {f.name: f for f in spec}
+        by_name = _by_name(spec)
         values: dict[str, Any] = {}
         positions: dict[str, Pos] = {}
-        for k, v in node.items():
+        for k, v in node.value if node.kind == "map" else ():
             key = k.value
             if not isinstance(key, str):
                 self.c.error(k.pos, "TF010", f"field name {k.raw!r}{where} must be text{_coercion_hint(k)}")
@@ -207,9 +265,9 @@ class _Reader:
                 val = self.value(f, v, where)
                 if val is not None:
                     values[key] = val
-        for f in spec:
-            if f.required and f.name not in positions:
-                self.c.error(node.pos, "TF013", f"missing required field `{f.name}`{where}")
+        for name in _required(spec):
+            if name not in positions:
+                self.c.error(node.pos, "TF013", f"missing required field `{name}`{where}")
         return values, positions
 
     # ----- structure -------------------------------------------------------------------------
@@ -296,9 +354,9 @@ class _Reader:
         return out
 
     def assumed(self, names: list[str], spec: tuple[Field, ...], node: MNode | None, where: str) -> None:
-        known = [f.name for f in spec]
         if node is None or node.kind != "seq":
             return
+        known = list(_by_name(spec))
         for item in node.value:
             if isinstance(item.value, str) and item.value not in known:
                 self.c.error(item.pos, "TF014", f"`assumed`{where} names `{item.value}`, which is not a field"
