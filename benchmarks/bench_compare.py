@@ -96,6 +96,8 @@ def main() -> int:
     ap.add_argument("--variants", type=int, nargs="+", default=[26, 200])
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--formats", nargs="+", default=["json", "table", "markdown", "csv"],
+                    help="output formats to time (each is a full run)")
     args = ap.parse_args()
     for n in args.variants:
         with tempfile.TemporaryDirectory() as tmp:
@@ -103,7 +105,7 @@ def main() -> int:
             folder.mkdir()
             write_variants(folder, n, args.steps)
             print(f"{n} variants × {args.steps} steps ({n * (n - 1) // 2} pairs), median of {args.runs}:")
-            for fmt in ("json", "table", "markdown", "csv"):
+            for fmt in args.formats:
                 times = [time_cli(["compare", str(folder), "--format", fmt]) for _ in range(args.runs)]
                 print(f"  --format {fmt:<9} {statistics.median(times):6.2f} s")
             out = Path(tmp) / "std.yaml"

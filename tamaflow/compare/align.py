@@ -119,11 +119,7 @@ class Matcher:
         self._codes = [np.array([n.step.standard or "" for n in v.nodes], dtype=object) for v in self.views]
         self._types = [np.array([_TYPE_CODE[n.type] for n in v.nodes], dtype=np.int64) for v in self.views]
         self._row_cache: tuple[int, np.ndarray] | None = None
-        self._adj = [
-            (_adjacency(v.preds, v.size), _adjacency(v.succs, v.size),
-             _adjacency([p + s for p, s in zip(v.preds, v.succs, strict=True)], v.size))
-            for v in self.views
-        ]
+        self._adj = [_adjacency([p + s for p, s in zip(v.preds, v.succs, strict=True)], v.size) for v in self.views]
 
     # ------------------------------------------------------------------------------------------
 
@@ -178,10 +174,9 @@ class Matcher:
         X[:n, :m] = S
         X[n, m] = 1.0
         X[n + 1, m + 1] = 1.0
-        (pa, sa, ua), (pb, sb, ub) = self._adj[i], self._adj[j]
-        N = 0.5 * (_best_match(pa, pb, X) + _best_match(sa, sb, X))
+        ua, ub = self._adj[i], self._adj[j]
         # neighbours regardless of direction, so two swapped steps keep their context
-        N = np.maximum(N, _best_match(ua, ub, X))
+        N = _best_match(ua, ub, X)
         C = S + o.context * (N - 0.5)
         li, lj = self._lane_idx[i], self._lane_idx[j]
         if self.lane_sim.size and (li >= 0).any() and (lj >= 0).any():
