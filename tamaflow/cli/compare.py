@@ -9,13 +9,13 @@ import io
 import json
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..compare import Comparison, CompareOptions, catalogue_names, compare_processes
+from ..compare import CompareOptions, Comparison, catalogue_names, compare_processes
 from ..io.anyformat import SUFFIXES, load_any, model_format
 from ..io.files import refuse_overwrite, write_atomic
 from ..io.library import CATALOGUE_FILE, CITIES_FILE, find_library_root, read_catalogue
@@ -30,7 +30,7 @@ NOT_VARIANTS = {CITIES_FILE, CATALOGUE_FILE, "tamaflow.yaml"}
 PROGRESS_FROM = 8
 
 
-class CompareFormat(str, Enum):
+class CompareFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
@@ -204,8 +204,8 @@ def to_markdown(comp: Comparison) -> str:
         sup = f", {support[s.id]:.0%}" if s.id in support else ""
         lane = f" [{_md(lanes.get(s.lane or '', ''))}]" if s.lane else ""
         lines.append(f"{n}. **{_md(s.name or s.id)}**{lane} ({what}{sup})")
-        for b in s.branches:
-            lines.append(f"    - → {b.to}{' : ' + _md(b.when) if b.when else ''}")
+        for br in s.branches:
+            lines.append(f"    - → {br.to}{' : ' + _md(br.when) if br.when else ''}")
     lines.append("")
     lines.append(f"## {'標準との違い' if ja else 'Deviations from the standard'}")
     lines.append("")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .labels import LabelSpace, SimilarityWeights, Vocabulary, features, is_japanese
+from .labels import LabelFeatures, LabelSpace, SimilarityWeights, Vocabulary, features, is_japanese
 from .variant import VariantView
 
 #: a label that names two actions: 受付・本人確認, 審査及び決裁, "Check and send documents"
@@ -100,7 +100,7 @@ class Matcher:
         self.views = list(views)
         self.vocab = vocab or Vocabulary()
         self.options = options or MatchOptions()
-        feats = []
+        feats: list[LabelFeatures] = []
         self.offset: list[int] = []
         for v in self.views:
             self.offset.append(len(feats))
@@ -366,8 +366,8 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
         if len(owner[rx]) < len(owner[ry]):
             rx, ry = ry, rx
         parent[ry] = rx
-        for v, c in owner[ry].items():
-            owner[rx][v] = owner[rx].get(v, 0) + c
+        for v, cnt in owner[ry].items():
+            owner[rx][v] = owner[rx].get(v, 0) + cnt
     groups: dict[int, Group] = {}
     for x in range(total):
         v = int(np.searchsorted(offsets, x, side="right") - 1)

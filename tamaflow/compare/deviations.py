@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .align import Group
 from .labels import label_similarity
-from .standard import StandardFlow, group_nodes
+from .standard import StandardFlow
 from .variant import ORDER, REVERSE, Node, VariantView
 
 ELECTRONIC = ("system", "web-form", "pdf", "email")
@@ -70,9 +70,8 @@ def deviations(views: Sequence[VariantView], groups: Sequence[Group], std: Stand
         for k, node in enumerate(view.nodes):
             if k in in_kept[v] or node.type == "gateway":
                 continue
-            lane = f" ({node.lane})" if node.lane else ""
-            msg = (f"標準にない手順「{node.name}」{lane}があります。" if japanese
-                   else f"Extra step “{node.name}”{lane} that the standard does not have.")
+            msg = (f"標準にない手順「{node.name}」{f'({node.lane}) ' if node.lane else ''}があります。" if japanese
+                   else f"Extra step “{node.name}”{f' ({node.lane})' if node.lane else ''} that the standard does not have.")
             found.append(Deviation(name, "extra", msg, [node.id], None))
         # split: several steps where the standard has one
         for gi in std.order:

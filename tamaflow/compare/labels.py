@@ -451,10 +451,10 @@ class LabelSpace:
         # the words each label holds, in the antonym vocabulary's columns
         for i, it in enumerate(self.items):
             for f, _w in it.words:
-                j = ant_vocab.get(f)
-                if j is not None:
+                col = ant_vocab.get(f)
+                if col is not None:
                     rw.append(i)
-                    cw.append(j)
+                    cw.append(col)
         na = max(1, len(ant_vocab))
         self.A = sparse.csr_matrix((np.ones(len(ra)), (ra, ca)), shape=(n, na))
         self.P = sparse.csr_matrix((np.ones(len(rw)), (rw, cw)), shape=(n, na))

@@ -118,14 +118,14 @@ def structural(va: VariantView, vb: VariantView, label_sim: np.ndarray, w: GedWe
     wsum = w.skip_node + w.skip_edge + w.substitute
     etot = e1 + e2
 
-    def dist(k: np.ndarray | int, sub: np.ndarray | float, me: np.ndarray | int) -> np.ndarray | float:
+    def dist(k: int, sub: np.ndarray | float, me: np.ndarray | int) -> np.ndarray:
         fskipn = (n1 + n2 - 2 * k) / (n1 + n2)
-        fskipe = (etot - 2 * me) / etot if etot else 0.0
-        fsubn = np.where(k > 0, sub / np.maximum(k, 1), 0.0)
-        return (w.skip_node * fskipn + w.skip_edge * fskipe + w.substitute * fsubn) / wsum
+        fskipe = (etot - 2 * np.asarray(me, dtype=np.float64)) / etot if etot else np.zeros(1)
+        fsubn = np.asarray(sub, dtype=np.float64) / k if k > 0 else np.zeros(1)
+        return np.atleast_1d((w.skip_node * fskipn + w.skip_edge * fskipe + w.substitute * fsubn) / wsum)
 
     k, sub, me = 0, 0.0, 0
-    current = float(dist(k, sub, me))
+    current = float(dist(k, sub, me)[0])
     while True:
         cand = np.flatnonzero(open_)
         if cand.size == 0:

@@ -168,8 +168,8 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
         steps_out.append(gw)
         for branch in branches:
             chain = [std_steps[x].step for x in branch]
-            for a, b in zip(chain, chain[1:], strict=False):
-                a.next = b.id
+            for prev, nxt in zip(chain, chain[1:], strict=False):
+                prev.next = nxt.id
             last = chain[-1]
             if join is not None:
                 last.next = join.id

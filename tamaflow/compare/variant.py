@@ -173,7 +173,6 @@ def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: 
     n = len(nodes)
     reach = np.zeros((n, n), dtype=bool)
     all_nodes = list(g.nodes)
-    gi = {x: k for k, x in enumerate(all_nodes)}
     # descendants of every matchable node (BFS; graphs are small)
     desc_sets: dict[str, set[str]] = {}
     for x in nodes:
@@ -213,7 +212,6 @@ def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: 
                 reached = {t} | _descendants(g, t)
                 sets.append({index_of[y] for y in reached if y in index_of})
             branch_sets.append((kind, sets))
-        _ = gi
         for i in range(n):
             for j in range(n):
                 if i == j or not neither[i, j] or profile[i, j]:
@@ -229,9 +227,6 @@ def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: 
     for i in range(n):
         profile[i, i] = INTERLEAVING if reach[i, i] else EXCLUSIVE
     return reach, profile
-
-
-_DESC_CACHE: dict[tuple[int, str], set[str]] = {}
 
 
 def _descendants(g: nx.DiGraph, x: str) -> set[str]:
