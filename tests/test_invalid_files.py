@@ -129,10 +129,10 @@ def test_invalid_file(case: Case) -> None:
     assert code == 1, output
     got = {(Path(str(f["file"])).resolve(), f["code"], f["line"], f["severity"]): f for f in findings}
     for e in case.expected:
-        f = got.get((e.file, e.code, e.line, e.severity))
-        assert f is not None, f"expected {e.code} ({e.severity}) at {e.file.name}:{e.line}; got:\n{output}"
+        hit = got.get((e.file, e.code, e.line, e.severity))
+        assert hit is not None, f"expected {e.code} ({e.severity}) at {e.file.name}:{e.line}; got:\n{output}"
         if e.text:
-            assert e.text in str(f["message"]), f"{e.code} message {f['message']!r} lacks {e.text!r}"
+            assert e.text in str(hit["message"]), f"{e.code} message {hit['message']!r} lacks {e.text!r}"
     declared = {(e.file, e.code, e.line) for e in case.expected}
     unexpected = [
         f for f in findings
