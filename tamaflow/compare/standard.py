@@ -145,6 +145,18 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
     while idx < len(std_steps):
         block = _block(order, idx, rel)
         if block is None:
+            cur = std_steps[idx]
+            if (idx + 1 < len(std_steps) and not cur.step.is_event
+                    and _optional_share(views, groups[cur.group]) > 0.5):
+                # most cities skip this step on some cases: keep the decision around it
+                split_no += 1
+                gw = _gateway(views, groups, deciding, pos, cur.position, "exclusive", split_no, used_ids, japanese)
+                gw.lane = cur.step.lane
+                nxt = std_steps[idx + 1].step.id
+                when = _condition(views, groups[cur.group]) or (f"{cur.step.name}が必要" if japanese else cur.step.name)
+                skip = _skip_condition(views, groups[cur.group]) or ("不要" if japanese else "otherwise")
+                gw.branches = [Branch(to=cur.step.id, when=when), Branch(to=nxt, when=skip, default=True)]
+                steps_out.append(gw)
             steps_out.append(std_steps[idx].step)
             idx += 1
             continue
@@ -395,3 +407,45 @@ def _channel_order(views: Sequence[VariantView]) -> list[str]:
         for c in v.process.channels:
             seen.setdefault(c, None)
     return list(seen)
+
+
+def _skip_edges(view: VariantView, node: Node) -> list[dict[str, object]]:
+    """Flows from an exclusive split right before `node` that bypass it to its successor."""
+    g = view.graph
+    after = {view.nodes[k].id for k in view.succs[view.index_of[node.id]] if k >= 0}
+    out: list[dict[str, object]] = []
+    for p in g.predecessors(node.id):
+        step = g.nodes[p].get("step")
+        if step is None or step.gateway not in ("exclusive", "inclusive") or step.join:
+            continue
+        for t in g.successors(p):
+            if t == node.id:
+                continue
+            # the bypass reaches a successor of `node` directly or through routing nodes only
+            frontier, seen = [t], set()
+            while frontier:
+                y = frontier.pop()
+                if y in seen:
+                    continue
+                seen.add(y)
+                if y in after:
+                    out.append(dict(g.edges[p, t]))
+                    break
+                if y in view.index_of or y == node.id:
+                    continue
+                frontier.extend(g.successors(y))
+    return out
+
+
+def _optional_share(views: Sequence[VariantView], g: Group) -> float:
+    """Share of the group's variants in which the step can be skipped by a decision."""
+    members = group_nodes(views, g)
+    if not members:
+        return 0.0
+    skipped = {v for v, node in members if _skip_edges(views[v], node)}
+    return len(skipped) / len(g.members)
+
+
+def _skip_condition(views: Sequence[VariantView], g: Group) -> str | None:
+    conds = [str(e["when"]) for v, node in group_nodes(views, g) for e in _skip_edges(views[v], node) if e.get("when")]
+    return str(_majority(conds)) if conds else None
