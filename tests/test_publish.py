@@ -320,10 +320,10 @@ def test_a_failing_analysis_is_marked_unavailable_not_faked(lib: Path, tmp_path:
 
     real = glue.render_variant
 
-    def broken(p):  # type: ignore[no-untyped-def]
+    def broken(p, title=None):  # type: ignore[no-untyped-def]
         if p.city == "komae":
             raise RuntimeError("dot crashed")
-        return real(p)
+        return real(p, title)
 
     monkeypatch.setattr(glue, "render_variant", broken)
     code, output = publish(lib, tmp_path / "s")
@@ -336,3 +336,66 @@ def test_a_failing_analysis_is_marked_unavailable_not_faked(lib: Path, tmp_path:
     note = text(doc.cssselect("#diagram .unavailable")[0])
     assert "利用できません" in note and "dot crashed" in note
     assert (out / "p/shinsei/kunitachi.bpmn").is_file()  # the other cities keep their diagrams
+
+
+# ---------------------------------------------------------------------------- compare sections
+
+
+def _comparison(proc: str):  # type: ignore[no-untyped-def]
+    from tamaflow.compare import catalogue_names, compare_processes
+    from tamaflow.io.library import load_library
+    from tamaflow.io.yaml_loader import load_process_strict
+
+    order = ["kunitachi", "komae", "inagi", "fussa"]  # cities.yaml order, as the site lists them
+    procs = sorted((load_process_strict(f) for f in (FIXTURE / proc).glob("*.yaml")), key=lambda p: order.index(p.city))
+    return compare_processes(procs, catalogue_names(load_library(FIXTURE).activities))
+
+
+def test_procedure_page_shows_compare_results(site: Path) -> None:
+    comp = _comparison("shinsei")
+    doc = page(site, "p/shinsei/index.html")
+    assert not doc.cssselect(".unavailable")
+    # standard flow: drawn from the derived standard process, downloadable
+    assert doc.cssselect("#standard .bpmn-viewer") and (site / "p/shinsei/standard.bpmn").is_file()
+    from lxml import etree
+
+    bpmn = etree.fromstring((site / "p/shinsei/standard.bpmn").read_bytes())
+    tasks = bpmn.xpath("//*[local-name()='process']/*[contains(local-name(), 'ask')]/@name")
+    assert set(tasks) >= {s.name for s in comp.standard.process.steps if s.is_task}
+    # alignment: one row per standard step that compare aligned, in compare's order
+    std_names = {s.id: s.name for s in comp.standard.process.steps}
+    expected_rows = [std_names[comp.standard_step_of(gi)] for gi in range(len(comp.groups))
+                     if comp.standard_step_of(gi) is not None]
+    rows = [text(th) for th in doc.cssselect("#alignment tbody tr:not(.extras) th")]
+    assert rows == expected_rows
+    heads = [text(th) for th in doc.cssselect("#alignment thead th")][1:]
+    assert heads == ["国立市", "狛江市", "稲城市"]
+    # deviations: compare's sentences, per city
+    for city, name in (("kunitachi", "国立市"), ("komae", "狛江市"), ("inagi", "稲城市")):
+        h3 = next(h for h in doc.cssselect("#deviations h3") if text(h).startswith(name))
+        items = h3.getnext()
+        got = [text(li) for li in items.cssselect("li")] if items.tag == "ul" else []
+        assert got == [" ".join(d.message.split()) for d in comp.deviations[city]], city
+
+
+def test_heatmap_is_a_deterministic_svg_picture(site: Path) -> None:
+    svg = (site / "p/shinsei/heatmap.svg").read_bytes()
+    assert svg.startswith(b"<?xml") and b"<svg" in svg
+    assert b"<dc:date>" not in svg  # no build timestamp
+    assert b"<text" not in svg  # glyphs are paths: the browser needs no Japanese font
+    assert b"<image" in svg or b"<path" in svg
+    assert not (site / "p/hakko/heatmap.svg").read_bytes() == svg
+    doc = page(site, "p/shinsei/index.html")
+    assert doc.cssselect("#similarity img")[0].get("src") == "heatmap.svg"
+
+
+def test_distance_to_the_standard_is_the_same_on_home_and_variant_pages(site: Path) -> None:
+    home = page(site, "index.html")
+    for a in home.cssselect("table.matrix td a"):
+        value = text(a)
+        d = float(value)
+        assert 0.0 <= d <= 1.0
+        variant = page(site, a.get("href"))
+        facts = dict(zip([text(x) for x in variant.cssselect("dl.facts dt")],
+                         [text(x) for x in variant.cssselect("dl.facts dd")], strict=True))
+        assert facts["標準との距離"] == value

@@ -10,6 +10,7 @@ section is marked unavailable on the site with the reason; nothing is ever made 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -25,11 +26,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..check.validate import validate_paths
+from ..compare import catalogue_names, compare_processes
 from ..io.library import find_library_root, load_library
 from ..model.findings import TamaflowError
 from ..model.process import Process
 from ..publish import data as D
 from ..publish.site import build_site, check_output, find_bpmn_js
+from ..render import render
+from ..score import score_process
+from ..score.model import QUADRANT_JA
 from ._app import app, user_errors
 
 SITE_TITLE = "多摩 業務フロー共有サイト"
@@ -111,18 +116,14 @@ def _failed(what: str, e: Exception) -> str:
     return f"{what}: {e}" if isinstance(e, TamaflowError) else f"{what}: {type(e).__name__}: {e}"
 
 
-def render_variant(p: Process) -> tuple[str, str]:
-    """BPMN 2.0 XML with DI (for the bpmn-js viewer and the download) and the Graphviz SVG."""
-    from ..render import render
-
-    return render(p, "bpmn").decode("utf-8"), render(p, "svg").decode("utf-8")
+def render_variant(p: Process, title: str | None = None) -> tuple[str, str]:
+    """BPMN 2.0 XML with DI (for the bpmn-js viewer and the download) and the Graphviz SVG,
+    titled with `title` (the city's Japanese name) instead of the slug."""
+    return render(p, "bpmn", city_name=title).decode("utf-8"), render(p, "svg", city_name=title).decode("utf-8")
 
 
 def score_variant(p: Process) -> D.VariantScore:
     """The score model's per-step table, as the site shows it (potential as a percentage)."""
-    from ..score import score_process
-    from ..score.model import QUADRANT_JA
-
     ps = score_process(p)
     rows = [
         D.ScoreRow(step_id=s.id, step_name=s.name, score=round(s.potential * 100, 1),
@@ -137,6 +138,61 @@ def score_variant(p: Process) -> D.VariantScore:
 
 
 @dataclass(slots=True)
+class Compared:
+    """What `tamaflow.compare` says about one procedure, as the site shows it."""
+
+    standard: Process
+    standard_note: str
+    similarity: D.Similarity
+    alignment: D.Alignment
+    deviations: dict[str, list[str]]
+    #: city → distance of its flow to the standard flow (1 − similarity)
+    distance: dict[str, float]
+
+
+def compare_procedure(group: list[Process], catalogue: dict[str, list[str]]) -> Compared:
+    """Alignment, similarity, standard flow and deviations from `compare_processes`.
+
+    The distance of a city to the standard is measured with compare's own similarity (the mean
+    of its node, structural and behavioural measures, as in the heatmap): the derived standard
+    flow is compared once more together with the cities, and distance = 1 − its similarity."""
+    comp = compare_processes(group, catalogue)
+    std = comp.standard.process
+    names = {s.id: s.name or s.id for s in std.steps}
+    rows: list[D.AlignmentRow] = []
+    extras: dict[str, list[str]] = {}
+    for gi, g in enumerate(comp.groups):
+        cells = {comp.variants[v]: [comp.views[v].nodes[k].name for k in sorted(ks)] for v, ks in sorted(g.members.items())}
+        sid = comp.standard_step_of(gi)
+        if sid is not None:
+            rows.append(D.AlignmentRow(step_id=sid, step_name=names.get(sid, sid), cells=cells))
+        else:
+            for city, labels in cells.items():
+                extras.setdefault(city, []).extend(labels)
+    mean = comp.similarity.get("mean")
+    if mean is None:
+        raise TamaflowError("compare returned no similarity matrix")
+    taken = {p.city for p in group}
+    std_id = next(c for c in ("standard", "_standard", "__standard__") if c not in taken)
+    with_std = compare_processes([*group, dataclasses.replace(std, city=std_id)], catalogue)
+    last = len(with_std.variants) - 1
+    distance = {city: round(1.0 - float(with_std.similarity["mean"][i, last]), 4)
+                for i, city in enumerate(with_std.variants[:last])}
+    k = len(group)
+    note = (f"{k} 市のフローを突き合わせ、{comp.standard.support:.0%} 以上の市が行う手順を標準として導出しました"
+            "（tamaflow compare）。")
+    return Compared(
+        standard=std,
+        standard_note=note,
+        similarity=D.Similarity(cities=list(comp.variants), matrix=[[round(float(x), 4) for x in row] for row in mean],
+                                measure="類似度は tamaflow compare のノード・構造・振る舞いの 3 指標の平均です。"),
+        alignment=D.Alignment(rows=rows, extras=extras),
+        deviations={v: [d.message for d in comp.deviations.get(v, [])] for v in comp.variants},
+        distance=distance,
+    )
+
+
+@dataclass(slots=True)
 class _Analysed:
     bpmn: str | None = None
     svg: str | None = None
@@ -145,65 +201,96 @@ class _Analysed:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-def analyse_variant(p: Process) -> _Analysed:
+def analyse_variant(p: Process, title: str, with_score: bool = True) -> _Analysed:
     """Everything the variant page needs from render and score. A failing analysis is recorded
     (and shown on the page as unavailable, with its reason) instead of sinking the whole site."""
     out = _Analysed()
     what = f"{p.process}/{p.city}"
     try:
-        out.bpmn, out.svg = render_variant(p)
+        out.bpmn, out.svg = render_variant(p, title)
     except Exception as e:  # reported, never replaced by a guess
         out.errors.append((D.SECTION_RENDER, _failed(what, e)))
-    try:
-        out.score = score_variant(p)
-    except Exception as e:
-        out.errors.append((D.SECTION_SCORE, _failed(what, e)))
+    if with_score:
+        try:
+            out.score = score_variant(p)
+        except Exception as e:
+            out.errors.append((D.SECTION_SCORE, _failed(what, e)))
     return out
+
+
+STANDARD_TITLE = "標準フロー"
 
 
 def collect(library: Path, procs: list[Process], progress: _RichProgress, jobs: int) -> D.SiteData:
     """Run the analyses on every procedure and gather the site's data.
 
-    Variants are analysed on `jobs` threads: most of the time goes to Graphviz `dot`
-    subprocesses, which run in parallel while the GIL is released; results keep the input order,
+    Compare runs per procedure first (it is fast); then every variant and every standard flow is
+    drawn (and each variant scored) on `jobs` threads: most of that time goes to Graphviz `dot`
+    subprocesses, which run in parallel while the GIL is released. Results keep the input order,
     so the output stays deterministic."""
     lib = load_library(library)
     cities = {slug: c.name for slug, c in lib.cities.items()}
+    catalogue = catalogue_names(lib.activities)
     order = {slug: i for i, slug in enumerate(cities)}
-    unavailable: dict[str, str] = {}
-    for section in (D.SECTION_COMPARE,):
-        unavailable[section] = f"tamaflow.{section} はこのビルドではまだ利用できません。"
     groups = {key: sorted(group, key=lambda p: (order.get(p.city, len(order)), p.city))
               for key, group in _group(procs).items()}
-    flat = [p for group in groups.values() for p in group]
-    progress.start(len(flat), "分析中（評価・作図）")
+    progress.start(len(groups), "比較中")
+    compared: dict[str, Compared | str] = {}
+    for key, group in groups.items():
+        try:
+            compared[key] = compare_procedure(group, catalogue)
+        except Exception as e:  # reported on the procedure's pages, never replaced by a guess
+            compared[key] = _failed(key, e)
+            print(f"warning: {D.SECTION_COMPARE}: {compared[key]}", file=sys.stderr)
+        progress.advance(group[0].name)
+
+    work: list[tuple[Process, str, bool]] = [(p, cities.get(p.city, p.city), True) for g in groups.values() for p in g]
+    work += [(c.standard, STANDARD_TITLE, False) for c in compared.values() if isinstance(c, Compared)]
+    progress.start(len(work), "作図・評価中")
     analysed: dict[int, _Analysed] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for p, result in zip(flat, pool.map(analyse_variant, flat), strict=True):
+        for (p, title, _), result in zip(work, pool.map(lambda w: analyse_variant(*w), work), strict=True):
             analysed[id(p)] = result
-            progress.advance(f"{p.name} {cities.get(p.city, p.city)}")
+            progress.advance(f"{p.name} {title}")
+
     procedures: list[D.Procedure] = []
     for key, group in groups.items():
         proc = D.Procedure(process=key, name=group[0].name, area=group[0].area, variants=[])
         errors: dict[str, list[str]] = {}
+        comp = compared[key]
+        if isinstance(comp, Compared):
+            proc.standard_steps = [s.name for s in comp.standard.steps if s.name]
+            proc.standard_note = comp.standard_note
+            proc.similarity = comp.similarity
+            proc.alignment = comp.alignment
+            a = analysed[id(comp.standard)]
+            proc.standard_bpmn, proc.standard_svg = a.bpmn, a.svg
+            for section, message in a.errors:
+                errors.setdefault(section, []).append(f"{STANDARD_TITLE}: {message}")
+        else:
+            proc.unavailable[D.SECTION_COMPARE] = f"比較できませんでした: {comp}"
         for p in group:
             a = analysed[id(p)]
             path = Path(p.path or "")
-            proc.variants.append(D.Variant(
-                process=p, source_file=path.resolve().relative_to(library.resolve()).as_posix(),
-                yaml_bytes=path.read_bytes(), city_name=cities.get(p.city, p.city),
-                bpmn=a.bpmn, svg=a.svg, score=a.score))
+            v = D.Variant(process=p, source_file=path.resolve().relative_to(library.resolve()).as_posix(),
+                          yaml_bytes=path.read_bytes(), city_name=cities.get(p.city, p.city),
+                          bpmn=a.bpmn, svg=a.svg, score=a.score)
+            if isinstance(comp, Compared):
+                v.distance = comp.distance.get(p.city)
+                v.deviations = comp.deviations.get(p.city)
+            proc.variants.append(v)
             for section, message in a.errors:
-                print(f"warning: {section}: {message}", file=sys.stderr)
                 errors.setdefault(section, []).append(message)
+        for section, messages in errors.items():
+            for m in messages:
+                print(f"warning: {section}: {m}", file=sys.stderr)
         if D.SECTION_RENDER in errors:
-            proc.unavailable[D.SECTION_RENDER] = "図を作れなかった市があります: " + "; ".join(errors[D.SECTION_RENDER])
+            proc.unavailable[D.SECTION_RENDER] = "図を作れませんでした: " + "; ".join(errors[D.SECTION_RENDER])
         if D.SECTION_SCORE in errors:
             proc.unavailable[D.SECTION_SCORE] = "評価できなかった市があります: " + "; ".join(errors[D.SECTION_SCORE])
         procedures.append(proc)
     date, revision = source_revision(library)
-    return D.SiteData(title=SITE_TITLE, cities=cities, procedures=procedures, build_date=date,
-                      revision=revision, unavailable=unavailable)
+    return D.SiteData(title=SITE_TITLE, cities=cities, procedures=procedures, build_date=date, revision=revision)
 
 
 # ------------------------------------------------------------------------------------ command
