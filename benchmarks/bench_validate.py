@@ -194,8 +194,9 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"  run {run + 1}: {dt:.3f} s wall, {cpu:.3f} s CPU (all processes)")
     med = statistics.median(times)
+    verdict = ("met" if med <= 2 else "MISSED") if (args.files, args.steps) == (1000, 50) else "for 1000 × 50 only"
     print(f"  median {med:.3f} s = {args.files / med:,.0f} files/s "
-          f"({args.files * args.steps / med:,.0f} steps/s); target ≤ 2 s: {'met' if med <= 2 else 'MISSED'}")
+          f"({args.files * args.steps / med:,.0f} steps/s); target ≤ 2 s: {verdict}")
     # on a shared machine the wall time includes waiting for the CPU; the CPU time does not
     print(f"  median CPU {statistics.median(cpus):.3f} s; load average before/after: {_load()}")
     return 0
