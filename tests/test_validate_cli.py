@@ -155,6 +155,16 @@ def test_process_pool_gives_the_same_findings_and_processes(monkeypatch: pytest.
     assert parallel.processes == serial.processes
 
 
+def test_no_process_pool_falls_back_to_serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*_: object, **__: object) -> None:
+        raise OSError("no /dev/shm")
+
+    serial = validate_mod.validate_paths([str(INVALID)], jobs=1)
+    monkeypatch.setattr(validate_mod, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(validate_mod, "ProcessPoolExecutor", no_pool)
+    assert validate_mod.validate_paths([str(INVALID)], jobs=2).findings == serial.findings
+
+
 def test_packed_process_round_trips() -> None:
     proc, _ = read_process(str(VALID / "tennyu.yaml"))
     assert proc is not None

@@ -12,6 +12,7 @@ import os
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -185,7 +186,10 @@ def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int
     if jobs is None:
         jobs = os.cpu_count() or 1
     if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
-        results = _check_parallel(files, sev, jobs)
+        try:
+            results = _check_parallel(files, sev, jobs)
+        except (OSError, NotImplementedError, BrokenProcessPool):  # no process pool here (sandbox, no /dev/shm)
+            results = [check_file(f, sev) for f in files]
     else:
         results = [check_file(f, sev) for f in files]
     libraries: dict[Path, list[Process]] = {}
