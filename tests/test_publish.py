@@ -399,3 +399,17 @@ def test_distance_to_the_standard_is_the_same_on_home_and_variant_pages(site: Pa
         facts = dict(zip([text(x) for x in variant.cssselect("dl.facts dt")],
                          [text(x) for x in variant.cssselect("dl.facts dd")], strict=True))
         assert facts["標準との距離"] == value
+
+
+def test_rebuild_reuses_a_heatmap_drawn_from_the_same_data(site: Path) -> None:
+    from tamaflow.publish.heatmap import heatmap_svg
+
+    labels, slugs, m = ["国立市", "狛江市"], ["kunitachi", "komae"], [[1.0, 0.4], [0.4, 1.0]]
+    first = heatmap_svg(labels, slugs, m, "t")
+    assert heatmap_svg(labels, slugs, m, "t") == first  # deterministic
+    marker = first.split(b"\n", 2)[1]
+    assert marker.startswith(b"<!-- tamaflow heatmap ")
+    fake = b'<?xml version="1.0"?>\n' + marker + b"\n<svg/>"
+    assert heatmap_svg(labels, slugs, m, "t", previous=fake) == fake  # same input: not redrawn
+    changed = heatmap_svg(labels, slugs, [[1.0, 0.5], [0.5, 1.0]], "t", previous=fake)
+    assert changed != fake and changed.split(b"\n", 2)[1] != marker

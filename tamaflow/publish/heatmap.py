@@ -7,15 +7,23 @@ self-contained and opens from disk. The glyphs come from a CJK font on the build
 (IPAGothic from Debian's fonts-ipafont-gothic, installed by `make sysdeps`); without one, the axes
 fall back to the ASCII city slugs rather than drawing empty boxes.
 
+Drawing is the slow part of a rebuild (≈0.2 s a chart), so each SVG carries a key of what it
+was drawn from (data, this module, matplotlib's version, the font) in a comment on its second
+line; `heatmap_svg(..., previous=old_bytes)` returns the old bytes when the key matches.
+
 Depends only on the data it is given.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 #: fonts tried in order for Japanese labels
@@ -36,14 +44,27 @@ def cjk_font() -> str | None:
     return None
 
 
+def _stamp(labels: Sequence[str], fallback_labels: Sequence[str], matrix: Sequence[Sequence[float]],
+           caption: str) -> bytes:
+    """The comment line that identifies a drawing by everything that shapes it."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(json.dumps([version("matplotlib"), cjk_font(), list(labels), list(fallback_labels),
+                         [[float(x) for x in row] for row in matrix], caption], ensure_ascii=False).encode())
+    return f"<!-- tamaflow heatmap {h.hexdigest()} -->".encode()
+
+
 def heatmap_svg(labels: Sequence[str], fallback_labels: Sequence[str], matrix: Sequence[Sequence[float]],
-                caption: str) -> bytes:
+                caption: str, previous: bytes | None = None) -> bytes:
     """Render a square similarity matrix (values 0…1) as SVG bytes.
 
     `labels` are the display names (Japanese); `fallback_labels` (ASCII slugs) are used when no
     CJK font is installed. Each cell shows its value with two decimals, so the picture also
-    reads without colour.
+    reads without colour. `previous` (the file of the last build) is returned unchanged when it
+    was drawn from the same input.
     """
+    stamp = _stamp(labels, fallback_labels, matrix, caption)
+    if previous is not None and previous.split(b"\n", 2)[1:2] == [stamp]:
+        return previous
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -78,4 +99,5 @@ def heatmap_svg(labels: Sequence[str], fallback_labels: Sequence[str], matrix: S
             fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "tamaflow (matplotlib)"})
         finally:
             plt.close(fig)
-    return buf.getvalue()
+    first, rest = buf.getvalue().split(b"\n", 1)
+    return first + b"\n" + stamp + b"\n" + rest

@@ -292,7 +292,7 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
     """
     check_output(out, force)
     progress = progress or _NoProgress()
-    previous = _previous_files(out)
+    previous_files = _previous_files(out)
     env = _env()
     w = _Writer(out)
     has_viewer = bpmn_js is not None
@@ -333,8 +333,10 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
         base = f"p/{proc.process}"
         if proc.similarity is not None and len(proc.similarity.cities) >= 2:
             sim = proc.similarity
-            w.put(f"{base}/heatmap.svg", heatmap_svg([data.cities.get(c, c) for c in sim.cities], sim.cities,
-                                                    sim.matrix, f"{proc.name}: 市どうしの類似度"))
+            rel = f"{base}/heatmap.svg"
+            old_svg = (out / rel).read_bytes() if (out / rel).is_file() else None
+            w.put(rel, heatmap_svg([data.cities.get(c, c) for c in sim.cities], sim.cities, sim.matrix,
+                                   f"{proc.name}: 市どうしの類似度", previous=old_svg))
         if proc.standard_bpmn is not None:
             w.put(f"{base}/standard.bpmn", proc.standard_bpmn.encode("utf-8"))
             w.put(f"{base}/standard.bpmn.js", _diagram_js("standard", proc.standard_bpmn))
@@ -373,7 +375,7 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
 
     manifest = {"generator": GENERATOR, "files": sorted([*w.stats.files, MANIFEST])}
     w.put(MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
-    w.remove_stale(previous)
+    w.remove_stale(previous_files)
     return w.stats
 
 
