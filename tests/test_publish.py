@@ -256,6 +256,9 @@ def test_refuses_a_file_as_output_and_a_folder_that_is_no_library(lib: Path, tmp
     assert code == 2 and "cities.yaml" in output
     code, output = publish(tmp_path / "nowhere", tmp_path / "s")
     assert code == 2 and "not a folder" in output
+    code, output = publish(lib, lib / "site", "--force")
+    assert code == 2 and "inside the library" in output
+    assert not (lib / "site").exists()
 
 
 def test_invalid_library_is_not_published(lib: Path, tmp_path: Path) -> None:

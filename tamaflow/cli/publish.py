@@ -316,6 +316,11 @@ def publish(
     root = find_library_root(library)
     if root is None or root != library.resolve():
         raise TamaflowError(f"{library}: no cities.yaml here: give the library folder itself", code="TF000")
+    out = output.resolve()
+    if out == root or root in out.parents:
+        # the site holds copies of the YAML files: inside the library they would be validated,
+        # compared and published again as duplicates
+        raise TamaflowError(f"{output}: the site cannot be written inside the library {library}", code="TF000")
     check_output(output, force)
     report = validate_paths([str(library)])
     if report.errors:
