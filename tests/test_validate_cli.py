@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from tamaflow.check import validate as validate_mod
 from tamaflow.check.rules import RULES
 from tamaflow.cli import app
-from tamaflow.io.marked_yaml import MAX_BYTES
+from tamaflow.io.marked_yaml import MAX_BYTES, compose
 from tamaflow.io.yaml_loader import read_process
 
 HERE = Path(__file__).resolve().parent
@@ -215,11 +215,10 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
 def test_huge_mapping_is_linear_not_quadratic() -> None:
     """Regression: duplicate-key detection compared every key with every other one; a 4.5 MB
     file of 300,000 keys took minutes."""
-    data = "".join(f"k{i}: {i}\n" for i in range(120_000)).encode()
+    text = "".join(f"k{i}: {i}\n" for i in range(200_000))
     with deadline(60):
-        proc, fs = read_process("huge.yaml", data)
-    assert proc is None
-    assert {f.code for f in fs} == {"TF010", "TF013"}
+        root = compose(text, "huge.yaml")
+    assert len(root.value) == 200_000
 
 
 def test_duplicate_keys_in_a_huge_mapping_are_still_found() -> None:
@@ -229,16 +228,35 @@ def test_duplicate_keys_in_a_huge_mapping_are_still_found() -> None:
     assert [(f.line, f.message.split(":")[0]) for f in dups] == [(20_001, "duplicate key 'k7' (first at line 8)")]
 
 
-def test_very_long_linear_process_is_checked(tmp_path: Path) -> None:
-    """A 5,000-step chain: the graph rules must not walk the dominator chain per node."""
+def _loops(n: int) -> str:
+    """n tasks, each followed by a gateway that may send the case back to the first task: the
+    worst case for the dominator computation (every gateway is a back edge into one node)."""
     lines = ["process: long", "name: 長い手続", "city: hino", "steps:"]
-    for i in range(5000):
-        lines += [f"  - id: s{i}", f"    name: 作業{i}"]
+    for i in range(n):
+        nxt = f"t{i + 1}" if i + 1 < n else "done"
+        lines += [f"  - id: t{i}", f"    name: 作業{i}", f"  - id: g{i}", "    name: 確認", "    gateway: exclusive",
+                  "    branches:", "      - {to: t0, when: 差戻し}", f"      - {{to: {nxt}, when: 完了}}"]
+    lines += ["  - id: done", "    name: 終了", "    end: true"]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_largest_allowed_process_is_checked_without_hanging(tmp_path: Path) -> None:
     path = tmp_path / "long.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(_loops(499), encoding="utf-8")  # 999 steps
     with deadline(60):
         code, fs = findings(str(path))
     assert code == 0 and fs == []
+
+
+def test_more_steps_than_allowed_is_one_error(tmp_path: Path) -> None:
+    """Regression: a 16,000-step file of rework loops took minutes in the dominator computation."""
+    path = tmp_path / "huge.yaml"
+    path.write_text(_loops(4000), encoding="utf-8")
+    with deadline(60):
+        code, fs = findings(str(path))
+    assert code == 1
+    assert [(f["code"], f["line"]) for f in fs] == [("TF015", 5)]
+    assert "8,001 steps: a process may have at most 1,000" in str(fs[0]["message"])
 
 
 def test_rules_command_lists_every_rule() -> None:

@@ -196,13 +196,28 @@ class ParallelJoin(Rule):
                 enclosing[node] = found
             return found
 
+        # a dominates b ⇔ b lies in a's subtree of the dominator tree: number the tree once
+        # (iteratively) so that each test is O(1), even for a huge file full of rework loops
+        children: dict[str, list[str]] = {}
+        for n, d in idom.items():
+            if n != d:
+                children.setdefault(d, []).append(n)
+        enter: dict[str, int] = {}
+        leave: dict[str, int] = {}
+        clock = 0
+        todo: list[tuple[str, bool]] = [(start, False)]
+        while todo:
+            n, done = todo.pop()
+            clock += 1
+            if done:
+                leave[n] = clock
+                continue
+            enter[n] = clock
+            todo.append((n, True))
+            todo.extend((c, False) for c in children.get(n, ()))
+
         def dominates(a: str, b: str) -> bool:
-            while b != a:
-                nb = idom.get(b)
-                if nb is None or nb == b:
-                    return False
-                b = nb
-            return True
+            return enter[a] <= enter[b] and leave[b] <= leave[a]
 
         for node in idom:
             if node == END:

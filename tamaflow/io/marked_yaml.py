@@ -37,6 +37,7 @@ _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_YAML + t for t in ("str", "int", "float", "bool", "null"))
 _COLLECTION_TAGS = {"map": _YAML + "map", "seq": _YAML + "seq"}
 _STR = _YAML + "str"
+_INT = _YAML + "int"
 
 _ScalarEvent = yaml.ScalarEvent
 _MappingStartEvent = yaml.MappingStartEvent
@@ -353,7 +354,13 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
 def _resolve_plain(raw: str, path: str, mark: Any) -> tuple[str, Any]:
     """Tag and value of a plain scalar, as YAML 1.1 (PyYAML's resolver) reads it; memoised."""
     resolved = _resolver.resolve(yaml.ScalarNode, raw, (True, False))
-    hit = (resolved, _construct(resolved, raw, None, path, mark))
+    if resolved == _STR:  # most text: no constructor needed
+        value: Any = raw
+    elif resolved == _INT and raw.isascii() and raw.isdigit() and (raw[0] != "0" or raw == "0"):
+        value = int(raw)  # a plain decimal (octal, hex, base 60 and `_` go through PyYAML)
+    else:
+        value = _construct(resolved, raw, None, path, mark)
+    hit = (resolved, value)
     if len(_PLAIN) >= _PLAIN_MAX:
         _PLAIN.clear()
     _PLAIN[raw] = hit

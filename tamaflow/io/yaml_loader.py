@@ -28,6 +28,8 @@ from .schema import (
 )
 
 _INF = float("inf")
+#: no real procedure comes near; see `_Reader.steps`
+MAX_STEPS = 1000
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
 
 
@@ -313,6 +315,12 @@ class _Reader:
             return []
         if not node.value:
             self.c.error(node.pos, "TF013", "`steps` is empty: a process needs at least one step")
+        if len(node.value) > MAX_STEPS:
+            # the graph checks (dominators) and later analyses grow faster than linearly: refuse
+            # a size no municipal procedure has, instead of appearing to hang
+            self.c.error(node.pos, "TF015", f"{len(node.value):,} steps: a process may have at most {MAX_STEPS:,}; "
+                         "split it into several processes")
+            return []
         out = []
         for i, item in enumerate(node.value):
             s = self.step(item, i)
