@@ -416,3 +416,18 @@ def test_rebuild_reuses_a_heatmap_drawn_from_the_same_data(site: Path) -> None:
     assert heatmap_svg(labels, slugs, m, "t", previous=fake) == fake  # same input: not redrawn
     changed = heatmap_svg(labels, slugs, [[1.0, 0.5], [0.5, 1.0]], "t", previous=fake)
     assert changed != fake and changed.split(b"\n", 2)[1] != marker
+
+
+def test_without_bpmn_js_diagrams_are_static_svg(lib: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tamaflow.cli.publish as glue
+
+    monkeypatch.setattr(glue, "find_bpmn_js", lambda starts: None)
+    code, output = publish(lib, tmp_path / "s")
+    assert code == 0 and "bpmn-js not found" in output
+    out = tmp_path / "s"
+    assert not (out / "assets/bpmn-js").exists()
+    doc = page(out, "p/shinsei/komae.html")
+    assert not doc.cssselect(".bpmn-viewer") and not doc.cssselect("script[src$='viewer.js']")
+    assert doc.cssselect("#diagram .diagram-svg img")[0].get("src") == "komae.svg"
+    svg = (out / "p/shinsei/komae.svg").read_text(encoding="utf-8")
+    assert "<script>alert" not in svg  # the label is escaped in the SVG too

@@ -4,8 +4,8 @@ This is the one place that combines the analyses: it validates and loads the lib
 `compare` (alignment, similarity, deviations, standard flow), `score` (RPA potential, hours) and
 `render` (BPMN with DI, Graphviz SVG) for their results through their public functions, turns
 them into the plain data of `tamaflow.publish.data`, and hands that to `publish.build_site`,
-which only writes files. When an analysis module is missing or fails on a procedure, that
-section is marked unavailable on the site with the reason; nothing is ever made up.
+which only writes files. When an analysis fails on a procedure or a variant, that section is
+marked unavailable on the site with the reason (and a warning on stderr); nothing is made up.
 """
 
 from __future__ import annotations
