@@ -193,6 +193,8 @@ def test_deviations_in_plain_japanese() -> None:
     assert "seal" in hamura and "押印" in hamura["seal"]
     assert "paper" in hamura and "紙" in hamura["paper"]
     assert "channel" in hamura and "LoGoフォーム" in hamura["channel"]
+    # 受付・本人確認 does the standard's 受付 too: merged, not missing
+    assert "merged" in hamura and "受付・本人確認" in hamura["merged"] and "missing" not in hamura
     kiyose = {d.kind: d.message for d in comp.deviations["kiyose"]}
     assert "手数料を収納する" in kiyose["extra"]
     assert "lane" in kiyose and "窓口" in kiyose["lane"]

@@ -188,8 +188,31 @@ def compare_processes(
     for s in std.steps:
         s.group = remap[s.group]
     japanese = _japanese(views)
-    devs = deviations(views, groups_sorted, std, japanese)
+    devs = deviations(views, groups_sorted, std, japanese, _merged_links(pairs, groups_sorted))
     return Comparison(variants, views, pairs, groups_sorted, sims, clusters, std, devs, japanese, o)
+
+
+def _merged_links(pairs: Mapping[tuple[int, int], PairAlignment], groups: Sequence[Group]) -> dict[tuple[int, int], set[int]]:
+    """(variant, group) → the variant's nodes that a 1:n correspondence ties to that group while
+    they sit in another group: one step of the variant doing the work of two standard steps."""
+    where: dict[tuple[int, int], int] = {}
+    for gi, g in enumerate(groups):
+        for v, ks in g.members.items():
+            for k in ks:
+                where[(v, k)] = gi
+    out: dict[tuple[int, int], set[int]] = {}
+    for (i, j), pa in pairs.items():
+        for c in pa.pairs:
+            if c.kind != "1:n":
+                continue
+            gi, gj = where.get((i, c.a)), where.get((j, c.b))
+            if gi is None or gj is None or gi == gj:
+                continue
+            if i not in groups[gj].members:
+                out.setdefault((i, gj), set()).add(c.a)
+            if j not in groups[gi].members:
+                out.setdefault((j, gi), set()).add(c.b)
+    return out
 
 
 def correspondences(comp: Comparison, a: str, b: str) -> set[tuple[str, str]]:

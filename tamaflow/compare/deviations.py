@@ -8,7 +8,7 @@ Depends on the model only (through the views and the standard flow).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .align import Group
@@ -44,8 +44,16 @@ class Deviation:
         return {"kind": self.kind, "message": self.message, "steps": self.steps, "standard_step": self.standard_step}
 
 
-def deviations(views: Sequence[VariantView], groups: Sequence[Group], std: StandardFlow, japanese: bool) -> dict[str, list[Deviation]]:
-    """Deviations of every variant from the standard, in a fixed order per variant."""
+def deviations(
+    views: Sequence[VariantView],
+    groups: Sequence[Group],
+    std: StandardFlow,
+    japanese: bool,
+    merged: Mapping[tuple[int, int], set[int]] | None = None,
+) -> dict[str, list[Deviation]]:
+    """Deviations of every variant from the standard, in a fixed order per variant. `merged`:
+    (variant, group) → the variant's steps that do that group's work together with another's."""
+    merged = merged or {}
     out: dict[str, list[Deviation]] = {}
     steps = {s.group: s for s in std.steps}
     std_lane_names = {lane.id: lane.name for lane in std.process.lanes}
@@ -59,6 +67,14 @@ def deviations(views: Sequence[VariantView], groups: Sequence[Group], std: Stand
         name = view.variant
         # missing
         for gi in std.order:
+            if v not in groups[gi].members and merged.get((v, gi)):
+                s = steps[gi]
+                ks = sorted(merged[(v, gi)])
+                labels = "」「".join(view.nodes[k].name for k in ks)
+                msg = (f"標準の「{s.step.name}」は「{labels}」の中で行っています (一つの手順にまとめています)。" if japanese
+                       else f"The standard's “{s.step.name}” is done within “{labels}” here (one merged step).")
+                found.append(Deviation(name, "merged", msg, [view.nodes[k].id for k in ks], s.step.id))
+                continue
             if v not in groups[gi].members:
                 s = steps[gi]
                 lane = std_lane_names.get(s.step.lane or "", "")
