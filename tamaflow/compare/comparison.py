@@ -205,9 +205,10 @@ def _merged_links(pairs: Mapping[tuple[int, int], PairAlignment], groups: Sequen
         for c in pa.pairs:
             if c.kind != "1:n":
                 continue
-            gi, gj = where.get((i, c.a)), where.get((j, c.b))
-            if gi is None or gj is None or gi == gj:
+            ga, gb = where.get((i, c.a)), where.get((j, c.b))
+            if ga is None or gb is None or ga == gb:
                 continue
+            gi, gj = ga, gb
             if i not in groups[gj].members:
                 out.setdefault((i, gj), set()).add(c.a)
             if j not in groups[gi].members:

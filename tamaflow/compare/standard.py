@@ -152,10 +152,10 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
                 split_no += 1
                 gw = _gateway(views, groups, deciding, pos, cur.position, "exclusive", split_no, used_ids, japanese)
                 gw.lane = cur.step.lane
-                nxt = std_steps[idx + 1].step.id
-                when = _condition(views, groups[cur.group]) or (f"{cur.step.name}が必要" if japanese else cur.step.name)
+                following = std_steps[idx + 1].step.id
+                take = _condition(views, groups[cur.group]) or (f"{cur.step.name}が必要" if japanese else cur.step.name)
                 skip = _skip_condition(views, groups[cur.group]) or ("不要" if japanese else "otherwise")
-                gw.branches = [Branch(to=cur.step.id, when=when), Branch(to=nxt, when=skip, default=True)]
+                gw.branches = [Branch(to=cur.step.id, when=take), Branch(to=following, when=skip, default=True)]
                 steps_out.append(gw)
             steps_out.append(std_steps[idx].step)
             idx += 1
@@ -171,7 +171,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
                         lane=gw.lane)
         for b_no, branch in enumerate(branches):
             first = std_steps[branch[0]].step
-            when = None
+            when: str | None = None
             if kind == "exclusive":
                 when = _condition(views, groups[order[branch[0]]]) or (
                     f"{first.name}の場合" if japanese else f"{first.name}"
