@@ -28,7 +28,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from tamaflow.check.validate import check_file, collect_files
 from tamaflow.cli import app
+from tamaflow.io import marked_yaml
 
 INVALID = Path(__file__).resolve().parent / "invalid"
 LIBRARY_FILES = {"cities.yaml", "catalogue.yaml", "tamaflow.yaml", "expectations.yaml"}
@@ -154,6 +156,20 @@ def test_human_format_is_one_line_per_finding(case: Case) -> None:
         assert re.match(rf"^{re.escape(str(case.path))}:\d+:\d+: (error|warning) TF\d{{3}} \S", line), line
     for e in case.expected:
         assert any(f":{e.line}:" in ln and e.code in ln for ln in lines)
+
+
+def test_pure_python_parser_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without libyaml's C parser (some platforms' wheels) the loader falls back to PyYAML's
+    pure-Python parser: same codes at the same lines (only the column where the depth limit
+    trips differs: libyaml has its own limit)."""
+
+    def codes() -> dict[str, list[tuple[str, int]]]:
+        return {f: [(x.code, x.line) for x in check_file(f)[1]] for f in collect_files([str(INVALID)])}
+
+    with_c = codes()
+    monkeypatch.setattr(marked_yaml, "_Parser", yaml.SafeLoader)
+    monkeypatch.setattr(marked_yaml, "_PLAIN", {})
+    assert codes() == with_c
 
 
 def test_whole_folder_at_once() -> None:

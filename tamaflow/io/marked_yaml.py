@@ -121,10 +121,6 @@ class _ScalarBuilder(yaml.constructor.SafeConstructor):
 _builder = _ScalarBuilder()
 
 
-def _pos(mark: Any) -> Pos:
-    return Pos(mark.line + 1, mark.column + 1)
-
-
 def check_text(data: bytes, path: str) -> str:
     """Bytes → text, with one clear error for empty, binary, oversized or non-UTF-8 files."""
     if len(data) > MAX_BYTES:
