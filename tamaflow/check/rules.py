@@ -157,68 +157,7 @@ class ParallelJoin(Rule):
         # immediate dominators of every node reachable from the start (unreachable ones: TF102)
         idom = nx.immediate_dominators(g, start)
         steps = process.step_map()
-        #: memo of split_of for nodes that are not gateways (for those, the question "which split
-        #: encloses it" and "what does it split/close" must not be confused)
-        enclosing: dict[str, str | None] = {}
-
-        def is_gateway(n: str) -> bool:
-            st = steps.get(n)
-            return st is not None and st.is_gateway
-
-        def split_of(node: str) -> str | None:
-            """The splitting gateway whose branches `node` lies on: the nearest dominating split,
-            skipping blocks that a join has already closed (after `fork … join`, the flow is
-            back on the outside of `fork`). For a join: the split it closes."""
-            if node in enclosing:
-                return enclosing[node]
-            chain: list[str] = []
-            d = idom.get(node)
-            found: str | None = None
-            while d is not None and d != start:
-                if d in enclosing:
-                    found = enclosing[d]
-                    break
-                st = steps.get(d)
-                if st is not None and st.is_gateway:
-                    if not st.join:
-                        found = d
-                        break
-                    closed = split_of(d)
-                    if closed is not None:  # continue above the split that this join closes
-                        d = closed
-                else:
-                    chain.append(d)
-                d = idom.get(d)
-            # every non-gateway node walked past has the same answer (its idom chain is a suffix)
-            for c in chain:
-                enclosing[c] = found
-            if not is_gateway(node):
-                enclosing[node] = found
-            return found
-
-        # a dominates b ⇔ b lies in a's subtree of the dominator tree: number the tree once
-        # (iteratively) so that each test is O(1), even for a huge file full of rework loops
-        children: dict[str, list[str]] = {}
-        for n, d in idom.items():
-            if n != d:
-                children.setdefault(d, []).append(n)
-        enter: dict[str, int] = {}
-        leave: dict[str, int] = {}
-        clock = 0
-        todo: list[tuple[str, bool]] = [(start, False)]
-        while todo:
-            n, done = todo.pop()
-            clock += 1
-            if done:
-                leave[n] = clock
-                continue
-            enter[n] = clock
-            todo.append((n, True))
-            todo.extend((c, False) for c in children.get(n, ()))
-
-        def dominates(a: str, b: str) -> bool:
-            return enter[a] <= enter[b] and leave[b] <= leave[a]
-
+        dom = _Dominance(idom, start, steps)
         for node in idom:
             if node == END:
                 continue
@@ -229,22 +168,91 @@ class ParallelJoin(Rule):
                     yield st.pos, f"parallel join {_label(g, node)} has {len(preds)} incoming flow(s): a join " \
                         "needs the branches of a parallel split to name it in `next`", node
                     continue
-                sp = split_of(node)
+                sp = dom.split_of(node)
                 if sp is not None and steps[sp].gateway != "parallel":
                     yield st.pos, f"parallel join {_label(g, node)} closes the {steps[sp].gateway} split " \
                         f"{_label(g, sp)}: only one branch arrives, so it deadlocks; use a parallel split or " \
                         "let the branches merge without a join", node
             elif len(preds) >= 2:
                 # flows that come back from further on (a rework loop) are not concurrent arrivals
-                forward = [p for p in preds if not dominates(node, p)]
+                forward = [p for p in preds if not dom.dominates(node, p)]
                 if len(forward) < 2:
                     continue
-                sp = split_of(node)
+                sp = dom.split_of(node)
                 if sp is not None and steps[sp].gateway == "parallel":
                     where = st.pos if st is not None else process.where("steps")
                     yield where, f"the branches of parallel split {_label(g, sp)} meet at {_label(g, node)} " \
                         "without a join: add `{id: …, gateway: parallel, join: true}` and point the branches " \
                         "at it", node
+
+
+class _Dominance:
+    """Dominator-tree questions for TF105, as a small object rather than nested functions: a
+    recursive closure is a reference cycle, which only the cyclic GC would free (and
+    `validate_paths` pauses it)."""
+
+    def __init__(self, idom: dict[str, str], start: str, steps: dict[str, Step]) -> None:
+        self.idom = idom
+        self.start = start
+        self.steps = steps
+        #: memo of split_of for nodes that are not gateways (for those, "which split encloses
+        #: it" and "what does it split or close" must not be confused)
+        self.enclosing: dict[str, str | None] = {}
+        # a dominates b ⇔ b lies in a's subtree of the dominator tree: number the tree once
+        # (iteratively) so that each test is O(1), even for a huge file full of rework loops
+        children: dict[str, list[str]] = {}
+        for n, d in idom.items():
+            if n != d:
+                children.setdefault(d, []).append(n)
+        self.enter: dict[str, int] = {}
+        self.leave: dict[str, int] = {}
+        clock = 0
+        todo: list[tuple[str, bool]] = [(start, False)]
+        while todo:
+            n, done = todo.pop()
+            clock += 1
+            if done:
+                self.leave[n] = clock
+                continue
+            self.enter[n] = clock
+            todo.append((n, True))
+            todo.extend((c, False) for c in children.get(n, ()))
+
+    def dominates(self, a: str, b: str) -> bool:
+        return self.enter[a] <= self.enter[b] and self.leave[b] <= self.leave[a]
+
+    def split_of(self, node: str) -> str | None:
+        """The splitting gateway whose branches `node` lies on: the nearest dominating split,
+        skipping blocks that a join has already closed (after `fork … join`, the flow is back on
+        the outside of `fork`). For a join: the split it closes."""
+        enclosing, steps, idom = self.enclosing, self.steps, self.idom
+        if node in enclosing:
+            return enclosing[node]
+        chain: list[str] = []
+        d = idom.get(node)
+        found: str | None = None
+        while d is not None and d != self.start:
+            if d in enclosing:
+                found = enclosing[d]
+                break
+            st = steps.get(d)
+            if st is not None and st.is_gateway:
+                if not st.join:
+                    found = d
+                    break
+                closed = self.split_of(d)
+                if closed is not None:  # continue above the split that this join closes
+                    d = closed
+            else:
+                chain.append(d)
+            d = idom.get(d)
+        # every non-gateway node walked past has the same answer (its idom chain is a suffix)
+        for c in chain:
+            enclosing[c] = found
+        st = steps.get(node)
+        if st is None or not st.is_gateway:
+            enclosing[node] = found
+        return found
 
 
 @register

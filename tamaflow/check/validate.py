@@ -8,11 +8,13 @@ known catalogue codes, one file per process × city, files where they belong.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,10 +143,26 @@ def _unpack(packed: Packed) -> Process:
 def _check_chunk(args: tuple[list[str], dict[str, str]]) -> list[tuple[Packed | None, list[Finding]]]:
     files, sev = args
     out: list[tuple[Packed | None, list[Finding]]] = []
-    for f in files:
-        proc, findings = check_file(f, sev)
-        out.append((_pack(proc) if proc is not None else None, findings))
+    with _gc_paused():
+        for f in files:
+            proc, findings = check_file(f, sev)
+            out.append((_pack(proc) if proc is not None else None, findings))
     return out
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while checking a batch. Loading allocates many small
+    objects, and every full collection re-walks all the processes kept so far: with 1,000 files
+    that was a fifth of the time. The model and the YAML trees hold no reference cycles, so
+    reference counting frees what is dropped meanwhile; collection resumes afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _check_parallel(files: list[str], sev: dict[str, str], jobs: int) -> list[tuple[Process | None, list[Finding]]]:
@@ -185,13 +203,14 @@ def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int
     report = Report(files=len(files))
     if jobs is None:
         jobs = os.cpu_count() or 1
-    if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
-        try:
-            results = _check_parallel(files, sev, jobs)
-        except (OSError, NotImplementedError, BrokenProcessPool):  # no process pool here (sandbox, no /dev/shm)
+    with _gc_paused():
+        if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
+            try:
+                results = _check_parallel(files, sev, jobs)
+            except (OSError, NotImplementedError, BrokenProcessPool):  # no process pool (sandbox, no /dev/shm)
+                results = [check_file(f, sev) for f in files]
+        else:
             results = [check_file(f, sev) for f in files]
-    else:
-        results = [check_file(f, sev) for f in files]
     libraries: dict[Path, list[Process]] = {}
     library_display: dict[Path, str] = {}
     for path, (proc, findings) in zip(files, results, strict=True):
