@@ -10,12 +10,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from tamaflow.check.rules import run_rules
+from tamaflow.check.rules import _closure, immediate_dominators, run_rules
 from tamaflow.cli import app
 from tamaflow.io.marked_yaml import compose
 from tamaflow.io.yaml_loader import read_process
@@ -182,6 +183,23 @@ def test_process_shaped_data_through_every_rule(data: dict[str, Any]) -> None:
     proc, findings = check(text.encode("utf-8"))
     again = read_process("fuzz.yaml", text.encode("utf-8"))[1]
     assert again == findings  # deterministic
+
+
+# ----- the rules' own graph algorithms agree with networkx ------------------------------------
+
+@FAST
+@given(st.integers(1, 14).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))))
+def test_graph_algorithms_agree_with_networkx(graph: tuple[int, list[tuple[int, int]]]) -> None:
+    n, edges = graph
+    g = nx.DiGraph()
+    g.add_nodes_from(str(i) for i in range(n))
+    g.add_edges_from((str(a), str(b)) for a, b in edges)
+    expected = dict(nx.immediate_dominators(g, "0"))
+    expected["0"] = "0"  # networkx ≥ 3.5 leaves the start out
+    assert immediate_dominators(g, "0") == expected
+    assert _closure(g.succ, ["0"]) == nx.descendants(g, "0") | {"0"}
+    assert _closure(g.pred, [str(n - 1)]) == nx.ancestors(g, str(n - 1)) | {str(n - 1)}
 
 
 # ----- a few through the CLI ---------------------------------------------------------------------

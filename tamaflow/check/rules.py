@@ -8,7 +8,7 @@ the bpmnlint name where one exists, a default severity, and a docstring that say
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import networkx as nx
 
@@ -66,11 +66,69 @@ def _reachable(g: nx.DiGraph) -> set[str]:
     """Nodes reachable from the start(s), computed once per graph for the rules that need it."""
     reach: set[str] | None = g.graph.get("_tamaflow_reachable")
     if reach is None:
-        reach = set()
-        for start in _starts(g):
-            reach |= nx.descendants(g, start) | {start}
+        reach = _closure(g.succ, _starts(g))
         g.graph["_tamaflow_reachable"] = reach
     return reach
+
+
+# The graph algorithms below are the textbook ones, written against networkx's adjacency views:
+# called once per validated file, networkx's own versions spend more time in their dispatch
+# layer than in the search (tests/test_fuzz.py checks them against networkx).
+
+def _closure(adjacency: Any, sources: list[str]) -> set[str]:
+    """Every node reachable from `sources` (included) along `adjacency` (g.succ or g.pred)."""
+    seen = set(sources)
+    todo = list(sources)
+    while todo:
+        for m in adjacency[todo.pop()]:
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+    return seen
+
+
+def immediate_dominators(g: nx.DiGraph, start: str) -> dict[str, str]:
+    """Immediate dominator of every node reachable from `start` (start → start), by the
+    iterative algorithm of Cooper, Harvey and Kennedy (2001), like networkx's."""
+    succ, pred = g.succ, g.pred
+    post: list[str] = []
+    seen = {start}
+    stack = [(start, iter(succ[start]))]
+    while stack:
+        node, it = stack[-1]
+        for m in it:
+            if m not in seen:
+                seen.add(m)
+                stack.append((m, iter(succ[m])))
+                break
+        else:
+            stack.pop()
+            post.append(node)
+    order = post[::-1]  # reverse postorder
+    rank = {n: i for i, n in enumerate(order)}
+    idom = {start: start}
+    changed = True
+    while changed:
+        changed = False
+        for n in order[1:]:
+            new: str | None = None
+            for p in pred[n]:
+                if p not in idom:
+                    continue
+                if new is None:
+                    new = p
+                    continue
+                a, b = p, new
+                while a != b:
+                    while rank[a] > rank[b]:
+                        a = idom[a]
+                    while rank[b] > rank[a]:
+                        b = idom[b]
+                new = a
+            if new is not None and idom.get(n) != new:
+                idom[n] = new
+                changed = True
+    return idom
 
 
 @register
@@ -116,9 +174,7 @@ class EndReachable(Rule):
         if not ends:
             yield process.where("steps"), "the process never ends: mark a step `end: true`", None
             return
-        can_end: set[str] = set(ends)
-        for e in ends:
-            can_end |= nx.ancestors(g, e)
+        can_end = _closure(g.pred, ends)
         reach = _reachable(g)
         for s in process.steps:
             if s.id in reach and s.id not in can_end:
@@ -155,7 +211,7 @@ class ParallelJoin(Rule):
             return
         start = starts[0]
         # immediate dominators of every node reachable from the start (unreachable ones: TF102)
-        idom = nx.immediate_dominators(g, start)
+        idom = immediate_dominators(g, start)
         steps = process.step_map()
         dom = _Dominance(idom, start, steps)
         for node in idom:
