@@ -253,7 +253,7 @@ class _Reader:
         positions: dict[str, Pos] = {}
         for k, v in node.value if node.kind == "map" else ():
             key = k.value
-            if not isinstance(key, str):
+            if key.__class__ is not str:
                 self.c.error(k.pos, "TF010", f"field name {k.raw!r}{where} must be text{_coercion_hint(k)}")
                 continue
             f = by_name.get(key)
@@ -339,11 +339,9 @@ class _Reader:
         vals, pos = self.fields(node, STEP_FIELDS, where, {"branches": lambda n: self.branches(n, where)})
         if "id" not in vals:
             return None
-        s = Step(id=vals["id"], pos=node.pos, field_pos=pos)
-        for key, val in vals.items():
-            if key != "id":
-                setattr(s, key, val)
-        self.assumed(s.assumed, STEP_FIELDS, node.get("assumed"), where)
+        s = Step(**vals, pos=node.pos, field_pos=pos)  # every step field name is a Step attribute
+        if s.assumed:
+            self.assumed(s.assumed, STEP_FIELDS, node.get("assumed"), where)
         self.shape(s, where)
         return s
 
