@@ -51,7 +51,7 @@ class MatchOptions:
     #: label similarity below which context alone cannot create a correspondence
     min_label: float = 0.3
     #: weight of neighbour agreement, lane name similarity and relative position
-    context: float = 0.3
+    context: float = 0.4
     lane: float = 0.05
     position: float = 0.1
     #: floor for two steps citing the same catalogue code
