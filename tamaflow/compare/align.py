@@ -286,14 +286,21 @@ def _best_match(na: np.ndarray, nb: np.ndarray, X: np.ndarray) -> np.ndarray:
     Xp = np.zeros((X.shape[0] + 1, X.shape[1] + 1))
     Xp[:-1, :-1] = X
     pad_a, pad_b = X.shape[0], X.shape[1]
-    G = Xp[na[:, :, None, None], nb[None, None, :, :]]  # (n, da, m, db)
     va = (na != pad_a).astype(np.float64)  # (n, da)
     vb = (nb != pad_b).astype(np.float64)  # (m, db)
     ca = np.maximum(va.sum(axis=1), 1.0)
     cb = np.maximum(vb.sum(axis=1), 1.0)
-    best_a = (G.max(axis=3) * va[:, :, None]).sum(axis=1) / ca[:, None]  # (n, m)
-    best_b = (G.max(axis=1) * vb[None, :, :]).sum(axis=2) / cb[None, :]  # (n, m)
-    return 0.5 * (best_a + best_b)
+    # one neighbour slot at a time: a 4-d gather is n·da·m·db, too big for mined nets whose
+    # places fan out to dozens of transitions
+    best_a = np.zeros((na.shape[0], nb.shape[0]))
+    for i in range(na.shape[1]):
+        rows = Xp[na[:, i]]  # (n, m + 3)
+        best_a += rows[:, nb].max(axis=2) * va[:, i][:, None]
+    best_b = np.zeros((na.shape[0], nb.shape[0]))
+    for j in range(nb.shape[1]):
+        cols = Xp[:, nb[:, j]]  # (n + 3, m)
+        best_b += cols[na].max(axis=1) * vb[:, j][None, :]
+    return 0.5 * (best_a / ca[:, None] + best_b / cb[None, :])
 
 
 # ----------------------------------------------------------------------------------------------
