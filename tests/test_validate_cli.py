@@ -4,6 +4,7 @@ determinism, and the limits that keep absurd input from hanging the validator.""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 from collections.abc import Iterator
@@ -201,6 +202,18 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     assert code == 1
     assert [(f["code"], f["line"]) for f in fs] == [("TF001", 1)]
     assert "byte limit" in str(fs[0]["message"])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_named_yaml_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """Regression: a FIFO in the folder made `validate` block forever on open()."""
+    os.mkfifo(tmp_path / "pipe.yaml")
+    shutil.copy(VALID / "minimal.yaml", tmp_path / "ok.yaml")
+    with deadline(30):
+        code, fs = findings(str(tmp_path))
+    assert code == 1
+    assert [(Path(str(f["file"])).name, f["code"], f["line"]) for f in fs] == [("pipe.yaml", "TF001", 1)]
+    assert "not a regular file" in str(fs[0]["message"])
 
 
 def test_huge_mapping_is_linear_not_quadratic() -> None:

@@ -13,7 +13,9 @@ false or `12:30` into 750 we can say so.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from typing import Any
 
@@ -425,7 +427,12 @@ def read_marked(path: str, data: bytes | None = None, problems: list[TamaflowErr
     keys go to `problems` when given, see `compose`)."""
     if data is None:
         try:
-            with open(path, "rb") as f:
+            # open without blocking, then insist on a regular file: a FIFO or device named *.yaml
+            # would otherwise make `validate` wait forever
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with open(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise TamaflowError("not a regular file (a pipe or device?)", path, 1, 1, "TF001")
                 data = f.read(MAX_BYTES + 1)
         except OSError as e:
             raise TamaflowError(f"cannot read file: {e.strerror}", path, 1, 1, "TF001") from None
