@@ -268,6 +268,7 @@ def split_note(text: str) -> tuple[str, str]:
     return main, " ".join(n[1:-1] for n in notes)
 
 
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """A normalised key for exact comparison (used for catalogue lookups and grouping); notes
     in parentheses do not count."""
