@@ -316,3 +316,14 @@ def test_pmmc_university_admission_f1() -> None:
     assert res["gold"] == 232
     assert res["f1"] >= 0.70, res
     assert res["recall"] >= 0.70, res
+
+
+def test_cli_mixes_yaml_with_bpmn(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["render", str(FIX / "akishima.yaml"), "--to", "bpmn", "-o", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    bpmn = next(tmp_path.rglob("*.bpmn"))
+    r = runner.invoke(app, ["compare", str(bpmn), str(FIX / "fussa.yaml"), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["variants"] == ["akishima", "fussa"]
+    assert {"akishima": "receive", "fussa": "accept"} in d["alignment"]
