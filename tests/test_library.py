@@ -115,7 +115,7 @@ def test_catalogue_has_the_generic_activities(catalogue: dict[str, dict[str, Any
 
 def test_library_has_enough_procedures_and_cities(processes: dict[Path, dict[str, Any]]) -> None:
     by_proc: dict[str, set[str]] = defaultdict(set)
-    for path, data in processes.items():
+    for data in processes.values():
         by_proc[data["process"]].add(data["city"])
     assert len(by_proc) >= MIN_PROCEDURES, sorted(by_proc)
     thin = {p: sorted(c) for p, c in by_proc.items() if len(c) < MIN_CITIES_PER_PROCEDURE}

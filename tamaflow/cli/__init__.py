@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sys
 
-from ._app import app
-from . import validate as _validate  # noqa: F401  (registers commands)
-from . import authoring as _authoring  # noqa: F401
 from ..model.findings import TamaflowError
+from . import authoring as _authoring  # noqa: F401
+from . import validate as _validate  # noqa: F401  (registers commands)
+from ._app import app
 
 # Commands built by other modules register themselves when their module exists.
 for _name in ("render", "importer", "compare", "score", "publish", "summary"):

@@ -61,11 +61,11 @@ def summary(
         by_proc.setdefault(p.process, []).append(p)
     scores = build_report(score_process(p) for p in report.processes)
     best = {b.process: b for b in scores.best_variants}
-    hours: Counter[str] = Counter()
-    auto: Counter[str] = Counter()
+    hours: dict[str, float] = {}
+    auto: dict[str, float] = {}
     for ps in scores.processes:
-        hours[ps.process] += ps.hours_per_year or 0.0
-        auto[ps.process] += ps.automatable_hours_per_year or 0.0
+        hours[ps.process] = hours.get(ps.process, 0.0) + (ps.hours_per_year or 0.0)
+        auto[ps.process] = auto.get(ps.process, 0.0) + (ps.automatable_hours_per_year or 0.0)
 
     t = Table(title="手続ごとの比較 (compare + score)")
     for col in ("手続", "市", "類似度", "標準の手順", "標準との違い", "職員時間/年", "自動化可能/年", "最少時間の市"):

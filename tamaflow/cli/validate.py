@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +19,7 @@ from ..model.graph import to_graph
 from ._app import app, user_errors
 
 
-class FindingFormat(str, Enum):
+class FindingFormat(StrEnum):
     human = "human"
     json = "json"
 
@@ -72,7 +72,7 @@ def show(file: Annotated[str, typer.Argument(help="A process file.")]) -> None:
         echo(f"  {lane.id}: {lane.name} ({n} step(s))")
     echo("steps:")
     for s in proc.steps:
-        lane = f" [{lanes[s.lane].name}]" if s.lane in lanes else ""
+        lane_label = f" [{lanes[s.lane].name}]" if s.lane in lanes else ""
         if s.is_gateway:
             what = f"{s.gateway} {'join' if s.join else 'split'}"
         elif s.is_event:
@@ -87,7 +87,7 @@ def show(file: Annotated[str, typer.Argument(help="A process file.")]) -> None:
         if s.seal:
             attrs.append("押印")
         extra = f"  ({', '.join(attrs)})" if attrs else ""
-        echo(f"  {s.id}: {s.name or '-'} <{what}>{lane}{extra}")
+        echo(f"  {s.id}: {s.name or '-'} <{what}>{lane_label}{extra}")
         succ = list(g.successors(s.id))
         for b in s.branches:
             cond = f" when {b.when}" if b.when else ""
