@@ -227,7 +227,9 @@ def to_data(report: ScoreReport, top: int = 10, city_names: Mapping[str, str] | 
         "seal_paper": [
             {"process": p.process, "name": p.name, "city": p.city, "step": s.id, "step_name": s.name,
              "lane": s.lane_name or s.lane, "role": s.role, "seal": "seal" in s.blockers,
-             "paper": "paper" in s.blockers, "hours_per_year": _r(s.hours_per_year, HOURS)}
+             "paper": "paper" in s.blockers, "hours_per_year": _r(s.hours_per_year, HOURS),
+             # the analyst's own flag: a seal or medium that is an estimate, not a published fact
+             "seal_assumed": "seal" in s.assumed, "paper_assumed": "medium" in s.assumed}
             for p, s in report.seal_paper
         ],
     }
@@ -317,11 +319,18 @@ def top_rows(report: ScoreReport, names: Mapping[str, str], top: int) -> tuple[l
     return head, rows
 
 
+def _mark(present: bool, assumed: bool) -> str:
+    """○ for a blocker the file states, ○(推定) for one its `assumed:` list marks as an estimate."""
+    if not present:
+        return ""
+    return "○(推定)" if assumed else "○"
+
+
 def seal_paper_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list[str], list[list[str]]]:
     head = ["手続", "市", "手順", "担当", "押印", "紙", "職員 時間/年"]
     rows = [
         [p.name, _city(p.city, names), f"{s.name} ({s.id})", s.lane_name or s.lane or "—",
-         "○" if "seal" in s.blockers else "", "○" if "paper" in s.blockers else "",
+         _mark("seal" in s.blockers, "seal" in s.assumed), _mark("paper" in s.blockers, "medium" in s.assumed),
          _f(s.hours_per_year, 0) if s.role == "staff" or s.staff_minutes_per_case > 0 else "—"]
         for p, s in report.seal_paper
     ]
