@@ -591,3 +591,16 @@ def test_process_api_matches_cli() -> None:
     sc = score_process(p)
     assert sc.automatable_hours_per_year == pytest.approx(104.0)
     assert sc.hours_per_year == pytest.approx(290.0)
+
+
+def test_seal_list_separates_stated_from_estimated_seals() -> None:
+    """町田's 押印決裁 is sourced; 東大和's seal is an estimate its file lists under `assumed:`."""
+    out = CliRunner().invoke(app, ["score", str(LIB / "shishutsu"), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)["seal_paper"]
+    seals = {(r["city"], r["step"]): r["seal_assumed"] for r in rows if r["seal"]}
+    assert any(city == "machida" and not assumed for (city, _), assumed in seals.items())
+    assert any(city == "higashiyamato" and assumed for (city, _), assumed in seals.items())
+    for r in rows:
+        step = load_process_strict(LIB / r["process"] / f"{r['city']}.yaml").step(r["step"])
+        assert r["seal_assumed"] == ("seal" in step.assumed)
