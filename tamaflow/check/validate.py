@@ -212,12 +212,16 @@ def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int
         else:
             results = [check_file(f, sev) for f in files]
     libraries: dict[Path, list[Process]] = {}
+    roots: dict[str, Path | None] = {}
     library_display: dict[Path, str] = {}
     for path, (proc, findings) in zip(files, results, strict=True):
         report.findings.extend(findings)
         if proc is not None:
             report.processes.append(proc)
-        root = find_library_root(Path(path))
+        folder = os.path.dirname(path)
+        if folder not in roots:  # one lookup per folder, not per file (it stats every parent)
+            roots[folder] = find_library_root(Path(path))
+        root = roots[folder]
         if root is not None:
             libraries.setdefault(root, [])
             if proc is not None:
