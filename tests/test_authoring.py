@@ -4,6 +4,7 @@ per-rule severities of `tamaflow.yaml`."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from typer.testing import CliRunner
+from clihelp import invoke, validate_json
 
-from tamaflow.cli import app
 from tamaflow.io.schema import BRANCH_FIELDS, PROCESS_FIELDS, STEP_FIELDS
 from tamaflow.model.process import ACCESS_TYPES, CHANNELS, EVENT_KINDS, GATEWAY_KINDS, MEDIA, TASK_KINDS
 
@@ -23,16 +23,6 @@ VALID = HERE / "fixtures" / "valid"
 INVALID = HERE / "invalid"
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    return result.exit_code, result.stdout, result.stderr
-
-
-def validate_json(*args: str) -> tuple[int, list[dict[str, object]]]:
-    code, out, _ = invoke("validate", "--format", "json", *args)
-    return code, json.loads(out)
 
 
 # ----- tamaflow new -----------------------------------------------------------------------------
@@ -296,3 +286,13 @@ def test_bad_config_is_a_usage_error(warned: Path, config: str, message: str) ->
     line = err.strip()
     assert line.startswith(str(warned / "tamaflow.yaml") + ":")
     assert message in line
+
+
+def test_new_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    """Atomic writes go through mkstemp (0600); the result must be readable like any file."""
+    out = tmp_path / "p.yaml"
+    code, _, _ = invoke("new", "shinsei", "--city", "kunitachi", "-o", str(out))
+    assert code == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from clihelp import invoke
+from clihelp import validate_json as findings
 
 from tamaflow.check import validate as validate_mod
 from tamaflow.check.rules import RULES
-from tamaflow.cli import app
 from tamaflow.io.marked_yaml import MAX_BYTES, compose
 from tamaflow.io.yaml_loader import read_process
 
@@ -25,16 +25,6 @@ VALID = HERE / "fixtures" / "valid"
 INVALID = HERE / "invalid"
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    return result.exit_code, result.stdout, result.stderr
-
-
-def findings(*args: str) -> tuple[int, list[dict[str, object]]]:
-    code, out, _ = invoke("validate", "--format", "json", *args)
-    return code, json.loads(out)
 
 
 @contextmanager

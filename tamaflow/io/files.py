@@ -10,13 +10,23 @@ from pathlib import Path
 from ..model.findings import TamaflowError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes so that readers see the old file or the new one, never half of it."""
+    """Write bytes so that readers see the old file or the new one, never half of it.
+
+    mkstemp creates the temp file 0600; the result gets the mode a plain `open()` would give
+    (0666 minus the umask), so diagrams and generated files stay readable by colleagues."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         try:
