@@ -327,3 +327,50 @@ def test_cli_mixes_yaml_with_bpmn(tmp_path: Path) -> None:
     d = json.loads(r.stdout)
     assert d["variants"] == ["akishima", "fussa"]
     assert {"akishima": "receive", "fussa": "accept"} in d["alignment"]
+
+
+def _variant_yaml(city: str, middle: str) -> str:
+    return f"""process: blocks
+name: 申請
+city: {city}
+lanes: {{staff: 担当}}
+steps:
+  - {{id: a, name: 受付, lane: staff}}
+  - id: x
+    name: 種別は
+    gateway: exclusive
+    lane: staff
+    branches:
+      - {{to: b, when: 新規, share: 0.5}}
+      - {{to: c, when: 変更, share: 0.5, default: true}}
+  - {{id: b, name: 新規登録, lane: staff, next: {middle.split()[0]}}}
+  - {{id: c, name: 変更登録, lane: staff, next: {middle.split()[0]}}}
+{middle.split(chr(10), 1)[1]}
+  - {{id: f, name: 通知, lane: staff}}
+"""
+
+
+def test_standard_flow_enters_a_block_that_follows_another_block(tmp_path: Path) -> None:
+    """Alternatives (b | c) followed directly by parallel work (d ‖ e): the alternatives must flow
+    into the parallel split, not past it to its first branch (regression: TF102/TF105)."""
+    parallel = """p
+  - {id: p, gateway: parallel, lane: staff, branches: [{to: d}, {to: e}]}
+  - {id: d, name: 台帳を更新する, lane: staff, next: j}
+  - {id: e, name: 証明書を作成する, lane: staff, next: j}
+  - {id: j, gateway: parallel, join: true}"""
+    sequential = """d
+  - {id: d, name: 台帳を更新する, lane: staff}
+  - {id: e, name: 証明書を作成する, lane: staff}"""
+    for city, middle in (("one", parallel), ("two", parallel), ("three", sequential)):
+        (tmp_path / f"{city}.yaml").write_text(_variant_yaml(city, middle), encoding="utf-8")
+    out = tmp_path / "std" / "standard.yaml"
+    r = runner.invoke(app, ["compare", str(tmp_path), "--emit-standard", str(out), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    v = runner.invoke(app, ["validate", "--strict", str(out)])
+    assert v.exit_code == 0, v.output
+    std = load_process_strict(out)
+    gateways = [s for s in std.steps if s.gateway == "parallel" and not s.join]
+    assert len(gateways) == 1
+    split = gateways[0].id
+    b, c = std.step_map()["b"], std.step_map()["c"]
+    assert b.next == split and c.next == split

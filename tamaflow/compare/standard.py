@@ -142,6 +142,11 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
     steps_out: list[Step] = []
     idx = 0
     split_no = 0
+    #: id of the first node emitted for a standard-step index (a gateway opened there, or the
+    #: step itself); flows that point forward to an index are resolved through it at the end,
+    #: because a gateway may still be opened at that index when the flow is written
+    entry: dict[int, str] = {}
+    forward: list[tuple[Step | Branch, int]] = []
     while idx < len(std_steps):
         block = _block(order, idx, rel)
         if block is None:
@@ -152,11 +157,14 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
                 split_no += 1
                 gw = _gateway(views, groups, deciding, pos, cur.position, "exclusive", split_no, used_ids, japanese)
                 gw.lane = cur.step.lane
-                following = std_steps[idx + 1].step.id
                 take = _condition(views, groups[cur.group]) or (f"{cur.step.name}が必要" if japanese else cur.step.name)
                 skip = _skip_condition(views, groups[cur.group]) or ("不要" if japanese else "otherwise")
-                gw.branches = [Branch(to=cur.step.id, when=take), Branch(to=following, when=skip, default=True)]
+                skip_branch = Branch(to=std_steps[idx + 1].step.id, when=skip, default=True)
+                forward.append((skip_branch, idx + 1))
+                gw.branches = [Branch(to=cur.step.id, when=take), skip_branch]
                 steps_out.append(gw)
+                entry[idx] = gw.id
+            entry.setdefault(idx, std_steps[idx].step.id)
             steps_out.append(std_steps[idx].step)
             idx += 1
             continue
@@ -165,6 +173,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
         after = std_steps[end].step.id if end < len(std_steps) else None
         gw = _gateway(views, groups, deciding, pos, std_steps[idx].position, kind, split_no, used_ids, japanese)
         gw.lane = std_steps[idx].step.lane
+        entry[idx] = gw.id
         join: Step | None = None
         if kind == "parallel":
             join = Step(id=_unique(f"join_{split_no}", used_ids), name="", gateway="parallel", join=True,
@@ -187,6 +196,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
                 last.next = join.id
             elif after is not None:
                 last.next = after
+                forward.append((last, end))
             else:
                 last.end = True
             steps_out.extend(chain)
@@ -194,7 +204,15 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
             steps_out.append(join)
             if after is None:
                 join.end = True
+            else:
+                join.next = after
+                forward.append((join, end))
         idx = end
+    for ref, target in forward:
+        if isinstance(ref, Branch):
+            ref.to = entry.get(target, ref.to)
+        else:
+            ref.next = entry.get(target, ref.next)
 
     # a start event only opens the flow, an end event only closes it
     for pos_i, st in enumerate(steps_out):
