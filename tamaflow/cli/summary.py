@@ -8,6 +8,7 @@ from `tamaflow.compare` and `tamaflow.score`.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -42,6 +43,9 @@ def summary(
 ) -> None:
     """One-screen overview of a library: validation, per-procedure comparison and RPA hours."""
     console = Console(soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # piped or logged (CI, `make demo | tee`): rich would assume 80 columns and fold every name
+        console = Console(soft_wrap=False, width=140)
     root = find_library_root(Path(library))
     if root is None or not Path(library).is_dir():
         raise TamaflowError(f"{library}: not a library folder (no cities.yaml here or above)", code="TF000")
