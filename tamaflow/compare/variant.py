@@ -176,14 +176,7 @@ def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: 
     # descendants of every matchable node (BFS; graphs are small)
     desc_sets: dict[str, set[str]] = {}
     for x in nodes:
-        seen: set[str] = set()
-        stack = list(g.successors(x.id))
-        while stack:
-            y = stack.pop()
-            if y in seen:
-                continue
-            seen.add(y)
-            stack.extend(g.successors(y))
+        seen = _descendants(g, x.id)
         desc_sets[x.id] = seen
         for y in seen:
             j = index_of.get(y)
