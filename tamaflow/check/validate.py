@@ -231,7 +231,7 @@ def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int
         root = find_library_root(Path(p))
         if root is not None and Path(p).is_dir():
             libraries.setdefault(root, [])
-            library_display.setdefault(root, _display_dir(root, p))
+            library_display.setdefault(root, _display(root, p))
     for root in sorted(libraries):
         lib = load_library(root, library_display[root])
         report.findings.extend(lib.findings)
@@ -247,10 +247,6 @@ def _display(root: Path, some_file: str) -> str:
     if Path(some_file).is_absolute():
         return str(root)
     return os.path.relpath(root)
-
-
-def _display_dir(root: Path, given: str) -> str:
-    return _display(root, given)
 
 
 def library_rules(lib: Library, procs: list[Process], severities: dict[str, str]) -> list[Finding]:

@@ -282,7 +282,7 @@ class _Reader:
         lanes: list[Lane] = vals.get("lanes") or []
         steps: list[Step] = vals.get("steps") or []
         self.assumed(vals.get("assumed", []), PROCESS_FIELDS, root.get("assumed"), "")
-        self.references(steps, lanes, "lanes" in pos)
+        self.references(steps, lanes)
         required = ("process", "name", "city", "steps")
         if any(r not in vals for r in required):
             return None
@@ -410,7 +410,7 @@ class _Reader:
             c.error(w("kind"), "TF017", f"`kind` is for tasks; this step is a {'gateway' if s.gateway else 'event'}"
                     f"{where}", s.id)
 
-    def references(self, steps: list[Step], lanes: list[Lane], lanes_declared: bool) -> None:
+    def references(self, steps: list[Step], lanes: list[Lane]) -> None:
         c = self.c
         lane_ids: dict[str, Lane] = {}
         for lane in lanes:
@@ -436,7 +436,6 @@ class _Reader:
                             f"{did_you_mean(b.to, ids)}", s.id)
             if s.event == "start" and i != 0:
                 c.error(s.where("event"), "TF017", f"`event: start` is only allowed on the first step (`{s.id}`)", s.id)
-        del lanes_declared
 
 
 def read_process(path: str, data: bytes | None = None) -> tuple[Process | None, list[Finding]]:
