@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from tamaflow.check.rules import _closure, immediate_dominators, run_rules
+from tamaflow.check.rules import run_rules
 from tamaflow.cli import app
 from tamaflow.io.marked_yaml import compose
 from tamaflow.io.yaml_loader import read_process
 from tamaflow.model.findings import Finding
+from tamaflow.model.graph import descendants, immediate_dominators, reachable_from
 from tamaflow.model.process import CHANNELS, EVENT_KINDS, GATEWAY_KINDS, MEDIA, TASK_KINDS
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -185,7 +186,7 @@ def test_process_shaped_data_through_every_rule(data: dict[str, Any]) -> None:
     assert again == findings  # deterministic
 
 
-# ----- the rules' own graph algorithms agree with networkx ------------------------------------
+# ----- the shared graph queries (model/graph.py) agree with networkx ---------------------------
 
 @FAST
 @given(st.integers(1, 14).flatmap(lambda n: st.tuples(
@@ -198,8 +199,9 @@ def test_graph_algorithms_agree_with_networkx(graph: tuple[int, list[tuple[int, 
     expected = dict(nx.immediate_dominators(g, "0"))
     expected["0"] = "0"  # networkx ≥ 3.5 leaves the start out
     assert immediate_dominators(g, "0") == expected
-    assert _closure(g.succ, ["0"]) == nx.descendants(g, "0") | {"0"}
-    assert _closure(g.pred, [str(n - 1)]) == nx.ancestors(g, str(n - 1)) | {str(n - 1)}
+    assert reachable_from(g.succ, ["0"]) == nx.descendants(g, "0") | {"0"}
+    assert reachable_from(g.pred, [str(n - 1)]) == nx.ancestors(g, str(n - 1)) | {str(n - 1)}
+    assert descendants(g, "0") - {"0"} == nx.descendants(g, "0")
 
 
 # ----- a few through the CLI ---------------------------------------------------------------------

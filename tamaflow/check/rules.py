@@ -8,12 +8,12 @@ the bpmnlint name where one exists, a default severity, and a docstring that say
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import networkx as nx
 
 from ..model.findings import Finding, Severity
-from ..model.graph import to_graph
+from ..model.graph import end_nodes, immediate_dominators, reachable_from, reachable_from_start, start_nodes, to_graph
 from ..model.process import END, Pos, Process, Step
 
 
@@ -35,11 +35,6 @@ def register(cls: type[Rule]) -> type[Rule]:
     return cls
 
 
-def _pos(g: nx.DiGraph, node: str, process: Process) -> Pos:
-    step: Step | None = g.nodes[node].get("step")
-    return step.pos if step is not None else process.where("steps")
-
-
 def _flow_pos(g: nx.DiGraph, source: str, target: str, process: Process) -> Pos:
     """Where the flow source → target is written: its `next:` or its branch, else the step."""
     step: Step | None = g.nodes[source].get("step")
@@ -58,79 +53,6 @@ def _label(g: nx.DiGraph, node: str) -> str:
     return f"`{node}` ({name})" if name else f"`{node}`"
 
 
-def _starts(g: nx.DiGraph) -> list[str]:
-    return [n for n, t in g.nodes(data="type") if t == "start"]
-
-
-def _reachable(g: nx.DiGraph) -> set[str]:
-    """Nodes reachable from the start(s), computed once per graph for the rules that need it."""
-    reach: set[str] | None = g.graph.get("_tamaflow_reachable")
-    if reach is None:
-        reach = _closure(g.succ, _starts(g))
-        g.graph["_tamaflow_reachable"] = reach
-    return reach
-
-
-# The graph algorithms below are the textbook ones, written against networkx's adjacency views:
-# called once per validated file, networkx's own versions spend more time in their dispatch
-# layer than in the search (tests/test_fuzz.py checks them against networkx).
-
-def _closure(adjacency: Any, sources: list[str]) -> set[str]:
-    """Every node reachable from `sources` (included) along `adjacency` (g.succ or g.pred)."""
-    seen = set(sources)
-    todo = list(sources)
-    while todo:
-        for m in adjacency[todo.pop()]:
-            if m not in seen:
-                seen.add(m)
-                todo.append(m)
-    return seen
-
-
-def immediate_dominators(g: nx.DiGraph, start: str) -> dict[str, str]:
-    """Immediate dominator of every node reachable from `start` (start → start), by the
-    iterative algorithm of Cooper, Harvey and Kennedy (2001), like networkx's."""
-    succ, pred = g.succ, g.pred
-    post: list[str] = []
-    seen = {start}
-    stack = [(start, iter(succ[start]))]
-    while stack:
-        node, it = stack[-1]
-        for m in it:
-            if m not in seen:
-                seen.add(m)
-                stack.append((m, iter(succ[m])))
-                break
-        else:
-            stack.pop()
-            post.append(node)
-    order = post[::-1]  # reverse postorder
-    rank = {n: i for i, n in enumerate(order)}
-    idom = {start: start}
-    changed = True
-    while changed:
-        changed = False
-        for n in order[1:]:
-            new: str | None = None
-            for p in pred[n]:
-                if p not in idom:
-                    continue
-                if new is None:
-                    new = p
-                    continue
-                a, b = p, new
-                while a != b:
-                    while rank[a] > rank[b]:
-                        a = idom[a]
-                    while rank[b] > rank[a]:
-                        b = idom[b]
-                new = a
-            if new is not None and idom.get(n) != new:
-                idom[n] = new
-                changed = True
-    return idom
-
-
 @register
 class StartEventRequired(Rule):
     """Exactly one start, and nothing flows back into it: the process must begin in one place."""
@@ -139,7 +61,7 @@ class StartEventRequired(Rule):
     name = "start-event-required"
 
     def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
-        for s in _starts(g):
+        for s in start_nodes(g):
             for p in g.predecessors(s):
                 yield _flow_pos(g, p, s, process), f"{_label(g, p)} flows back into the start event {_label(g, s)}: " \
                     "point it at the first task instead", p
@@ -154,7 +76,7 @@ class NoDisconnected(Rule):
     name = "no-disconnected"
 
     def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
-        reach = _reachable(g)
+        reach = reachable_from_start(g)
         for s in process.steps:
             if s.id not in reach and g.nodes[s.id]["type"] != "missing":
                 yield s.pos, f"step {_label(g, s.id)} is not reachable from the start: add a flow to it " \
@@ -170,12 +92,12 @@ class EndReachable(Rule):
     name = "end-event-required"
 
     def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
-        ends = [n for n, t in g.nodes(data="type") if t == "end"]
+        ends = end_nodes(g)
         if not ends:
             yield process.where("steps"), "the process never ends: mark a step `end: true`", None
             return
-        can_end = _closure(g.pred, ends)
-        reach = _reachable(g)
+        can_end = reachable_from(g.pred, ends)
+        reach = reachable_from_start(g)
         for s in process.steps:
             if s.id in reach and s.id not in can_end:
                 yield s.pos, f"no end can be reached from {_label(g, s.id)}: a loop without a way out; " \
@@ -206,7 +128,7 @@ class ParallelJoin(Rule):
     name = "parallel-join"
 
     def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
-        starts = _starts(g)
+        starts = start_nodes(g)
         if len(starts) != 1:
             return
         start = starts[0]

@@ -74,10 +74,6 @@ def check_file(path: str, severities: dict[str, str] | None = None) -> tuple[Pro
     return proc, findings
 
 
-def _check_file_star(args: tuple[str, dict[str, str]]) -> tuple[Process | None, list[Finding]]:
-    return check_file(*args)
-
-
 # ----- process-pool transfer ----------------------------------------------------------------
 # Pickling the model as dataclasses (every Step, Branch and Pos through __reduce_ex__/__setstate__)
 # cost more than checking the file: ~2 ms per 50-step process, half of it in the parent, which

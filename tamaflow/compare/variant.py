@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from ..model.graph import to_graph
+from ..model.graph import descendants, reachable_from, start_nodes, to_graph
 from ..model.process import END, START, Process, Step
 
 #: relation codes of the behavioural profile (Weidlich): x → y, y → x, exclusive, interleaving
@@ -89,7 +89,7 @@ def implied_words(step: Step) -> tuple[str, ...]:
 def _flow_order(g: nx.DiGraph, written: dict[str, int]) -> list[str]:
     """A topological order of the flow with back edges (loops) ignored: DFS from the start in
     written order, then every node not reached, by written position."""
-    starts = [n for n, t in g.nodes(data="type") if t == "start"]
+    starts = start_nodes(g)
     roots = sorted(starts, key=lambda n: (n != START, written.get(n, -1))) + sorted(
         (n for n in g.nodes if n not in starts), key=lambda n: written.get(n, 10**9)
     )
@@ -176,7 +176,7 @@ def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: 
     # descendants of every matchable node (BFS; graphs are small)
     desc_sets: dict[str, set[str]] = {}
     for x in nodes:
-        seen = _descendants(g, x.id)
+        seen = descendants(g, x.id)
         desc_sets[x.id] = seen
         for y in seen:
             j = index_of.get(y)
@@ -202,7 +202,7 @@ def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: 
             kind = step.gateway if step is not None and step.gateway else "parallel"
             sets: list[set[int]] = []
             for t in g.successors(sp):
-                reached = {t} | _descendants(g, t)
+                reached = reachable_from(g.succ, [t])
                 sets.append({index_of[y] for y in reached if y in index_of})
             branch_sets.append((kind, sets))
         for i in range(n):
@@ -220,15 +220,3 @@ def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: 
     for i in range(n):
         profile[i, i] = INTERLEAVING if reach[i, i] else EXCLUSIVE
     return reach, profile
-
-
-def _descendants(g: nx.DiGraph, x: str) -> set[str]:
-    seen: set[str] = set()
-    stack = list(g.successors(x))
-    while stack:
-        y = stack.pop()
-        if y in seen:
-            continue
-        seen.add(y)
-        stack.extend(g.successors(y))
-    return seen

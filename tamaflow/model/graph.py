@@ -11,9 +11,14 @@ Flow rules (the format's contract, see docs/format.md):
 Nodes carry `type` (start | end | task | gateway | event), `name`, `lane`, `step` (the Step, or
 None for the implicit start/end). Edges carry `when`, `share`, `default` and `order` (the
 position of the branch, for deterministic output).
+
+The graph queries every analysis shares (start/end nodes, reachability, dominators) live here
+too, so that the checks, the variant comparison and the score agree on them by construction.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
@@ -79,8 +84,94 @@ def to_graph(process: Process) -> nx.DiGraph:
 
 
 def start_nodes(g: nx.DiGraph) -> list[str]:
+    """The start node(s): `_start`, or the first step when it is `event: start`."""
     return [n for n, t in g.nodes(data="type") if t == "start"]
 
 
 def end_nodes(g: nx.DiGraph) -> list[str]:
+    """The end node(s): `_end` and every `event: end` step."""
     return [n for n, t in g.nodes(data="type") if t == "end"]
+
+
+# The algorithms below are the textbook ones, written against networkx's adjacency views: called
+# once per validated file, networkx's own versions spent more time in their dispatch layer than
+# in the search (tests/test_fuzz.py checks them against networkx).
+
+def reachable_from(adjacency: Mapping[str, Iterable[str]], sources: Iterable[str]) -> set[str]:
+    """Every node reachable from `sources` (included) along `adjacency`: `g.succ` walks the
+    flow forwards (descendants), `g.pred` backwards (ancestors)."""
+    seen = set(sources)
+    todo = list(seen)
+    while todo:
+        for m in adjacency[todo.pop()]:
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+    return seen
+
+
+def descendants(g: nx.DiGraph, node: str) -> set[str]:
+    """Nodes reachable from `node` by at least one flow (`node` itself only when on a loop),
+    like `nx.descendants` but cheaper per call."""
+    return reachable_from(g.succ, g.succ[node])
+
+
+def reachable_from_start(g: nx.DiGraph) -> set[str]:
+    """Nodes reachable from the start(s), computed once per graph (several rules ask)."""
+    reach: set[str] | None = g.graph.get("_tamaflow_reachable")
+    if reach is None:
+        reach = reachable_from(g.succ, start_nodes(g))
+        g.graph["_tamaflow_reachable"] = reach
+    return reach
+
+
+def immediate_dominators(g: nx.DiGraph, start: str) -> dict[str, str]:
+    """Immediate dominator of every node reachable from `start` (start → start), by the
+    iterative algorithm of Cooper, Harvey and Kennedy (2001), like `nx.immediate_dominators`
+    (which, from networkx 3.5, leaves the start out).
+
+    Examples
+    --------
+    >>> g = nx.DiGraph([("s", "a"), ("s", "b"), ("a", "j"), ("b", "j")])
+    >>> immediate_dominators(g, "s")["j"]
+    's'
+    """
+    succ, pred = g.succ, g.pred
+    post: list[str] = []
+    seen = {start}
+    stack = [(start, iter(succ[start]))]
+    while stack:
+        node, it = stack[-1]
+        for m in it:
+            if m not in seen:
+                seen.add(m)
+                stack.append((m, iter(succ[m])))
+                break
+        else:
+            stack.pop()
+            post.append(node)
+    order = post[::-1]  # reverse postorder
+    rank = {n: i for i, n in enumerate(order)}
+    idom = {start: start}
+    changed = True
+    while changed:
+        changed = False
+        for n in order[1:]:
+            new: str | None = None
+            for p in pred[n]:
+                if p not in idom:
+                    continue
+                if new is None:
+                    new = p
+                    continue
+                a, b = p, new
+                while a != b:
+                    while rank[a] > rank[b]:
+                        a = idom[a]
+                    while rank[b] > rank[a]:
+                        b = idom[b]
+                new = a
+            if new is not None and idom.get(n) != new:
+                idom[n] = new
+                changed = True
+    return idom

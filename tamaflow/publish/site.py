@@ -29,7 +29,8 @@ import jinja2
 
 from ..io.files import write_atomic
 from ..model.findings import TamaflowError
-from ..model.process import Process, Step
+from ..model.graph import successors
+from ..model.process import END, Process, Step
 from . import labels
 from .data import SECTION_COMPARE, SECTION_RENDER, SECTION_SCORE, Procedure, ScoreRow, SiteData, Variant
 from .heatmap import heatmap_svg
@@ -195,27 +196,21 @@ def _distance_class(d: float | None) -> str:
 
 def _flow_text(proc: Process, index: int) -> list[str]:
     """Where a step goes, as short Japanese phrases (for the step table)."""
-    s = proc.steps[index]
     names = {x.id: (x.name or x.id) for x in proc.steps}
-    if s.is_gateway and not s.join and s.branches:
-        out = []
-        for b in s.branches:
-            bits = [names.get(b.to, b.to)]
-            if b.when:
-                bits.append(f"({b.when})")
-            if b.share is not None:
-                bits.append(f"{b.share:.0%}")
-            if b.default:
-                bits.append("既定")
-            out.append(" ".join(bits))
-        return out
-    if s.event == "end":
-        return ["終了"]
-    if s.next:
-        return [names.get(s.next, s.next)]
-    if s.end or index + 1 >= len(proc.steps):
-        return ["終了"]
-    return [names[proc.steps[index + 1].id]]
+    out = []
+    for target, flow in successors(proc, index):
+        if target == END:
+            out.append("終了")
+            continue
+        bits = [names.get(target, target)]
+        if flow.get("when"):
+            bits.append(f"({flow['when']})")
+        if flow.get("share") is not None:
+            bits.append(f"{flow['share']:.0%}")
+        if flow.get("default"):
+            bits.append("既定")
+        out.append(" ".join(bits))
+    return out or ["終了"]
 
 
 def _step_kind(s: Step) -> str:

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import MatrixRankWarning, spsolve
 
 from ..model.findings import TamaflowError
-from ..model.graph import start_nodes, to_graph
+from ..model.graph import immediate_dominators, start_nodes, to_graph
 from ..model.process import Process, Step
 from .config import ScoreConfig, default_config
 
@@ -491,11 +491,11 @@ def expected_visits(process: Process, g: nx.DiGraph | None = None,
     joins = [n for n in transient if (s := g.nodes[n].get("step")) is not None and s.join
              and s.gateway in ("parallel", "inclusive")]
     if joins:
-        dom = nx.immediate_dominators(g, start)
+        dom = immediate_dominators(g, start)
         for j in joins:
-            d = dom.get(j)
+            d = dom.get(j)  # None: the join is not reachable from the start
             split: Step | None = g.nodes[d].get("step") if d is not None else None
-            if split is not None and split.is_gateway and not split.join and split.gateway in ("parallel", "inclusive"):
+            if d is not None and split is not None and split.is_gateway and not split.join and split.gateway in ("parallel", "inclusive"):
                 # arrivals do not count: the join fires once per activation of its split
                 for u in flows:
                     flows[u].pop(j, None)
