@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..io.marked_yaml import read_marked
+from ..model.codes import CODES
 from ..model.findings import TamaflowError
-from .rules import RULES
+from . import rules as _rules  # noqa: F401  (registers the TF1xx codes)
 
 CONFIG_FILE = "tamaflow.yaml"
 LEVELS = ("off", "warn", "warning", "error")
-#: library rules live in validate.py; listed here so the config can name them
-LIBRARY_CODES = ("TF201", "TF202", "TF203", "TF204", "TF205")
 
 
 @dataclass(slots=True)
@@ -52,7 +51,8 @@ def load_config(start: Path, explicit: str | None = None) -> Config:
         root = read_marked(p)
     except TamaflowError as e:  # an unreadable or broken config is a usage error (exit 2), not a finding
         raise TamaflowError(f"{e.message} (in the rule configuration)", e.file, e.line, e.column, "TF000") from None
-    known = {c: c for c in RULES} | {cls.name: c for c, cls in RULES.items()} | {c: c for c in LIBRARY_CODES}
+    known = {c.code: c.code for c in CODES.values() if c.configurable}
+    known |= {c.name: c.code for c in CODES.values() if c.configurable and c.name}
     sev: dict[str, str] = {}
     if root.kind != "map":
         raise TamaflowError("tamaflow.yaml must be a mapping with `rules:`", p, root.pos.line, root.pos.col, "TF000")

@@ -1,8 +1,9 @@
 """Structural rules over the process graph, each a small registered class with a code.
 
 Modelled on sqlfluff's rule classes and bpmnlint's rule names: every rule has a code (TF1xx),
-the bpmnlint name where one exists, a default severity, and a docstring that says why it matters
-(`tamaflow rules` prints them). Severity per rule is configurable in tamaflow.yaml.
+the bpmnlint name where one exists, a default severity, and a docstring that says why it matters.
+`register` enters each into the one registry of finding codes (model/codes.py), which is what
+`tamaflow rules` prints and tamaflow.yaml configures.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import ClassVar
 
 import networkx as nx
 
+from ..model.codes import CODES, Code, define, resolve_severity
 from ..model.findings import Finding, Severity
 from ..model.graph import end_nodes, immediate_dominators, reachable_from, reachable_from_start, start_nodes, to_graph
 from ..model.process import END, Pos, Process, Step
@@ -31,8 +33,15 @@ RULES: dict[str, type[Rule]] = {}
 
 
 def register(cls: type[Rule]) -> type[Rule]:
+    """Make a rule run, and enter its code, name, severity and docstring into the registry."""
     RULES[cls.code] = cls
+    define(cls.code, cls.__doc__ or "", name=cls.name, severity=cls.severity, configurable=True)
     return cls
+
+
+def registry() -> list[Code]:
+    """Every finding code, sorted: the registry with this module's TF1xx rules entered."""
+    return [CODES[c] for c in sorted(CODES)]
 
 
 def _flow_pos(g: nx.DiGraph, source: str, target: str, process: Process) -> Pos:
@@ -314,10 +323,9 @@ def run_rules(process: Process, severities: dict[str, str] | None = None) -> lis
     path = process.path or "<process>"
     out: list[Finding] = []
     for code, cls in RULES.items():
-        level = severities.get(code) or severities.get(cls.name) or cls.severity
-        if level == "off":
+        sev = resolve_severity(code, severities)
+        if sev is None:
             continue
-        sev: Severity = "warning" if level in ("warn", "warning") else "error"
         for pos, message, element in cls().check(process, g):
             out.append(Finding(path, pos.line, pos.col, code, sev, f"{message} [{cls.name}]", element))
     return out

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..io.library import CATALOGUE_FILE, CITIES_FILE, Library, find_library_root, load_library
 from ..io.yaml_loader import did_you_mean, read_process
+from ..model.codes import resolve_severity
 from ..model.findings import Finding, TamaflowError
 from ..model.process import Branch, Lane, Pos, Process, Step
 from .config import Config, load_config
@@ -249,45 +250,37 @@ def library_rules(lib: Library, procs: list[Process], severities: dict[str, str]
     """Cross-file consistency of a library (TF2xx)."""
     out: list[Finding] = []
 
-    def add(code: str, default: str, proc: Process, fieldname: str, message: str, element: str | None = None) -> None:
-        level = severities.get(code, default)
-        if level == "off":
-            return
-        sev = "warning" if level in ("warn", "warning") else "error"
-        pos = proc.where(fieldname)
-        out.append(Finding(proc.path or "", pos.line, pos.col, code, sev, message, element))  # type: ignore[arg-type]
+    def add(code: str, proc: Process, pos: Pos, message: str, element: str | None = None) -> None:
+        sev = resolve_severity(code, severities)
+        if sev is not None:
+            out.append(Finding(proc.path or "", pos.line, pos.col, code, sev, message, element))
 
     cities = sorted(lib.cities)
     seen: dict[tuple[str, str], Process] = {}
     names: dict[str, Process] = {}
     for proc in sorted(procs, key=lambda p: p.path or ""):
         if lib.cities and proc.city not in lib.cities:
-            add("TF201", "error", proc, "city", f"city `{proc.city}` is not in {CITIES_FILE}"
+            add("TF201", proc, proc.where("city"), f"city `{proc.city}` is not in {CITIES_FILE}"
                 f"{did_you_mean(proc.city, cities)}")
         if lib.has_catalogue:
             for s in proc.steps:
                 if s.standard is not None and s.standard not in lib.activities:
-                    pos = s.where("standard")
-                    level = severities.get("TF202", "error")
-                    if level != "off":
-                        out.append(Finding(proc.path or "", pos.line, pos.col, "TF202",
-                                           "warning" if level.startswith("warn") else "error",
-                                           f"`standard: {s.standard}` is not in {CATALOGUE_FILE}"
-                                           f"{did_you_mean(s.standard, sorted(lib.activities))}", s.id))
+                    add("TF202", proc, s.where("standard"), f"`standard: {s.standard}` is not in {CATALOGUE_FILE}"
+                        f"{did_you_mean(s.standard, sorted(lib.activities))}", s.id)
         key = (proc.process, proc.city)
         if key in seen:
-            add("TF203", "error", proc, "city", f"a second file for process `{proc.process}` × city `{proc.city}` "
+            add("TF203", proc, proc.where("city"), f"a second file for process `{proc.process}` × city `{proc.city}` "
                 f"(first: {seen[key].path}): keep one file per process and city")
         else:
             seen[key] = proc
         expected = Path(proc.process) / f"{proc.city}.yaml"
         actual = Path(proc.path or "").resolve()  # `tamaflow validate kunitachi.yaml` from inside the folder
         if proc.path and (actual.parent.name, actual.stem) != (proc.process, proc.city):
-            add("TF204", "warning", proc, "process", f"file should be at <library>/{expected} "
+            add("TF204", proc, proc.where("process"), f"file should be at <library>/{expected} "
                 f"(process `{proc.process}`, city `{proc.city}`)")
         first = names.setdefault(proc.process, proc)
         if first.name != proc.name:
-            add("TF205", "warning", proc, "name", f"procedure `{proc.process}` is named {proc.name!r} here but "
+            add("TF205", proc, proc.where("name"), f"procedure `{proc.process}` is named {proc.name!r} here but "
                 f"{first.name!r} in {first.path}: use one name for all cities")
     return out
 

@@ -28,7 +28,7 @@ def main() -> None:
         app()
     except TamaflowError as e:
         print(str(e), file=sys.stderr)
-        sys.exit(2 if e.code == "TF000" else 1)
+        sys.exit(e.exit_code)
 
 
 __all__ = ["app", "main"]

@@ -23,7 +23,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def user_errors(fn: F) -> F:
-    """Turn a TamaflowError into `path:line:col: message` on stderr and exit 1 (2 for usage)."""
+    """Turn a TamaflowError into `path:line:col: message` on stderr and exit with its category's
+    status (1 bad input, 2 usage)."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -31,6 +32,6 @@ def user_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except TamaflowError as e:
             print(str(e), file=sys.stderr)
-            raise typer.Exit(2 if e.code == "TF000" else 1) from None
+            raise typer.Exit(e.exit_code) from None
 
     return wrapper  # type: ignore[return-value]

@@ -328,7 +328,7 @@ def publish(
             if f.severity == "error":
                 print(f.human(), file=sys.stderr)
         raise TamaflowError(f"{library}: {report.errors} validation error(s): fix them before publishing "
-                            "(tamaflow validate)", code="TF001")
+                            "(tamaflow validate)", code="TF004")
     console = Console(stderr=True)
     bpmn_js = find_bpmn_js([Path.cwd(), library, Path(__file__).resolve().parents[2]])
     with _RichProgress(console) as progress:

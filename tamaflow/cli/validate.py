@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..check.config import load_config
-from ..check.rules import RULES
+from ..check.rules import registry
 from ..check.validate import validate_paths
 from ..io.schema import json_schema_text
 from ..io.yaml_loader import load_process_strict
@@ -120,7 +120,7 @@ def schema(
 
 @app.command()
 def rules() -> None:
-    """List the structural rules with their codes, bpmnlint names and default severities."""
-    for code, cls in RULES.items():
-        doc = " ".join((cls.__doc__ or "").split())
-        typer.echo(f"{code} {cls.name} ({cls.severity}): {doc}")
+    """List every finding code (loader TF0xx, structural TF1xx, library TF2xx, …) with its
+    bpmnlint name where one exists, its default severity and what it means."""
+    for entry in registry():
+        typer.echo(entry.line())

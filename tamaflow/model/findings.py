@@ -1,13 +1,16 @@
 """Findings: what a check or loader has to say about a file, as data with a position.
 
 Modelled on sqlfluff's `SQLBaseError.to_dict`: every finding knows its file, line, column, rule
-code and severity, so the CLI only formats them (human, json).
+code and severity, so the CLI only formats them (human, json). What each code means, and its
+default severity, is in the registry of `codes.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Literal
+
+from .codes import ExitCategory, category_of
 
 Severity = Literal["error", "warning"]
 
@@ -31,16 +34,27 @@ class Finding:
 
 
 class TamaflowError(Exception):
-    """A user-facing error with a position. The CLI prints `str(err)` and exits non-zero; it
-    never shows a traceback for these."""
+    """A user-facing error with a position. The CLI prints `str(err)` and exits with
+    `exit_code`; it never shows a traceback for these.
 
-    def __init__(self, message: str, file: str = "", line: int = 0, column: int = 0, code: str = "TF000"):
+    `code` says what went wrong (a registered finding code); `category` says how the command
+    ends (exit 1 for bad input, 2 for a usage error). By default the category is the code's in
+    the registry, so TF000 is a usage error and every other code bad input.
+    """
+
+    def __init__(self, message: str, file: str = "", line: int = 0, column: int = 0, code: str = "TF000",
+                 category: ExitCategory | None = None):
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
         self.column = column
         self.code = code
+        self.category = category if category is not None else category_of(code)
+
+    @property
+    def exit_code(self) -> int:
+        return int(self.category)
 
     def finding(self) -> Finding:
         return Finding(self.file, self.line, self.column, self.code, "error", self.message)
