@@ -112,3 +112,24 @@ def test_docs_list_every_code_but_the_rules() -> None:
     docs = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
     missing = [c for c in CODES if c not in RULES and f"| {c} |" not in docs]
     assert missing == []
+
+
+# ----- the one gate for commands that need valid files (check.validate.validated) ----------------
+
+def test_score_refuses_invalid_files_with_every_error_then_one_line() -> None:
+    bad = ROOT / "tests" / "invalid" / "dangling-next.yaml"
+    code, out, err = invoke("score", str(bad))
+    assert (code, out) == (1, "")
+    *errors, last = err.splitlines()
+    assert errors and all(ln.startswith(f"{bad}:") and " error TF" in ln for ln in errors)
+    assert last == f"1 file(s): {len(errors)} error(s): fix them (tamaflow validate) before scoring"
+
+
+def test_publish_refuses_a_library_with_errors_and_writes_nothing(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    code, out, err = invoke("publish", str(LIBRARY), "-o", str(site))
+    assert (code, out) == (1, "")
+    *errors, last = err.splitlines()
+    assert errors and all(" error TF" in ln for ln in errors)
+    assert last == f"{LIBRARY}: {len(errors)} validation error(s): fix them before publishing (tamaflow validate)"
+    assert not site.exists()

@@ -70,9 +70,9 @@ def test_cli_validate_is_clean() -> None:
 
 @pytest.mark.parametrize("path", PROCESS_FILES, ids=[_rel(p) for p in PROCESS_FILES])
 def test_every_process_file_loads_without_findings(path: Path) -> None:
-    from tamaflow.io.yaml_loader import load_process
+    from tamaflow.io.yaml_loader import read_process
 
-    process, findings = load_process(path)
+    process, findings = read_process(path)
     assert process is not None, [f.human() for f in findings]
     assert [f.human() for f in findings if f.severity == "error"] == []
 

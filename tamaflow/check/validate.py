@@ -11,7 +11,7 @@ import dataclasses
 import gc
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -237,6 +237,29 @@ def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int
     return report
 
 
+class InvalidFiles(TamaflowError):
+    """Files a command needs valid have validation errors (TF004, exit 1). Printed as every error
+    finding, one line each, then the command's refusal."""
+
+    def __init__(self, report: Report, refusal: str) -> None:
+        super().__init__(refusal, code="TF004")
+        self.report = report
+        self.errors = [f for f in report.findings if f.severity == "error"]
+
+    def __str__(self) -> str:
+        return "\n".join([*(f.human() for f in self.errors), self.message])
+
+
+def validated(paths: Iterable[str], refusal: Callable[[Report], str], jobs: int | None = None) -> Report:
+    """Validate like `validate_paths`, then refuse with `InvalidFiles` when any file has an error:
+    the one gate for commands that need valid processes (publish, score). `refusal` words the
+    last line from the report (its counts)."""
+    report = validate_paths(paths, jobs=jobs)
+    if report.errors:
+        raise InvalidFiles(report, refusal(report))
+    return report
+
+
 def _display(root: Path, some_file: str) -> str:
     """The library folder as the user would write it: absolute if they named files absolutely,
     else relative to the current folder (`..` when they run it from inside the library; walking
@@ -285,4 +308,5 @@ def library_rules(lib: Library, procs: list[Process], severities: dict[str, str]
     return out
 
 
-__all__ = ["Report", "collect_files", "check_file", "validate_paths", "library_rules", "TamaflowError"]
+__all__ = ["InvalidFiles", "Report", "TamaflowError", "check_file", "collect_files", "library_rules", "validate_paths",
+           "validated"]

@@ -25,7 +25,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..check.validate import validate_paths
+from ..check.validate import validated
 from ..compare import catalogue_names, compare_processes
 from ..io.library import find_library_root, load_library
 from ..model.findings import TamaflowError
@@ -322,13 +322,8 @@ def publish(
         # compared and published again as duplicates
         raise TamaflowError(f"{output}: the site cannot be written inside the library {library}", code="TF000")
     check_output(output, force)
-    report = validate_paths([str(library)])
-    if report.errors:
-        for f in report.findings:
-            if f.severity == "error":
-                print(f.human(), file=sys.stderr)
-        raise TamaflowError(f"{library}: {report.errors} validation error(s): fix them before publishing "
-                            "(tamaflow validate)", code="TF004")
+    report = validated([str(library)], lambda r: f"{library}: {r.errors} validation error(s): fix them before "
+                       "publishing (tamaflow validate)")
     console = Console(stderr=True)
     bpmn_js = find_bpmn_js([Path.cwd(), library, Path(__file__).resolve().parents[2]])
     with _RichProgress(console) as progress:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from ..check.validate import validate_paths
+from ..check.validate import validated
 from ..io.files import refuse_overwrite, write_atomic
 from ..io.library import CITIES_FILE, find_library_root, read_cities
 from ..model.findings import TamaflowError
@@ -63,14 +63,8 @@ def score(
     if not paths:
         raise TamaflowError("give process files or folders to score (or --print-config)", code="TF000")
     cfg = load_config(config)
-    checked = validate_paths(paths)
-    errors = [f for f in checked.findings if f.severity == "error"]
-    if errors:
-        for f in errors:
-            typer.echo(f.human(), err=True)
-        typer.echo(f"{checked.files} file(s): {len(errors)} error(s): fix them (tamaflow validate) before scoring",
-                   err=True)
-        raise typer.Exit(1)
+    checked = validated(paths, lambda r: f"{r.files} file(s): {r.errors} error(s): fix them (tamaflow validate) "
+                        "before scoring")
     if not checked.processes:
         raise TamaflowError(f"no process files found in {', '.join(paths)}", code="TF000")
     report = score_processes(checked.processes, cfg)

@@ -64,9 +64,6 @@ class Collector:
     def error(self, pos: Pos, code: str, message: str, element: str | None = None) -> None:
         self.findings.append(Finding(self.path, pos.line, pos.col, code, "error", message, element))
 
-    def warn(self, pos: Pos, code: str, message: str, element: str | None = None) -> None:
-        self.findings.append(Finding(self.path, pos.line, pos.col, code, "warning", message, element))
-
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
     close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
@@ -451,10 +448,6 @@ def read_process(path: str, data: bytes | None = None) -> tuple[Process | None, 
     proc = _Reader(c).process(root, path)
     errors = [f for f in c.findings if f.severity == "error"]
     return (proc if not errors else None), sorted(c.findings, key=lambda f: (f.line, f.column, f.code))
-
-
-#: alias with the name other modules expect
-load_process = read_process
 
 
 def load_process_strict(path: str | Path) -> Process:
