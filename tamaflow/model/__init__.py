@@ -1,7 +1,17 @@
 """Core model: plain dataclasses and the networkx view. No I/O; everything else depends on this."""
 
+from .codes import CODES, Code, ExitCategory, resolve_severity
 from .findings import Finding, Severity, TamaflowError
-from .graph import end_nodes, start_nodes, to_graph
+from .graph import (
+    descendants,
+    end_nodes,
+    immediate_dominators,
+    reachable_from,
+    reachable_from_start,
+    start_nodes,
+    successors,
+    to_graph,
+)
 from .process import (
     ACCESS_TYPES,
     CHANNELS,
@@ -19,6 +29,7 @@ from .process import (
 )
 
 __all__ = [
+    "CODES",
     "ACCESS_TYPES",
     "CHANNELS",
     "END",
@@ -28,6 +39,8 @@ __all__ = [
     "START",
     "TASK_KINDS",
     "Branch",
+    "Code",
+    "ExitCategory",
     "Finding",
     "Lane",
     "Pos",
@@ -35,7 +48,13 @@ __all__ = [
     "Severity",
     "Step",
     "TamaflowError",
+    "descendants",
     "end_nodes",
+    "immediate_dominators",
+    "reachable_from",
+    "reachable_from_start",
+    "resolve_severity",
     "start_nodes",
+    "successors",
     "to_graph",
 ]
