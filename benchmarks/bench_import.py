@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from typer.testing import CliRunner  # noqa: E402
 
 from tamaflow.cli import app  # noqa: E402
-from tamaflow.io.bpmn_read import read_bpmn  # noqa: E402
+from tamaflow.io.bpmn.read import read_bpmn  # noqa: E402
 from tamaflow.io.pnml import read_pnml  # noqa: E402
 from tamaflow.io.yaml_writer import dump_process  # noqa: E402
 

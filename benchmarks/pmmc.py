@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from tamaflow.cli.compare import load_models  # noqa: E402
 from tamaflow.compare import compare_processes, correspondences  # noqa: E402
 from tamaflow.compare.labels import label_key  # noqa: E402
-from tamaflow.io.bpmn_read import safe_id  # noqa: E402
+from tamaflow.model.ids import safe_id  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"

@@ -19,10 +19,11 @@ from typer.testing import CliRunner
 
 from tamaflow.cli import app
 from tamaflow.io.anyformat import load_any
-from tamaflow.io.bpmn_read import read_bpmn_mapped, safe_id
+from tamaflow.io.bpmn.read import read_bpmn_mapped
 from tamaflow.io.pnml import read_pnml_mapped
 from tamaflow.io.yaml_loader import load_process_strict
 from tamaflow.io.yaml_writer import dump_process, scalar
+from tamaflow.model.ids import safe_id
 from tamaflow.model.process import Process, Step
 
 ROOT = Path(__file__).resolve().parents[1]

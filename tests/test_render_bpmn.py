@@ -11,9 +11,10 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from tamaflow.cli import app
+from tamaflow.io.bpmn.namespaces import BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, TF_NS
 from tamaflow.io.yaml_loader import load_process_strict
 from tamaflow.model.process import Branch, Lane, Process, Step
-from tamaflow.render.bpmn_writer import BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, TF_NS, to_bpmn_bytes
+from tamaflow.render.bpmn_writer import to_bpmn_bytes
 from tamaflow.render.layout import build_layout
 
 ROOT = Path(__file__).resolve().parents[1]

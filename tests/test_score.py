@@ -28,7 +28,7 @@ from tamaflow.score import (
     config_yaml,
     default_config,
     expected_visits,
-    load_config,
+    load_score_config,
     score_process,
     score_step,
 )
@@ -338,7 +338,7 @@ def test_print_config_round_trips(tmp_path: Path) -> None:
         assert f"[{p.source}]" in r.stdout
     f = tmp_path / "score.yaml"
     f.write_text(r.stdout, encoding="utf-8")
-    assert replace(load_config(str(f)), path=None) == default_config()
+    assert replace(load_score_config(str(f)), path=None) == default_config()
     assert score_json(str(LOOP), "--config", str(f))["processes"] == score_json(str(LOOP))["processes"]
 
 
@@ -364,7 +364,7 @@ def test_bad_config_is_a_positioned_usage_error(tmp_path: Path, text: str, expec
     f = tmp_path / "score.yaml"
     f.write_text(text, encoding="utf-8")
     with pytest.raises(ScoreConfigError):
-        load_config(str(f))
+        load_score_config(str(f))
     r = run(str(LOOP), "--config", str(f))
     assert r.exit_code == 2
     assert f"{f}{expected}" in r.output
@@ -391,7 +391,7 @@ def test_yaml_boolean_keys_are_not_a_trap(tmp_path: Path) -> None:
 def test_empty_config_means_defaults(tmp_path: Path) -> None:
     f = tmp_path / "score.yaml"
     f.write_text("# nothing changed\n", encoding="utf-8")
-    assert replace(load_config(str(f)), path=None) == default_config()
+    assert replace(load_score_config(str(f)), path=None) == default_config()
 
 
 def test_resident_and_system_lanes_are_configurable() -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 from ..io.marked_yaml import read_marked
 from ..model.codes import CODES
 from ..model.findings import TamaflowError
+from ..model.library import CONFIG_FILE
 from . import rules as _rules  # noqa: F401  (registers the TF1xx codes)
 
-CONFIG_FILE = "tamaflow.yaml"
 LEVELS = ("off", "warn", "warning", "error")
 
 
@@ -38,7 +38,7 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(start: Path, explicit: str | None = None) -> Config:
+def load_rule_config(start: Path, explicit: str | None = None) -> Config:
     """Read the config; problems are TamaflowError (exit 2: a usage/config error)."""
     path = Path(explicit) if explicit else find_config(start)
     if path is None:

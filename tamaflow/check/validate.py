@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..io.library import CATALOGUE_FILE, CITIES_FILE, Library, find_library_root, load_library
+from ..io.library import find_library_root, load_library
 from ..io.yaml_loader import did_you_mean, read_process
 from ..model.codes import resolve_severity
 from ..model.findings import Finding, TamaflowError
+from ..model.library import CATALOGUE_FILE, CITIES_FILE, LIBRARY_FILES, Library
 from ..model.process import Branch, Lane, Pos, Process, Step
-from .config import Config, load_config
+from .config import Config, load_rule_config
 from .rules import run_rules
 
-LIBRARY_FILES = {CITIES_FILE, CATALOGUE_FILE, "tamaflow.yaml"}
 #: below this many files a process pool costs more than it saves
 PARALLEL_THRESHOLD = 200
 
@@ -195,7 +195,7 @@ def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int
     """Validate files and folders. Uses a process pool for large batches (`jobs`, default: CPUs)."""
     paths = list(paths)
     files = collect_files(paths)
-    config = config or load_config(Path(paths[0]) if paths else Path.cwd())
+    config = config or load_rule_config(Path(paths[0]) if paths else Path.cwd())
     sev = config.severities
     report = Report(files=len(files))
     if jobs is None:

@@ -9,8 +9,8 @@ import typer
 
 from ..io.files import refuse_overwrite, write_atomic
 from ..io.library import find_library_root
-from ..io.schema import SLUG
 from ..model.findings import TamaflowError
+from ..model.ids import SLUG
 from ._app import app, user_errors
 
 TEMPLATE = """\

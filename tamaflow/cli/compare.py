@@ -18,14 +18,13 @@ import typer
 from ..compare import CompareOptions, Comparison, catalogue_names, compare_processes
 from ..io.anyformat import SUFFIXES, load_any, model_format
 from ..io.files import refuse_overwrite, write_atomic
-from ..io.library import CATALOGUE_FILE, CITIES_FILE, find_library_root, read_catalogue
+from ..io.library import find_library_root, read_catalogue
 from ..io.yaml_writer import dump_process
 from ..model.findings import TamaflowError
+from ..model.library import CATALOGUE_FILE, LIBRARY_FILES
 from ..model.process import Process
 from ._app import app, user_errors
 
-#: files in a library folder that are not process variants
-NOT_VARIANTS = {CITIES_FILE, CATALOGUE_FILE, "tamaflow.yaml"}
 #: show a progress bar from this many variants on (and only on a terminal)
 PROGRESS_FROM = 8
 
@@ -45,7 +44,7 @@ def collect_models(paths: list[str]) -> list[str]:
         if path.is_dir():
             found = sorted(
                 str(path / f) for f in os.listdir(path)
-                if (path / f).is_file() and not f.startswith(".") and f not in NOT_VARIANTS
+                if (path / f).is_file() and not f.startswith(".") and f not in LIBRARY_FILES
                 and Path(f).suffix.lower() in SUFFIXES
             )
             if not found:

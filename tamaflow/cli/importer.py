@@ -14,11 +14,12 @@ import typer
 
 from ..check.rules import run_rules
 from ..io.anyformat import model_format
-from ..io.bpmn_read import read_bpmn, slugify
+from ..io.bpmn.read import read_bpmn
 from ..io.files import refuse_overwrite, write_atomic
 from ..io.pnml import read_pnml
 from ..io.yaml_writer import dump_process
 from ..model.findings import TamaflowError
+from ..model.ids import slugify
 from ..model.process import Process
 from ._app import app, user_errors
 

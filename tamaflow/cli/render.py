@@ -17,9 +17,10 @@ import typer
 
 from ..check.validate import collect_files
 from ..io.files import refuse_overwrite, write_atomic
-from ..io.library import CITIES_FILE, find_library_root, read_cities
+from ..io.library import find_library_root, read_cities
 from ..io.yaml_loader import load_process_strict
 from ..model.findings import TamaflowError
+from ..model.library import CITIES_FILE
 from ..model.process import Process, Step
 from ..render import FORMATS, Mark, Overlay, output_path
 from ..render import render as render_bytes

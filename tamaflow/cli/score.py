@@ -16,9 +16,10 @@ import typer
 
 from ..check.validate import validated
 from ..io.files import refuse_overwrite, write_atomic
-from ..io.library import CITIES_FILE, find_library_root, read_cities
+from ..io.library import find_library_root, read_cities
 from ..model.findings import TamaflowError
-from ..score import config_yaml, load_config, score_processes, to_csv, to_json, to_markdown, to_table
+from ..model.library import CITIES_FILE
+from ..score import config_yaml, load_score_config, score_processes, to_csv, to_json, to_markdown, to_table
 from ._app import app, user_errors
 
 
@@ -62,7 +63,7 @@ def score(
         return
     if not paths:
         raise TamaflowError("give process files or folders to score (or --print-config)", code="TF000")
-    cfg = load_config(config)
+    cfg = load_score_config(config)
     checked = validated(paths, lambda r: f"{r.files} file(s): {r.errors} error(s): fix them (tamaflow validate) "
                         "before scoring")
     if not checked.processes:

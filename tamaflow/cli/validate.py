@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..check.config import load_config
+from ..check.config import load_rule_config
 from ..check.rules import registry
 from ..check.validate import validate_paths
 from ..io.schema import json_schema_text
@@ -37,7 +37,7 @@ def validate(
 
     Exit 0 when clean (warnings allowed unless --strict), 1 on findings, 2 on usage errors.
     """
-    cfg = load_config(Path(paths[0]), config)
+    cfg = load_rule_config(Path(paths[0]), config)
     report = validate_paths(paths, cfg, jobs)
     if format is FindingFormat.json:
         json.dump([f.to_dict() for f in report.findings], sys.stdout, ensure_ascii=False, indent=2)

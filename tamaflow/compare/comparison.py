@@ -2,7 +2,7 @@
 similarity matrices, clustering, standard flow, deviations), plus its JSON-ready form.
 
 The CLI and the benchmarks call `compare_processes`, so what is measured is what users get.
-Depends on the model only; the catalogue arrives as plain data (code → names).
+Depends on the model only; the catalogue arrives as `model.library.Activity` or plain names.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model.findings import TamaflowError
+from ..model.library import Activity
 from ..model.process import Process
 from .align import Group, Matcher, MatchOptions, PairAlignment, group
 from .deviations import Deviation, deviations
 from .labels import Vocabulary, label_key
 from .similarity import MEASURES, Clustering, GedWeights, behavioural, cluster, node_matching, structural
 from .standard import StandardFlow, _japanese, derive_standard, group_nodes, mean_position
-from .variant import VariantView, build_view
+from .variant import VariantView, build_view, node_type
 
 Progress = Callable[[int, int], None]
 
@@ -94,7 +95,7 @@ class Comparison:
                     {
                         "id": s.id,
                         "name": s.name,
-                        "type": "gateway" if s.is_gateway else "event" if s.is_event else "task",
+                        "type": node_type(s),
                         "lane": lanes.get(s.lane or "", None),
                         "support": next((round(x.support, 4) for x in std.steps if x.step.id == s.id), None),
                     }
@@ -105,14 +106,10 @@ class Comparison:
         }
 
 
-def catalogue_names(activities: Mapping[str, object]) -> dict[str, list[str]]:
-    """code → [name, synonyms…] from `tamaflow.io.library.read_catalogue`'s Activity objects."""
-    out: dict[str, list[str]] = {}
-    for code, act in activities.items():
-        name = getattr(act, "name", None)
-        syn = list(getattr(act, "synonyms", []) or [])
-        out[code] = [str(x) for x in ([name] if name else []) + syn]
-    return out
+def catalogue_names(activities: Mapping[str, Activity]) -> dict[str, list[str]]:
+    """code → [name, synonyms…] of the catalogue's activities (the names a step may match)."""
+    return {code: [str(x) for x in ([act.name] if act.name else []) + list(act.synonyms)]
+            for code, act in activities.items()}
 
 
 def compare_processes(

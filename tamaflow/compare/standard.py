@@ -18,7 +18,6 @@ Depends on the model only; builds a `Process` that passes `tamaflow validate`.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -26,13 +25,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..model.ids import SAFE_ID, claim_id, slugify
 from ..model.process import Branch, Lane, Process, Step
 from .align import Group
 from .labels import is_japanese, label_key
 from .variant import EXCLUSIVE, INTERLEAVING, ORDER, REVERSE, Node, VariantView
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 STANDARD_CITY = "standard"
 
 
@@ -176,7 +174,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
         entry[idx] = gw.id
         join: Step | None = None
         if kind == "parallel":
-            join = Step(id=_unique(f"join_{split_no}", used_ids), name="", gateway="parallel", join=True,
+            join = Step(id=claim_id(f"join_{split_no}", used_ids), name="", gateway="parallel", join=True,
                         lane=gw.lane)
         for b_no, branch in enumerate(branches):
             first = std_steps[branch[0]].step
@@ -222,7 +220,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
             st.event = "none"
             st.end = False if st.next else st.end
     process = Process(
-        process=_slug(str(_majority([v.process.process for v in views], "standard"))),
+        process=slugify(str(_majority([v.process.process for v in views], "standard")), "standard", tidy=False),
         name=str(_majority([v.process.name for v in views], "standard")),
         city=STANDARD_CITY,
         steps=steps_out,
@@ -316,9 +314,9 @@ def _merged_step(members: list[tuple[int, Node]], used: set[str], fallback: str)
     name_key = _majority([label_key(n.name) for _, n in members], "")
     name = by_key.get(str(name_key), members[0][1].name)
     sid = str(_majority([s.id for s in steps], fallback))
-    if not _SAFE_ID.match(sid) or sid.startswith("_"):
+    if not SAFE_ID.match(sid) or sid.startswith("_"):
         sid = fallback
-    sid = _unique(sid, used)
+    sid = claim_id(sid, used)
     first = steps[0]
     minutes = [s.minutes for s in steps if s.minutes is not None]
     step = Step(id=sid, name=name)
@@ -338,23 +336,6 @@ def _merged_step(members: list[tuple[int, Node]], used: set[str], fallback: str)
     return step
 
 
-def _unique(base: str, used: set[str]) -> str:
-    sid = base
-    n = 2
-    while sid in used:
-        sid = f"{base}_{n}"
-        n += 1
-    used.add(sid)
-    return sid
-
-
-def _slug(text: str) -> str:
-    if _SLUG.match(text):
-        return text
-    s = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")[:64]
-    return s if s and _SLUG.match(s) else "standard"
-
-
 def _lanes(views: Sequence[VariantView], groups: Sequence[Group], steps: list[StandardStep]) -> list[Lane]:
     """One lane per majority lane name, in order of first use; the id is the one the variants
     most often give that name."""
@@ -369,9 +350,9 @@ def _lanes(views: Sequence[VariantView], groups: Sequence[Group], steps: list[St
             continue
         cand = ids.get(s.lane_name)
         lid = cand.most_common(1)[0][0] if cand else f"lane{len(out) + 1}"
-        if not _SAFE_ID.match(lid) or lid.startswith("_"):
+        if not SAFE_ID.match(lid) or lid.startswith("_"):
             lid = f"lane{len(out) + 1}"
-        out.append(Lane(_unique(lid, used), s.lane_name))
+        out.append(Lane(claim_id(lid, used), s.lane_name))
     return out
 
 
@@ -399,13 +380,13 @@ def _gateway(
         members = group_nodes(views, groups[best[1]])
         name = members[0][1].name
         sid = str(_majority([n.id for _, n in members], f"split_{number}"))
-        if not _SAFE_ID.match(sid):
+        if not SAFE_ID.match(sid):
             sid = f"split_{number}"
         deciding.remove(best[1])
     else:
         name = ("分岐" if japanese else "Branch") if kind == "exclusive" else ""
         sid = f"split_{number}"
-    return Step(id=_unique(sid, used), name=name, gateway=kind)
+    return Step(id=claim_id(sid, used), name=name, gateway=kind)
 
 
 def _condition(views: Sequence[VariantView], g: Group) -> str | None:

@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 
 from ..model.graph import descendants, reachable_from, start_nodes, to_graph
+from ..model.graph import node_type as graph_node_type
 from ..model.process import END, START, Process, Step
 
 #: relation codes of the behavioural profile (Weidlich): x → y, y → x, exclusive, interleaving
@@ -67,11 +68,10 @@ def is_matchable(step: Step) -> bool:
 
 
 def node_type(step: Step) -> str:
-    if step.is_gateway:
-        return "gateway"
-    if step.is_event:
-        return "event"
-    return "task"
+    """task | gateway | event: the graph's node type (model/graph.py) with start and end
+    events counted as events, since compare matches them like any other event."""
+    kind = graph_node_type(step)
+    return "event" if kind in ("start", "end") else kind
 
 
 def implied_words(step: Step) -> tuple[str, ...]:

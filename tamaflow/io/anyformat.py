@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..model.findings import TamaflowError
 from ..model.process import Process
-from .bpmn_read import read_bpmn
+from .bpmn.read import read_bpmn
 from .pnml import read_pnml
 from .yaml_loader import load_process_strict
 

@@ -8,46 +8,18 @@ above it. Outside a library, any city slug is fine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..model.findings import Finding, TamaflowError
+from ..model.ids import SLUG
+from ..model.library import CATALOGUE_FILE, CITIES_FILE, Activity, City, Library
 from ..model.process import Pos
 from .marked_yaml import MNode, read_marked
-from .schema import ACTIVITY_FIELDS, CATALOGUE_CODE, CITY_FIELDS, SLUG
+from .schema import ACTIVITY_FIELDS, CATALOGUE_CODE, CITY_FIELDS, Field
 from .yaml_loader import Collector, _Reader
-
-CITIES_FILE = "cities.yaml"
-CATALOGUE_FILE = "catalogue.yaml"
-
-
-@dataclass(slots=True)
-class City:
-    slug: str
-    name: str
-    population: float | None = None
-    population_year: float | None = None
-    population_source: list[str] = field(default_factory=list)
-    pos: Pos = Pos()
-
-
-@dataclass(slots=True)
-class Activity:
-    code: str
-    name: str
-    synonyms: list[str] = field(default_factory=list)
-    description: str | None = None
-    area: str | None = None
-    pos: Pos = Pos()
-
-
-@dataclass(slots=True)
-class Library:
-    root: Path
-    cities: dict[str, City] = field(default_factory=dict)
-    activities: dict[str, Activity] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    has_catalogue: bool = False
 
 
 def _top(c: Collector, path: str, key: str) -> MNode | None:
@@ -72,46 +44,49 @@ def _top(c: Collector, path: str, key: str) -> MNode | None:
     return node
 
 
-def read_cities(path: str) -> tuple[dict[str, City], list[Finding]]:
+_Entry = TypeVar("_Entry")
+
+
+def _read_entries(path: str, key: str, entry: str, id_word: str, valid: re.Pattern[str], invalid: str,
+                  fields: tuple[Field, ...], make: Callable[[str, dict[str, Any], Pos], _Entry]
+                  ) -> tuple[dict[str, _Entry], list[Finding]]:
+    """The `key:` mapping of id → entry of a library file. Ids are checked against `valid`
+    (message: "<entry> <id_word> 'x' <invalid>"), each entry's fields against `fields`; an entry
+    without a name is left out (the field check has said why)."""
     c = Collector(path)
-    node = _top(c, path, "cities")
-    out: dict[str, City] = {}
+    node = _top(c, path, key)
+    out: dict[str, _Entry] = {}
     if node is not None:
         r = _Reader(c)
         for k, v in node.items():
-            slug = k.value
-            if not isinstance(slug, str) or not SLUG.match(slug):
-                c.error(k.pos, "TF016", f"city slug {k.raw!r} is not a safe id: lower-case ASCII, digits, - and _")
+            ident = k.value
+            if not isinstance(ident, str) or not valid.match(ident):
+                c.error(k.pos, "TF016", f"{id_word} {k.raw!r} {invalid}")
                 continue
             if v.kind != "map":
-                c.error(v.pos, "TF011", f"city `{slug}` must be a mapping with `name:`")
+                c.error(v.pos, "TF011", f"{entry} `{ident}` must be a mapping with `name:`")
                 continue
-            vals, _ = r.fields(v, CITY_FIELDS, f" of city `{slug}`")
+            vals, _ = r.fields(v, fields, f" of {entry} `{ident}`")
             if "name" in vals:
-                out[slug] = City(slug, vals["name"], vals.get("population"), vals.get("population_year"),
-                                 vals.get("population_source", []), k.pos)
+                out[ident] = make(ident, vals, k.pos)
     return out, c.findings
+
+
+def read_cities(path: str) -> tuple[dict[str, City], list[Finding]]:
+    """cities.yaml: slug → City."""
+    return _read_entries(
+        path, "cities", "city", "city slug", SLUG, "is not a safe id: lower-case ASCII, digits, - and _", CITY_FIELDS,
+        lambda slug, vals, pos: City(slug, vals["name"], vals.get("population"), vals.get("population_year"),
+                                     vals.get("population_source", []), pos))
 
 
 def read_catalogue(path: str) -> tuple[dict[str, Activity], list[Finding]]:
-    c = Collector(path)
-    node = _top(c, path, "activities")
-    out: dict[str, Activity] = {}
-    if node is not None:
-        r = _Reader(c)
-        for k, v in node.items():
-            code = k.value
-            if not isinstance(code, str) or not CATALOGUE_CODE.match(code):
-                c.error(k.pos, "TF016", f"catalogue code {k.raw!r} must look like GEN-010 (letters, -, 3 digits)")
-                continue
-            if v.kind != "map":
-                c.error(v.pos, "TF011", f"activity `{code}` must be a mapping with `name:`")
-                continue
-            vals, _ = r.fields(v, ACTIVITY_FIELDS, f" of activity `{code}`")
-            if "name" in vals:
-                out[code] = Activity(code, vals["name"], vals.get("synonyms", []), vals.get("description"),
-                                     vals.get("area"), k.pos)
-    return out, c.findings
+    """catalogue.yaml: code → Activity."""
+    return _read_entries(
+        path, "activities", "activity", "catalogue code", CATALOGUE_CODE, "must look like GEN-010 (letters, -, 3 digits)",
+        ACTIVITY_FIELDS,
+        lambda code, vals, pos: Activity(code, vals["name"], vals.get("synonyms", []), vals.get("description"),
+                                         vals.get("area"), pos))
 
 
 def find_library_root(path: Path) -> Path | None:

@@ -12,7 +12,7 @@ Mapping (the usual Petri net → BPMN translation, then the same clean-up as BPM
 Only the first `<net>` of a file is read (a PNML file normally holds one); nested pages are
 flattened. Process `city` is the file stem, `process` a slug of the net name or the stem.
 
-Only depends on the model, the safe XML parser and the BPMN reader's neutral flow graph.
+Only depends on the model, the safe XML parser and the neutral flow graph (io/flowgraph.py).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from pathlib import Path
 from lxml import etree
 
 from ..model.findings import TamaflowError
+from ..model.ids import slugify
 from ..model.process import Pos, Process
-from .bpmn_read import FlowGraph, Meta, Node, build_process, clean_name, slugify
+from .flowgraph import FlowGraph, Meta, Node, build_process, clean_name
 from .xml_safe import local, parse_xml
 
 _SILENT_LABEL = re.compile(r"^(tau|τ)([\s_:-].*|\d*)$|^\$invisible\$$", re.IGNORECASE)

@@ -11,12 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..model.ids import SAFE_ID, SLUG
 from ..model.process import ACCESS_TYPES, CHANNELS, EVENT_KINDS, GATEWAY_KINDS, MEDIA, TASK_KINDS
 
-#: process and city ids become folder and file names: lower-case ASCII only
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-#: step and lane ids: also become BPMN ids and file names; imported BPMN ids keep their case
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 CATALOGUE_CODE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
 URL = re.compile(r"^https?://\S+$")
 

@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from ..model.findings import Finding, TamaflowError
+from ..model.ids import SAFE_ID, SLUG
 from ..model.process import Branch, Lane, Pos, Process, Step
 from .marked_yaml import MNode, read_marked
 from .schema import (
     BRANCH_FIELDS,
     CATALOGUE_CODE,
     PROCESS_FIELDS,
-    SAFE_ID,
-    SLUG,
     STEP_FIELDS,
     URL,
     Field,

@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..model.graph import to_graph
+from ..model.graph import node_type, to_graph
 from ..model.process import END, START, Branch, Process, Step
 
 # ----- sizes (pixels, bpmn-js conventions) ------------------------------------------------------
@@ -219,8 +219,7 @@ def build_flow(process: Process) -> Flow:
             mid = ids.claim(f"_merge_{s.id}")
             merge_of[s.id] = mid
             nodes.append(FlowNode(mid, "gateway", "", s.lane, "merge"))
-        kind = "task" if s.is_task else ("gateway" if s.is_gateway else
-                                         ("start" if s.event == "start" else ("end" if s.event == "end" else "event")))
+        kind = node_type(s)
         name = s.name or ("" if s.is_gateway and (s.join or s.gateway == "parallel") else s.id)
         nodes.append(FlowNode(step_bpmn[s.id], kind, name, s.lane, "step", s))
         if g.has_edge(s.id, END):

@@ -2,7 +2,15 @@
 cross-city report. Depends only on `tamaflow.model` (and `tamaflow.io.marked_yaml` to read its
 config file); see docs/score.md."""
 
-from .config import PARAMS, ScoreConfig, ScoreConfigError, config_from_values, config_yaml, default_config, load_config
+from .config import (
+    PARAMS,
+    ScoreConfig,
+    ScoreConfigError,
+    config_from_values,
+    config_yaml,
+    default_config,
+    load_score_config,
+)
 from .model import ProcessScore, StepScore, expected_visits, score_process, score_step
 from .report import ScoreReport, build_report, score_processes, to_csv, to_data, to_json, to_markdown, to_table
 
@@ -18,7 +26,7 @@ __all__ = [
     "config_yaml",
     "default_config",
     "expected_visits",
-    "load_config",
+    "load_score_config",
     "score_process",
     "score_processes",
     "score_step",

@@ -138,7 +138,7 @@ PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}
 
 @dataclass(frozen=True, slots=True)
 class ScoreConfig:
-    """The model's parameters, typed. Build it with `default_config()` or `load_config()`;
+    """The model's parameters, typed. Build it with `default_config()` or `load_score_config()`;
     the defaults live only in PARAMS, so this class has none of its own."""
 
     w_rules: float
@@ -320,7 +320,7 @@ def _number(node: MNode) -> float | None:
     return float(v)
 
 
-def load_config(path: str | None) -> ScoreConfig:
+def load_score_config(path: str | None) -> ScoreConfig:
     """Read a score config file over the defaults. Every problem is reported at once
     (ScoreConfigError), each at its line and column; unknown keys get a did-you-mean."""
     if path is None:
@@ -429,7 +429,7 @@ def _yaml_key(name: str) -> str:
 
 
 def config_yaml() -> str:
-    """The defaults as a commented YAML file that `load_config` reads back unchanged."""
+    """The defaults as a commented YAML file that `load_score_config` reads back unchanged."""
     lines = [
         "# tamaflow score: model parameters. Every value is the default; keep only what you change.",
         "# [tag] = source of the default (see docs/score.md): UiPath-IdeaScore, UiPath-Feasibility,",
