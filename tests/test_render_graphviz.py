@@ -100,7 +100,7 @@ def test_diff_overlay(tmp_path: Path) -> None:
 
 
 def test_rpa_overlay(tmp_path: Path) -> None:
-    pytest.importorskip("tamaflow.score.model")
+    pytest.importorskip("tamaflow.score.estimate")
     run(str(FULL), "--to", "dot", "-o", str(tmp_path), "--overlay", "rpa")
     dot = (tmp_path / "render-full" / "kunitachi.dot").read_text("utf-8")
     assert "RPA 適性" in dot

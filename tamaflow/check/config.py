@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..io.files import find_upwards
 from ..io.marked_yaml import read_marked
 from ..model.codes import CODES
 from ..model.findings import TamaflowError
@@ -28,19 +29,9 @@ class Config:
     path: str | None = None
 
 
-def find_config(start: Path) -> Path | None:
-    p = start.resolve()
-    if p.is_file():
-        p = p.parent
-    for d in (p, *p.parents):
-        if (d / CONFIG_FILE).is_file():
-            return d / CONFIG_FILE
-    return None
-
-
 def load_rule_config(start: Path, explicit: str | None = None) -> Config:
     """Read the config; problems are TamaflowError (exit 2: a usage/config error)."""
-    path = Path(explicit) if explicit else find_config(start)
+    path = Path(explicit) if explicit else find_upwards(start, CONFIG_FILE)
     if path is None:
         cwd = Path.cwd() / CONFIG_FILE
         path = cwd if cwd.is_file() else None

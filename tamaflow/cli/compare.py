@@ -19,6 +19,7 @@ from ..compare import CompareOptions, Comparison, catalogue_names, compare_proce
 from ..io.anyformat import SUFFIXES, load_any, model_format
 from ..io.files import refuse_overwrite, write_atomic
 from ..io.library import find_library_root, read_catalogue
+from ..io.schema import schema_reference
 from ..io.yaml_writer import dump_process
 from ..model.findings import TamaflowError
 from ..model.library import CATALOGUE_FILE, LIBRARY_FILES
@@ -78,15 +79,6 @@ def load_catalogue_for(paths: list[str]) -> dict[str, list[str]]:
     return catalogue_names(acts)
 
 
-def _schema_ref(target: Path) -> str | None:
-    """Relative path from the emitted file to the committed JSON Schema, for editor completion."""
-    for d in (target.resolve().parent, *target.resolve().parents):
-        cand = d / "tamaflow.schema.json"
-        if cand.is_file():
-            return os.path.relpath(cand, target.resolve().parent)
-    return None
-
-
 @app.command()
 @user_errors
 def compare(
@@ -120,7 +112,7 @@ def compare(
     if emit_standard:
         target = Path(emit_standard)
         n = len(comp.variants)
-        text = dump_process(comp.standard.process, schema=_schema_ref(target), comments=[
+        text = dump_process(comp.standard.process, schema=schema_reference(target), comments=[
             f"Standard flow of {comp.standard.process.name} derived by `tamaflow compare` from {n} variants",
             f"({', '.join(comp.variants)}); steps present in at least {support:g} of them, in consensus order.",
             "A proposal to discuss, not an official flow.",

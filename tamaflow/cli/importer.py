@@ -6,7 +6,6 @@ module only picks the reader, makes the ids file-safe, writes the file and repor
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -17,25 +16,12 @@ from ..io.anyformat import model_format
 from ..io.bpmn.read import read_bpmn
 from ..io.files import refuse_overwrite, write_atomic
 from ..io.pnml import read_pnml
+from ..io.schema import SCHEMA_FILE, schema_reference
 from ..io.yaml_writer import dump_process
 from ..model.findings import TamaflowError
 from ..model.ids import slugify
 from ..model.process import Process
 from ._app import app, user_errors
-
-SCHEMA_FILE = "tamaflow.schema.json"
-
-
-def schema_reference(output: Path) -> str:
-    """Path of tamaflow.schema.json relative to the output file, for the yaml-language-server
-    line: the nearest one in a folder above the output (or the current folder), else the
-    library layout's `../../tamaflow.schema.json`."""
-    start = output.resolve().parent
-    for d in (start, *start.parents, Path.cwd().resolve()):
-        candidate = d / SCHEMA_FILE
-        if candidate.is_file():
-            return Path(os.path.relpath(candidate, start)).as_posix()
-    return f"../../{SCHEMA_FILE}"
 
 
 def import_model(source: str) -> Process:
@@ -69,7 +55,7 @@ def import_(
         raise TamaflowError(f"--output {output}: write to a .yaml file", code="TF000")
     refuse_overwrite(out, force)
     proc = import_model(file)
-    text = dump_process(proc, schema_reference(out), [f"Imported by `tamaflow import` from {Path(file).name}."])
+    text = dump_process(proc, schema_reference(out, also_cwd=True) or f"../../{SCHEMA_FILE}", [f"Imported by `tamaflow import` from {Path(file).name}."])
     write_atomic(out, text.encode("utf-8"))
     tasks = sum(1 for s in proc.steps if s.is_task)
     gateways = sum(1 for s in proc.steps if s.is_gateway)

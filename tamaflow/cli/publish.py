@@ -34,7 +34,7 @@ from ..publish import data as D
 from ..publish.site import build_site, check_output, find_bpmn_js
 from ..render import render
 from ..score import score_process
-from ..score.model import QUADRANT_JA
+from ..score.wording import QUADRANT_JA
 from ._app import app, user_errors
 
 SITE_TITLE = "多摩 業務フロー共有サイト"

@@ -93,13 +93,13 @@ RPA_BANDS = ((0.7, "#66bd63", "RPA 適性 高 (≥ 70%)"), (0.4, "#a6d96a", "RPA
 def rpa_overlay(process: Process) -> Overlay:
     """Colour each scored task by its RPA potential from `tamaflow.score` (built separately)."""
     try:
-        model = importlib.import_module("tamaflow.score.model")
+        model = importlib.import_module("tamaflow.score.estimate")
     except ModuleNotFoundError:
         raise TamaflowError("--overlay rpa needs the scoring model (tamaflow.score), which is not installed "
                             "in this build", code="TF000") from None
     score_process = getattr(model, "score_process", None)
     if score_process is None:
-        raise TamaflowError("--overlay rpa: tamaflow.score.model has no score_process()", code="TF000")
+        raise TamaflowError("--overlay rpa: tamaflow.score.estimate has no score_process()", code="TF000")
     result = score_process(process)
     marks: dict[str, Mark] = {}
     for st in result.steps:

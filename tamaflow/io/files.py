@@ -40,3 +40,15 @@ def refuse_overwrite(path: Path, force: bool) -> None:
     """Raise unless `path` is free or `force` was given."""
     if path.exists() and not force:
         raise TamaflowError(f"{path} exists: not overwriting it (use --force)", str(path), 1, 1, "TF000")
+
+
+def find_upwards(start: Path, name: str) -> Path | None:
+    """The file `name` in the nearest folder at or above `start` (a file's own folder first):
+    how a library root, the rule configuration and the JSON Schema are found."""
+    p = start.resolve()
+    if p.is_file():
+        p = p.parent
+    for d in (p, *p.parents):
+        if (d / name).is_file():
+            return d / name
+    return None

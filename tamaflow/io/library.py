@@ -17,6 +17,7 @@ from ..model.findings import Finding, TamaflowError
 from ..model.ids import SLUG
 from ..model.library import CATALOGUE_FILE, CITIES_FILE, Activity, City, Library
 from ..model.process import Pos
+from .files import find_upwards
 from .marked_yaml import MNode, read_marked
 from .schema import ACTIVITY_FIELDS, CATALOGUE_CODE, CITY_FIELDS, Field
 from .yaml_loader import Collector, _Reader
@@ -91,13 +92,8 @@ def read_catalogue(path: str) -> tuple[dict[str, Activity], list[Finding]]:
 
 def find_library_root(path: Path) -> Path | None:
     """The nearest folder at or above `path` that holds cities.yaml."""
-    p = path.resolve()
-    if p.is_file():
-        p = p.parent
-    for d in (p, *p.parents):
-        if (d / CITIES_FILE).is_file():
-            return d
-    return None
+    found = find_upwards(path, CITIES_FILE)
+    return found.parent if found is not None else None
 
 
 def load_library(root: Path, display_root: str | None = None) -> Library:

@@ -7,13 +7,18 @@ Keeping a single table means the editor, the validator and the docs can never di
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..model.ids import SAFE_ID, SLUG
 from ..model.process import ACCESS_TYPES, CHANNELS, EVENT_KINDS, GATEWAY_KINDS, MEDIA, TASK_KINDS
+from .files import find_upwards
 
+#: the committed JSON Schema that YAML files point editors to
+SCHEMA_FILE = "tamaflow.schema.json"
 CATALOGUE_CODE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
 URL = re.compile(r"^https?://\S+$")
 
@@ -173,3 +178,14 @@ def json_schema() -> dict[str, Any]:
 
 def json_schema_text() -> str:
     return json.dumps(json_schema(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def schema_reference(output: Path, also_cwd: bool = False) -> str | None:
+    """Path of tamaflow.schema.json relative to the folder of the file `output`, for its
+    `# yaml-language-server: $schema=` line: the nearest one at or above that folder (then, with
+    `also_cwd`, the one in the current folder), or None when there is none."""
+    start = output.resolve().parent
+    found = find_upwards(start, SCHEMA_FILE)
+    if found is None and also_cwd and (Path.cwd().resolve() / SCHEMA_FILE).is_file():
+        found = Path.cwd().resolve() / SCHEMA_FILE
+    return Path(os.path.relpath(found, start)).as_posix() if found is not None else None

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +27,10 @@ from typing import Any, Protocol
 import jinja2
 
 from ..io.files import write_atomic
+from ..model import ja_names
 from ..model.findings import TamaflowError
 from ..model.graph import successors
 from ..model.process import END, Process, Step
-from . import labels
 from .data import SECTION_COMPARE, SECTION_RENDER, SECTION_SCORE, Procedure, ScoreRow, SiteData, Variant
 from .heatmap import heatmap_svg
 from .search import build_index, index_js, js_literal
@@ -170,7 +169,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters["num"] = _num
     env.filters["jsliteral"] = js_literal
-    env.globals["L"] = labels
+    env.globals["L"] = ja_names
     return env
 
 
@@ -215,10 +214,10 @@ def _flow_text(proc: Process, index: int) -> list[str]:
 
 def _step_kind(s: Step) -> str:
     if s.is_gateway:
-        return labels.GATEWAYS.get(s.gateway or "", s.gateway or "") + ("（合流）" if s.join else "")
+        return ja_names.GATEWAYS.get(s.gateway or "", s.gateway or "") + ("（合流）" if s.join else "")
     if s.is_event:
-        return labels.EVENTS.get(s.event or "", s.event or "")
-    return labels.KINDS.get(s.kind, s.kind)
+        return ja_names.EVENTS.get(s.event or "", s.event or "")
+    return ja_names.KINDS.get(s.kind, s.kind)
 
 
 def _steps_csv(v: Variant) -> bytes:
@@ -377,14 +376,6 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
 def _reason(section: str, proc: Procedure, data: SiteData) -> str | None:
     """Why a section is missing on a page (the procedure's own reason first), or None."""
     return proc.unavailable.get(section) or data.unavailable.get(section)
-
-
-def clean_tree(out: Path) -> None:
-    """Remove a site folder built by tamaflow (refuses anything else)."""
-    if (out / MANIFEST).is_file():
-        shutil.rmtree(out)
-    elif out.exists() and any(out.iterdir()):
-        raise TamaflowError(f"{out} is not a tamaflow site", str(out), 0, 0, "TF000")
 
 
 __all__ = ["BuildStats", "MANIFEST", "Progress", "build_site", "check_output", "find_bpmn_js"]

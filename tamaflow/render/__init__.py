@@ -1,4 +1,4 @@
-"""Renderers: BPMN 2.0 with diagram layout (`bpmn_writer`, `layout`) and Graphviz drawings
+"""Renderers: BPMN 2.0 with diagram layout (`bpmn_writer` over `flow` and `layout`) and Graphviz drawings
 (`graphviz_render`).
 
 They read only the model (`tamaflow.model`); overlays come in as plain data (step id → colour

@@ -2,10 +2,10 @@
 
 One collaboration with one participant (pool) per process, a laneSet with the YAML lanes, typed
 tasks, gateways with named conditions and default flows, start/end/intermediate events, and a
-diagram laid out by `layout.py`. The output is byte-identical for the same process (stable ids,
+diagram laid out by `layout.py` over the flow of `flow.py`. The output is byte-identical for the same process (stable ids,
 fixed element order, no timestamps), so diffs of `diagrams/` stay small.
 
-Depends only on the model, io/bpmn and `render.layout`; never on compare/score (overlays are Graphviz
+Depends only on the model, io/bpmn and `render.flow`/`render.layout`; never on compare/score (overlays are Graphviz
 only and come in as plain data).
 
 The model-only parts (the `tf:` round-trip extension, documentation text, value formatting) are
@@ -28,7 +28,8 @@ from ..io.bpmn.write import (
     write_tf_step,
 )
 from ..model.process import Process
-from .layout import Bounds, Flow, FlowEdge, FlowNode, build_layout
+from .flow import Bounds, Flow, FlowEdge, FlowNode
+from .layout import build_layout
 
 
 def element_tag(node: FlowNode) -> str:

@@ -19,20 +19,12 @@ from dataclasses import dataclass, field
 import graphviz
 
 from ..model.findings import TamaflowError
+from ..model.ja_names import DIAGRAM_KINDS
 from ..model.process import Process
-from .layout import END_LABEL, START_LABEL, Flow, FlowNode, back_edges, build_flow, layer_of
+from .flow import END_LABEL, START_LABEL, Flow, FlowNode, back_edges, build_flow, layer_of
 
 FONT = "IPAGothic"
 LANE_FILL = ("#f4f6fa", "#eef3ee")
-KIND_LABEL = {
-    "user": "ユーザー",
-    "manual": "手作業",
-    "service": "システム",
-    "send": "送信",
-    "receive": "受信",
-    "rule": "ルール判定",
-    "approval": "決裁",
-}
 #: shape and extra style per task kind
 KIND_SHAPE: dict[str, tuple[str, str]] = {
     "user": ("box", "rounded"),
@@ -85,7 +77,7 @@ def _node_attrs(n: FlowNode, overlay: Overlay | None) -> dict[str, str]:
         shape, style = KIND_SHAPE.get(s.kind, ("box", "rounded"))
         a["shape"] = shape
         a["style"] = _q(",".join(x for x in ("filled", style) if x))
-        tag = KIND_LABEL.get(s.kind, s.kind)
+        tag = DIAGRAM_KINDS.get(s.kind, s.kind)
         extra = []
         if s.minutes is not None:
             extra.append(f"{s.minutes:g}分")

@@ -1,31 +1,25 @@
-"""BPMN-ready flow and its diagram layout: layered, left to right, with horizontal swimlanes.
+"""The diagram layout of a BPMN flow (render/flow.py): layered, left to right, with horizontal
+swimlanes, Sugiyama style.
 
-Two stages, both pure functions of the model (no I/O, no lxml, nothing from compare/score):
+`layout(flow)` runs named phases: the back edges (rework loops) and the columns come from the
+flow (depth-first search in written order, longest-path layering); `_grid` adds dummy slots on
+long edges so they never run through a shape; `_assign_rows` gives rows inside each lane band;
+`_measure` turns columns and rows into pixels and `_place` puts the shapes and lanes there;
+`_Router` draws orthogonal waypoints (loops run below the rows in the margin between rows, where
+no shape can be); `_place_labels` puts external labels where they cover the least. Everything
+is integer and ordered, so the same process gives the same coordinates.
 
-1. `build_flow(process)` turns the YAML process into the nodes and sequence flows a BPMN file
-   needs. It differs from `model.graph.to_graph` where BPMN tools insist: the implicit end
-   becomes one end event per predecessor (an event with several incoming flows is a bpmnlint
-   `fake-join`), and where several flows meet at a task, an event or a splitting gateway an
-   exclusive merge gateway `_merge_<step>` is inserted (bpmnlint `fake-join` and
-   `no-gateway-join-fork`). Ids are stable: a step keeps its id (prefixed with `_` when it is
-   not an XML NCName, e.g. starts with a digit); generated elements start with `_`, which step
-   ids never do, so they cannot collide.
-2. `layout(flow)` places every node (Sugiyama style): depth-first search in written order finds
-   the back edges (rework loops), longest-path layering gives the columns, long edges get dummy
-   slots so they never run through a shape, and rows are assigned inside each lane band. Edges
-   get orthogonal waypoints; loops run below the rows in the margin between rows, where no shape
-   can be. Everything is integer and ordered, so the same process gives the same coordinates.
+Pure functions of the model: no I/O, no lxml, nothing from compare/score.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
-from ..model.graph import node_type, to_graph
-from ..model.process import END, START, Branch, Process, Step
+from ..model.process import Process
+from .flow import Bounds, Flow, FlowEdge, FlowNode, build_flow, dfs_order, longest_path_layers
 
 # ----- sizes (pixels, bpmn-js conventions) ------------------------------------------------------
 TASK_W, TASK_H = 100, 80
@@ -42,11 +36,6 @@ RIGHT_MARGIN = 60
 ORIGIN_X, ORIGIN_Y = 20, 20
 LABEL_MAX_W = 90
 LINE_H = 14
-
-START_LABEL = "開始"
-END_LABEL = "終了"
-
-NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
 def text_width(text: str) -> int:
@@ -66,329 +55,12 @@ def label_size(text: str, max_w: int = LABEL_MAX_W) -> tuple[int, int]:
     return max_w, LINE_H * lines
 
 
-@dataclass(slots=True)
-class Bounds:
-    x: int
-    y: int
-    w: int
-    h: int
-
-    @property
-    def right(self) -> int:
-        return self.x + self.w
-
-    @property
-    def bottom(self) -> int:
-        return self.y + self.h
-
-    @property
-    def cx(self) -> int:
-        return self.x + self.w // 2
-
-    @property
-    def cy(self) -> int:
-        return self.y + self.h // 2
-
-    def overlaps(self, other: Bounds) -> bool:
-        return self.x < other.right and other.x < self.right and self.y < other.bottom and other.y < self.bottom
-
-    def contains(self, other: Bounds) -> bool:
-        return self.x <= other.x and self.y <= other.y and other.right <= self.right and other.bottom <= self.bottom
-
-
-@dataclass(slots=True)
-class FlowNode:
-    """One BPMN flow node. `origin` says where it comes from: `step` (a YAML step),
-    `start`/`end` (the implicit start and end events) or `merge` (an inserted converging
-    gateway)."""
-
-    id: str
-    kind: str  # task | gateway | start | end | event
-    name: str
-    lane: str | None  # YAML lane id after resolution (for drawing); the step's own lane is step.lane
-    origin: str
-    step: Step | None = None
-    incoming: list[str] = field(default_factory=list)
-    outgoing: list[str] = field(default_factory=list)
-    default_flow: str | None = None
-    bounds: Bounds = field(default_factory=lambda: Bounds(0, 0, 0, 0))
-    label: Bounds | None = None
-
-
-@dataclass(slots=True)
-class FlowEdge:
-    """One sequence flow. `branch` is the YAML branch it draws (None for plain flows);
-    `step_source`/`step_target` are the YAML step ids it connects in the model graph (`_start`
-    / `_end` for the implicit events), which differ from source/target when a merge gateway was
-    inserted."""
-
-    id: str
-    source: str
-    target: str
-    step_source: str
-    step_target: str
-    name: str = ""
-    condition: str | None = None
-    default: bool = False
-    branch: Branch | None = None
-    branch_index: int | None = None
-    waypoints: list[tuple[int, int]] = field(default_factory=list)
-    label: Bounds | None = None
-
-
-@dataclass(slots=True)
-class LaneBox:
-    id: str | None  # YAML lane id; None for the single band of a process without lanes
-    bpmn_id: str
-    name: str
-    bounds: Bounds = field(default_factory=lambda: Bounds(0, 0, 0, 0))
-    nodes: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Flow:
-    """A process as BPMN nodes and flows, in the fixed order they are written."""
-
-    process: Process
-    nodes: list[FlowNode]
-    edges: list[FlowEdge]
-    lanes: list[LaneBox]
-    step_ids: dict[str, str]  # YAML step id → BPMN id
-    ids: IdRegistry
-    pool: Bounds = field(default_factory=lambda: Bounds(0, 0, 0, 0))
-
-    def node_map(self) -> dict[str, FlowNode]:
-        return {n.id: n for n in self.nodes}
-
-    def edge_map(self) -> dict[str, FlowEdge]:
-        return {e.id: e for e in self.edges}
-
-
-class IdRegistry:
-    """Hands out unique XML ids deterministically: the wanted id, or the wanted id + `_2`, `_3`…"""
-
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def claim(self, wanted: str) -> str:
-        base = wanted if NCNAME.match(wanted) else "_" + re.sub(r"[^A-Za-z0-9_.-]", "_", wanted)
-        out, n = base, 1
-        while out in self.used:
-            n += 1
-            out = f"{base}_{n}"
-        self.used.add(out)
-        return out
-
-
-def bpmn_id_for_step(step_id: str) -> str:
-    """The BPMN id a step gets (before uniqueness): itself, or `_` + itself if not an NCName."""
-    return step_id if NCNAME.match(step_id) else "_" + step_id
-
-
 def _task_height(name: str) -> int:
     """Tasks grow taller when their name needs more than four lines inside the 100 px box."""
     lines = -(-text_width(name) // (TASK_W - 10)) if name else 1
     return max(TASK_H, lines * LINE_H + 24)
 
 
-# ===== stage 1: the BPMN flow ====================================================================
-def build_flow(process: Process) -> Flow:
-    """Nodes and flows for BPMN, with merge gateways and end events added (see module doc)."""
-    g = to_graph(process)
-    ids = IdRegistry()
-    steps = process.steps
-    step_bpmn: dict[str, str] = {}
-    # step ids first, so they keep their own id even when a generated name would want it
-    for s in steps:
-        step_bpmn[s.id] = ids.claim(bpmn_id_for_step(s.id))
-
-    lane_ids = [lane.id for lane in process.lanes]
-    # merges are needed where several flows meet at anything but a joining gateway
-    needs_merge: set[str] = set()
-    for s in steps:
-        if s.id in g and g.in_degree(s.id) > 1 and not (s.is_gateway and s.join):
-            needs_merge.add(s.id)
-
-    nodes: list[FlowNode] = []
-    merge_of: dict[str, str] = {}
-    end_of: dict[str, str] = {}
-    if START in g:
-        nodes.append(FlowNode(ids.claim("_start"), "start", START_LABEL, None, "start"))
-    for s in steps:
-        if s.id in needs_merge:
-            mid = ids.claim(f"_merge_{s.id}")
-            merge_of[s.id] = mid
-            nodes.append(FlowNode(mid, "gateway", "", s.lane, "merge"))
-        kind = node_type(s)
-        name = s.name or ("" if s.is_gateway and (s.join or s.gateway == "parallel") else s.id)
-        nodes.append(FlowNode(step_bpmn[s.id], kind, name, s.lane, "step", s))
-        if g.has_edge(s.id, END):
-            eid = ids.claim(f"_end_{s.id}")
-            end_of[s.id] = eid
-            nodes.append(FlowNode(eid, "end", END_LABEL, s.lane, "end"))
-    if START in g and g.has_edge(START, END):  # a process without steps
-        end_of[START] = ids.claim("_end")
-        nodes.append(FlowNode(end_of[START], "end", END_LABEL, None, "end"))
-
-    by_id = {n.id: n for n in nodes}
-    start_id = nodes[0].id if nodes and nodes[0].origin == "start" else None
-    edges: list[FlowEdge] = []
-    steps_by_id = process.step_map()
-
-    def bpmn_of(node: str) -> str:
-        if node == START:
-            assert start_id is not None
-            return start_id
-        return step_bpmn[node]
-
-    def add_edge(src: str, tgt: str, step_src: str, step_tgt: str, attrs: dict[str, object]) -> None:
-        eid = ids.claim(f"_flow_{src.lstrip('_')}_{tgt.lstrip('_')}")
-        e = FlowEdge(eid, src, tgt, step_src, step_tgt)
-        src_step = steps_by_id.get(step_src)
-        if src_step is not None and src_step.is_gateway and not src_step.join and src_step.branches:
-            idx = int(attrs.get("order", 0))  # type: ignore[call-overload]
-            b = src_step.branches[idx]
-            e.branch, e.branch_index = b, idx
-            e.default = b.default
-            if src_step.gateway != "parallel":
-                conditional = any(x.when or x.default for x in src_step.branches)
-                if b.when:
-                    e.condition = b.when
-                    e.name = b.when
-                elif conditional and not b.default:
-                    # bpmnlint conditional-flows: every branch of a conditional split needs a
-                    # condition; name it after where it goes, the analyst left it unnamed
-                    tname = steps_by_id[step_tgt].name if step_tgt in steps_by_id else ""
-                    e.condition = f"→ {tname or step_tgt}"
-                    e.name = e.condition
-        edges.append(e)
-        by_id[src].outgoing.append(eid)
-        by_id[tgt].incoming.append(eid)
-        if e.default:
-            by_id[src].default_flow = eid
-
-    # fixed order: by source in written order, then branch order; a merge's own flow follows it
-    sources = ([START] if START in g else []) + [s.id for s in steps]
-    for src in sources:
-        if src != START and src in merge_of:
-            add_edge(merge_of[src], step_bpmn[src], src, src, {"order": 0})
-        succ = sorted(g.out_edges(src, data=True), key=lambda e: int(e[2].get("order", 0)))
-        for _, tgt, attrs in succ:
-            if tgt == END:
-                add_edge(bpmn_of(src), end_of[src], src, END, attrs)
-            elif tgt in merge_of:
-                add_edge(bpmn_of(src), merge_of[tgt], src, tgt, attrs)
-            elif tgt in step_bpmn:
-                add_edge(bpmn_of(src), step_bpmn[tgt], src, tgt, attrs)
-
-    _resolve_lanes(nodes, edges, lane_ids)
-    lanes: list[LaneBox] = []
-    if process.lanes:
-        for lane in process.lanes:
-            lanes.append(LaneBox(lane.id, ids.claim(f"_lane_{lane.id}"), lane.name))
-    else:
-        lanes.append(LaneBox(None, "", ""))
-    lane_index = {lb.id: i for i, lb in enumerate(lanes)}
-    for n in nodes:
-        lanes[lane_index.get(n.lane, 0)].nodes.append(n.id)
-    return Flow(process, nodes, edges, lanes, step_bpmn, ids)
-
-
-def _resolve_lanes(nodes: list[FlowNode], edges: list[FlowEdge], lane_ids: list[str]) -> None:
-    """Give every node a lane to be drawn in: its own; else its first predecessor's; else its
-    first successor's; else the first lane. Gateways and implicit events are often unlaned."""
-    if not lane_ids:
-        for n in nodes:
-            n.lane = None
-        return
-    by_id = {n.id: n for n in nodes}
-    edge_by_id = {e.id: e for e in edges}
-    known = set(lane_ids)
-    for n in nodes:
-        if n.lane not in known:
-            n.lane = None
-    changed = True
-    while changed:  # propagate forward, then backward, until stable (few passes in practice)
-        changed = False
-        for n in nodes:
-            if n.lane is None:
-                for fid in n.incoming:
-                    pl = by_id[edge_by_id[fid].source].lane
-                    if pl is not None:
-                        n.lane, changed = pl, True
-                        break
-        for n in reversed(nodes):
-            if n.lane is None:
-                for fid in n.outgoing:
-                    sl = by_id[edge_by_id[fid].target].lane
-                    if sl is not None:
-                        n.lane, changed = sl, True
-                        break
-    for n in nodes:
-        if n.lane is None:
-            n.lane = lane_ids[0]
-
-
-def _dfs(flow: Flow) -> tuple[set[str], list[str]]:
-    """Depth-first search in written order from the start: the back edges (loops) and a
-    topological order of the rest."""
-    by_id = {n.id: n for n in flow.nodes}
-    edge_by_id = {e.id: e for e in flow.edges}
-    back: set[str] = set()
-    state: dict[str, int] = {}  # 1 = on stack, 2 = done
-    postorder: list[str] = []
-    roots = [n.id for n in flow.nodes if not n.incoming] + [n.id for n in flow.nodes]
-    for root in roots:
-        if root in state:
-            continue
-        state[root] = 1
-        stack: list[tuple[str, int]] = [(root, 0)]
-        while stack:
-            nid, i = stack[-1]
-            out = by_id[nid].outgoing
-            if i < len(out):
-                stack[-1] = (nid, i + 1)
-                e = edge_by_id[out[i]]
-                st = state.get(e.target)
-                if st == 1:
-                    back.add(e.id)
-                elif st is None:
-                    state[e.target] = 1
-                    stack.append((e.target, 0))
-            else:
-                state[nid] = 2
-                postorder.append(nid)
-                stack.pop()
-    return back, list(reversed(postorder))
-
-
-def _layers(flow: Flow, back: set[str], topo: list[str]) -> dict[str, int]:
-    """Longest-path layering over the forward flows: a node's column is one more than the
-    furthest of its predecessors."""
-    by_id = {n.id: n for n in flow.nodes}
-    edge_by_id = {e.id: e for e in flow.edges}
-    layer: dict[str, int] = {}
-    for nid in topo:
-        lv = 0
-        for fid in by_id[nid].incoming:
-            if fid not in back:
-                lv = max(lv, layer[edge_by_id[fid].source] + 1)
-        layer[nid] = lv
-    return layer
-
-
-def layer_of(flow: Flow) -> dict[str, int]:
-    """Column (layer) of every node, as the layout places them."""
-    back, topo = _dfs(flow)
-    return _layers(flow, back, topo)
-
-
-def back_edges(flow: Flow) -> set[str]:
-    """Ids of the flows that go back (rework loops), as the layout sees them."""
-    return _dfs(flow)[0]
-
-
-# ===== stage 2: coordinates =======================================================================
 @dataclass(slots=True)
 class _Item:
     """A slot in the grid: a real node or a dummy carrying a long edge through a column."""
@@ -413,25 +85,36 @@ def _size(n: FlowNode) -> tuple[int, int]:
 
 def layout(flow: Flow) -> Flow:
     """Fill in bounds, waypoints and label bounds (in place; returns the flow for chaining)."""
-    nodes, edges = flow.nodes, flow.edges
-    if not nodes:
+    if not flow.nodes:
         return flow
-    by_id = {n.id: n for n in nodes}
-    edge_by_id = {e.id: e for e in edges}
+    back, topo = dfs_order(flow)
+    layer = longest_path_layers(flow, back, topo)
+    items, chains = _grid(flow, back, topo, layer)
+    lane_rows = _assign_rows(items, len(flow.lanes))
+    grid = _measure(flow, layer, lane_rows)
+    _place(flow, items, grid, lane_rows)
+    router = _Router(flow, items, chains, layer, back, grid)
+    for e in flow.edges:
+        e.waypoints = _clean(router.route(e))
+    _place_labels(flow)
+    return flow
+
+
+def _grid(flow: Flow, back: set[str], topo: list[str], layer: dict[str, int]
+          ) -> tuple[dict[str, _Item], dict[str, list[str]]]:
+    """Grid items: the nodes plus a dummy in every column a long forward edge crosses; and for
+    each forward edge, its item keys from source to target. A node's parent (whose row it
+    prefers) is the item before it on its first forward incoming flow."""
+    by_id = {n.id: n for n in flow.nodes}
+    edge_by_id = {e.id: e for e in flow.edges}
     lane_index = {lb.id: i for i, lb in enumerate(flow.lanes)}
-
-    back, topo = _dfs(flow)
     dfs_rank = {nid: i for i, nid in enumerate(topo)}
-
-    layer = _layers(flow, back, topo)
-
-    # --- grid items: nodes plus dummies on long forward edges ---------------------------------
     items: dict[str, _Item] = {}
-    chains: dict[str, list[str]] = {}  # edge id → item keys from source to target
+    chains: dict[str, list[str]] = {}
     for nid in topo:
         n = by_id[nid]
         items[nid] = _Item(nid, layer[nid], lane_index.get(n.lane, 0), dfs_rank[nid], node=n)
-    for e in edges:
+    for e in flow.edges:
         if e.id in back:
             continue
         ls, lt = layer[e.source], layer[e.target]
@@ -444,32 +127,32 @@ def layout(flow: Flow) -> Flow:
             chain.append(key)
         chain.append(e.target)
         chains[e.id] = chain
-    # parent of a real node: its first forward predecessor (in flow order)
     for nid in topo:
-        n = by_id[nid]
-        for fid in n.incoming:
+        for fid in by_id[nid].incoming:
             if fid in back:
                 continue
-            chain = chains[fid]
-            items[nid].parent = chain[-2]
+            items[nid].parent = chains[fid][-2]
             items[nid].parent_rank = by_id[edge_by_id[fid].source].outgoing.index(fid)
             break
+    return items, chains
 
-    # --- rows, layer by layer ----------------------------------------------------------------
+
+def _assign_rows(items: dict[str, _Item], n_lanes: int) -> list[int]:
+    """Rows, column by column: each item takes its parent's row when that is in the same lane
+    and free, else the next free row below. Returns the number of rows of each lane."""
     by_layer: dict[int, list[_Item]] = {}
     for it in items.values():
         by_layer.setdefault(it.layer, []).append(it)
-    n_layers = max(by_layer) + 1
-    lane_rows = [1] * len(flow.lanes)
-    for k in range(n_layers):
+    lane_rows = [1] * n_lanes
+
+    def pref(it: _Item) -> int:
+        if it.parent is None:
+            return 0
+        p = items[it.parent]
+        return p.row if p.lane == it.lane else 0
+
+    for k in range(max(by_layer) + 1):
         taken: set[tuple[int, int]] = set()
-
-        def pref(it: _Item) -> int:
-            if it.parent is None:
-                return 0
-            p = items[it.parent]
-            return p.row if p.lane == it.lane else 0
-
         layer_items = sorted(by_layer.get(k, []), key=lambda it: (it.lane, pref(it), it.parent_rank, it.order, it.key))
         for it in layer_items:
             r = pref(it)
@@ -478,14 +161,45 @@ def layout(flow: Flow) -> Flow:
             it.row = r
             taken.add((it.lane, r))
             lane_rows[it.lane] = max(lane_rows[it.lane], r + 1)
+    return lane_rows
 
-    # --- sizes and coordinates ---------------------------------------------------------------
-    sizes = {n.id: _size(n) for n in nodes}
+
+@dataclass(slots=True)
+class _Measures:
+    """Columns, gaps, rows and lane tops in pixels."""
+
+    sizes: dict[str, tuple[int, int]]
+    row_h: int
+    col_x: list[int]
+    col_w: list[int]
+    gaps: list[int]
+    content_x: int
+    pool_right: int
+    lane_top: list[int]
+    pool_bottom: int
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.col_x)
+
+    def row_cy(self, lane: int, row: int) -> int:
+        return self.lane_top[lane] + LANE_PAD + row * self.row_h + self.row_h // 2
+
+    def row_bottom(self, lane: int, row: int) -> int:
+        return self.lane_top[lane] + LANE_PAD + (row + 1) * self.row_h
+
+
+def _measure(flow: Flow, layer: dict[str, int], lane_rows: list[int]) -> _Measures:
+    """Column widths (the widest shape; a wider gap after a split with labelled branches), one
+    row height for the whole diagram (the tallest shape plus margins) and the lanes' tops."""
+    edge_by_id = {e.id: e for e in flow.edges}
+    n_layers = max(layer.values()) + 1
+    sizes = {n.id: _size(n) for n in flow.nodes}
     tallest = max(h for _, h in sizes.values())
     row_h = tallest + 2 * ROW_MARGIN
     col_w = [EVENT_W] * n_layers
     labelled_split = [False] * n_layers
-    for n in nodes:
+    for n in flow.nodes:
         k = layer[n.id]
         col_w[k] = max(col_w[k], sizes[n.id][0])
         if n.kind == "gateway" and len(n.outgoing) > 1 and any(edge_by_id[f].name for f in n.outgoing):
@@ -497,136 +211,142 @@ def layout(flow: Flow) -> Flow:
     for k in range(n_layers):
         col_x.append(x)
         x += col_w[k] + gaps[k]
-    pool_right = x - gaps[-1] + RIGHT_MARGIN
-
     lane_top: list[int] = []
     y = ORIGIN_Y
-    for i, _lb in enumerate(flow.lanes):
+    for i in range(len(flow.lanes)):
         lane_top.append(y)
         y += lane_rows[i] * row_h + 2 * LANE_PAD
-    pool_bottom = y
+    return _Measures(sizes, row_h, col_x, col_w, gaps, content_x, x - gaps[-1] + RIGHT_MARGIN, lane_top, y)
 
-    def row_cy(lane: int, row: int) -> int:
-        return lane_top[lane] + LANE_PAD + row * row_h + row_h // 2
 
-    def row_bottom(lane: int, row: int) -> int:
-        return lane_top[lane] + LANE_PAD + (row + 1) * row_h
-
-    for n in nodes:
+def _place(flow: Flow, items: dict[str, _Item], m: _Measures, lane_rows: list[int]) -> None:
+    """Bounds of every shape (centred in its column and row), of the pool and of each lane."""
+    for n in flow.nodes:
         it = items[n.id]
-        w, h = sizes[n.id]
-        cx = col_x[it.layer] + col_w[it.layer] // 2
-        cy = row_cy(it.lane, it.row)
+        w, h = m.sizes[n.id]
+        cx = m.col_x[it.layer] + m.col_w[it.layer] // 2
+        cy = m.row_cy(it.lane, it.row)
         n.bounds = Bounds(cx - w // 2, cy - h // 2, w, h)
-
-    flow.pool = Bounds(ORIGIN_X, ORIGIN_Y, pool_right - ORIGIN_X, pool_bottom - ORIGIN_Y)
+    flow.pool = Bounds(ORIGIN_X, ORIGIN_Y, m.pool_right - ORIGIN_X, m.pool_bottom - ORIGIN_Y)
     for i, lb in enumerate(flow.lanes):
-        h = lane_rows[i] * row_h + 2 * LANE_PAD
-        lb.bounds = Bounds(ORIGIN_X + POOL_LABEL, lane_top[i], pool_right - ORIGIN_X - POOL_LABEL, h)
+        h = lane_rows[i] * m.row_h + 2 * LANE_PAD
+        lb.bounds = Bounds(ORIGIN_X + POOL_LABEL, m.lane_top[i], m.pool_right - ORIGIN_X - POOL_LABEL, h)
 
-    # occupancy of each column, for "is the way straight up/down free?"
-    occupied: dict[int, list[tuple[int, int]]] = {}
-    for it in items.values():
-        if it.node is not None:
-            b = it.node.bounds
-            occupied.setdefault(it.layer, []).append((b.y, b.bottom))
-        else:
-            cy = row_cy(it.lane, it.row)
-            occupied.setdefault(it.layer, []).append((cy - 2, cy + 2))
 
-    def column_free(k: int, y1: int, y2: int, skip: Bounds) -> bool:
+class _Router:
+    """Orthogonal waypoints for each flow, edge by edge in written order. It remembers what
+    earlier edges used: vertical slots in the gaps between columns, loop lanes below each row,
+    and the top/bottom corners of gateways."""
+
+    def __init__(self, flow: Flow, items: dict[str, _Item], chains: dict[str, list[str]], layer: dict[str, int],
+                 back: set[str], m: _Measures) -> None:
+        self.by_id = {n.id: n for n in flow.nodes}
+        self.items, self.chains, self.layer, self.back, self.m = items, chains, layer, back, m
+        # occupancy of each column, for "is the way straight up/down free?"
+        self.occupied: dict[int, list[tuple[int, int]]] = {}
+        for it in items.values():
+            if it.node is not None:
+                b = it.node.bounds
+                self.occupied.setdefault(it.layer, []).append((b.y, b.bottom))
+            else:
+                cy = m.row_cy(it.lane, it.row)
+                self.occupied.setdefault(it.layer, []).append((cy - 2, cy + 2))
+        self.gap_use: dict[int, int] = {}  # gap index (after column k; -1 = before the first) → uses
+        self.loop_use: dict[tuple[int, int], int] = {}
+        self.corners: set[tuple[str, str]] = set()  # (node, top|bottom) corners of diamonds already in use
+
+    def column_free(self, k: int, y1: int, y2: int, skip: Bounds) -> bool:
         lo, hi = min(y1, y2), max(y1, y2)
-        for a, b in occupied.get(k, []):
+        for a, b in self.occupied.get(k, []):
             if (a, b) == (skip.y, skip.bottom):
                 continue
             if a < hi and lo < b:
                 return False
         return True
 
-    gap_use: dict[int, int] = {}  # gap index (after column k; -1 = before the first) → uses
-
-    def gap_x(k: int) -> int:
+    def gap_x(self, k: int) -> int:
         """An x for a vertical segment in the gap after column k, staggered per use."""
-        used = gap_use.get(k, 0)
-        gap_use[k] = used + 1
+        m = self.m
+        used = self.gap_use.get(k, 0)
+        self.gap_use[k] = used + 1
         if k < 0:
-            left, width = content_x, LEFT_MARGIN
-        elif k >= n_layers - 1:
-            left, width = col_x[k] + col_w[k], RIGHT_MARGIN
+            left, width = m.content_x, LEFT_MARGIN
+        elif k >= m.n_layers - 1:
+            left, width = m.col_x[k] + m.col_w[k], RIGHT_MARGIN
         else:
-            left, width = col_x[k] + col_w[k], gaps[k]
+            left, width = m.col_x[k] + m.col_w[k], m.gaps[k]
         step = 8
         slots = max(1, (width - 16) // step)
         return left + 12 + step * (used % slots)
 
-    loop_use: dict[tuple[int, int], int] = {}
-    corners: set[tuple[str, str]] = set()  # (node, top|bottom) corners of diamonds already in use
-
-    def corner_free(n: FlowNode, side: str, leaving: bool) -> bool:
+    def corner_free(self, n: FlowNode, side: str, leaving: bool) -> bool:
         """Splits are left and joins entered through a top/bottom corner, once per corner."""
-        if n.kind != "gateway" or (n.id, side) in corners:
+        if n.kind != "gateway" or (n.id, side) in self.corners:
             return False
         return len(n.outgoing) > 1 if leaving else len(n.outgoing) <= 1
 
-    for e in edges:
-        s, t = by_id[e.source], by_id[e.target]
-        sb, tb = s.bounds, t.bounds
-        pts: list[tuple[int, int]]
-        if e.id in back:
-            lo_s, lo_t = items[s.id], items[t.id]
-            lower = max((lo_s.lane, lo_s.row), (lo_t.lane, lo_t.row))
-            n_use = loop_use.get(lower, 0)
-            loop_use[lower] = n_use + 1
-            yc = row_bottom(*lower) - 6 - 6 * (n_use % max(1, (ROW_MARGIN - 8) // 6))
-            ks, kt = layer[s.id], layer[t.id]
-            pts = []
-            if corner_free(s, "bottom", True) and column_free(ks, sb.bottom, yc, sb):
-                corners.add((s.id, "bottom"))
-                pts += [(sb.cx, sb.bottom), (sb.cx, yc)]
-            else:
-                xs = gap_x(ks)
-                pts += [(sb.right, sb.cy), (xs, sb.cy), (xs, yc)]
-            if corner_free(t, "bottom", False) and column_free(kt, tb.bottom, yc, tb):
-                corners.add((t.id, "bottom"))
-                pts += [(tb.cx, yc), (tb.cx, tb.bottom)]
-            else:
-                xt = gap_x(kt - 1)
-                pts += [(xt, yc), (xt, tb.cy), (tb.x, tb.cy)]
-        else:
-            chain = chains[e.id]
-            ys = [sb.cy] + [row_cy(items[c].lane, items[c].row) for c in chain[1:-1]] + [tb.cy]
-            ks = layer[s.id]
-            pts = []
-            first = 0
-            side = "top" if ys[1] < sb.cy else "bottom"
-            if ys[1] != sb.cy and corner_free(s, side, True) and column_free(ks, sb.cy, ys[1], sb):
-                # leave a split through the diamond's top or bottom corner, BPMN style
-                corners.add((s.id, side))
-                yedge = sb.y if ys[1] < sb.cy else sb.bottom
-                pts += [(sb.cx, yedge), (sb.cx, ys[1])]
-                first = 1
-            else:
-                pts.append((sb.right, sb.cy))
-            for hop in range(first, len(ys) - 1):
-                y1, y2 = ys[hop], ys[hop + 1]
-                if y1 == y2:
-                    continue
-                k = ks + hop
-                last = hop == len(ys) - 2
-                side = "top" if y1 < tb.cy else "bottom"
-                if last and corner_free(t, side, False) and column_free(k + 1, y1, tb.cy, tb):
-                    # enter a join through its top or bottom corner
-                    corners.add((t.id, side))
-                    pts += [(tb.cx, y1), (tb.cx, tb.y if y1 < tb.cy else tb.bottom)]
-                    break
-                xg = gap_x(k)
-                pts += [(xg, y1), (xg, y2)]
-            else:
-                pts.append((tb.x, tb.cy))
-        e.waypoints = _clean(pts)
+    def route(self, e: FlowEdge) -> list[tuple[int, int]]:
+        s, t = self.by_id[e.source], self.by_id[e.target]
+        return self._loop(s, t) if e.id in self.back else self._forward(e, s, t)
 
-    _place_labels(flow, by_id)
-    return flow
+    def _loop(self, s: FlowNode, t: FlowNode) -> list[tuple[int, int]]:
+        """A back edge: down (or out to the gap), along the margin below the lower row, and up."""
+        sb, tb = s.bounds, t.bounds
+        lo_s, lo_t = self.items[s.id], self.items[t.id]
+        lower = max((lo_s.lane, lo_s.row), (lo_t.lane, lo_t.row))
+        n_use = self.loop_use.get(lower, 0)
+        self.loop_use[lower] = n_use + 1
+        yc = self.m.row_bottom(*lower) - 6 - 6 * (n_use % max(1, (ROW_MARGIN - 8) // 6))
+        ks, kt = self.layer[s.id], self.layer[t.id]
+        pts: list[tuple[int, int]] = []
+        if self.corner_free(s, "bottom", True) and self.column_free(ks, sb.bottom, yc, sb):
+            self.corners.add((s.id, "bottom"))
+            pts += [(sb.cx, sb.bottom), (sb.cx, yc)]
+        else:
+            xs = self.gap_x(ks)
+            pts += [(sb.right, sb.cy), (xs, sb.cy), (xs, yc)]
+        if self.corner_free(t, "bottom", False) and self.column_free(kt, tb.bottom, yc, tb):
+            self.corners.add((t.id, "bottom"))
+            pts += [(tb.cx, yc), (tb.cx, tb.bottom)]
+        else:
+            xt = self.gap_x(kt - 1)
+            pts += [(xt, yc), (xt, tb.cy), (tb.x, tb.cy)]
+        return pts
+
+    def _forward(self, e: FlowEdge, s: FlowNode, t: FlowNode) -> list[tuple[int, int]]:
+        """A forward edge through its dummies' rows, changing row only in the gaps."""
+        sb, tb = s.bounds, t.bounds
+        chain = self.chains[e.id]
+        ys = [sb.cy] + [self.m.row_cy(self.items[c].lane, self.items[c].row) for c in chain[1:-1]] + [tb.cy]
+        ks = self.layer[s.id]
+        pts: list[tuple[int, int]] = []
+        first = 0
+        side = "top" if ys[1] < sb.cy else "bottom"
+        if ys[1] != sb.cy and self.corner_free(s, side, True) and self.column_free(ks, sb.cy, ys[1], sb):
+            # leave a split through the diamond's top or bottom corner, BPMN style
+            self.corners.add((s.id, side))
+            yedge = sb.y if ys[1] < sb.cy else sb.bottom
+            pts += [(sb.cx, yedge), (sb.cx, ys[1])]
+            first = 1
+        else:
+            pts.append((sb.right, sb.cy))
+        for hop in range(first, len(ys) - 1):
+            y1, y2 = ys[hop], ys[hop + 1]
+            if y1 == y2:
+                continue
+            k = ks + hop
+            last = hop == len(ys) - 2
+            side = "top" if y1 < tb.cy else "bottom"
+            if last and self.corner_free(t, side, False) and self.column_free(k + 1, y1, tb.cy, tb):
+                # enter a join through its top or bottom corner
+                self.corners.add((t.id, side))
+                pts += [(tb.cx, y1), (tb.cx, tb.y if y1 < tb.cy else tb.bottom)]
+                break
+            xg = self.gap_x(k)
+            pts += [(xg, y1), (xg, y2)]
+        else:
+            pts.append((tb.x, tb.cy))
+        return pts
 
 
 def _clean(pts: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -644,7 +364,7 @@ def _clean(pts: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _place_labels(flow: Flow, by_id: dict[str, FlowNode]) -> None:
+def _place_labels(flow: Flow) -> None:
     """External labels, each at the first of a few candidate spots that covers the fewest
     shapes, then other labels, then flow lines: conditions beside the first segment after the
     split (right, else left of it; above, else below it), events below (else above) their circle, named

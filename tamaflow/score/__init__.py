@@ -11,8 +11,9 @@ from .config import (
     default_config,
     load_score_config,
 )
-from .model import ProcessScore, StepScore, expected_visits, score_process, score_step
+from .estimate import ProcessScore, StepScore, score_process, score_step
 from .report import ScoreReport, build_report, score_processes, to_csv, to_data, to_json, to_markdown, to_table
+from .visits import expected_visits
 
 __all__ = [
     "PARAMS",

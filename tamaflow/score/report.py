@@ -18,7 +18,8 @@ from typing import Any
 
 from ..model.process import Process
 from .config import ScoreConfig, default_config
-from .model import BLOCKER_JA, BLOCKERS, QUADRANT_JA, ProcessScore, StepScore, score_process
+from .estimate import ProcessScore, StepScore, score_process
+from .wording import BLOCKER_JA, BLOCKERS, QUADRANT_JA
 
 #: digits kept in every output
 HOURS, MINUTES, SHARE, EASE = 1, 2, 3, 1

@@ -138,6 +138,12 @@ def process_doc(p: Process) -> str:
     return "\n".join(parts)
 
 
+def _tf_texts(parent: etree._Element, tag: str, texts: list[str]) -> None:
+    """One `tf:<tag>` child per text, in order (a YAML list)."""
+    for text in texts:
+        sub(parent, tf(tag), text=text)
+
+
 def write_tf_process(ext: etree._Element, p: Process) -> None:
     """`tf:process` into the process's extensionElements."""
     attrs = {"process": p.process, "name": p.name, "city": p.city}
@@ -146,12 +152,9 @@ def write_tf_process(ext: etree._Element, p: Process) -> None:
     if p.volume is not None:
         attrs["volume"] = fmt(p.volume)
     el = sub(ext, tf("process"), attrs)
-    for src in p.source:
-        sub(el, tf("source"), text=src)
-    for ch in p.channels:
-        sub(el, tf("channel"), text=ch)
-    for a in p.assumed:
-        sub(el, tf("assumed"), text=a)
+    _tf_texts(el, "source", p.source)
+    _tf_texts(el, "channel", p.channels)
+    _tf_texts(el, "assumed", p.assumed)
     if p.description is not None:
         sub(el, tf("description"), text=p.description)
 
@@ -177,10 +180,8 @@ def write_tf_step(ext: etree._Element, s: Step, index: int) -> None:
         attrs["end"] = "true"
     attrs.update(_step_scalars(s))
     el = sub(ext, tf("step"), attrs)
-    for sysname in s.systems:
-        sub(el, tf("system"), text=sysname)
-    for a in s.assumed:
-        sub(el, tf("assumed"), text=a)
+    _tf_texts(el, "system", s.systems)
+    _tf_texts(el, "assumed", s.assumed)
     if s.note is not None:
         sub(el, tf("note"), text=s.note)
 

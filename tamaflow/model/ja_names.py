@@ -1,17 +1,30 @@
-"""Japanese display names of the format's enumerations, for the site's interface.
+"""Japanese names of the format's enumerations (step kinds, gateways, events, media, access,
+channels, field names): the one place that says how an English id is shown to city staff.
 
-The YAML keeps English ids (stable, ASCII, diff-friendly); readers of the site are city staff, so
-every id is shown with its Japanese name. Unknown ids are shown as they are.
+The YAML keeps English ids (stable, ASCII, diff-friendly); the site and the diagrams show each id
+with its Japanese name. Unknown ids are shown as they are. Only data; no imports.
 """
 
 from __future__ import annotations
 
+#: task kinds as the site names them
 KINDS: dict[str, str] = {
     "user": "職員作業",
     "manual": "手作業",
     "service": "システム処理",
     "send": "送付",
     "receive": "受領",
+    "rule": "ルール判定",
+    "approval": "決裁",
+}
+
+#: the short kind tag drawn inside a Graphviz task box (space is tight there, hence not `KINDS`)
+DIAGRAM_KINDS: dict[str, str] = {
+    "user": "ユーザー",
+    "manual": "手作業",
+    "service": "システム",
+    "send": "送信",
+    "receive": "受信",
     "rule": "ルール判定",
     "approval": "決裁",
 }

@@ -6,61 +6,24 @@ judgement, approval) multiply it towards 0; exceptions stay with staff (× (1 �
 implementation starts at 100 and loses points for systems, access type, unstructured data and
 paper that needs AI-OCR. A step whose system is about to change is flagged, not scored down.
 
-Per process: the expected number of visits of every node comes from an absorbing Markov chain
-over `tamaflow.model.graph.to_graph` (the start's row of N = (I − Q)^-1, solved sparsely), so branch shares and rework loops weigh
-each step's minutes correctly; hours per year = volume × minutes / 60.
+Per process: each step's minutes are weighed by its expected visits per case (visits.py: an
+absorbing Markov chain over the process graph, so branch shares and rework loops count);
+hours per year = volume × minutes / 60.
 
 Every factor's value and contribution is kept as data (`Factor`, `Gate`, `EaseItem`), and the
-reasons analysts read are rendered from that data, in Japanese. Depends only on the model and
-this package's config; all numbers are raw floats (rounding is the report's job).
+reasons analysts read are rendered from that data, in Japanese (words: wording.py). Depends only
+on the model and this package's config; all numbers are raw floats (rounding is the report's job).
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
-import networkx as nx
-import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import MatrixRankWarning, spsolve
-
-from ..model.findings import TamaflowError
-from ..model.graph import immediate_dominators, start_nodes, to_graph
+from ..model.graph import to_graph
 from ..model.process import Process, Step
 from .config import ScoreConfig, default_config
-
-MEDIUM_JA = {
-    "paper": "紙", "pdf": "PDF", "email": "メール", "web-form": "Webフォーム", "system": "システム上のデータ",
-    "in-person": "対面", "phone": "電話",
-}
-ACCESS_JA = {
-    "api": "API 連携", "web": "Web 画面操作", "desktop": "デスクトップ画面操作", "terminal": "端末・ホスト画面操作",
-    "vdi": "画面転送・VDI (三層分離をまたぐ)",
-}
-QUADRANTS = ("quick win", "strategic", "fill-in", "reconsider")
-QUADRANT_JA = {"quick win": "クイックウィン", "strategic": "戦略的", "fill-in": "補完", "reconsider": "再検討"}
-#: blocker categories, in the order they are reported
-BLOCKERS = ("seal", "paper", "in_person", "judgement", "approval", "manual", "system_change")
-BLOCKER_JA = {
-    "seal": "押印", "paper": "紙", "in_person": "対面", "judgement": "判断業務", "approval": "決裁",
-    "manual": "手作業", "system_change": "システム更改予定",
-}
-ACCESS_SHORT = {"api": "API", "web": "Web", "desktop": "デスクトップ", "terminal": "端末", "vdi": "VDI"}
-#: a loop whose expected visits exceed this is treated as one that never ends
-MAX_VISITS = 1e6
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.0f}%"
-
-
-def _num(x: float) -> str:
-    return f"{x:.2f}"
-
-
-def _pts(x: float) -> str:
-    return f"{x:+g}".replace("-", "−")
+from .visits import expected_visits
+from .wording import ACCESS_JA, ACCESS_SHORT, BLOCKER_JA, BLOCKERS, MEDIUM_JA, decimal, percent, signed
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +64,7 @@ class EaseItem:
 
     @property
     def reason(self) -> str:
-        return f"{self.label} {_pts(self.points)} {self.source}"
+        return f"{self.label} {signed(self.points)} {self.source}"
 
 
 @dataclass(slots=True)
@@ -201,36 +164,32 @@ def suitability_factors(step: Step, cfg: ScoreConfig) -> list[Factor]:
 
     def text(name: str, what: str, score: float, src: str) -> str:
         w = f" × 重み {weights[name]:g}" if weights[name] != 1 else ""
-        return f"{what}{w}、適合度への寄与 +{_num(share(name, score))} {src}"
+        return f"{what}{w}、適合度への寄与 +{decimal(share(name, score))} {src}"
 
-    # rules
-    if step.rule_based is None:
-        s, what = unknown, f"ルール判断か未記入 → 中間値 {_num(unknown)}"
-    elif step.rule_based:
-        s, what = cfg.rules_true, f"ルールで判断できる (rule_based: true) → 規則性 {_num(cfg.rules_true)}"
-    else:
-        s, what = cfg.rules_false, f"判断を要する (rule_based: false) → 規則性 {_num(cfg.rules_false)}"
-    out.append(Factor("rules", "rule_based", step.rule_based, s, weights["rules"], share("rules", s), src,
-                      text("rules", what, s, src)))
+    def yes_no(name: str, fieldname: str, value: bool | None, yes_no_scores: tuple[float, float], unknown_what: str,
+               yes: str, no: str, measure: str) -> Factor:
+        """A factor read from a true/false/unknown field (rules, structure)."""
+        if value is None:
+            s, what = unknown, f"{unknown_what} → 中間値 {decimal(unknown)}"
+        else:
+            s = yes_no_scores[0] if value else yes_no_scores[1]
+            what = f"{yes if value else no} ({fieldname}: {'true' if value else 'false'}) → {measure} {decimal(s)}"
+        return Factor(name, fieldname, value, s, weights[name], share(name, s), src, text(name, what, s, src))
+
+    out.append(yes_no("rules", "rule_based", step.rule_based, (cfg.rules_true, cfg.rules_false),
+                      "ルール判断か未記入", "ルールで判断できる", "判断を要する", "規則性"))
     # digitisation
     if step.medium is None:
-        s, what = unknown, f"入力媒体が未記入 → デジタル度 中間値 {_num(unknown)}"
+        s, what = unknown, f"入力媒体が未記入 → デジタル度 中間値 {decimal(unknown)}"
         msrc = src
     else:
         s = cfg.medium[step.medium]
-        what = f"入力媒体: {MEDIUM_JA[step.medium]} (medium: {step.medium}) → デジタル度 {_num(s)}"
+        what = f"入力媒体: {MEDIUM_JA[step.medium]} (medium: {step.medium}) → デジタル度 {decimal(s)}"
         msrc = cfg.source(f"suitability.medium.{step.medium}")
     out.append(Factor("digital", "medium", step.medium, s, weights["digital"], share("digital", s), msrc,
                       text("digital", what, s, msrc)))
-    # structure
-    if step.structured is None:
-        s, what = unknown, f"構造化データか未記入 → 中間値 {_num(unknown)}"
-    elif step.structured:
-        s, what = cfg.structured_true, f"構造化データ (structured: true) → 構造化 {_num(cfg.structured_true)}"
-    else:
-        s, what = cfg.structured_false, f"非構造データ (structured: false) → 構造化 {_num(cfg.structured_false)}"
-    out.append(Factor("structured", "structured", step.structured, s, weights["structured"],
-                      share("structured", s), src, text("structured", what, s, src)))
+    out.append(yes_no("structured", "structured", step.structured, (cfg.structured_true, cfg.structured_false),
+                      "構造化データか未記入", "構造化データ", "非構造データ", "構造化"))
     return out
 
 
@@ -308,13 +267,13 @@ def score_step(step: Step, cfg: ScoreConfig | None = None, *, role: str = "staff
         gate *= g.multiplier
     if step.exceptions is None:
         rate = cfg.exceptions_unknown
-        exc_what = f"例外率が未記入 → {_pct(rate)} と仮定"
+        exc_what = f"例外率が未記入 → {percent(rate)} と仮定"
     else:
         rate = float(step.exceptions)
-        exc_what = f"例外率 {_pct(rate)}"
+        exc_what = f"例外率 {percent(rate)}"
     exc_mult = max(0.0, 1.0 - cfg.exceptions_weight * rate)
     exc_src = cfg.source("exceptions.weight")
-    exc_reason = f"{exc_what} → ×{_num(exc_mult)} (例外は職員が処理) {exc_src}"
+    exc_reason = f"{exc_what} → ×{decimal(exc_mult)} (例外は職員が処理) {exc_src}"
     potential = min(1.0, max(0.0, suit * gate * exc_mult))
     items = ease_items(step, cfg)
     ease = min(100.0, max(0.0, cfg.ease_base + sum(i.points for i in items)))
@@ -341,7 +300,7 @@ def score_step(step: Step, cfg: ScoreConfig | None = None, *, role: str = "staff
             blockers.append("system_change")
 
     reasons: list[str] = []
-    visit_txt = f" × {_num(visits)} 回/件" if abs(visits - 1.0) > 1e-9 else ""
+    visit_txt = f" × {decimal(visits)} 回/件" if abs(visits - 1.0) > 1e-9 else ""
     if role == "system":
         why = "kind: service" if step.kind == "service" else "システムのレーン"
         reasons.append(f"システム処理 ({why}) → 職員時間なし")
@@ -369,16 +328,16 @@ def score_step(step: Step, cfg: ScoreConfig | None = None, *, role: str = "staff
     else:
         reasons.extend(f.reason for f in factors)
         if total_w > 0:
-            reasons.append(f"適合度 {_num(suit)} (規則性・デジタル度・構造化の加重平均)")
+            reasons.append(f"適合度 {decimal(suit)} (規則性・デジタル度・構造化の加重平均)")
         else:
             reasons.append("適合度の重みがすべて 0 → 適合度 1.00")
         reasons.extend(g.reason for g in gates)
         reasons.append(exc_reason)
-        reasons.append(f"自動化可能割合 {_num(potential)} = 適合度 {_num(suit)} × gate {gate:g} × 例外 {_num(exc_mult)}")
+        reasons.append(f"自動化可能割合 {decimal(potential)} = 適合度 {decimal(suit)} × gate {gate:g} × 例外 {decimal(exc_mult)}")
     if items:
         base = f"{cfg.ease_base:g}"
         reasons.append(f"実装容易性 {ease:.0f} = {base} " + "、".join(
-            f"{_pts(i.points)} {i.label}" for i in items
+            f"{signed(i.points)} {i.label}" for i in items
         ) + " " + " ".join(sorted({i.source for i in items})))
     else:
         reasons.append(f"実装容易性 {ease:.0f} (減点なし)")
@@ -419,137 +378,19 @@ def step_summary(s: StepScore) -> str:
             words.append(MEDIUM_JA[str(f.value)] if f.value is not None else "媒体?")
         else:
             words.append("構造化" if f.value is True else "非構造" if f.value is False else "構造?")
-    parts = [f"{'・'.join(words)} → 適合度 {_num(s.suitability)}"]
+    parts = [f"{'・'.join(words)} → 適合度 {decimal(s.suitability)}"]
     for g in s.gates:
         effect = "不可" if g.multiplier == 0 else f"×{g.multiplier:g}"
         parts.append(f"{BLOCKER_JA[g.name]}→{effect}")
     if s.exception_rate > 0:
-        parts.append(f"例外 {_pct(s.exception_rate)}")
+        parts.append(f"例外 {percent(s.exception_rate)}")
     short = {"systems": lambda i: f"システム{i.value}個", "access": lambda i: ACCESS_SHORT[str(i.value)],
              "data": lambda i: "非構造" if i.value is False else "構造?", "ocr": lambda i: "AI-OCR"}
-    ease = "、".join(f"{short[i.name](i)} {_pts(i.points)}" for i in s.ease_items)
+    ease = "、".join(f"{short[i.name](i)} {signed(i.points)}" for i in s.ease_items)
     parts.append(f"容易性 {s.ease:.0f}" + (f": {ease}" if ease else ""))
     if not s.feasible:
         parts.append("更改予定")
     return " / ".join(parts)
-
-
-# ----- visits through the flow ----------------------------------------------------------------
-
-def _branch_weights(g: nx.DiGraph, node: str, step: Step, notes: list[str]) -> dict[str, float]:
-    """Probability (or, for parallel/inclusive, expected tokens) along each outgoing flow."""
-    out = sorted(g.out_edges(node, data=True), key=lambda e: e[2].get("order", 0))
-    if step.gateway == "parallel":
-        return {v: 1.0 for _u, v, _d in out}  # every branch is taken once
-    shares = [d.get("share") for _u, _v, d in out]
-    given = sum(s for s in shares if s is not None)
-    missing = [i for i, s in enumerate(shares) if s is None]
-    filled = [s if s is not None else max(0.0, 1.0 - given) / len(missing) for s in shares]
-    if missing:
-        notes.append(f"分岐 `{node}` の share 未記入 {len(missing)} 本 → 残り {_pct(max(0.0, 1.0 - given))} を均等に配分")
-    total = sum(filled)
-    if step.gateway == "exclusive" and abs(total - 1.0) > 1e-9:
-        if total <= 0:
-            filled = [1.0 / len(out)] * len(out)
-            notes.append(f"分岐 `{node}` の share がすべて 0 → 均等に配分")
-        else:
-            filled = [s / total for s in filled]
-            notes.append(f"分岐 `{node}` の share 合計 {total:.2f} → 1 に正規化")
-    weights: dict[str, float] = {}
-    for (_u, v, _d), w in zip(out, filled, strict=True):
-        weights[v] = weights.get(v, 0.0) + w
-    return weights
-
-
-def expected_visits(process: Process, g: nx.DiGraph | None = None,
-                    notes: list[str] | None = None) -> dict[str, float]:
-    """Expected visits per case of every node: the start's row of the fundamental matrix
-    N = (I − Q)^-1 of the absorbing chain over the process graph.
-
-    Exclusive/inclusive splits follow the branch shares (missing shares split the rest evenly);
-    a parallel split sends a token down every branch; a parallel or inclusive join fires once
-    per activation of the split that dominates it (or, in an unstructured model, once per
-    arrival divided by its number of incoming flows). End nodes absorb.
-    """
-    g = g if g is not None else to_graph(process)
-    notes = notes if notes is not None else []
-    starts = start_nodes(g)
-    if len(starts) != 1:
-        raise TamaflowError(f"cannot score a process with {len(starts)} start nodes: run `tamaflow validate`",
-                            process.path or "", process.pos.line, process.pos.col, "TF301")
-    start = starts[0]
-    nodes = list(g.nodes)
-    transient = [n for n in nodes if g.out_degree(n) > 0]
-    idx = {n: i for i, n in enumerate(transient)}
-    flows: dict[str, dict[str, float]] = {}
-    for u in transient:
-        step: Step | None = g.nodes[u].get("step")
-        if step is not None and step.is_gateway and not step.join and step.branches:
-            flows[u] = _branch_weights(g, u, step, notes)
-        else:
-            flows[u] = {v: 1.0 for v in g.successors(u)}
-    joins = [n for n in transient if (s := g.nodes[n].get("step")) is not None and s.join
-             and s.gateway in ("parallel", "inclusive")]
-    if joins:
-        dom = immediate_dominators(g, start)
-        for j in joins:
-            d = dom.get(j)  # None: the join is not reachable from the start
-            split: Step | None = g.nodes[d].get("step") if d is not None else None
-            if d is not None and split is not None and split.is_gateway and not split.join and split.gateway in ("parallel", "inclusive"):
-                # arrivals do not count: the join fires once per activation of its split
-                for u in flows:
-                    flows[u].pop(j, None)
-                flows[d][j] = 1.0
-            else:
-                indeg = max(1, g.in_degree(j))
-                for u in flows:
-                    if j in flows[u]:
-                        flows[u][j] /= indeg
-    if start not in idx:  # a start that goes nowhere: nothing is visited but the start
-        return {n: (1.0 if n == start else 0.0) for n in nodes}
-    # (I − Q)^T as a sparse matrix: a process graph has about one flow per node, and a sparse
-    # solve stays well under a millisecond where a dense one costs O(n^3) and fights over BLAS threads
-    size = len(transient)
-    rows: list[int] = list(range(size))
-    cols: list[int] = list(range(size))
-    vals: list[float] = [1.0] * size
-    for u, targets in flows.items():
-        for v, w in targets.items():
-            if v in idx:
-                rows.append(idx[v])
-                cols.append(idx[u])
-                vals.append(-w)
-    a = sp.csc_matrix((vals, (rows, cols)), shape=(size, size))
-    e = np.zeros(size)
-    e[idx[start]] = 1.0
-    row: np.ndarray | None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", MatrixRankWarning)
-            row = np.atleast_1d(spsolve(a, e))
-    except (MatrixRankWarning, RuntimeError, ValueError):
-        row = None
-    if row is None or not np.all(np.isfinite(row)) or row.min() < -1e-9 or row.max() > MAX_VISITS:
-        # point at the first splitting gateway inside a loop: that is where the shares are written
-        at, where = process.pos, ""
-        looped = {n for comp in nx.strongly_connected_components(g) if len(comp) > 1 for n in comp}
-        for st in process.steps:
-            if st.id in looped and st.is_gateway and st.branches:
-                at, where = st.where("branches"), f" at `{st.id}`"
-                break
-        raise TamaflowError(
-            f"the branch shares make a loop that never ends{where} (the shares back into the loop add up to 1): "
-            "give the way out a share > 0",
-            process.path or "", at.line, at.col, "TF302",
-        )
-    visits = {n: max(0.0, float(row[idx[n]])) for n in transient}
-    absorbed = {n: 0.0 for n in nodes if n not in idx}
-    for u, targets in flows.items():
-        for v, w in targets.items():
-            if v in absorbed:
-                absorbed[v] += visits[u] * w
-    visits.update(absorbed)
-    return {n: visits[n] for n in nodes}
 
 
 # ----- per process -------------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""The score's Japanese words and number formats, shared by the per-step estimate, the visits
+through the flow and the report, so a factor reads the same wherever it is shown."""
+
+from __future__ import annotations
+
+MEDIUM_JA = {
+    "paper": "紙", "pdf": "PDF", "email": "メール", "web-form": "Webフォーム", "system": "システム上のデータ",
+    "in-person": "対面", "phone": "電話",
+}
+ACCESS_JA = {
+    "api": "API 連携", "web": "Web 画面操作", "desktop": "デスクトップ画面操作", "terminal": "端末・ホスト画面操作",
+    "vdi": "画面転送・VDI (三層分離をまたぐ)",
+}
+QUADRANT_JA = {"quick win": "クイックウィン", "strategic": "戦略的", "fill-in": "補完", "reconsider": "再検討"}
+#: blocker categories, in the order they are reported
+BLOCKERS = ("seal", "paper", "in_person", "judgement", "approval", "manual", "system_change")
+BLOCKER_JA = {
+    "seal": "押印", "paper": "紙", "in_person": "対面", "judgement": "判断業務", "approval": "決裁",
+    "manual": "手作業", "system_change": "システム更改予定",
+}
+ACCESS_SHORT = {"api": "API", "web": "Web", "desktop": "デスクトップ", "terminal": "端末", "vdi": "VDI"}
+
+
+def percent(x: float) -> str:
+    """0.25 → `25%`."""
+    return f"{x * 100:.0f}%"
+
+
+def decimal(x: float) -> str:
+    """Two decimals, for scores and multipliers."""
+    return f"{x:.2f}"
+
+
+def signed(x: float) -> str:
+    """Points with their sign, minus as U+2212 as in Japanese typesetting."""
+    return f"{x:+g}".replace("-", "−")
