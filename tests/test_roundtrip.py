@@ -21,10 +21,10 @@ from tamaflow.cli import app
 from tamaflow.io.yaml_loader import load_process_strict, read_process
 from tamaflow.io.yaml_writer import dump_process
 from tamaflow.model.graph import to_graph
+from tamaflow.model.library import LIBRARY_FILES
 from tamaflow.model.process import Process
 
 ROOT = Path(__file__).resolve().parents[1]
-LIBRARY_FILES = {"cities.yaml", "catalogue.yaml", "tamaflow.yaml"}
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 TF_NS = "https://tamaflow.example/schema/bpmn"
 runner = CliRunner()

@@ -1,6 +1,6 @@
 """RPA potential: an explainable per-step model, per-process totals through the flow, and the
-cross-city report. Depends only on `tamaflow.model` (and `tamaflow.io.marked_yaml` to read its
-config file); see docs/score.md."""
+cross-city report. Depends only on `tamaflow.model` (and `tamaflow.io` to read its config
+file); see docs/score.md."""
 
 from .config import (
     PARAMS,

@@ -17,17 +17,17 @@ Source tags:
 - `[design]` a choice of this project, to be calibrated against measured municipal results.
 
 A config file only lists what it changes; everything else keeps its default. Reading depends on
-`tamaflow.io.marked_yaml` for positions; nothing here knows about processes.
+`tamaflow.io.marked_yaml` for positions and on the loader's did-you-mean hint; nothing here knows about processes.
 """
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from ..io.marked_yaml import MNode, read_marked
+from ..io.yaml_loader import did_you_mean
 from ..model.findings import TamaflowError
 from ..model.process import ACCESS_TYPES, MEDIA
 
@@ -353,8 +353,7 @@ def load_score_config(path: str | None) -> ScoreConfig:
             name = str(k.raw) if isinstance(k.value, bool) or k.value is None else str(k.value)
             key = f"{prefix}.{name}" if prefix else name
             if name not in options:
-                close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-                hint = f" (did you mean `{close[0]}`?)" if close else f" (known: {', '.join(options)})"
+                hint = did_you_mean(name, options) or f" (known: {', '.join(options)})"
                 where = f" under `{prefix}`" if prefix else ""
                 err(k, f"unknown key `{name}`{where}{hint}")
                 continue
