@@ -31,9 +31,11 @@ from typer.testing import CliRunner
 from tamaflow.check.validate import check_file, collect_files
 from tamaflow.cli import app
 from tamaflow.io import marked_yaml
+from tamaflow.model.library import LIBRARY_FILES
 
 INVALID = Path(__file__).resolve().parent / "invalid"
-LIBRARY_FILES = {"cities.yaml", "catalogue.yaml", "tamaflow.yaml", "expectations.yaml"}
+#: files of a case folder that are not processes: the library's own, and the expectations
+NOT_CASES = LIBRARY_FILES | {"expectations.yaml"}
 EXPECT = re.compile(
     r'^(?P<code>TF\d{3})(?: (?P<sev>warning|error))? line (?P<line>\d+)(?: in (?P<file>\S+))?(?: "(?P<text>.*)")?$'
 )
@@ -71,7 +73,7 @@ def load_cases() -> list[Case]:
     sidecar = _sidecar()
     cases = []
     for path in sorted(INVALID.rglob("*.yaml")):
-        if path.name in LIBRARY_FILES:
+        if path.name in NOT_CASES:
             continue
         case = Case(path)
         rel = path.relative_to(INVALID).as_posix()

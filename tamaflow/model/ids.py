@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Container, MutableSet
+from collections.abc import MutableSet
 
 #: process and city ids become folder and file names: lower-case ASCII only
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -55,23 +55,16 @@ def slugify(text: str, fallback: str = "imported", *, tidy: bool = True) -> str:
     return s
 
 
-def unique_id(base: str, used: Container[str], limit: int | None = None) -> str:
-    """`base`, or `base_2`, `base_3`, … : the first that is not in `used`.
+def claim_id(base: str, used: MutableSet[str], limit: int | None = None) -> str:
+    """`base`, or `base_2`, `base_3`, … : the first that is not in `used`, which it is added to.
 
-    With `limit`, `base` is cut so that the suffixed id stays within `limit` characters'
-    worth of the id rules (the BPMN reader passes `ID_LIMIT`). The caller records the result
-    (see `claim_id` for the common case)."""
+    With `limit`, a suffixed id keeps only the first `limit - 5` characters of `base`, so that
+    it stays within the id length rule (the BPMN reader passes `ID_LIMIT`)."""
     stem = base if limit is None else base[: limit - 5]
     cand = base
     n = 2
     while cand in used:
         cand = f"{stem}_{n}"
         n += 1
-    return cand
-
-
-def claim_id(base: str, used: MutableSet[str], limit: int | None = None) -> str:
-    """`unique_id`, added to `used`."""
-    cand = unique_id(base, used, limit)
     used.add(cand)
     return cand

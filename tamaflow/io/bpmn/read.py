@@ -304,6 +304,104 @@ def _lanes(proc_el: etree._Element, pool_id: str, pool_name: str, several_pools:
                 lane_of.setdefault(el.get("id", ""), safe_id(pool_id))
 
 
+def _add_nodes(g: FlowGraph, proc_el: etree._Element, pool_id: str, lane_of: dict[str, str],
+               flows: list[etree._Element], boundaries: list[etree._Element], defaults: set[str]) -> None:
+    """The flow nodes of one process into `g` (tasks, gateways, events, with what tamaflow's
+    writer stored on them); its sequence flows, boundary events and default flow ids are
+    collected for later, when every node exists."""
+    for el in proc_el:
+        tag = local(el.tag)
+        if not is_bpmn(el):
+            continue
+        eid = el.get("id")
+        if tag == "sequenceFlow":
+            flows.append(el)
+            continue
+        if not eid or not is_flow_node(el):
+            continue
+        if el.get("default"):
+            defaults.add(el.get("default", ""))
+        st = _tf(el, "step")
+        fields = _tf_step_fields(st) if st is not None else {}
+        generated = _tf(el, "generated") is not None
+        lane = fields.pop("lane", None) if st is not None else lane_of.get(eid)
+        name = fields.pop("name", None) if "name" in fields else clean_name(el.get("name"))
+        common: dict[str, Any] = dict(name="" if generated else name, lane=lane, pool=pool_id, pos=_pos(el),
+                                      step_id=(st.get("step_id") or st.get("id")) if st is not None else None,
+                                      generated=generated, keep=st is not None,
+                                      index=int(st.get("index", "0")) if st is not None
+                                      and (st.get("index") or "").isdigit() else None)
+        attrs = {k: v for k, v in fields.items() if k in STEP_ATTRS}
+        if tag in TASK_KIND_OF:
+            node = g.add_node(Node(eid, "task", kind=fields.get("kind") or TASK_KIND_OF[tag], attrs=attrs, **common))
+            if tag in ("subProcess", "adHocSubProcess", "transaction"):
+                inner = sum(1 for c in el.iter() if local(c.tag) in TASK_KIND_OF) - 1
+                if inner > 0:
+                    node.notes.append(f"subprocess with {inner} inner activities, imported as one task")
+        elif tag in GATEWAY_OF:
+            gw = g.add_node(Node(eid, "gateway", gateway=fields.get("gateway") or GATEWAY_OF[tag],
+                                 event_based=tag == "eventBasedGateway", attrs=attrs, **common))
+            gw.keep = gw.keep and not fields.get("join")
+            gw.sync = bool(fields.get("join"))
+        else:
+            edef = _event_def(el)
+            if tag == "startEvent":
+                ev = "start"
+            elif tag == "endEvent":
+                ev = "end"
+            elif tag == "intermediateThrowEvent":
+                ev = "message-throw" if edef == "message" else ("signal" if edef == "signal" else "none")
+            else:
+                ev = EVENT_FROM_DEF.get(edef or "", "none")
+            g.add_node(Node(eid, "event", event=fields.get("event") or ev, event_def=edef, attrs=attrs, **common))
+            if tag == "boundaryEvent":
+                boundaries.append(el)
+
+
+def _add_flows(g: FlowGraph, flows: list[etree._Element], boundaries: list[etree._Element],
+               defaults: set[str]) -> None:
+    """Sequence flows (a tamaflow-written branch as written in YAML, else the flow's name or
+    condition), then each boundary event as a choice beside its activity's normal flow."""
+    for f in flows:
+        src, tgt = f.get("sourceRef", ""), f.get("targetRef", "")
+        cond = _text(next(iter(bpmn_children(f, "conditionExpression")), None))
+        name = clean_name(f.get("name"))
+        tb = _tf_branch(f)
+        if tb is not None:  # tamaflow's writer: the branch as written in YAML
+            share = _number(tb.get("share", "")) if tb.get("share") is not None else None
+            g.add_edge(src, tgt, when=tb.get("when"), default=tb.get("default") == "true",
+                       conditional=tb.get("when") is not None, share=float(share) if share is not None else None)
+        else:
+            g.add_edge(src, tgt, when=name or cond or None, default=f.get("id") in defaults, conditional=bool(cond))
+    for b in boundaries:
+        node = g.nodes[b.get("id", "")]
+        label = node.name or (f"{node.event_def} event" if node.event_def else "boundary event")
+        g.add_edge(b.get("attachedToRef", ""), node.id, when=label, choice=True)
+
+
+def _add_messages(g: FlowGraph, collaborations: list[etree._Element], participants: list[etree._Element],
+                  by_id: dict[str | None, etree._Element]) -> None:
+    """Message flows: one that starts another pool's process becomes a flow (see the module
+    docstring); any other is noted on the step that receives it."""
+    message_start: dict[str, str] = {}
+    for part in participants:
+        proc_el = by_id.get(part.get("processRef"))
+        starts = [el.get("id", "") for el in (proc_el if proc_el is not None else [])
+                  if local(el.tag) == "startEvent" and _event_def(el) == "message" and el.get("id") in g.nodes]
+        if len(starts) == 1:
+            message_start[part.get("id", "")] = starts[0]
+    for c in collaborations:
+        for mf in bpmn_children(c, "messageFlow"):
+            src, tgt = mf.get("sourceRef", ""), mf.get("targetRef", "")
+            tgt = message_start.get(tgt, tgt)
+            if src in g.nodes and tgt in g.nodes:
+                if g.nodes[tgt].event == "start" and not g.inc[tgt]:
+                    g.add_edge(src, tgt)
+                else:
+                    sname = g.nodes[src].name
+                    g.nodes[tgt].notes.append(f"message from {safe_id(src)}" + (f" ({sname})" if sname else ""))
+
+
 def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
     """Read a BPMN 2.0 file; return the process and step id → BPMN element id."""
     root = _bpmn_root(path)
@@ -339,86 +437,9 @@ def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
         pool_id = (part.get("id") if part is not None else None) or proc_el.get("id") or "pool"
         pool_name = clean_name(part.get("name") if part is not None else None) or clean_name(proc_el.get("name"))
         _lanes(proc_el, pool_id, pool_name, several, lanes, lane_of)
-        for el in proc_el:
-            tag = local(el.tag)
-            if not is_bpmn(el):
-                continue
-            eid = el.get("id")
-            if tag == "sequenceFlow":
-                flows.append(el)
-                continue
-            if not eid or not is_flow_node(el):
-                continue
-            if el.get("default"):
-                defaults.add(el.get("default", ""))
-            st = _tf(el, "step")
-            fields = _tf_step_fields(st) if st is not None else {}
-            generated = _tf(el, "generated") is not None
-            lane = fields.pop("lane", None) if st is not None else lane_of.get(eid)
-            name = fields.pop("name", None) if "name" in fields else clean_name(el.get("name"))
-            common: dict[str, Any] = dict(name="" if generated else name, lane=lane, pool=pool_id, pos=_pos(el),
-                                          step_id=(st.get("step_id") or st.get("id")) if st is not None else None,
-                                          generated=generated, keep=st is not None,
-                                          index=int(st.get("index", "0")) if st is not None
-                                          and (st.get("index") or "").isdigit() else None)
-            attrs = {k: v for k, v in fields.items() if k in STEP_ATTRS}
-            if tag in TASK_KIND_OF:
-                node = g.add_node(Node(eid, "task", kind=fields.get("kind") or TASK_KIND_OF[tag], attrs=attrs, **common))
-                if tag in ("subProcess", "adHocSubProcess", "transaction"):
-                    inner = sum(1 for c in el.iter() if local(c.tag) in TASK_KIND_OF) - 1
-                    if inner > 0:
-                        node.notes.append(f"subprocess with {inner} inner activities, imported as one task")
-            elif tag in GATEWAY_OF:
-                gw = g.add_node(Node(eid, "gateway", gateway=fields.get("gateway") or GATEWAY_OF[tag],
-                                     event_based=tag == "eventBasedGateway", attrs=attrs, **common))
-                gw.keep = gw.keep and not fields.get("join")
-                gw.sync = bool(fields.get("join"))
-            else:
-                edef = _event_def(el)
-                if tag == "startEvent":
-                    ev = "start"
-                elif tag == "endEvent":
-                    ev = "end"
-                elif tag == "intermediateThrowEvent":
-                    ev = "message-throw" if edef == "message" else ("signal" if edef == "signal" else "none")
-                else:
-                    ev = EVENT_FROM_DEF.get(edef or "", "none")
-                g.add_node(Node(eid, "event", event=fields.get("event") or ev, event_def=edef, attrs=attrs, **common))
-                if tag == "boundaryEvent":
-                    boundaries.append(el)
-    for f in flows:
-        src, tgt = f.get("sourceRef", ""), f.get("targetRef", "")
-        cond = _text(next(iter(bpmn_children(f, "conditionExpression")), None))
-        name = clean_name(f.get("name"))
-        tb = _tf_branch(f)
-        if tb is not None:  # tamaflow's writer: the branch as written in YAML
-            share = _number(tb.get("share", "")) if tb.get("share") is not None else None
-            g.add_edge(src, tgt, when=tb.get("when"), default=tb.get("default") == "true",
-                       conditional=tb.get("when") is not None, share=float(share) if share is not None else None)
-        else:
-            g.add_edge(src, tgt, when=name or cond or None, default=f.get("id") in defaults, conditional=bool(cond))
-    for b in boundaries:
-        node = g.nodes[b.get("id", "")]
-        label = node.name or (f"{node.event_def} event" if node.event_def else "boundary event")
-        g.add_edge(b.get("attachedToRef", ""), node.id, when=label, choice=True)
-    # a message to a pool drawn as a whole starts that pool's process at its one message start
-    message_start: dict[str, str] = {}
-    for part in participants:
-        proc_el = by_id.get(part.get("processRef"))
-        starts = [el.get("id", "") for el in (proc_el if proc_el is not None else [])
-                  if local(el.tag) == "startEvent" and _event_def(el) == "message" and el.get("id") in g.nodes]
-        if len(starts) == 1:
-            message_start[part.get("id", "")] = starts[0]
-    for c in collaborations:
-        for mf in bpmn_children(c, "messageFlow"):
-            src, tgt = mf.get("sourceRef", ""), mf.get("targetRef", "")
-            tgt = message_start.get(tgt, tgt)
-            if src in g.nodes and tgt in g.nodes:
-                if g.nodes[tgt].event == "start" and not g.inc[tgt]:
-                    g.add_edge(src, tgt)
-                else:
-                    sname = g.nodes[src].name
-                    g.nodes[tgt].notes.append(f"message from {safe_id(src)}" + (f" ({sname})" if sname else ""))
+        _add_nodes(g, proc_el, pool_id, lane_of, flows, boundaries, defaults)
+    _add_flows(g, flows, boundaries, defaults)
+    _add_messages(g, collaborations, participants, by_id)
     pattrs = _tf_process_fields(tf_process) if tf_process is not None else {}
     if tf_process is not None:
         lanes = _tf_lanes(ordered[0])[0] or lanes
