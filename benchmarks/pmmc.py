@@ -30,7 +30,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tamaflow.cli.compare import load_models  # noqa: E402
+from tamaflow.app.compare import load_models  # noqa: E402
 from tamaflow.compare import compare_processes, correspondences  # noqa: E402
 from tamaflow.compare.labels import label_key  # noqa: E402
 from tamaflow.model.ids import safe_id  # noqa: E402

@@ -319,7 +319,7 @@ def test_home_top_opportunities_follow_the_score_report(site: Path) -> None:
 
 def test_a_failing_analysis_is_marked_unavailable_not_faked(lib: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    import tamaflow.cli.publish as glue
+    import tamaflow.app.publish as glue
 
     real = glue.render_variant
 
@@ -419,7 +419,7 @@ def test_rebuild_reuses_a_heatmap_drawn_from_the_same_data(site: Path) -> None:
 
 
 def test_without_bpmn_js_diagrams_are_static_svg(lib: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tamaflow.cli.publish as glue
+    import tamaflow.app.publish as glue
 
     monkeypatch.setattr(glue, "find_bpmn_js", lambda starts: None)
     code, output = publish(lib, tmp_path / "s")

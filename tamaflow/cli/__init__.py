@@ -1,7 +1,10 @@
-"""The `tamaflow` command: a thin typer layer over the library API.
+"""The `tamaflow` command: a thin typer layer over the use cases in `tamaflow.app`.
 
-Each command lives in its own module and only parses options, calls one library function and
-formats the result. Exit codes are a contract: 0 clean, 1 findings or bad input, 2 usage error.
+Each command module only parses options, calls one function and writes the result; the
+registration below is the one list of commands, in `--help` order. The command modules import
+the heavy stacks (compare, score, render, publish: scipy, matplotlib, Graphviz) inside the
+command function, so `tamaflow --help` and `tamaflow validate` start fast; a test keeps it so.
+Exit codes are a contract: 0 clean, 1 findings or bad input, 2 usage error.
 """
 
 from __future__ import annotations
@@ -9,17 +12,20 @@ from __future__ import annotations
 import sys
 
 from ..model.findings import TamaflowError
-from . import authoring as _authoring  # noqa: F401
-from . import validate as _validate  # noqa: F401  (registers commands)
+from . import authoring, compare, importer, publish, render, score, summary, validate
 from ._app import app
 
-# Commands built by other modules register themselves when their module exists.
-for _name in ("render", "importer", "compare", "score", "publish", "summary"):
-    try:
-        __import__(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _e:  # pragma: no cover - only while a command is unbuilt
-        if _e.name != f"{__name__}.{_name}":
-            raise
+app.command()(authoring.new)
+app.command()(validate.validate)
+app.command()(validate.show)
+app.command()(validate.schema)
+app.command()(validate.rules)
+app.command()(render.render)
+app.command("import")(importer.import_)
+app.command()(compare.compare)
+app.command()(score.score)
+app.command()(publish.publish)
+app.command()(summary.summary)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from ..io.files import refuse_overwrite, write_atomic
 from ..io.library import find_library_root
 from ..model.findings import TamaflowError
 from ..model.ids import SLUG
-from ._app import app, user_errors
+from ._app import user_errors
 
 TEMPLATE = """\
 # yaml-language-server: $schema={schema}
@@ -56,7 +56,6 @@ steps:
 """
 
 
-@app.command()
 @user_errors
 def new(
     process: Annotated[str, typer.Argument(help="Procedure id (slug), e.g. tennyu.")],

@@ -1,7 +1,7 @@
-"""`tamaflow score`: RPA potential and the staff hours at stake, per step, process and city.
+"""`tamaflow score`: options → `tamaflow.app.score.score_paths` → a report on stdout or a file.
 
-Glue only: validate the files (the validator's one-line errors, exit 1), read the model config,
-call `tamaflow.score.score_processes`, render. The model lives in tamaflow/score/.
+The model lives in `tamaflow.score` and the validate-then-score flow in `tamaflow.app.score`,
+both imported inside the command so other commands start without them.
 """
 
 from __future__ import annotations
@@ -14,13 +14,9 @@ from typing import Annotated
 
 import typer
 
-from ..check.validate import validated
 from ..io.files import refuse_overwrite, write_atomic
-from ..io.library import find_library_root, read_cities
 from ..model.findings import TamaflowError
-from ..model.library import CITIES_FILE
-from ..score import config_yaml, load_score_config, score_processes, to_csv, to_json, to_markdown, to_table
-from ._app import app, user_errors
+from ._app import user_errors
 
 
 class ScoreFormat(StrEnum):
@@ -30,18 +26,6 @@ class ScoreFormat(StrEnum):
     markdown = "markdown"
 
 
-def _city_names(paths: list[str]) -> dict[str, str]:
-    """Japanese city names from the library's cities.yaml, for tables (slugs stay in JSON)."""
-    names: dict[str, str] = {}
-    for p in paths:
-        root = find_library_root(Path(p))
-        if root is not None:
-            cities, _findings = read_cities(str(root / CITIES_FILE))
-            names.update({slug: c.name for slug, c in cities.items()})
-    return dict(sorted(names.items()))
-
-
-@app.command()
 @user_errors
 def score(
     paths: Annotated[list[str] | None, typer.Argument(help="Process files or folders (searched recursively).")] = None,
@@ -58,27 +42,25 @@ def score(
     Exit 0 on success, 1 when a file is invalid (the validator's errors), 2 on usage or config
     errors.
     """
+    from ..app.score import score_paths
+    from ..score import config_yaml, report
+
     if print_config:
         _emit(config_yaml(), output, force)
         return
     if not paths:
         raise TamaflowError("give process files or folders to score (or --print-config)", code="TF000")
-    cfg = load_score_config(config)
-    checked = validated(paths, lambda r: f"{r.files} file(s): {r.errors} error(s): fix them (tamaflow validate) "
-                        "before scoring")
-    if not checked.processes:
-        raise TamaflowError(f"no process files found in {', '.join(paths)}", code="TF000")
-    report = score_processes(checked.processes, cfg)
-    names = _city_names(paths)
+    scored = score_paths(paths, config)
+    names = scored.city_names
     if format is ScoreFormat.json:
-        text = to_json(report, top, names)
+        text = report.to_json(scored.report, top, names)
     elif format is ScoreFormat.csv:
-        text = to_csv(report)
+        text = report.to_csv(scored.report)
     elif format is ScoreFormat.markdown:
-        text = to_markdown(report, top, names)
+        text = report.to_markdown(scored.report, top, names)
     else:
         width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() and not output else 120
-        text = to_table(report, top, names, width=max(80, width))
+        text = report.to_table(scored.report, top, names, width=max(80, width))
     _emit(text, output, force, bom=format is ScoreFormat.csv)
 
 

@@ -22,7 +22,8 @@ from .similarity import MEASURES, Clustering, GedWeights, behavioural, cluster, 
 from .standard import StandardFlow, _japanese, derive_standard, group_nodes, mean_position
 from .variant import VariantView, build_view, node_type
 
-Progress = Callable[[int, int], None]
+#: called with (pairs done, pairs in all) while the pairs of variants are aligned
+PairProgress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +117,14 @@ def compare_processes(
     processes: Sequence[Process],
     catalogue: Mapping[str, Sequence[str]] | None = None,
     options: CompareOptions | None = None,
-    progress: Progress | None = None,
+    progress: PairProgress | None = None,
 ) -> Comparison:
     """Compare variants of one procedure. Variant ids are the processes' `city` (file stem for
     BPMN/PNML); two processes with the same id are a usage error."""
     o = options or CompareOptions()
     if not 0.0 < o.support <= 1.0:
-        raise TamaflowError(f"--support must be in (0, 1], got {o.support:g}", code="TF000")
+        raise TamaflowError(f"support (the share of variants a standard step needs) must be in (0, 1], got {o.support:g}",
+                            code="TF000")
     seen: dict[str, str] = {}
     for p in processes:
         if p.variant in seen:

@@ -12,7 +12,7 @@ from .data import (
     Variant,
     VariantScore,
 )
-from .site import MANIFEST, BuildStats, Progress, build_site, check_output, find_bpmn_js
+from .site import MANIFEST, BuildStats, SilentProgress, StageProgress, build_site, check_output, find_bpmn_js
 
 __all__ = [
     "Alignment",
@@ -20,10 +20,11 @@ __all__ = [
     "BuildStats",
     "MANIFEST",
     "Procedure",
-    "Progress",
     "ScoreRow",
     "Similarity",
+    "SilentProgress",
     "SiteData",
+    "StageProgress",
     "Variant",
     "VariantScore",
     "build_site",

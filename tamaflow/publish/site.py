@@ -50,15 +50,18 @@ BPMN_JS_FILES: tuple[tuple[str, str], ...] = (
 TOP_OPPORTUNITIES = 15
 
 
-class Progress(Protocol):
-    """What the build reports to: a rich progress bar in the CLI, nothing in library use."""
+class StageProgress(Protocol):
+    """What a long job reports to, stage by stage (`start` a stage of `total` items, `advance`
+    per item): a terminal bar in the CLI (`tamaflow.app.progress`), nothing in library use."""
 
     def start(self, total: int, label: str) -> None: ...
 
     def advance(self, label: str) -> None: ...
 
 
-class _NoProgress:
+class SilentProgress:
+    """The silent `StageProgress` of library use."""
+
     def start(self, total: int, label: str) -> None:
         pass
 
@@ -278,14 +281,14 @@ def _opportunities(data: SiteData) -> list[dict[str, Any]]:
 
 
 def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path | None = None,
-               progress: Progress | None = None) -> BuildStats:
+               progress: StageProgress | None = None) -> BuildStats:
     """Write the whole site into `out` and return what was written.
 
     `bpmn_js` is the npm package folder to bundle the diagram viewer from (see `find_bpmn_js`);
     without it, diagrams are shown as static SVG pictures.
     """
     check_output(out, force)
-    progress = progress or _NoProgress()
+    progress = progress or SilentProgress()
     previous_files = _previous_files(out)
     env = _env()
     w = _Writer(out)
@@ -378,4 +381,4 @@ def _reason(section: str, proc: Procedure, data: SiteData) -> str | None:
     return proc.unavailable.get(section) or data.unavailable.get(section)
 
 
-__all__ = ["BuildStats", "MANIFEST", "Progress", "build_site", "check_output", "find_bpmn_js"]
+__all__ = ["BuildStats", "MANIFEST", "SilentProgress", "StageProgress", "build_site", "check_output", "find_bpmn_js"]

@@ -1,0 +1,106 @@
+"""Comparing the variants of one procedure: the `tamaflow compare` use case.
+
+Reads the model files (YAML, BPMN, PNML) and the library's activity catalogue, calls
+`tamaflow.compare.compare_processes`, and optionally writes the derived standard flow as a YAML
+file. The renderings of the result are in `tamaflow.compare.report`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..compare import CompareOptions, Comparison, catalogue_names, compare_processes
+from ..io.anyformat import SUFFIXES, load_any, model_format
+from ..io.files import refuse_overwrite, write_atomic
+from ..io.library import find_library_root, read_catalogue
+from ..io.schema import schema_reference
+from ..io.yaml_writer import dump_process
+from ..model.findings import TamaflowError
+from ..model.library import CATALOGUE_FILE, LIBRARY_FILES
+from ..model.process import Process
+
+#: draw a progress bar from this many variants on (and only on a terminal)
+PROGRESS_FROM = 8
+
+
+
+def collect_models(paths: list[str]) -> list[str]:
+    """Files as given; a folder contributes the model files directly inside it (one procedure)."""
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(
+                str(path / f) for f in os.listdir(path)
+                if (path / f).is_file() and not f.startswith(".") and f not in LIBRARY_FILES
+                and Path(f).suffix.lower() in SUFFIXES
+            )
+            if not found:
+                raise TamaflowError(f"{p}: no process files (*.yaml, *.bpmn, *.pnml) in this folder", code="TF000")
+            out.extend(found)
+        elif path.is_file():
+            model_format(p)  # unknown extension → usage error
+            out.append(p)
+        else:
+            raise TamaflowError(f"no such file or folder: {p}", code="TF000")
+    return out
+
+
+def load_models(files: list[str]) -> list[Process]:
+    """Read every model file; YAML files must all describe the same procedure."""
+    procs = [load_any(f) for f in files]
+    yaml_ids = {p.process for f, p in zip(files, procs, strict=True) if model_format(f) == "yaml"}
+    if len(yaml_ids) > 1:
+        raise TamaflowError(
+            f"the files hold different procedures ({', '.join(sorted(yaml_ids))}): compare one procedure at a time",
+            code="TF000")
+    return procs
+
+
+def load_catalogue_for(paths: list[str]) -> dict[str, list[str]]:
+    """The catalogue of the library the first path belongs to (empty outside a library). Its own
+    problems are `tamaflow validate`'s business; whatever entries load are used."""
+    root = find_library_root(Path(paths[0]))
+    if root is None or not (root / CATALOGUE_FILE).is_file():
+        return {}
+    acts, _findings = read_catalogue(str(root / CATALOGUE_FILE))
+    return catalogue_names(acts)
+
+
+def compare_files(paths: list[str], *, support: float = 0.5, standard_file: Path | None = None,
+                  force: bool = False, show_progress: bool = False) -> Comparison:
+    """Compare the variants in `paths` (a folder of one procedure, or model files).
+
+    `support` is the share of variants a step needs to enter the standard flow. With
+    `standard_file`, the standard flow is written there as YAML (refused, before any work, if
+    the file exists and `force` is off). `show_progress` draws a bar on stderr for many variants."""
+    files = collect_models(paths)
+    if len(files) < 2:
+        raise TamaflowError("compare needs at least two variants", code="TF000")
+    if standard_file is not None:
+        refuse_overwrite(standard_file, force)
+    procs = load_models(files)
+    catalogue = load_catalogue_for(paths)
+    options = CompareOptions(support=support)
+    if show_progress and len(procs) >= PROGRESS_FROM:
+        from .progress import pair_progress
+
+        with pair_progress(len(procs) * (len(procs) - 1) // 2) as on_pairs:
+            comp = compare_processes(procs, catalogue, options, on_pairs)
+    else:
+        comp = compare_processes(procs, catalogue, options)
+    if standard_file is not None:
+        write_standard(comp, standard_file)
+    return comp
+
+
+def write_standard(comp: Comparison, target: Path) -> None:
+    """The derived standard flow as a commented tamaflow YAML file, written atomically."""
+    n = len(comp.variants)
+    text = dump_process(comp.standard.process, schema=schema_reference(target), comments=[
+        f"Standard flow of {comp.standard.process.name} derived by `tamaflow compare` from {n} variants",
+        f"({', '.join(comp.variants)}); steps present in at least {comp.standard.support:g} of them, in consensus order.",
+        "A proposal to discuss, not an official flow.",
+    ])
+    write_atomic(target, text.encode("utf-8"))

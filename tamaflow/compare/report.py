@@ -1,0 +1,157 @@
+"""Renderings of a `Comparison`: JSON, CSV, Markdown and terminal tables.
+
+The same pattern as `tamaflow.score.report`: each `to_*` returns text, so the CLI only writes it
+and every format is testable without a subprocess.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .comparison import Comparison
+
+
+def to_json(comp: Comparison) -> str:
+    """Everything compare found (`Comparison.to_dict`), as indented UTF-8 JSON."""
+    return json.dumps(comp.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _cell(comp: Comparison, gi: int, v: int) -> str:
+    """The labels variant `v` has in activity group `gi`, joined (empty when it has none)."""
+    g = comp.groups[gi]
+    ks = g.members.get(v, [])
+    return " + ".join(comp.views[v].nodes[k].name for k in ks)
+
+
+def to_csv(comp: Comparison) -> str:
+    """The alignment as a table an analyst opens in a spreadsheet: one row per activity group,
+    one column per variant (step labels; ids in the `<variant> id` columns)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["group", "standard_step", "support", *comp.variants, *(f"{v} id" for v in comp.variants)])
+    k = len(comp.variants)
+    for gi, g in enumerate(comp.groups):
+        ids = comp.group_ids(g)
+        w.writerow([
+            gi + 1, comp.standard_step_of(gi) or "", f"{g.size() / k:.2f}",
+            *(_cell(comp, gi, v) for v in range(k)),
+            *(";".join([ids[x]] if isinstance(ids.get(x), str) else ids.get(x, [])) for x in comp.variants),  # type: ignore[list-item]
+        ])
+    return buf.getvalue()
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell: no pipe, no line break."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(comp: Comparison) -> str:
+    """A report to paste into an issue or a wiki: similarity and clusters, the standard flow,
+    each variant's deviations, the alignment table. Japanese headings for Japanese input."""
+    ja = comp.japanese
+    lines: list[str] = []
+    std = comp.standard.process
+    lines.append(f"# {'比較' if ja else 'Comparison'}: {_md(std.name)} ({len(comp.variants)} {'市' if ja else 'variants'})")
+    lines.append("")
+    if comp.similarity:
+        lines.append(f"## {'類似度 (平均)' if ja else 'Similarity (mean of node, structural, behavioural)'}")
+        lines.append("")
+        order = comp.clusters.order
+        head = [comp.variants[i] for i in order]
+        lines.append("| | " + " | ".join(head) + " |")
+        lines.append("|---" * (len(head) + 1) + "|")
+        for i in order:
+            row = [f"{comp.similarity['mean'][i, j]:.2f}" for j in order]
+            lines.append(f"| {comp.variants[i]} | " + " | ".join(row) + " |")
+        lines.append("")
+        lines.append(f"{'クラスタ (平均連結法)' if ja else 'Clusters (average linkage)'}:")
+        lines.append("")
+        for a, b, h in comp.clusters.merges:
+            lines.append(f"- {', '.join(comp.variants[i] for i in a)} + {', '.join(comp.variants[i] for i in b)} "
+                         f"({'距離' if ja else 'distance'} {h:.2f})")
+        lines.append("")
+    lines.append(f"## {'標準フロー' if ja else 'Standard flow'}")
+    lines.append("")
+    lanes = {lane.id: lane.name for lane in std.lanes}
+    support = {s.step.id: s.support for s in comp.standard.steps}
+    for n, s in enumerate(std.steps, 1):
+        what = f"{s.gateway} {'join' if s.join else 'split'}" if s.is_gateway else (f"event {s.event}" if s.is_event else s.kind)
+        sup = f", {support[s.id]:.0%}" if s.id in support else ""
+        lane = f" [{_md(lanes.get(s.lane or '', ''))}]" if s.lane else ""
+        lines.append(f"{n}. **{_md(s.name or s.id)}**{lane} ({what}{sup})")
+        for br in s.branches:
+            lines.append(f"    - → {br.to}{' : ' + _md(br.when) if br.when else ''}")
+    lines.append("")
+    lines.append(f"## {'標準との違い' if ja else 'Deviations from the standard'}")
+    lines.append("")
+    for v in comp.variants:
+        devs = comp.deviations.get(v, [])
+        lines.append(f"### {v}")
+        lines.append("")
+        if not devs:
+            lines.append("- " + ("標準どおり。" if ja else "Follows the standard."))
+        for d in devs:
+            lines.append(f"- {_md(d.message)}")
+        lines.append("")
+    lines.append(f"## {'対応表' if ja else 'Alignment'}")
+    lines.append("")
+    lines.append("| # | " + " | ".join(comp.variants) + " |")
+    lines.append("|---" * (len(comp.variants) + 1) + "|")
+    for gi in range(len(comp.groups)):
+        mark = "*" if comp.standard_step_of(gi) else ""
+        lines.append(f"| {gi + 1}{mark} | " + " | ".join(_md(_cell(comp, gi, v)) or "—" for v in range(len(comp.variants))) + " |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def to_table(comp: Comparison, width: int = 80) -> str:
+    """Terminal tables (rich, plain text): similarity in clustered order, the standard flow with
+    each step's support, the deviations, the alignment. `width` is the terminal's."""
+    from rich.console import Console
+    from rich.table import Table
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=width)
+    ja = comp.japanese
+    if comp.similarity:
+        t = Table(title="similarity (mean of node / structural / behavioural), clustered order")
+        order = comp.clusters.order
+        t.add_column("")
+        for i in order:
+            t.add_column(comp.variants[i], justify="right")
+        for i in order:
+            t.add_row(comp.variants[i], *(f"{comp.similarity['mean'][i, j]:.2f}" for j in order))
+        console.print(t)
+    std = comp.standard.process
+    t = Table(title=f"standard flow: {std.name} (support ≥ {comp.standard.support:g})")
+    t.add_column("#", justify="right")
+    t.add_column("step")
+    t.add_column("lane")
+    t.add_column("support", justify="right")
+    lanes = {lane.id: lane.name for lane in std.lanes}
+    support = {s.step.id: s.support for s in comp.standard.steps}
+    for n, s in enumerate(std.steps, 1):
+        name = s.name or (f"({s.gateway} join)" if s.join else s.id)
+        if s.is_gateway and not s.join:
+            name = f"◇ {name}"
+        t.add_row(str(n), name, lanes.get(s.lane or "", ""), f"{support[s.id]:.0%}" if s.id in support else "")
+    console.print(t)
+    t = Table(title="deviations from the standard" if not ja else "標準との違い")
+    t.add_column("variant")
+    t.add_column("kind")
+    t.add_column("deviation")
+    for v in comp.variants:
+        for d in comp.deviations.get(v, []):
+            t.add_row(v, d.kind, d.message)
+    console.print(t)
+    t = Table(title="alignment")
+    t.add_column("#", justify="right")
+    for v in comp.variants:
+        t.add_column(v)
+    for gi in range(len(comp.groups)):
+        mark = "*" if comp.standard_step_of(gi) else ""
+        t.add_row(f"{gi + 1}{mark}", *(_cell(comp, gi, v) or "—" for v in range(len(comp.variants))))
+    console.print(t)
+    return buf.getvalue()
