@@ -108,12 +108,16 @@ def check_digit(code5: int) -> int:
     return (11 - sum(d * w for d, w in zip(digits, (6, 5, 4, 3, 2), strict=True)) % 11) % 10
 
 
+#: local codes 100–799 in each of the 47 prefectures: the most distinct slugs there are
+LOCAL_CODES = 700
+MAX_VARIANTS = 47 * LOCAL_CODES
+
+
 def municipality_slugs(n: int, rng: random.Random) -> list[str]:
     """`n` distinct code-like slugs `m` + prefecture (01–47) + local code (100–799) + check digit,
     sorted. Not real municipalities: the real names are not in cities.yaml."""
-    codes = rng.sample(range(47 * 700), n)
-    return sorted(f"m{(c // 700 + 1) * 1000 + 100 + c % 700:05d}{check_digit((c // 700 + 1) * 1000 + 100 + c % 700)}"
-                  for c in codes)
+    codes = [(k // LOCAL_CODES + 1) * 1000 + 100 + k % LOCAL_CODES for k in rng.sample(range(MAX_VARIANTS), n)]
+    return sorted(f"m{code:05d}{check_digit(code)}" for code in codes)
 
 
 # ----- wording ------------------------------------------------------------------------------
@@ -341,8 +345,8 @@ def generate(procedure: str, n: int, out: Path, seed: int = 0, force: bool = Fal
     """Write `n` variants of `procedure` into `out` and validate them as `tamaflow validate` does
     (process pool and all). Returns their paths (sorted) and the report, which has no errors: a
     file that does not validate is a generator bug and raises RuntimeError."""
-    if n < 1:
-        raise UsageError("-n must be at least 1")
+    if not 1 <= n <= MAX_VARIANTS:
+        raise UsageError(f"-n must be between 1 and {MAX_VARIANTS:,} (distinct code-like slugs)")
     sources = sorted((LIBRARY / procedure).glob("*.yaml")) if re.fullmatch(r"[a-z0-9_-]+", procedure) else []
     if not sources:
         raise UsageError(f"no library procedure `{procedure}` (processes/{procedure}/*.yaml)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import importlib.util
 import json
+import random
 import re
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from types import ModuleType
 import pytest
 
 from tamaflow.io.yaml_loader import load_process_strict
+from tamaflow.model.graph import to_graph
 from tamaflow.model.process import Process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,3 +155,28 @@ def test_refusals(tmp_path: Path) -> None:
     assert nationwide.main(["tennyu", "-n", "2", "-o", str(inside)]) == 2
     assert not inside.exists()
     assert nationwide.main(["no-such-procedure", "-n", "2", "-o", str(tmp_path / "x")]) == 2
+
+
+LIBRARY_FILES = sorted((ROOT / "processes").glob("*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", LIBRARY_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_flow_edits_contract_and_splice_exactly_one_node(path: Path) -> None:
+    """A dropped task's incoming flows go to its successor and nothing else changes; an extra
+    task takes over its host's way on. Checked on every library file with several seeds."""
+    base = load_process_strict(path)
+    for seed in range(6):
+        proc = nationwide._copy(base, "m000000")
+        before = set(to_graph(proc).edges)
+        gone = nationwide.drop_step(proc, random.Random(seed))
+        if gone is not None:
+            (succ,) = [v for u, v in before if u == gone]
+            expected = {(u, succ if v == gone else v) for u, v in before if u != gone}
+            assert set(to_graph(proc).edges) == expected, (gone, seed)
+            before = expected
+        new = nationwide.add_step(proc, random.Random(seed), 1)
+        assert new is not None
+        host = next(proc.steps[i - 1].id for i, s in enumerate(proc.steps) if s.id == new)
+        (way_on,) = [v for u, v in before if u == host]
+        expected = {(u, v) for u, v in before if u != host} | {(host, new), (new, way_on)}
+        assert set(to_graph(proc).edges) == expected, (new, seed)
