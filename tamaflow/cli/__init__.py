@@ -13,7 +13,7 @@ import sys
 
 from ..model.findings import TamaflowError
 from . import authoring, compare, importer, publish, render, score, summary, validate
-from ._app import app
+from ._app import app, user_message
 
 app.command()(authoring.new)
 app.command()(validate.validate)
@@ -33,7 +33,7 @@ def main() -> None:
     try:
         app()
     except TamaflowError as e:
-        print(str(e), file=sys.stderr)
+        print(user_message(e), file=sys.stderr)
         sys.exit(e.exit_code)
 
 

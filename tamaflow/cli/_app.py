@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from ..io.files import OverwriteRefused
 from ..model.findings import TamaflowError
 
 app = typer.Typer(
@@ -22,6 +23,12 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def user_message(e: TamaflowError) -> str:
+    """The error as the command line shows it: the library speaks in its own terms, and the CLI
+    adds the flag that lets the user go ahead."""
+    return f"{e} (use --force)" if isinstance(e, OverwriteRefused) else str(e)
+
+
 def user_errors(fn: F) -> F:
     """Turn a TamaflowError into `path:line:col: message` on stderr and exit with its category's
     status (1 bad input, 2 usage)."""
@@ -31,7 +38,7 @@ def user_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except TamaflowError as e:
-            print(str(e), file=sys.stderr)
+            print(user_message(e), file=sys.stderr)
             raise typer.Exit(e.exit_code) from None
 
     return wrapper  # type: ignore[return-value]

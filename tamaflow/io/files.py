@@ -36,10 +36,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+class OverwriteRefused(TamaflowError):
+    """A target exists and the caller did not allow overwriting it (a usage error). The message
+    says so in the library's terms; the CLI adds how to allow it (its `--force` flag)."""
+
+
 def refuse_overwrite(path: Path, force: bool) -> None:
-    """Raise unless `path` is free or `force` was given."""
+    """Raise `OverwriteRefused` unless `path` is free or `force` was given."""
     if path.exists() and not force:
-        raise TamaflowError(f"{path} exists: not overwriting it (use --force)", str(path), 1, 1, "TF000")
+        raise OverwriteRefused(f"{path} exists: not overwriting it", str(path), 1, 1, "TF000")
 
 
 def find_upwards(start: Path, name: str) -> Path | None:

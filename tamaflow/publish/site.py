@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import jinja2
 
-from ..io.files import write_atomic
+from ..io.files import OverwriteRefused, write_atomic
 from ..model import ja_names
 from ..model.findings import TamaflowError
 from ..model.graph import successors
@@ -95,9 +95,8 @@ def check_output(out: Path, force: bool) -> None:
     if not out.is_dir() or force or (out / MANIFEST).is_file():
         return
     if any(out.iterdir()):
-        raise TamaflowError(
-            f"{out} is not empty and is not a tamaflow site: not writing into it (use --force)",
-            str(out), 0, 0, "TF000")
+        raise OverwriteRefused(f"{out} is not empty and is not a tamaflow site: not writing into it",
+                               str(out), 0, 0, "TF000")
 
 
 class _Writer:

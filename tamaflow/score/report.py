@@ -25,7 +25,7 @@ from .wording import BLOCKER_JA, BLOCKERS, QUADRANT_JA
 HOURS, MINUTES, SHARE, EASE = 1, 2, 3, 1
 
 
-def _r(x: float | None, digits: int) -> float | None:
+def _rounded(x: float | None, digits: int) -> float | None:
     """Round for output; never emit -0.0."""
     if x is None:
         return None
@@ -121,27 +121,27 @@ def _step_data(s: StepScore) -> dict[str, Any]:
         "role": s.role,
         "kind": s.kind,
         "line": s.line,
-        "visits": _r(s.visits, SHARE),
-        "minutes": _r(s.minutes, MINUTES),
-        "staff_minutes_per_case": _r(s.staff_minutes_per_case, MINUTES),
-        "hours_per_year": _r(s.hours_per_year, HOURS),
-        "automatable_hours_per_year": _r(s.automatable_hours_per_year, HOURS),
-        "potential": _r(s.potential, SHARE),
-        "suitability": _r(s.suitability, SHARE),
-        "gate": _r(s.gate, SHARE),
-        "exception_rate": _r(s.exception_rate, SHARE),
-        "ease": _r(s.ease, EASE),
+        "visits": _rounded(s.visits, SHARE),
+        "minutes": _rounded(s.minutes, MINUTES),
+        "staff_minutes_per_case": _rounded(s.staff_minutes_per_case, MINUTES),
+        "hours_per_year": _rounded(s.hours_per_year, HOURS),
+        "automatable_hours_per_year": _rounded(s.automatable_hours_per_year, HOURS),
+        "potential": _rounded(s.potential, SHARE),
+        "suitability": _rounded(s.suitability, SHARE),
+        "gate": _rounded(s.gate, SHARE),
+        "exception_rate": _rounded(s.exception_rate, SHARE),
+        "ease": _rounded(s.ease, EASE),
         "quadrant": s.quadrant,
         "feasible": s.feasible,
         "blockers": list(s.blockers),
         "assumed": list(s.assumed),
         "factors": [
-            {"factor": f.name, "field": f.field, "value": f.value, "score": _r(f.score, SHARE),
-             "weight": _r(f.weight, SHARE), "contribution": _r(f.contribution, SHARE), "source": f.source}
+            {"factor": f.name, "field": f.field, "value": f.value, "score": _rounded(f.score, SHARE),
+             "weight": _rounded(f.weight, SHARE), "contribution": _rounded(f.contribution, SHARE), "source": f.source}
             for f in s.factors
         ],
-        "gates": [{"gate": g.name, "multiplier": _r(g.multiplier, SHARE), "source": g.source} for g in s.gates],
-        "ease_items": [{"item": i.name, "value": i.value, "points": _r(i.points, EASE), "source": i.source}
+        "gates": [{"gate": g.name, "multiplier": _rounded(g.multiplier, SHARE), "source": g.source} for g in s.gates],
+        "ease_items": [{"item": i.name, "value": i.value, "points": _rounded(i.points, EASE), "source": i.source}
                        for i in s.ease_items],
         "summary": s.summary,
         "reasons": list(s.reasons),
@@ -156,18 +156,18 @@ def _process_data(p: ProcessScore, city_names: Mapping[str, str]) -> dict[str, A
         "city_name": city_names.get(p.city),
         "area": p.area,
         "file": p.path,
-        "volume": _r(p.volume, MINUTES),
-        "minutes_per_case": _r(p.minutes_per_case, MINUTES),
-        "automatable_minutes_per_case": _r(p.automatable_minutes_per_case, MINUTES),
-        "hours_per_year": _r(p.hours_per_year, HOURS),
-        "automatable_hours_per_year": _r(p.automatable_hours_per_year, HOURS),
-        "potential": _r(p.potential, SHARE),
-        "ease": _r(p.ease, EASE),
+        "volume": _rounded(p.volume, MINUTES),
+        "minutes_per_case": _rounded(p.minutes_per_case, MINUTES),
+        "automatable_minutes_per_case": _rounded(p.automatable_minutes_per_case, MINUTES),
+        "hours_per_year": _rounded(p.hours_per_year, HOURS),
+        "automatable_hours_per_year": _rounded(p.automatable_hours_per_year, HOURS),
+        "potential": _rounded(p.potential, SHARE),
+        "ease": _rounded(p.ease, EASE),
         "quadrant": p.quadrant,
         "feasible": p.feasible,
         "blockers": {
             b: {"count": p.blockers[b].count, "steps": list(p.blockers[b].steps),
-                "hours_per_year": _r(p.blockers[b].hours_per_year, HOURS)}
+                "hours_per_year": _rounded(p.blockers[b].hours_per_year, HOURS)}
             for b in BLOCKERS
         },
         "notes": list(p.notes),
@@ -191,44 +191,44 @@ def to_data(report: ScoreReport, top: int = 10, city_names: Mapping[str, str] | 
         "summary": {
             "processes": len(procs),
             "procedures": len({p.process for p in procs}),
-            "hours_per_year": _r(total_h, HOURS),
-            "automatable_hours_per_year": _r(total_a, HOURS),
+            "hours_per_year": _rounded(total_h, HOURS),
+            "automatable_hours_per_year": _rounded(total_a, HOURS),
             "quadrants": {q: sum(1 for p in procs if p.quadrant == q) for q in QUADRANT_JA},
             "blockers": {b: sum(p.blockers[b].count for p in procs) for b in BLOCKERS},
         },
         "processes": [_process_data(p, names) for p in procs],
         "ranking": [
             {"rank": i + 1, "process": p.process, "name": p.name, "city": p.city,
-             "automatable_hours_per_year": _r(p.automatable_hours_per_year, HOURS),
-             "hours_per_year": _r(p.hours_per_year, HOURS), "potential": _r(p.potential, SHARE),
-             "ease": _r(p.ease, EASE), "quadrant": p.quadrant}
+             "automatable_hours_per_year": _rounded(p.automatable_hours_per_year, HOURS),
+             "hours_per_year": _rounded(p.hours_per_year, HOURS), "potential": _rounded(p.potential, SHARE),
+             "ease": _rounded(p.ease, EASE), "quadrant": p.quadrant}
             for i, p in enumerate(report.ranking)
         ],
         "best_variant": [
             {"process": b.process, "name": b.name, "city": b.city,
-             "minutes_per_case": _r(b.minutes_per_case, MINUTES),
-             "hours_per_1000_cases": _r(b.minutes_per_case * 1000 / 60, HOURS),
-             "hours_saved_if_all_adopt": _r(b.hours_saved_if_all_adopt, HOURS),
+             "minutes_per_case": _rounded(b.minutes_per_case, MINUTES),
+             "hours_per_1000_cases": _rounded(b.minutes_per_case * 1000 / 60, HOURS),
+             "hours_saved_if_all_adopt": _rounded(b.hours_saved_if_all_adopt, HOURS),
              "without_minutes": list(b.without_minutes),
              "variants": [
-                 {"city": v.city, "minutes_per_case": _r(v.minutes_per_case, MINUTES),
-                  "hours_per_year": _r(v.hours_per_year, HOURS),
-                  "hours_saved_if_adopted": _r(v.hours_saved_if_adopted, HOURS)}
+                 {"city": v.city, "minutes_per_case": _rounded(v.minutes_per_case, MINUTES),
+                  "hours_per_year": _rounded(v.hours_per_year, HOURS),
+                  "hours_saved_if_adopted": _rounded(v.hours_saved_if_adopted, HOURS)}
                  for v in b.variants
              ]}
             for b in report.best_variants
         ],
         "top_steps": [
             {"rank": i + 1, "process": p.process, "name": p.name, "city": p.city, "step": s.id,
-             "step_name": s.name, "automatable_hours_per_year": _r(s.automatable_hours_per_year, HOURS),
-             "hours_per_year": _r(s.hours_per_year, HOURS), "potential": _r(s.potential, SHARE),
-             "ease": _r(s.ease, EASE), "quadrant": s.quadrant, "summary": s.summary, "reasons": list(s.reasons)}
+             "step_name": s.name, "automatable_hours_per_year": _rounded(s.automatable_hours_per_year, HOURS),
+             "hours_per_year": _rounded(s.hours_per_year, HOURS), "potential": _rounded(s.potential, SHARE),
+             "ease": _rounded(s.ease, EASE), "quadrant": s.quadrant, "summary": s.summary, "reasons": list(s.reasons)}
             for i, (p, s) in enumerate(report.top_steps[:top])
         ],
         "seal_paper": [
             {"process": p.process, "name": p.name, "city": p.city, "step": s.id, "step_name": s.name,
              "lane": s.lane_name or s.lane, "role": s.role, "seal": "seal" in s.blockers,
-             "paper": "paper" in s.blockers, "hours_per_year": _r(s.hours_per_year, HOURS),
+             "paper": "paper" in s.blockers, "hours_per_year": _rounded(s.hours_per_year, HOURS),
              # the analyst's own flag: a seal or medium that is an estimate, not a published fact
              "seal_assumed": "seal" in s.assumed, "paper_assumed": "medium" in s.assumed}
             for p, s in report.seal_paper
@@ -267,9 +267,9 @@ def to_csv(report: ScoreReport) -> str:
         for s in p.steps:
             w.writerow([_cell(x) for x in (
                 p.process, p.name, p.city, s.id, s.name, s.lane_name or s.lane or "", s.role, s.kind,
-                _r(s.visits, SHARE), _r(s.minutes, MINUTES), _r(s.staff_minutes_per_case, MINUTES),
-                _r(s.hours_per_year, HOURS), _r(s.automatable_hours_per_year, HOURS), _r(s.potential, SHARE),
-                _r(s.ease, EASE), s.quadrant, s.feasible, ";".join(s.blockers), " / ".join(s.reasons),
+                _rounded(s.visits, SHARE), _rounded(s.minutes, MINUTES), _rounded(s.staff_minutes_per_case, MINUTES),
+                _rounded(s.hours_per_year, HOURS), _rounded(s.automatable_hours_per_year, HOURS), _rounded(s.potential, SHARE),
+                _rounded(s.ease, EASE), s.quadrant, s.feasible, ";".join(s.blockers), " / ".join(s.reasons),
             )])
     # rich pads every line to the console width: drop the padding so files diff cleanly
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
@@ -277,7 +277,7 @@ def to_csv(report: ScoreReport) -> str:
 
 # ----- shared row builders for Markdown and terminal tables ----------------------------------------
 
-def _f(x: float | None, digits: int, pct: bool = False) -> str:
+def _shown(x: float | None, digits: int, pct: bool = False) -> str:
     if x is None:
         return "—"
     if pct:
@@ -292,9 +292,9 @@ def _city(city: str, names: Mapping[str, str]) -> str:
 def ranking_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list[str], list[list[str]]]:
     head = ["#", "手続", "市", "件数/年", "分/件", "時間/年", "自動化 時間/年", "割合", "容易性", "区分"]
     rows = [
-        [str(i + 1), p.name, _city(p.city, names), _f(p.volume, 0), _f(p.minutes_per_case, 1),
-         _f(p.hours_per_year, 0), _f(p.automatable_hours_per_year, 0), _f(p.potential, 0, True),
-         _f(p.ease, 0), QUADRANT_JA[p.quadrant] + ("" if p.feasible else " (要確認)")]
+        [str(i + 1), p.name, _city(p.city, names), _shown(p.volume, 0), _shown(p.minutes_per_case, 1),
+         _shown(p.hours_per_year, 0), _shown(p.automatable_hours_per_year, 0), _shown(p.potential, 0, True),
+         _shown(p.ease, 0), QUADRANT_JA[p.quadrant] + ("" if p.feasible else " (要確認)")]
         for i, p in enumerate(report.ranking)
     ]
     return head, rows
@@ -303,8 +303,8 @@ def ranking_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list[st
 def best_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list[str], list[list[str]]]:
     head = ["手続", "最も少ない市", "分/件", "千件あたり時間", "最大の分/件", "全市が採用した場合の削減 時間/年"]
     rows = [
-        [b.name, _city(b.city, names), _f(b.minutes_per_case, 1), _f(b.minutes_per_case * 1000 / 60, 1),
-         _f(max(v.minutes_per_case for v in b.variants), 1), _f(b.hours_saved_if_all_adopt, 0)]
+        [b.name, _city(b.city, names), _shown(b.minutes_per_case, 1), _shown(b.minutes_per_case * 1000 / 60, 1),
+         _shown(max(v.minutes_per_case for v in b.variants), 1), _shown(b.hours_saved_if_all_adopt, 0)]
         for b in report.best_variants
     ]
     return head, rows
@@ -313,8 +313,8 @@ def best_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list[str],
 def top_rows(report: ScoreReport, names: Mapping[str, str], top: int) -> tuple[list[str], list[list[str]]]:
     head = ["#", "手続", "市", "手順", "自動化 時間/年", "割合", "容易性", "主な理由"]
     rows = [
-        [str(i + 1), p.name, _city(p.city, names), f"{s.name} ({s.id})", _f(s.automatable_hours_per_year, 0),
-         _f(s.potential, 0, True), _f(s.ease, 0), s.summary]
+        [str(i + 1), p.name, _city(p.city, names), f"{s.name} ({s.id})", _shown(s.automatable_hours_per_year, 0),
+         _shown(s.potential, 0, True), _shown(s.ease, 0), s.summary]
         for i, (p, s) in enumerate(report.top_steps[:top])
     ]
     return head, rows
@@ -332,7 +332,7 @@ def seal_paper_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list
     rows = [
         [p.name, _city(p.city, names), f"{s.name} ({s.id})", s.lane_name or s.lane or "—",
          _mark("seal" in s.blockers, "seal" in s.assumed), _mark("paper" in s.blockers, "medium" in s.assumed),
-         _f(s.hours_per_year, 0) if s.role == "staff" or s.staff_minutes_per_case > 0 else "—"]
+         _shown(s.hours_per_year, 0) if s.role == "staff" or s.staff_minutes_per_case > 0 else "—"]
         for p, s in report.seal_paper
     ]
     return head, rows
@@ -341,8 +341,8 @@ def seal_paper_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list
 def step_rows(p: ProcessScore) -> tuple[list[str], list[list[str]]]:
     head = ["手順", "担当", "回/件", "分/件", "時間/年", "自動化 時間/年", "割合", "容易性", "主な理由"]
     rows = [
-        [f"{s.name} ({s.id})", s.lane_name or s.lane or "—", _f(s.visits, 2), _f(s.staff_minutes_per_case, 1),
-         _f(s.hours_per_year, 0), _f(s.automatable_hours_per_year, 0), _f(s.potential, 0, True), _f(s.ease, 0),
+        [f"{s.name} ({s.id})", s.lane_name or s.lane or "—", _shown(s.visits, 2), _shown(s.staff_minutes_per_case, 1),
+         _shown(s.hours_per_year, 0), _shown(s.automatable_hours_per_year, 0), _shown(s.potential, 0, True), _shown(s.ease, 0),
          s.summary]
         for s in p.steps
     ]
@@ -353,8 +353,8 @@ def reason_lines(p: ProcessScore) -> list[str]:
     """Every reason of every step, as an indented list: the full explanation of a process."""
     out: list[str] = []
     for s in p.steps:
-        out.append(f"{s.name} ({s.id}, {p.path}:{s.line}): 自動化可能割合 {_f(s.potential, 0, True)}、"
-                   f"容易性 {_f(s.ease, 0)}")
+        out.append(f"{s.name} ({s.id}, {p.path}:{s.line}): 自動化可能割合 {_shown(s.potential, 0, True)}、"
+                   f"容易性 {_shown(s.ease, 0)}")
         out.extend(f"  - {r}" for r in s.reasons)
     return out
 
@@ -405,8 +405,8 @@ def to_markdown(report: ScoreReport, top: int = 10, city_names: Mapping[str, str
     for p in report.processes:
         lines += ["", f"### {p.name} — {_city(p.city, names)} ({p.process}/{p.city})", ""]
         lines.append(
-            f"職員 {_f(p.minutes_per_case, 1)} 分/件、{_f(p.hours_per_year, 0)} 時間/年、自動化可能 "
-            f"{_f(p.automatable_hours_per_year, 0)} 時間/年 (割合 {_f(p.potential, 0, True)}、容易性 {_f(p.ease, 0)}、"
+            f"職員 {_shown(p.minutes_per_case, 1)} 分/件、{_shown(p.hours_per_year, 0)} 時間/年、自動化可能 "
+            f"{_shown(p.automatable_hours_per_year, 0)} 時間/年 (割合 {_shown(p.potential, 0, True)}、容易性 {_shown(p.ease, 0)}、"
             f"{QUADRANT_JA[p.quadrant]})。阻害要因: {blocker_text(p)}。"
         )
         for n in p.notes:
@@ -458,9 +458,9 @@ def to_table(report: ScoreReport, top: int = 10, city_names: Mapping[str, str] |
         say(line)
     if len(report.processes) == 1:
         p = report.processes[0]
-        say(f"{p.name} — {_city(p.city, names)}: 職員 {_f(p.minutes_per_case, 1)} 分/件、"
-                      f"{_f(p.hours_per_year, 0)} 時間/年、自動化可能 {_f(p.automatable_hours_per_year, 0)} 時間/年、"
-                      f"割合 {_f(p.potential, 0, True)}、容易性 {_f(p.ease, 0)}、{QUADRANT_JA[p.quadrant]}。"
+        say(f"{p.name} — {_city(p.city, names)}: 職員 {_shown(p.minutes_per_case, 1)} 分/件、"
+                      f"{_shown(p.hours_per_year, 0)} 時間/年、自動化可能 {_shown(p.automatable_hours_per_year, 0)} 時間/年、"
+                      f"割合 {_shown(p.potential, 0, True)}、容易性 {_shown(p.ease, 0)}、{QUADRANT_JA[p.quadrant]}。"
                       f"阻害要因: {blocker_text(p)}")
         for n in p.notes:
             say(f"  - {n}")
