@@ -71,6 +71,9 @@ class Node:
 
 @dataclass(slots=True)
 class Edge:
+    """A flow between two nodes, with what the readers learned about it (label, share,
+    default); `order` keeps document order so that the built process is deterministic."""
+
     source: str
     target: str
     when: str | None = None

@@ -21,6 +21,8 @@ LIBRARY_FILES = frozenset({CITIES_FILE, CATALOGUE_FILE, CONFIG_FILE})
 
 @dataclass(slots=True)
 class City:
+    """One entry of cities.yaml: a process's `city` must be one of these slugs."""
+
     slug: str
     name: str
     population: float | None = None
@@ -31,6 +33,9 @@ class City:
 
 @dataclass(slots=True)
 class Activity:
+    """One standard activity of catalogue.yaml: a step's `standard` code, and the names and
+    synonyms compare uses to match steps that carry no code."""
+
     code: str
     name: str
     synonyms: list[str] = field(default_factory=list)
@@ -41,6 +46,9 @@ class Activity:
 
 @dataclass(slots=True)
 class Library:
+    """A library folder's cities and catalogue as read, with the findings of reading them
+    (validate reports those; the other commands only use the data)."""
+
     root: Path
     cities: dict[str, City] = field(default_factory=dict)
     activities: dict[str, Activity] = field(default_factory=dict)
