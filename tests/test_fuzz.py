@@ -21,7 +21,7 @@ from tamaflow.cli import app
 from tamaflow.io.marked_yaml import compose
 from tamaflow.io.yaml_loader import read_process
 from tamaflow.model.findings import Finding
-from tamaflow.model.graph import descendants, immediate_dominators, reachable_from
+from tamaflow.model.graph import ProcessGraph, descendants, immediate_dominators, reachable_from
 from tamaflow.model.process import CHANNELS, EVENT_KINDS, GATEWAY_KINDS, MEDIA, TASK_KINDS
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -202,6 +202,17 @@ def test_graph_algorithms_agree_with_networkx(graph: tuple[int, list[tuple[int, 
     assert reachable_from(g.succ, ["0"]) == nx.descendants(g, "0") | {"0"}
     assert reachable_from(g.pred, [str(n - 1)]) == nx.ancestors(g, str(n - 1)) | {str(n - 1)}
     assert descendants(g, "0") - {"0"} == nx.descendants(g, "0")
+    # the checks run the same queries on the networkx-free graph (model.graph.ProcessGraph)
+    plain = ProcessGraph()
+    for i in range(n):
+        plain.add_node(str(i))
+    for a, b in edges:
+        plain.add_edge(str(a), str(b))
+    assert plain.to_networkx().edges == g.edges
+    assert immediate_dominators(plain, "0") == expected
+    assert reachable_from(plain.succ, ["0"]) == nx.descendants(g, "0") | {"0"}
+    assert reachable_from(plain.pred, [str(n - 1)]) == nx.ancestors(g, str(n - 1)) | {str(n - 1)}
+    assert descendants(plain, "0") - {"0"} == nx.descendants(g, "0")
 
 
 # ----- a few through the CLI ---------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """`tamaflow --help` and `tamaflow validate` must start fast (issue 10): importing the CLI loads
 no analysis stack. The compare, score, render and publish packages (and scipy, matplotlib behind
 them) are imported only inside the commands that use them; see benchmarks/bench_startup.py for
-the timing itself."""
+the timing itself. `tamaflow validate FILE` does not even load networkx: the checks read the
+plain graph of model/graph.py."""
 
 from __future__ import annotations
 
@@ -41,3 +42,12 @@ def test_validate_loads_no_analysis_stack() -> None:
     code = ("from tamaflow.cli import app\ntry:\n    app(['validate', 'processes/tennyu/kunitachi.yaml'])\n"
             "except SystemExit:\n    pass")
     assert heavy_in(loaded_after(code)) == []
+
+
+def test_validate_does_not_import_networkx() -> None:
+    """networkx is most of what a validate used to spend importing; only compare, score and render
+    (through `to_graph`) need it."""
+    for target in ("processes/tennyu/kunitachi.yaml", "processes/"):
+        code = (f"from tamaflow.cli import app\ntry:\n    app(['validate', {target!r}])\n"
+                "except SystemExit:\n    pass")
+        assert sorted(m for m in loaded_after(code) if m == "networkx" or m.startswith("networkx.")) == []

@@ -11,11 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-import networkx as nx
-
 from ..model.codes import CODES, Code, define, resolve_severity
 from ..model.findings import Finding, Severity
-from ..model.graph import end_nodes, immediate_dominators, reachable_from, reachable_from_start, start_nodes, to_graph
+from ..model.graph import (
+    ProcessGraph,
+    build_graph,
+    end_nodes,
+    immediate_dominators,
+    reachable_from,
+    reachable_from_start,
+    start_nodes,
+)
 from ..model.process import END, Pos, Process, Step
 
 
@@ -24,7 +30,7 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[Severity] = "error"
 
-    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
         """Yield (position, message, element id)."""
         raise NotImplementedError
 
@@ -44,7 +50,7 @@ def registry() -> list[Code]:
     return [CODES[c] for c in sorted(CODES)]
 
 
-def _flow_pos(g: nx.DiGraph, source: str, target: str, process: Process) -> Pos:
+def _flow_pos(g: ProcessGraph, source: str, target: str, process: Process) -> Pos:
     """Where the flow source → target is written: its `next:` or its branch, else the step."""
     step: Step | None = g.nodes[source].get("step")
     if step is None:
@@ -57,7 +63,7 @@ def _flow_pos(g: nx.DiGraph, source: str, target: str, process: Process) -> Pos:
     return step.pos
 
 
-def _label(g: nx.DiGraph, node: str) -> str:
+def _label(g: ProcessGraph, node: str) -> str:
     name = g.nodes[node].get("name")
     return f"`{node}` ({name})" if name else f"`{node}`"
 
@@ -69,7 +75,7 @@ class StartEventRequired(Rule):
     code = "TF101"
     name = "start-event-required"
 
-    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
         for s in start_nodes(g):
             for p in g.predecessors(s):
                 yield _flow_pos(g, p, s, process), f"{_label(g, p)} flows back into the start event {_label(g, s)}: " \
@@ -84,7 +90,7 @@ class NoDisconnected(Rule):
     code = "TF102"
     name = "no-disconnected"
 
-    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
         reach = reachable_from_start(g)
         for s in process.steps:
             if s.id not in reach and g.nodes[s.id]["type"] != "missing":
@@ -100,7 +106,7 @@ class EndReachable(Rule):
     code = "TF103"
     name = "end-event-required"
 
-    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
         ends = end_nodes(g)
         if not ends:
             yield process.where("steps"), "the process never ends: mark a step `end: true`", None
@@ -121,7 +127,7 @@ class SuperfluousGateway(Rule):
     name = "superfluous-gateway"
     severity = "warning"
 
-    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
         for s in process.steps:
             if s.is_gateway and not s.join and len(s.branches) == 1:
                 yield s.pos, f"gateway {_label(g, s.id)} has only one branch: remove it or add the other paths", s.id
@@ -136,7 +142,7 @@ class ParallelJoin(Rule):
     code = "TF105"
     name = "parallel-join"
 
-    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
         starts = start_nodes(g)
         if len(starts) != 1:
             return
@@ -251,7 +257,7 @@ class BranchShares(Rule):
     name = "branch-shares"
     severity = "warning"
 
-    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
         for s in process.steps:
             if s.gateway == "exclusive" and not s.join and len(s.branches) >= 2:
                 shares = [b.share for b in s.branches]
@@ -274,7 +280,7 @@ class ConditionalFlows(Rule):
     name = "conditional-flows"
     severity = "warning"
 
-    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
         for s in process.steps:
             if s.gateway in ("exclusive", "inclusive") and not s.join:
                 for b in s.branches:
@@ -290,7 +296,7 @@ class NoDuplicateFlows(Rule):
     code = "TF108"
     name = "no-duplicate-sequence-flows"
 
-    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
         for s in process.steps:
             seen: set[str] = set()
             for b in s.branches:
@@ -308,7 +314,7 @@ class LaneRequired(Rule):
     name = "lane-required"
     severity = "warning"
 
-    def check(self, process: Process, g: nx.DiGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
         if not process.lanes:
             return
         for s in process.steps:
@@ -319,7 +325,7 @@ class LaneRequired(Rule):
 def run_rules(process: Process, severities: dict[str, str] | None = None) -> list[Finding]:
     """Run every structural rule; `severities` maps a code or bpmnlint name to off|warn|error."""
     severities = severities or {}
-    g = to_graph(process)
+    g = build_graph(process)
     path = process.path or "<process>"
     out: list[Finding] = []
     for code, cls in RULES.items():

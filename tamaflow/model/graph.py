@@ -1,4 +1,4 @@
-"""The networkx view of a process: the one graph every analysis and renderer reads.
+"""The flow graph of a process: the one graph every analysis and renderer reads.
 
 Flow rules (the format's contract, see docs/format.md):
 - a task or event flows to `next` if given, else ends if `end: true` (or it is an `event: end`),
@@ -12,17 +12,99 @@ Nodes carry `type` (start | end | task | gateway | event), `name`, `lane`, `step
 None for the implicit start/end). Edges carry `when`, `share`, `default` and `order` (the
 position of the branch, for deterministic output).
 
+`build_graph` returns it as a `ProcessGraph` (plain adjacency dicts); `to_graph` as a networkx
+DiGraph with the same nodes, edges, attributes and order, for the analyses that use networkx's
+algorithms. The checks read the `ProcessGraph`, so that `tamaflow validate` never imports
+networkx (about 95 ms, more than the rest of its start-up; issue 10).
+
 The graph queries every analysis shares (start/end nodes, reachability, dominators) live here
 too, so that the checks, the variant comparison and the score agree on them by construction.
+They take either graph: both offer `nodes`, `succ`, `pred` and `graph` alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-
-import networkx as nx
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .process import END, START, Process, Step
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+#: attributes of one node or one edge (see the module docstring for the keys)
+Attrs = dict[str, Any]
+
+
+class GraphView(Protocol):
+    """What the shared queries read, in networkx's spelling: node → attributes, node →
+    successor → edge attributes, node → predecessor → edge attributes, graph attributes."""
+
+    @property
+    def nodes(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+    @property
+    def succ(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+    @property
+    def pred(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+    @property
+    def graph(self) -> dict[str, Any]: ...
+
+
+class ProcessGraph:
+    """A directed graph as adjacency dicts, with the part of networkx's DiGraph interface that the
+    checks use and networkx's semantics for it: nodes and edges keep insertion order, an edge to
+    an unknown node adds that node, adding an edge or node again updates its attributes, and an
+    edge's attribute dict is one object seen from both ends."""
+
+    def __init__(self, **graph: Any) -> None:
+        self.graph: dict[str, Any] = dict(graph)
+        self.nodes: dict[str, Attrs] = {}
+        self.succ: dict[str, dict[str, Attrs]] = {}
+        self.pred: dict[str, dict[str, Attrs]] = {}
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.nodes
+
+    def add_node(self, node: str, **attrs: Any) -> None:
+        if node not in self.nodes:
+            self.nodes[node] = {}
+            self.succ[node] = {}
+            self.pred[node] = {}
+        self.nodes[node].update(attrs)
+
+    def add_edge(self, source: str, target: str, **attrs: Any) -> None:
+        for node in (source, target):
+            if node not in self.nodes:
+                self.add_node(node)
+        data = self.succ[source].get(target, {})
+        data.update(attrs)
+        self.succ[source][target] = self.pred[target][source] = data
+
+    def successors(self, node: str) -> Iterator[str]:
+        """Targets of the flows out of `node`, in the order they were added."""
+        return iter(self.succ[node])
+
+    def predecessors(self, node: str) -> Iterator[str]:
+        """Sources of the flows into `node`, in the order they were added."""
+        return iter(self.pred[node])
+
+    def edges(self) -> Iterator[tuple[str, str, Attrs]]:
+        """(source, target, attributes) of every flow, by source in node order (as networkx)."""
+        for source, targets in self.succ.items():
+            for target, data in targets.items():
+                yield source, target, data
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The same graph as a networkx DiGraph: same nodes, edges, attributes and order."""
+        import networkx as nx
+
+        g = nx.DiGraph(**self.graph)
+        g.add_nodes_from((n, dict(attrs)) for n, attrs in self.nodes.items())
+        g.add_edges_from((u, v, dict(data)) for u, v, data in self.edges())
+        return g
 
 
 def successors(process: Process, index: int) -> list[tuple[str, dict[str, object]]]:
@@ -56,10 +138,10 @@ def node_type(step: Step) -> str:
     return "task"
 
 
-def to_graph(process: Process) -> nx.DiGraph:
-    """Build the DiGraph. Dangling targets are kept as nodes of type `missing`, so that checks
+def build_graph(process: Process) -> ProcessGraph:
+    """Build the flow graph. Dangling targets are kept as nodes of type `missing`, so that checks
     can report them instead of the graph silently dropping a flow."""
-    g = nx.DiGraph(process=process.process, city=process.city, name=process.name)
+    g = ProcessGraph(process=process.process, city=process.city, name=process.name)
     steps = process.steps
     explicit_start = bool(steps) and steps[0].event == "start"
     if not explicit_start:
@@ -83,17 +165,22 @@ def to_graph(process: Process) -> nx.DiGraph:
     return g
 
 
-def start_nodes(g: nx.DiGraph) -> list[str]:
+def to_graph(process: Process) -> nx.DiGraph:
+    """`build_graph` as a networkx DiGraph, for the analyses that use networkx's algorithms."""
+    return build_graph(process).to_networkx()
+
+
+def start_nodes(g: GraphView) -> list[str]:
     """The start node(s): `_start`, or the first step when it is `event: start`."""
-    return [n for n, t in g.nodes(data="type") if t == "start"]
+    return [n for n, attrs in g.nodes.items() if attrs.get("type") == "start"]
 
 
-def end_nodes(g: nx.DiGraph) -> list[str]:
+def end_nodes(g: GraphView) -> list[str]:
     """The end node(s): `_end` and every `event: end` step."""
-    return [n for n, t in g.nodes(data="type") if t == "end"]
+    return [n for n, attrs in g.nodes.items() if attrs.get("type") == "end"]
 
 
-# The algorithms below are the textbook ones, written against networkx's adjacency views: called
+# The algorithms below are the textbook ones, written against the adjacency views: called
 # once per validated file, networkx's own versions spent more time in their dispatch layer than
 # in the search (tests/test_fuzz.py checks them against networkx).
 
@@ -110,13 +197,13 @@ def reachable_from(adjacency: Mapping[str, Iterable[str]], sources: Iterable[str
     return seen
 
 
-def descendants(g: nx.DiGraph, node: str) -> set[str]:
+def descendants(g: GraphView, node: str) -> set[str]:
     """Nodes reachable from `node` by at least one flow (`node` itself only when on a loop),
     like `nx.descendants` but cheaper per call."""
     return reachable_from(g.succ, g.succ[node])
 
 
-def reachable_from_start(g: nx.DiGraph) -> set[str]:
+def reachable_from_start(g: GraphView) -> set[str]:
     """Nodes reachable from the start(s), computed once per graph (several rules ask)."""
     reach: set[str] | None = g.graph.get("_tamaflow_reachable")
     if reach is None:
@@ -125,14 +212,16 @@ def reachable_from_start(g: nx.DiGraph) -> set[str]:
     return reach
 
 
-def immediate_dominators(g: nx.DiGraph, start: str) -> dict[str, str]:
+def immediate_dominators(g: GraphView, start: str) -> dict[str, str]:
     """Immediate dominator of every node reachable from `start` (start → start), by the
     iterative algorithm of Cooper, Harvey and Kennedy (2001), like `nx.immediate_dominators`
     (which, from networkx 3.5, leaves the start out).
 
     Examples
     --------
-    >>> g = nx.DiGraph([("s", "a"), ("s", "b"), ("a", "j"), ("b", "j")])
+    >>> g = ProcessGraph()
+    >>> for u, v in [("s", "a"), ("s", "b"), ("a", "j"), ("b", "j")]:
+    ...     g.add_edge(u, v)
     >>> immediate_dominators(g, "s")["j"]
     's'
     """
