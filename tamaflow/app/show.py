@@ -7,6 +7,7 @@ totals, as lines of text an analyst reads to check a file says what they meant.
 from __future__ import annotations
 
 from ..model.graph import to_graph
+from ..model.kinds import kind_text
 from ..model.process import Process
 
 
@@ -28,12 +29,7 @@ def outline(proc: Process) -> list[str]:
     lines.append("steps:")
     for s in proc.steps:
         lane_label = f" [{lanes[s.lane].name}]" if s.lane in lanes else ""
-        if s.is_gateway:
-            what = f"{s.gateway} {'join' if s.join else 'split'}"
-        elif s.is_event:
-            what = f"event {s.event}"
-        else:
-            what = s.kind
+        what = kind_text(s)
         attrs = []
         if s.minutes is not None:
             attrs.append(f"{s.minutes:g} min")

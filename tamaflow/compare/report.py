@@ -10,6 +10,7 @@ import csv
 import io
 import json
 
+from ..model.kinds import kind_text
 from .comparison import Comparison
 
 
@@ -77,7 +78,7 @@ def to_markdown(comp: Comparison) -> str:
     lanes = {lane.id: lane.name for lane in std.lanes}
     support = {s.step.id: s.support for s in comp.standard.steps}
     for n, s in enumerate(std.steps, 1):
-        what = f"{s.gateway} {'join' if s.join else 'split'}" if s.is_gateway else (f"event {s.event}" if s.is_event else s.kind)
+        what = kind_text(s)
         sup = f", {support[s.id]:.0%}" if s.id in support else ""
         lane = f" [{_md(lanes.get(s.lane or '', ''))}]" if s.lane else ""
         lines.append(f"{n}. **{_md(s.name or s.id)}**{lane} ({what}{sup})")

@@ -30,6 +30,7 @@ from ..io.files import OverwriteRefused, write_atomic
 from ..model import ja_names
 from ..model.findings import TamaflowError
 from ..model.graph import successors
+from ..model.kinds import kind_code
 from ..model.process import END, Process, Step
 from .data import SECTION_COMPARE, SECTION_RENDER, SECTION_SCORE, Procedure, ScoreRow, SiteData, Variant
 from .heatmap import heatmap_svg
@@ -238,7 +239,7 @@ def _steps_csv(v: Variant) -> bytes:
 
     for s in v.process.steps:
         r = scores.get(s.id)
-        kind = f"gateway:{s.gateway}" if s.is_gateway else (f"event:{s.event}" if s.is_event else s.kind)
+        kind = kind_code(s)
         w.writerow([
             v.process.process, v.city, s.id, s.name, lanes[s.lane].name if s.lane in lanes else (s.lane or ""),
             kind, "" if s.minutes is None else f"{s.minutes:g}", s.medium or "", b(s.rule_based),

@@ -1,0 +1,30 @@
+"""How a step's kind is written in plain-text outputs, in one place: `tamaflow show`, compare's
+Markdown report and the site's CSV used to spell it out each for themselves.
+
+The graph's node type (task, gateway, event, start, end) is `model.graph.node_type`; the
+Japanese names shown on the site are in `model.ja_names`.
+"""
+
+from __future__ import annotations
+
+from .process import Step
+
+
+def kind_text(step: Step) -> str:
+    """`exclusive split`, `parallel join`, `event timer` or the task kind (`user`, …): for
+    people reading text output."""
+    if step.is_gateway:
+        return f"{step.gateway} {'join' if step.join else 'split'}"
+    if step.is_event:
+        return f"event {step.event}"
+    return step.kind
+
+
+def kind_code(step: Step) -> str:
+    """`gateway:exclusive`, `event:timer` or the task kind: one spreadsheet column a program
+    can split on `:` (joins are not marked: the CSV has never said so)."""
+    if step.is_gateway:
+        return f"gateway:{step.gateway}"
+    if step.is_event:
+        return f"event:{step.event}"
+    return step.kind
