@@ -36,6 +36,8 @@ import numpy as np
 import snowballstemmer
 from scipy import sparse
 
+from .japanese import term_features, terms
+
 # --------------------------------------------------------------------------------------------
 # Built-in vocabulary. General, not tuned to any data set: administrative English as found in any
 # business-process collection, and the Japanese municipal synonym clusters observed in the
@@ -207,6 +209,8 @@ class Vocabulary:
         #: weight of the shared-meaning feature relative to the word itself (1 = a synonym counts
         #: half as much as the same word)
         self.synonym_weight = synonym_weight
+        #: weight of a Japanese label's character bigrams in the word channel, beside its terms
+        self.ja_bigram_weight = 0.3
         self.en_concept: dict[str, str] = {}
         self.en_antonym: dict[str, set[str]] = {}
         self.ja_rewrite: list[tuple[str, str]] = []
@@ -334,11 +338,20 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
     if is_japanese(t):
         skel = ja_skeleton(vocab.rewrite_ja(_ja_base(t)))
         skel = kata_to_hira(skel)
+        # the label as language: head action and objects as concepts of the work vocabulary
+        for f, w in term_features(t).items():
+            words[f] = max(words.get(f, 0.0), w)
+        # the catalogue's layer on top: a word that the library's catalogue names
+        for term in terms(t):
+            code = vocab.label_code.get(label_key(term.form))
+            if code:
+                f = ("A#" if term.head else "O#") + code
+                words[f] = max(words.get(f, 0.0), 2.0 if term.head else 1.0)
         for g in _bigrams(skel):
-            words[g] = 1.0
+            words.setdefault(g, vocab.ja_bigram_weight)
         if note:
-            for g in _bigrams(kata_to_hira(ja_skeleton(vocab.rewrite_ja(_ja_base(note))))):
-                words.setdefault(g, NOTE_WEIGHT)
+            for f, w in term_features(note).items():
+                words.setdefault(f, NOTE_WEIGHT * w)
         # character channel: single characters, so 申請の受付 / 申請書を受け付ける still meet
         # where an inserted 書 breaks two bigrams
         grams = list(skel)

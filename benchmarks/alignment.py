@@ -1,0 +1,303 @@
+"""Alignment quality of `tamaflow compare` on every matching set we can read, with the
+parameters chosen leave-one-set-out.
+
+    .venv/bin/python benchmarks/alignment.py                 # the table (shipped defaults + LOSO)
+    .venv/bin/python benchmarks/alignment.py --defaults-only # just the shipped defaults (fast)
+    .venv/bin/python benchmarks/alignment.py --set ja-dev --details   # false positives/negatives
+
+Sets (each skipped with a reason when its data is absent):
+- `pmmc-ua`: Process Model Matching Contest 2015, University Admission: 9 BPMN models (English),
+  36 gold pairs, 232 correspondences. Gateways are not scored (the gold has tasks and events).
+- `bpi15`: BPI Challenge 2015, five Dutch municipalities: 115 PNML nets, 213 gold pairs
+  generated from activity codes (a smoke test at scale more than a label-matching benchmark).
+- `ja-dev`: `align-ja-dev`, four Japanese procedures × four cities, hand-written without
+  `standard:` codes, 285 gold pairs; every variant of a procedure is compared at once, exactly
+  like `tamaflow compare DIR --format json`, and two steps correspond when they share an
+  `alignment` entry. Gateways are not scored.
+- `library`: the repository's own `processes/` with every `standard:` code removed, scored
+  against the alignment `compare` makes with the codes (pair F1; all matchable nodes). The
+  catalogue stays (it is the library's layer, as the CLI passes it); `library-nocat` drops it too.
+
+Micro P/R/F1 (TP, FP, FN summed over all variant pairs of a set). Leave-one-set-out: for every
+set, the grid point with the best mean F1 over the *other* sets is chosen and its figure on the
+held-out set reported next to the figure with the shipped defaults. Nothing is chosen per set.
+The data sets live beside the repository (`../shared/data`); nothing here is committed from them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tamaflow.compare import CompareOptions, compare_processes  # noqa: E402
+from tamaflow.compare.align import MatchOptions  # noqa: E402
+from tamaflow.io.anyformat import load_any  # noqa: E402
+from tamaflow.io.bpmn_read import safe_id  # noqa: E402
+from tamaflow.io.library import read_catalogue  # noqa: E402
+from tamaflow.model.process import Process  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
+
+Pair = tuple[tuple[str, str], tuple[str, str]]  # ((variant, step id), (variant, step id)), sorted
+
+
+def _pair(x: tuple[str, str], y: tuple[str, str]) -> Pair:
+    return (x, y) if x <= y else (y, x)
+
+
+@dataclass(slots=True)
+class Case:
+    """One `compare` run: the processes compared together and the gold pairs among them."""
+
+    name: str
+    processes: list[Process]
+    gold: set[Pair]
+    catalogue: dict[str, list[str]]
+    #: which nodes count: "activities" (tasks and events) or "all" (gateways too)
+    scope: str = "activities"
+
+
+@dataclass(slots=True)
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def predicted_pairs(processes: Sequence[Process], catalogue: dict[str, list[str]], match: MatchOptions,
+                    scope: str) -> tuple[set[Pair], dict[tuple[str, str], str]]:
+    """Pairs of steps of different variants that `compare` puts in one alignment entry."""
+    comp = compare_processes(processes, catalogue, CompareOptions(match=match, measures=False))
+    names: dict[tuple[str, str], str] = {}
+    out: set[Pair] = set()
+    for g in comp.groups:
+        members = []
+        for v, ks in g.members.items():
+            view = comp.views[v]
+            for k in ks:
+                node = view.nodes[k]
+                if scope == "activities" and node.type == "gateway":
+                    continue
+                members.append((view.variant, node.id))
+                names[(view.variant, node.id)] = node.name
+        for x, y in itertools.combinations(members, 2):
+            if x[0] != y[0]:
+                out.add(_pair(x, y))
+    return out, names
+
+
+def evaluate(case: Case, match: MatchOptions, details: bool = False) -> Counts:
+    pred, names = predicted_pairs(case.processes, case.catalogue, match, case.scope)
+    c = Counts(len(pred & case.gold), len(pred - case.gold), len(case.gold - pred))
+    if details:
+        for x, y in sorted(pred - case.gold):
+            print(f"  FP {case.name}: {names.get(x, x)!r} ~ {names.get(y, y)!r}  ({x[0]}/{x[1]}, {y[0]}/{y[1]})")
+        for x, y in sorted(case.gold - pred):
+            print(f"  FN {case.name}: {names.get(x, x[1])!r} ~ {names.get(y, y[1])!r}  ({x[0]}/{x[1]}, {y[0]}/{y[1]})")
+    return c
+
+
+# ------------------------------------------------------------------------------------------------
+# Sets
+
+
+def _read_rdf(path: Path) -> set[tuple[str, str]]:
+    tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    out: set[tuple[str, str]] = set()
+    for cell in tree.iter("{*}Cell"):
+        rel = cell.find("{*}relation")
+        if rel is not None and (rel.text or "=").strip() != "=":
+            continue
+        e1, e2 = cell.find("{*}entity1"), cell.find("{*}entity2")
+        if e1 is None or e2 is None:
+            continue
+        a = str(e1.get(RDF, "")).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        b = str(e2.get(RDF, "")).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        out.add((safe_id(a), safe_id(b)))
+    return out
+
+
+def _split_pair(stem: str, models: Path, suffix: str) -> tuple[str, str]:
+    """`A-B` where model names may themselves contain '-': try every cut."""
+    for i, ch in enumerate(stem):
+        if ch == "-" and (models / f"{stem[:i]}{suffix}").is_file() and (models / f"{stem[i + 1:]}{suffix}").is_file():
+            return stem[:i], stem[i + 1:]
+    raise SystemExit(f"cannot split gold pair {stem!r} into two model names under {models}")
+
+
+def rdf_set(folder: Path, models_dir: str, suffix: str) -> list[Case]:
+    models, gold_dir = folder / models_dir, folder / "goldstandard"
+    loaded: dict[str, Process] = {}
+    cases = []
+    for gp in sorted(gold_dir.glob("*.rdf")):
+        a, b = _split_pair(gp.stem, models, suffix)
+        for m in (a, b):
+            if m not in loaded:
+                loaded[m] = load_any(models / f"{m}{suffix}")
+        pa, pb = loaded[a], loaded[b]
+        gold = {_pair((pa.variant, x), (pb.variant, y)) for x, y in _read_rdf(gp)}
+        cases.append(Case(gp.stem, [pa, pb], gold, {}))
+    return cases
+
+
+def ja_dev_set(folder: Path) -> list[Case]:
+    gold_doc = yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8"))
+    cases = []
+    for proc, concepts in sorted(gold_doc.items()):
+        files = sorted((folder / proc).glob("*.yaml"))
+        procs = [load_any(f) for f in files]
+        gold: set[Pair] = set()
+        for members in concepts.values():
+            flat = [(city, sid) for city, ids in members.items() for sid in ids]
+            for x, y in itertools.combinations(flat, 2):
+                if x[0] != y[0]:
+                    gold.add(_pair(x, y))
+        cases.append(Case(proc, procs, gold, {}))
+    return cases
+
+
+def _strip_codes(p: Process) -> Process:
+    return dataclasses.replace(p, steps=[dataclasses.replace(s, standard=None) for s in p.steps])
+
+
+def library_set(root: Path, catalogue: bool) -> list[Case]:
+    """Each procedure of the library without `standard:` codes, against the coded alignment."""
+    acts, _ = read_catalogue(str(root / "catalogue.yaml"))
+    cat = {code: [a.name, *a.synonyms] for code, a in acts.items()}
+    cases = []
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
+        procs = [load_any(f) for f in sorted(d.glob("*.yaml"))]
+        if len(procs) < 2:
+            continue
+        ref, _ = predicted_pairs(procs, cat, MatchOptions(), "all")
+        cases.append(Case(d.name, [_strip_codes(p) for p in procs], ref, cat if catalogue else {}, "all"))
+    return cases
+
+
+def load_sets(only: Iterable[str] | None = None) -> dict[str, list[Case]]:
+    """Every set whose data is readable here, by name. Prints why a set is skipped."""
+    wanted = set(only) if only else None
+    makers: dict[str, Callable[[], list[Case]]] = {
+        "pmmc-ua": lambda: rdf_set(SHARED / "pmmc2015-ua", "models", ".bpmn"),
+        "bpi15": lambda: rdf_set(SHARED / "bpi15-municipalities", "pnml", ".pnml"),
+        "ja-dev": lambda: ja_dev_set(SHARED / "align-ja-dev"),
+        "library": lambda: library_set(ROOT / "processes", catalogue=True),
+        "library-nocat": lambda: library_set(ROOT / "processes", catalogue=False),
+    }
+    needs = {"pmmc-ua": SHARED / "pmmc2015-ua", "bpi15": SHARED / "bpi15-municipalities",
+             "ja-dev": SHARED / "align-ja-dev", "library": ROOT / "processes", "library-nocat": ROOT / "processes"}
+    out: dict[str, list[Case]] = {}
+    for name, make in makers.items():
+        if wanted is not None and name not in wanted:
+            continue
+        if not needs[name].exists():
+            print(f"skipped {name}: {needs[name]} is absent (the reference data lives beside the repository)")
+            continue
+        out[name] = make()
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Parameter choice
+
+
+#: the matcher's free parameters and the values tried for each (a coarse grid, not a fit)
+GRID: dict[str, tuple[float, ...]] = {
+    "threshold": (0.5, 0.55, 0.6, 0.65),
+    "context": (0.2, 0.4, 0.6),
+}
+
+
+def grid_points() -> list[MatchOptions]:
+    keys = sorted(GRID)
+    return [dataclasses.replace(MatchOptions(), **dict(zip(keys, vals, strict=True)))
+            for vals in itertools.product(*(GRID[k] for k in keys))]
+
+
+def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False) -> Counts:
+    total = Counts()
+    for case in cases:
+        total.add(evaluate(case, match, details))
+    return total
+
+
+def _describe(m: MatchOptions) -> str:
+    return ", ".join(f"{k}={getattr(m, k):g}" for k in sorted(GRID))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", action="append", help="only these sets (repeatable)")
+    ap.add_argument("--defaults-only", action="store_true", help="skip the leave-one-set-out grid")
+    ap.add_argument("--details", action="store_true", help="list false positives and negatives (defaults)")
+    args = ap.parse_args()
+    sets = load_sets(args.set)
+    if not sets:
+        print("no set readable: nothing to measure")
+        return 0
+    default = MatchOptions()
+    results: dict[str, tuple[Counts, float]] = {}
+    for name, cases in sets.items():
+        t0 = time.perf_counter()
+        results[name] = (run_set(cases, default, args.details), time.perf_counter() - t0)
+    loso: dict[str, tuple[Counts, MatchOptions]] = {}
+    scored = [n for n in sets if n != "library-nocat"]  # the same set twice would count double
+    if not args.defaults_only and len(scored) > 1:
+        points = grid_points()
+        table: dict[tuple[int, str], Counts] = {}
+        for pi, m in enumerate(points):
+            for name in sets:
+                table[(pi, name)] = run_set(sets[name], m)
+        for held in sets:
+            others = [n for n in scored if n != held.replace("-nocat", "")]
+            best = max(range(len(points)),
+                       key=lambda pi: (statistics.mean(table[(pi, n)].f1 for n in others), -pi))
+            loso[held] = (table[(best, held)], points[best])
+    print()
+    print("| set | cases | gold | P | R | F1 (shipped defaults) | F1 (chosen on the other sets) | chosen | time |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, (c, secs) in results.items():
+        lo = loso.get(name)
+        lo_f = f"{lo[0].f1:.3f}" if lo else "–"
+        lo_p = _describe(lo[1]) if lo else "–"
+        print(f"| {name} | {len(sets[name])} | {c.tp + c.fn} | {c.precision:.3f} | {c.recall:.3f} | **{c.f1:.3f}** "
+              f"| {lo_f} | {lo_p} | {secs:.1f} s |")
+    print(f"\nshipped defaults: {_describe(default)}; grid: "
+          + "; ".join(f"{k} ∈ {{{', '.join(f'{v:g}' for v in vals)}}}" for k, vals in sorted(GRID.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

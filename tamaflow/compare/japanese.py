@@ -1,0 +1,318 @@
+"""Japanese step labels read as language: morphemes, the head action and its objects, each
+mapped to a concept of the municipal work vocabulary (`vocabulary.yaml`).
+
+Why: cities word the same work differently. 届書の受付 / 届出を受理する / 届書を受け付ける /
+窓口で届書を受け取る share almost no characters, but all say "receive (the head) + the
+notification form (the object)". Character n-grams cannot see that; a morphological analyser
+plus a vocabulary can. The role matters as much as the word: in 交付申請書の受付 the 交付 is part
+of the object and the step *receives*; in 証明書の交付 the step *hands over*. So every term
+carries whether it is the head of its clause.
+
+- Morphemes come from SudachiPy with the core dictionary (both from PyPI, the dictionary in the
+  wheel; nothing is downloaded at run time). It was chosen over fugashi + unidic-lite by
+  measurement (docs/compare.md): smaller installed (198 vs 250 MB), twice as fast per label
+  (0.18 vs 0.38 ms), and its longer units keep compounds such as 住民票 and 証明書 whole.
+  When it cannot be imported, a plain splitter on script changes takes its place (kanji and
+  katakana runs as words, hiragana as okurigana or particles), so compare still runs.
+- Clauses: a label may name two actions (届書の受付・本人確認); it is cut at ・/、/及び, and a part
+  without an action (児童手当・医療証の案内: 児童手当) is an object of the next part.
+- Head: the last action word of a clause (a verb, a サ変 noun or an action of the vocabulary);
+  light verbs (する, 行う, 実施) never head. Everything else content-bearing is an object.
+
+Results are cached per label: a comparison analyses each distinct label once.
+Depends on nothing in tamaflow.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+#: words that carry the verb but not the meaning (転入届の受付を行う = 転入届の受付)
+LIGHT_VERBS = frozenset({"する", "為る", "行う", "行なう", "おこなう", "実施", "致す", "いたす", "できる", "出来る",
+                         "れる", "られる", "せる", "させる", "ある", "いる", "居る", "なる", "成る", "くる", "来る"})
+
+_CLAUSE_BREAK = frozenset({"・", "、", "，", ",", "/", "／", "及び", "および", "並びに", "ならびに"})
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
+_RUN = re.compile(rf"[{_KANJI}]+|[\u30a0-\u30ff]+|[A-Za-z0-9]+|[\u3041-\u309f]+|[・、，,/／]")
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One concept of the work vocabulary (see vocabulary.yaml's header)."""
+
+    id: str
+    kind: str  # action | thing | generic
+    broader: str | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One content word of a label: its normalised form, its concept (None when the vocabulary
+    does not know it), whether it is an action and whether it heads its clause."""
+
+    form: str
+    concept: Concept | None
+    action: bool
+    head: bool
+
+
+class WorkVocabulary:
+    """Word → concept, for single words and multi-morpheme phrases (本人確認, 記載事項)."""
+
+    def __init__(self, concepts: Mapping[str, Concept], words: Mapping[str, str]) -> None:
+        self.concepts = dict(concepts)
+        self.words = dict(words)
+        self.max_phrase = max((len(w) for w in self.words), default=1)
+
+    def lookup(self, word: str) -> Concept | None:
+        cid = self.words.get(word)
+        return self.concepts[cid] if cid is not None else None
+
+
+def parse_vocabulary(doc: Any, where: str = "vocabulary") -> WorkVocabulary:
+    """Build a vocabulary from the YAML document; malformed entries and a word listed under two
+    concepts are errors (a word must mean one thing)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("concepts"), dict):
+        raise ValueError(f"{where}: expected a mapping `concepts:`")
+    concepts: dict[str, Concept] = {}
+    words: dict[str, str] = {}
+    for cid, entry in doc["concepts"].items():
+        if not isinstance(entry, dict) or entry.get("kind") not in ("action", "thing", "generic"):
+            raise ValueError(f"{where}: concept {cid!r} needs kind: action|thing|generic")
+        if not entry.get("source") and entry.get("kind") != "generic":
+            raise ValueError(f"{where}: concept {cid!r} needs a source")
+        concepts[str(cid)] = Concept(str(cid), entry["kind"], entry.get("broader"), str(entry.get("source") or ""))
+        for w in entry.get("words") or []:
+            key = normalise(str(w))
+            if key in words and words[key] != cid:
+                raise ValueError(f"{where}: {w!r} is listed under both {words[key]!r} and {cid!r}")
+            words[key] = str(cid)
+    return WorkVocabulary(concepts, words)
+
+
+@lru_cache(maxsize=1)
+def work_vocabulary() -> WorkVocabulary:
+    """The vocabulary shipped in the package."""
+    text = resources.files(__package__).joinpath("vocabulary.yaml").read_text(encoding="utf-8")
+    return parse_vocabulary(yaml.safe_load(text), "tamaflow/compare/vocabulary.yaml")
+
+
+def normalise(text: str) -> str:
+    """NFKC, no spaces, katakana kept (テ and て are different words in a label)."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+# ------------------------------------------------------------------------------------------------
+# Morphemes
+
+
+@dataclass(frozen=True, slots=True)
+class Morpheme:
+    surface: str
+    lemma: str  # the analyser's normalised dictionary form (受け付け for 受付, 受け付ける)
+    pos: str  # 名詞 | 動詞 | 助詞 | 補助記号 | 接尾辞 | 接頭辞 | …
+    sahen: bool  # a noun that takes する (受付, 審査): may head a clause
+    dependent: bool  # a verb that cannot stand alone (する, 来る as auxiliary)
+
+
+_TOKENIZER: Any = None
+_ANALYSER = ""
+
+
+def analyser() -> str:
+    """Which analyser is in use: 'sudachi' or 'fallback' (no analyser importable)."""
+    _tokenizer()
+    return _ANALYSER
+
+
+def _tokenizer() -> Any:
+    global _TOKENIZER, _ANALYSER
+    if _ANALYSER:
+        return _TOKENIZER
+    try:
+        from sudachipy import Dictionary, SplitMode
+
+        _TOKENIZER = (Dictionary(dict="core").create(), SplitMode.C)
+        _ANALYSER = "sudachi"
+    except Exception:  # noqa: BLE001 - any failure (missing wheel, dictionary) means: fall back
+        _TOKENIZER = None
+        _ANALYSER = "fallback"
+    return _TOKENIZER
+
+
+@lru_cache(maxsize=65536)
+def morphemes(text: str) -> tuple[Morpheme, ...]:
+    """The morphemes of a label (NFKC first). Cached: one analysis per distinct label."""
+    t = unicodedata.normalize("NFKC", text)
+    tok = _tokenizer()
+    if tok is None:
+        return tuple(_fallback(t))
+    tokenizer, mode = tok
+    out = []
+    for m in tokenizer.tokenize(t, mode):
+        pos = m.part_of_speech()
+        if pos[0] == "空白":
+            continue
+        out.append(Morpheme(m.surface(), m.normalized_form(), pos[0], pos[2] == "サ変可能",
+                            pos[0] == "動詞" and pos[1] == "非自立可能"))
+    return tuple(out)
+
+
+def _fallback(text: str) -> list[Morpheme]:
+    out = []
+    for run in _RUN.findall(text):
+        if run in _CLAUSE_BREAK:
+            out.append(Morpheme(run, run, "補助記号", False, False))
+        elif "\u3041" <= run[0] <= "\u309f":
+            out.append(Morpheme(run, run, "助詞", False, run in LIGHT_VERBS))
+        else:
+            out.append(Morpheme(run, run, "名詞", False, False))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Terms
+
+
+@lru_cache(maxsize=65536)
+def terms(text: str) -> tuple[Term, ...]:
+    """Content words of a label with concept and role (see the module docstring)."""
+    return _terms(text, work_vocabulary())
+
+
+def _terms(text: str, vocab: WorkVocabulary) -> tuple[Term, ...]:
+    ms = morphemes(text)
+    clauses: list[list[Term]] = [[]]
+    i = 0
+    while i < len(ms):
+        m = ms[i]
+        if m.pos == "補助記号" and m.surface in _CLAUSE_BREAK or m.surface in _CLAUSE_BREAK and m.pos != "名詞":
+            clauses.append([])
+            i += 1
+            continue
+        # the longest phrase of the vocabulary starting here (本人確認 over 本人 + 確認)
+        hit = None
+        acc = ""
+        for j in range(i, min(len(ms), i + 4)):
+            if ms[j].pos in ("補助記号", "助動詞") or (ms[j].pos == "助詞" and j > i and ms[j].surface not in ("の",)):
+                break
+            acc += ms[j].surface
+            if len(acc) > vocab.max_phrase:
+                break
+            if j > i and (c := vocab.lookup(normalise(acc))) is not None:
+                hit = (j, c, acc)
+        if hit is not None:
+            j, concept, phrase = hit
+            clauses[-1].append(Term(phrase, concept, concept.kind == "action", False))
+            i = j + 1
+            continue
+        i += 1
+        if m.pos not in ("名詞", "動詞", "接尾辞", "形容詞") or m.dependent:
+            continue
+        if m.surface in LIGHT_VERBS or m.lemma in LIGHT_VERBS:
+            continue
+        if m.pos == "接尾辞" and clauses[-1]:
+            # 証明 + 書: the suffix completes the word before it
+            prev = clauses[-1].pop()
+            form = prev.form + m.surface
+            concept = vocab.lookup(normalise(form)) or prev.concept
+            clauses[-1].append(Term(form, concept, concept is not None and concept.kind == "action", False))
+            continue
+        concept = vocab.lookup(normalise(m.surface)) or vocab.lookup(normalise(m.lemma))
+        if concept is None and m.pos == "名詞" and len(m.surface) > 2:
+            concept = _compound_concept(normalise(m.surface), vocab)
+        action = m.pos == "動詞" or m.sahen or (concept is not None and concept.kind == "action")
+        if concept is not None and concept.kind != "action":
+            action = False
+        clauses[-1].append(Term(_fold(m.lemma if m.pos == "動詞" else m.surface), concept, action, False))
+    # a part without an action is an object of the next part: 児童手当・医療証の案内
+    merged: list[list[Term]] = []
+    pending: list[Term] = []
+    for cl in clauses:
+        if not cl:
+            continue
+        if any(t.action for t in cl):
+            merged.append(pending + cl)
+            pending = []
+        else:
+            pending.extend(cl)
+    if pending:
+        if merged:
+            merged[-1] = merged[-1] + pending
+        else:
+            merged.append(pending)
+    out: list[Term] = []
+    for cl in merged:
+        content = [t for t in cl if t.concept is None or t.concept.kind != "generic"] or cl
+        actions = [k for k, t in enumerate(cl) if t.action and t in content]
+        head = actions[-1] if actions else max(k for k, t in enumerate(cl) if t in content)
+        for k, t in enumerate(cl):
+            out.append(Term(t.form, t.concept, t.action, k == head))
+    return tuple(out)
+
+
+def _compound_concept(word: str, vocab: WorkVocabulary) -> Concept | None:
+    """A compound the analyser keeps whole (出生届, 転出証明書, 入力内容) takes the concept of its
+    last known part, as Japanese compounds are head-final; when that part is generic (内容),
+    the first known part says more (入力内容 → 入力)."""
+    for k in range(1, len(word)):
+        c = vocab.lookup(word[k:])
+        if c is not None and (k < len(word) - 1 or c.kind == "thing"):
+            if c.kind != "generic":
+                return c
+            for e in range(len(word) - 1, 1, -1):
+                p = vocab.lookup(word[:e])
+                if p is not None and p.kind != "generic":
+                    return p
+            return None
+    return None
+
+
+def _fold(text: str) -> str:
+    """Katakana to hiragana, so カード and かーど are one word."""
+    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
+
+
+def term_features(text: str) -> dict[str, float]:
+    """Weighted features of a label for the word channel of label similarity.
+
+    The head's concept weighs 2, an object's 1; the concept's family (its broader concept, or
+    itself) adds half as much, so 交付 and 発行 (both "issue") meet at a third; generic
+    words (内容, 処理) count 0.2. Role is part of the feature: 交付 as the head (hand over) and 交付
+    inside an object (交付申請書) do not meet."""
+    feats: dict[str, float] = {}
+
+    def put(key: str, w: float) -> None:
+        if w > feats.get(key, 0.0):
+            feats[key] = w
+
+    for t in terms(text):
+        name = t.concept.id if t.concept is not None else t.form
+        if t.concept is not None and t.concept.kind == "generic":
+            put("G:" + t.form, 0.2)
+            continue
+        # the family: the broader concept, or the concept itself, so that a concept and its
+        # narrower ones (check / collate) share it
+        family = (t.concept.broader or t.concept.id) if t.concept is not None else None
+        if t.head:
+            put("A:" + name, 2.0)
+            if family:
+                put("A~" + family, 1.0)
+        else:
+            put("O:" + name, 1.0)
+            if family:
+                put("O~" + family, 0.5)
+    return feats
+
+
+__all__ = ["Concept", "Morpheme", "Term", "WorkVocabulary", "analyser", "morphemes", "normalise", "parse_vocabulary",
+           "term_features", "terms", "work_vocabulary"]
