@@ -63,6 +63,15 @@ class MatchOptions:
     #: 1:n by concatenation: share of the partner's label features that only the left-over
     #: step supplies (受付・本人確認 = 受付 + 本人確認)
     concat_cover: float = 0.2
+    #: structure as evidence (second pass): weight of order consistency with the first pass's
+    #: confident matches (anchors), and the label similarity an anchor needs
+    order: float = 0.3
+    anchor: float = 0.7
+    #: a pair alone together between the same anchors (a one-step gap in both flows) gains this
+    #: much; a gap of k steps gains 1/k of it
+    gap: float = 0.2
+    #: passes of anchor → evidence → assignment after the first
+    rounds: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,26 +154,45 @@ class Matcher:
         return S
 
     def align(self, i: int, j: int) -> PairAlignment:
-        """Correspondences between views i and j (1:1 plus 1:n)."""
+        """Correspondences between views i and j (1:1 plus 1:n).
+
+        First pass: label similarity with neighbour, lane and position context, solved as a 1:1
+        assignment. Then, `rounds` times: the confident matches of the last pass become anchors;
+        every candidate pair gains or loses by how consistently it is ordered with the anchors
+        (before/after in both flows) and by how many of its direct neighbours are anchored to
+        each other; the assignment is solved again. So a weakly worded step in the right place
+        is matched and a look-alike in the wrong place is not.
+        """
         va, vb = self.views[i], self.views[j]
         o = self.options
         S = self.label_matrix(i, j)
         n, m = S.shape
         if n == 0 or m == 0:
             return PairAlignment(va.variant, vb.variant, [], S)
-        C = self._combined(i, j, S)
+        C0 = self._combined(i, j, S)
+        C = C0
+        pairs = self._assign(S, C)
+        for _ in range(o.rounds):
+            anchors = [(p.a, p.b) for p in pairs if p.label >= o.anchor]
+            if not anchors or o.order == 0.0:
+                break
+            O, G = _order_evidence(va, vb, anchors, {p.a for p in pairs}, {p.b for p in pairs})
+            C = C0 + o.order * np.minimum(0.0, 2.0 * O - 1.0) + o.gap * G
+            pairs = self._assign(S, C)
+        pairs.extend(self._one_to_many(va, vb, S, C, pairs))
+        pairs.sort(key=lambda p: (p.a, p.b))
+        return PairAlignment(va.variant, vb.variant, pairs, S)
+
+    def _assign(self, S: np.ndarray, C: np.ndarray) -> list[Correspondence]:
+        """Optimal 1:1 assignment over the candidates (label ≥ min_label, combined ≥ threshold)."""
+        o = self.options
         cand = (S >= o.min_label) & (C >= o.threshold)
         # maximise the total gain over the threshold; pairs without gain cost nothing, so the
         # solver is never forced into a bad pair to complete a rectangular assignment
         gain = np.where(cand, C - o.threshold + 1e-6, 0.0)
         rows, cols = linear_sum_assignment(-gain)
-        pairs: list[Correspondence] = []
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            if cand[r, c] and C[r, c] >= o.threshold:
-                pairs.append(Correspondence(r, c, float(C[r, c]), float(S[r, c])))
-        pairs.extend(self._one_to_many(va, vb, S, C, pairs))
-        pairs.sort(key=lambda p: (p.a, p.b))
-        return PairAlignment(va.variant, vb.variant, pairs, S)
+        return [Correspondence(r, c, float(C[r, c]), float(S[r, c]))
+                for r, c in zip(rows.tolist(), cols.tolist(), strict=True) if cand[r, c]]
 
     def _combined(self, i: int, j: int, S: np.ndarray) -> np.ndarray:
         o = self.options
@@ -267,6 +295,55 @@ def _implied(node: object) -> tuple[str, ...]:
     from .variant import implied_words
 
     return implied_words(node.step)  # type: ignore[attr-defined]
+
+
+def _order_evidence(
+    va: VariantView, vb: VariantView, anchors: Sequence[tuple[int, int]], used_a: set[int], used_b: set[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order evidence for every node pair (a, b), from the anchors (x, y).
+
+    O: the share of anchors that a and b sit on the same side of in their flows (a before x and
+    b before y, or both after), smoothed towards 0.5 when few anchors say anything; anchors a
+    node is unordered with (another branch, a loop) do not count; an anchor pair scores 1.
+    G: 1/k when a and b lie in the same gap between anchors (the same side of every anchor) and
+    the larger of the two gaps holds k steps not matched yet; 0 otherwise.
+
+    The order-preservation evidence of sequence alignment, read off reachability so that it
+    holds for branching flows (cf. Weidlich et al.'s behavioural profiles)."""
+    xs = np.array([x for x, _ in anchors], dtype=np.int64)
+    ys = np.array([y for _, y in anchors], dtype=np.int64)
+    ra, rb = va.reach, vb.reach
+    # +1: the node comes before the anchor; -1: after; 0: unordered (or both, in a loop)
+    Ba = ra[:, xs].astype(np.int8) - ra[xs, :].T.astype(np.int8)
+    Bb = rb[:, ys].astype(np.int8) - rb[ys, :].T.astype(np.int8)
+    pa, na_ = (Ba > 0).astype(np.float64), (Ba < 0).astype(np.float64)
+    pb, nb_ = (Bb > 0).astype(np.float64), (Bb < 0).astype(np.float64)
+    agree = pa @ pb.T + na_ @ nb_.T
+    disagree = pa @ nb_.T + na_ @ pb.T
+    out = (agree + 1.0) / (agree + disagree + 2.0)
+    out[xs, ys] = 1.0
+    # gaps: nodes with the same sign towards every anchor, counted among the unmatched ones
+    free_a = np.array([k not in used_a for k in range(va.size)], dtype=bool)
+    free_b = np.array([k not in used_b for k in range(vb.size)], dtype=bool)
+    keys_a = [Ba[k].tobytes() for k in range(va.size)]
+    keys_b = [Bb[k].tobytes() for k in range(vb.size)]
+    size_a: dict[bytes, int] = {}
+    size_b: dict[bytes, int] = {}
+    for k, key in enumerate(keys_a):
+        if free_a[k]:
+            size_a[key] = size_a.get(key, 0) + 1
+    for k, key in enumerate(keys_b):
+        if free_b[k]:
+            size_b[key] = size_b.get(key, 0) + 1
+    gap = np.zeros((va.size, vb.size))
+    idx_b: dict[bytes, list[int]] = {}
+    for k, key in enumerate(keys_b):
+        if free_b[k]:
+            idx_b.setdefault(key, []).append(k)
+    for k, key in enumerate(keys_a):
+        if free_a[k] and key in idx_b:
+            gap[k, idx_b[key]] = 1.0 / max(size_a[key], size_b[key])
+    return out, gap
 
 
 def _adjacency(lists: list[list[int]], n: int) -> np.ndarray:

@@ -209,8 +209,6 @@ class Vocabulary:
         #: weight of the shared-meaning feature relative to the word itself (1 = a synonym counts
         #: half as much as the same word)
         self.synonym_weight = synonym_weight
-        #: weight of a Japanese label's character bigrams in the word channel, beside its terms
-        self.ja_bigram_weight = 0.3
         self.en_concept: dict[str, str] = {}
         self.en_antonym: dict[str, set[str]] = {}
         self.ja_rewrite: list[tuple[str, str]] = []
@@ -347,8 +345,6 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
             if code:
                 f = ("A#" if term.head else "O#") + code
                 words[f] = max(words.get(f, 0.0), 2.0 if term.head else 1.0)
-        for g in _bigrams(skel):
-            words.setdefault(g, vocab.ja_bigram_weight)
         if note:
             for f, w in term_features(note).items():
                 words.setdefault(f, NOTE_WEIGHT * w)
@@ -398,6 +394,8 @@ class SimilarityWeights:
     char: float = 0.2
     antonym_penalty: float = 0.5
     use_idf: bool = True
+    #: Japanese: share of the head action in the word channel (the objects have the rest)
+    head: float = 0.7
 
 
 class LabelSpace:
@@ -446,6 +444,19 @@ class LabelSpace:
             nd = len(uniq)
             idf = np.log((nd + 1.0) / (df + 1.0)) + 1.0
             W = W @ sparse.diags(idf)
+        # Japanese structure: head concepts (H), their families (F), objects (O, idf-weighted)
+        cols = np.array(sorted(vocab_w, key=vocab_w.__getitem__), dtype=object)
+        kind = np.array([f[:2] for f in cols], dtype=object) if len(cols) else np.zeros(0, dtype=object)
+        is_head = np.isin(kind, ["A:", "A#"])
+        is_fam = kind == "A~"
+        is_obj = np.isin(kind, ["O:", "O~", "O#", "G:"])
+        Wc = W.tocsc()
+        self.H = (Wc[:, np.flatnonzero(is_head)] > 0).astype(np.float64).tocsr() if is_head.any() else sparse.csr_matrix((n, 1))
+        self.F = (Wc[:, np.flatnonzero(is_fam)] > 0).astype(np.float64).tocsr() if is_fam.any() else sparse.csr_matrix((n, 1))
+        O = Wc[:, np.flatnonzero(is_obj)].tocsr() if is_obj.any() else sparse.csr_matrix((n, 1))
+        self.O = O
+        self.Ob = (O > 0).astype(np.float64).tocsr()
+        self.o_norm = np.asarray(O.sum(axis=1)).ravel()
         self.W = W.tocsr()
         self.Wb = (W > 0).astype(np.float64).tocsr()
         self.w_norm = np.asarray(W.sum(axis=1)).ravel()
@@ -490,13 +501,21 @@ class LabelSpace:
         den = self.w_norm[r][:, None] + self.w_norm[c][None, :]
         with np.errstate(invalid="ignore", divide="ignore"):
             word = np.where(den > 0, 2.0 * inter / den, 0.0)
-            # Japanese: a label inside another (審査 / 内容を審査する) is half-way to the same
-            # activity, which bigram Dice alone undervalues for short labels
+            # Japanese: the head action decides, the objects refine. Same head concept 1, same
+            # family (交付/発行) 0.5; objects by weighted Dice, where a label without objects
+            # neither confirms nor contradicts (受付 / 届書の受付: 0.5)
             if self.ja[r].any() and self.ja[c].any():
-                small = np.minimum(self.w_norm[r][:, None], self.w_norm[c][None, :])
-                overlap = np.where(small > 0, inter / small, 0.0)
                 both = self.ja[r][:, None] & self.ja[c][None, :]
-                word = np.where(both, 0.5 * (word + np.minimum(overlap, 1.0)), word)
+                exact = (self.H[r] @ self.H[c].T).toarray() > 0
+                fam = (self.F[r] @ self.F[c].T).toarray() > 0
+                head = np.where(exact, 1.0, np.where(fam, 0.5, 0.0))
+                oi = np.minimum((self.O[r] @ self.Ob[c].T).toarray(), (self.Ob[r] @ self.O[c].T).toarray())
+                on_r, on_c = self.o_norm[r][:, None], self.o_norm[c][None, :]
+                oden = on_r + on_c
+                obj = np.where((on_r > 0) & (on_c > 0), 2.0 * oi / np.where(oden > 0, oden, 1.0),
+                               np.where((on_r > 0) | (on_c > 0), 0.5, 1.0))
+                ja_word = wt.head * head + (1.0 - wt.head) * obj
+                word = np.where(both, ja_word, word)
             gi = (self.G[r] @ self.G[c].T).toarray()
             gden = self.g_norm[r][:, None] + self.g_norm[c][None, :]
             # multiset Dice; a product of counts overcounts repeats, so clip at 1
