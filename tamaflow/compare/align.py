@@ -367,16 +367,21 @@ def _best_match(na: np.ndarray, nb: np.ndarray, X: np.ndarray) -> np.ndarray:
     vb = (nb != pad_b).astype(np.float64)  # (m, db)
     ca = np.maximum(va.sum(axis=1), 1.0)
     cb = np.maximum(vb.sum(axis=1), 1.0)
-    # one neighbour slot at a time: a 4-d gather is n·da·m·db, too big for mined nets whose
-    # places fan out to dozens of transitions
+    # best counterpart of every row x among b's neighbours, then summed over a's neighbours:
+    # O(n·m·(da + db)), where gathering all neighbour pairs at once would be n·da·m·db (mined
+    # nets fan out to dozens of transitions)
+    to_b = np.zeros((Xp.shape[0], nb.shape[0]))  # x → best over the neighbours of b
+    for j in range(nb.shape[1]):
+        np.maximum(to_b, Xp[:, nb[:, j]], out=to_b)
     best_a = np.zeros((na.shape[0], nb.shape[0]))
     for i in range(na.shape[1]):
-        rows = Xp[na[:, i]]  # (n, m + 3)
-        best_a += rows[:, nb].max(axis=2) * va[:, i][:, None]
+        best_a += to_b[na[:, i]] * va[:, i][:, None]
+    to_a = np.zeros((na.shape[0], Xp.shape[1]))  # y → best over the neighbours of a
+    for i in range(na.shape[1]):
+        np.maximum(to_a, Xp[na[:, i], :], out=to_a)
     best_b = np.zeros((na.shape[0], nb.shape[0]))
     for j in range(nb.shape[1]):
-        cols = Xp[:, nb[:, j]]  # (n + 3, m)
-        best_b += cols[na].max(axis=1) * vb[:, j][None, :]
+        best_b += to_a[:, nb[:, j]] * vb[:, j][None, :]
     return 0.5 * (best_a / ca[:, None] + best_b / cb[None, :])
 
 

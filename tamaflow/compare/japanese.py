@@ -255,6 +255,12 @@ def _terms(text: str, vocab: WorkVocabulary) -> tuple[Term, ...]:
         content = [t for t in cl if t.concept is None or t.concept.kind != "generic"] or cl
         actions = [k for k, t in enumerate(cl) if t.action and t in content]
         head = actions[-1] if actions else max(k for k, t in enumerate(cl) if t in content)
+        if head > 0:
+            # 〜を〜する = the compound noun: 本人を確認する is 本人確認, 現場を確認 is 現場確認
+            joined = vocab.lookup(normalise(cl[head - 1].form + cl[head].form))
+            if joined is not None and joined.kind == "action":
+                cl = [*cl[:head - 1], Term(cl[head - 1].form + cl[head].form, joined, True, False), *cl[head + 1:]]
+                head -= 1
         for k, t in enumerate(cl):
             out.append(Term(t.form, t.concept, t.action, k == head))
     return tuple(out)
