@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .japanese import clauses
 from .labels import LabelFeatures, LabelSpace, SimilarityWeights, Vocabulary, features, is_japanese
 from .variant import VariantView
 
@@ -249,6 +250,9 @@ class Matcher:
         vi = next(i for i, v in enumerate(self.views) if v is view)
         return _words_of(self.space, self.offset[vi] + node)
 
+    def _clause_cover(self, mine: str, left: str, compound: str, weights: SimilarityWeights) -> float:
+        return _clause_pairing(mine, left, clauses(compound), self.vocab, weights)
+
     def _concatenations(
         self,
         va: VariantView,
@@ -276,15 +280,40 @@ class Matcher:
                     covered = len(new) / len(fo) if fo else 0.0
                     if covered < o.concat_cover:
                         continue
-                    joined = f"{view.nodes[idx].name} {view.nodes[k].name}" if k > idx else f"{view.nodes[k].name} {view.nodes[idx].name}"
-                    space = LabelSpace([features(joined, self.vocab), features(other.nodes[partner].name, self.vocab)], weights)
-                    js = float(space.block([0], [1])[0, 0])
                     part = S[idx, partner] if side == "a" else S[partner, idx]
                     alone = S[k, partner] if side == "a" else S[partner, k]
+                    pname = other.nodes[partner].name
+                    if is_japanese(pname):
+                        # a Japanese compound is read clause by clause (受付・本人確認 = 受付 +
+                        # 本人確認): each step must be the best reading of a different clause
+                        js = self._clause_cover(view.nodes[idx].name, view.nodes[k].name, pname, weights)
+                        if js >= o.threshold:
+                            a, b = (k, partner) if side == "a" else (partner, k)
+                            out.append(Correspondence(a, b, js, float(alone), "1:n"))
+                        continue
+                    first, second = (idx, k) if k > idx else (k, idx)
+                    joined = f"{view.nodes[first].name} {view.nodes[second].name}"
+                    space = LabelSpace([features(joined, self.vocab), features(pname, self.vocab)], weights)
+                    js = float(space.block([0], [1])[0, 0])
                     if js >= o.threshold and js > part and js > alone:
                         a, b = (k, partner) if side == "a" else (partner, k)
                         out.append(Correspondence(a, b, js, float(alone), "1:n"))
         return out
+
+
+def _clause_pairing(mine: str, left: str, clauses: Sequence[str], vocab: Vocabulary, weights: SimilarityWeights) -> float:
+    """The weaker of the two steps' similarities when each reads a different clause of the
+    compound (the best such assignment); 0 when the compound has fewer than two clauses."""
+    if len(clauses) < 2:
+        return 0.0
+    space = LabelSpace([features(x, vocab) for x in (mine, left, *clauses)], weights)
+    M = space.block([0, 1], list(range(2, 2 + len(clauses))))
+    best = 0.0
+    for i in range(len(clauses)):
+        for j in range(len(clauses)):
+            if i != j:
+                best = max(best, min(float(M[0, i]), float(M[1, j])))
+    return best
 
 
 def _words_of(space: LabelSpace, index: int) -> set[str]:

@@ -141,7 +141,7 @@ def _tokenizer() -> Any:
     try:
         from sudachipy import Dictionary, SplitMode
 
-        _TOKENIZER = (Dictionary(dict="core").create(), SplitMode.C)
+        _TOKENIZER = (Dictionary(dict="core").tokenizer(mode=SplitMode.C), SplitMode.C)
         _ANALYSER = "sudachi"
     except Exception:  # noqa: BLE001 - any failure (missing wheel, dictionary) means: fall back
         _TOKENIZER = None
@@ -266,6 +266,28 @@ def _terms(text: str, vocab: WorkVocabulary) -> tuple[Term, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=16384)
+def clauses(text: str) -> tuple[str, ...]:
+    """The clauses of a label that names several actions, as label texts: 届書の受付・本人確認 →
+    (届書の受付, 本人確認); a part without an action stays with the next one (児童手当・医療証の案内
+    is one clause). One clause → a 1-tuple with the label itself."""
+    parts = [p for p in re.split(r"[・、，,/／]|及び|および|並びに|ならびに", unicodedata.normalize("NFKC", text)) if p.strip()]
+    out: list[str] = []
+    pending = ""
+    for p in parts:
+        if any(t.action for t in terms(p)):
+            out.append(pending + p)
+            pending = ""
+        else:
+            pending += p + "・"
+    if pending:
+        if out:
+            out[-1] = out[-1] + "・" + pending.rstrip("・")
+        else:
+            out.append(pending.rstrip("・"))
+    return tuple(out) if len(out) > 1 else (text,)
+
+
 def _compound_concept(word: str, vocab: WorkVocabulary) -> Concept | None:
     """A compound the analyser keeps whole (出生届, 転出証明書, 入力内容) takes the concept of its
     last known part, as Japanese compounds are head-final; when that part is generic (内容),
@@ -320,5 +342,5 @@ def term_features(text: str) -> dict[str, float]:
     return feats
 
 
-__all__ = ["Concept", "Morpheme", "Term", "WorkVocabulary", "analyser", "morphemes", "normalise", "parse_vocabulary",
+__all__ = ["Concept", "Morpheme", "Term", "WorkVocabulary", "analyser", "clauses", "morphemes", "normalise", "parse_vocabulary",
            "term_features", "terms", "work_vocabulary"]

@@ -396,6 +396,10 @@ class SimilarityWeights:
     use_idf: bool = True
     #: Japanese: share of the head action in the word channel (the objects have the rest)
     head: float = 0.7
+    #: Japanese: weight of the character channel, which only lifts pairs
+    ja_char: float = 0.2
+    #: Japanese: a two-action label against a one-action label (受付・本人確認 / 受付)
+    compound: float = 1.0
 
 
 class LabelSpace:
@@ -453,6 +457,8 @@ class LabelSpace:
         Wc = W.tocsc()
         self.H = (Wc[:, np.flatnonzero(is_head)] > 0).astype(np.float64).tocsr() if is_head.any() else sparse.csr_matrix((n, 1))
         self.F = (Wc[:, np.flatnonzero(is_fam)] > 0).astype(np.float64).tocsr() if is_fam.any() else sparse.csr_matrix((n, 1))
+        self.h_count = np.asarray(self.H.sum(axis=1)).ravel()
+        self.f_count = np.asarray(self.F.sum(axis=1)).ravel()
         O = Wc[:, np.flatnonzero(is_obj)].tocsr() if is_obj.any() else sparse.csr_matrix((n, 1))
         self.O = O
         self.Ob = (O > 0).astype(np.float64).tocsr()
@@ -506,9 +512,12 @@ class LabelSpace:
             # neither confirms nor contradicts (受付 / 届書の受付: 0.5)
             if self.ja[r].any() and self.ja[c].any():
                 both = self.ja[r][:, None] & self.ja[c][None, :]
+                # a shared head counts fully; a label naming two actions (受付・本人確認) meets
+                # a one-action label at `compound` of that, so the 1:n pass can pair it twice
+                hr, hc = self.h_count[r][:, None], self.h_count[c][None, :]
                 exact = (self.H[r] @ self.H[c].T).toarray() > 0
                 fam = (self.F[r] @ self.F[c].T).toarray() > 0
-                head = np.where(exact, 1.0, np.where(fam, 0.5, 0.0))
+                head = np.where(exact, 1.0, np.where(fam, 0.5, 0.0)) * np.where(hr == hc, 1.0, wt.compound)
                 oi = np.minimum((self.O[r] @ self.Ob[c].T).toarray(), (self.Ob[r] @ self.O[c].T).toarray())
                 on_r, on_c = self.o_norm[r][:, None], self.o_norm[c][None, :]
                 oden = on_r + on_c
@@ -516,11 +525,15 @@ class LabelSpace:
                                np.where((on_r > 0) | (on_c > 0), 0.5, 1.0))
                 ja_word = wt.head * head + (1.0 - wt.head) * obj
                 word = np.where(both, ja_word, word)
+            else:
+                both = np.zeros((len(r), len(c)), dtype=bool)
             gi = (self.G[r] @ self.G[c].T).toarray()
             gden = self.g_norm[r][:, None] + self.g_norm[c][None, :]
             # multiset Dice; a product of counts overcounts repeats, so clip at 1
             char = np.where(gden > 0, np.minimum(1.0, 2.0 * gi / gden), 0.0)
-        sim = wt.word * word + wt.char * char
+        # Japanese pairs: the morphemes already join inflected and compound forms; the
+        # character channel keeps what the analyser splits differently (出生届書 / 出生届)
+        sim = np.where(both, (1.0 - wt.ja_char) * word + wt.ja_char * char, wt.word * word + wt.char * char)
         if self.A.nnz:
             clash = ((self.A[r] @ self.P[c].T) + (self.P[r] @ self.A[c].T)).toarray() > 0
             sim = np.where(clash, sim * (1.0 - wt.antonym_penalty), sim)

@@ -145,6 +145,8 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
     #: because a gateway may still be opened at that index when the flow is written
     entry: dict[int, str] = {}
     forward: list[tuple[Step | Branch, int]] = []
+    #: deciding gateway groups the standard's splits are named after → the split's id
+    named_gateways: dict[int, str] = {}
     while idx < len(std_steps):
         block = _block(order, idx, rel)
         if block is None:
@@ -153,7 +155,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
                     and _optional_share(views, groups[cur.group]) > 0.5):
                 # most cities skip this step on some cases: keep the decision around it
                 split_no += 1
-                gw = _gateway(views, groups, deciding, pos, cur.position, "exclusive", split_no, used_ids, japanese)
+                gw = _gateway(views, groups, deciding, pos, cur.position, "exclusive", split_no, used_ids, japanese, named_gateways)
                 gw.lane = cur.step.lane
                 take = _condition(views, groups[cur.group]) or (f"{cur.step.name}が必要" if japanese else cur.step.name)
                 skip = _skip_condition(views, groups[cur.group]) or ("不要" if japanese else "otherwise")
@@ -169,7 +171,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
         end, branches, kind = block
         split_no += 1
         after = std_steps[end].step.id if end < len(std_steps) else None
-        gw = _gateway(views, groups, deciding, pos, std_steps[idx].position, kind, split_no, used_ids, japanese)
+        gw = _gateway(views, groups, deciding, pos, std_steps[idx].position, kind, split_no, used_ids, japanese, named_gateways)
         gw.lane = std_steps[idx].step.lane
         entry[idx] = gw.id
         join: Step | None = None
@@ -233,7 +235,8 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
             f"Standard flow derived by tamaflow compare from {k} variants (support ≥ {support:g})."
         ),
     )
-    return StandardFlow(process, {s.group: s.step.id for s in std_steps}, std_steps, support, rel, order)
+    step_of_group = {s.group: s.step.id for s in std_steps} | named_gateways
+    return StandardFlow(process, step_of_group, std_steps, support, rel, order)
 
 
 def _kind_of(views: Sequence[VariantView], g: Group) -> str:
@@ -366,8 +369,11 @@ def _gateway(
     number: int,
     used: set[str],
     japanese: bool,
+    named: dict[int, str],
 ) -> Step:
-    """The split of a block: named after the shared deciding gateway just before it, if any."""
+    """The split of a block: named after the shared deciding gateway just before it, if any.
+    That gateway's group then has this split as its standard step (recorded in `named`), so
+    the decision is reported as part of the standard, not as work the standard lacks."""
     best: tuple[float, int] | None = None
     for gi in deciding:
         members = group_nodes(views, groups[gi])
@@ -386,7 +392,10 @@ def _gateway(
     else:
         name = ("分岐" if japanese else "Branch") if kind == "exclusive" else ""
         sid = f"split_{number}"
-    return Step(id=claim_id(sid, used), name=name, gateway=kind)
+    step = Step(id=claim_id(sid, used), name=name, gateway=kind)
+    if best is not None:
+        named[best[1]] = step.id
+    return step
 
 
 def _condition(views: Sequence[VariantView], g: Group) -> str | None:
