@@ -235,8 +235,9 @@ def load_sets(only: Iterable[str] | None = None) -> dict[str, list[Case]]:
 
 #: the matcher's free parameters and the values tried for each (a coarse grid, not a fit)
 GRID: dict[str, tuple[float, ...]] = {
-    "threshold": (0.5, 0.55, 0.6, 0.65),
-    "context": (0.2, 0.4, 0.6),
+    "threshold": (0.55, 0.6, 0.65),
+    "context": (0.2, 0.4),
+    "sequence": (0.0, 0.1),
 }
 
 

@@ -64,15 +64,15 @@ class MatchOptions:
     #: 1:n by concatenation: share of the partner's label features that only the left-over
     #: step supplies (受付・本人確認 = 受付 + 本人確認)
     concat_cover: float = 0.2
-    #: structure as evidence (second pass): weight of order consistency with the first pass's
-    #: confident matches (anchors), and the label similarity an anchor needs
+    #: structure as evidence: how much a pair loses for crossing anchors (the pairs of the
+    #: order-preserving chain whose combined score reaches `anchor`)
     order: float = 0.3
-    anchor: float = 0.7
+    anchor: float = 0.6
     #: a pair alone together between the same anchors (a one-step gap in both flows) gains this
     #: much; a gap of k steps gains 1/k of it
     gap: float = 0.2
-    #: passes of anchor → evidence → assignment after the first
-    rounds: int = 2
+    #: gain of a pair on the heaviest non-crossing chain through both flows' order
+    sequence: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,12 +157,14 @@ class Matcher:
     def align(self, i: int, j: int) -> PairAlignment:
         """Correspondences between views i and j (1:1 plus 1:n).
 
-        First pass: label similarity with neighbour, lane and position context, solved as a 1:1
-        assignment. Then, `rounds` times: the confident matches of the last pass become anchors;
-        every candidate pair gains or loses by how consistently it is ordered with the anchors
-        (before/after in both flows) and by how many of its direct neighbours are anchored to
-        each other; the assignment is solved again. So a weakly worded step in the right place
-        is matched and a look-alike in the wrong place is not.
+        Label similarity with neighbour, lane and position context (C0) first. Then the flow
+        order as evidence: the heaviest chain of candidate pairs that never cross in the two
+        flows' order (sequence alignment over the flow order, as Needleman–Wunsch without gap
+        costs) gains `sequence`; its confident pairs become anchors, and a pair that crosses
+        anchors loses up to `order` while a pair alone together in a gap between anchors gains
+        up to `gap`. The final 1:1 assignment (Hungarian) may still cross the chain where the
+        labels insist (two cities that swap two steps). So a weakly worded step in the right
+        place is matched, and a look-alike in the wrong place is not.
         """
         va, vb = self.views[i], self.views[j]
         o = self.options
@@ -172,15 +174,20 @@ class Matcher:
             return PairAlignment(va.variant, vb.variant, [], S)
         C0 = self._combined(i, j, S)
         C = C0
+        crossing = np.zeros_like(S)
+        if o.sequence or o.order or o.gap:
+            weight = np.where(S >= o.min_label, np.maximum(C0 - o.min_label, 0.0), 0.0)
+            chain = _sequence_alignment(va.position, vb.position, weight)
+            in_chain = np.zeros_like(S)
+            for a, b in chain:
+                in_chain[a, b] = 1.0
+            anchors = [(a, b) for a, b in chain if C0[a, b] >= o.anchor]
+            C = C0 + o.sequence * in_chain
+            if anchors:
+                crossing, G = _order_evidence(va, vb, anchors, {a for a, _ in chain}, {b for _, b in chain})
+                C = C - o.order * crossing + o.gap * G
         pairs = self._assign(S, C)
-        for _ in range(o.rounds):
-            anchors = [(p.a, p.b) for p in pairs if p.label >= o.anchor]
-            if not anchors or o.order == 0.0:
-                break
-            O, G = _order_evidence(va, vb, anchors, {p.a for p in pairs}, {p.b for p in pairs})
-            C = C0 + o.order * np.minimum(0.0, 2.0 * O - 1.0) + o.gap * G
-            pairs = self._assign(S, C)
-        pairs.extend(self._one_to_many(va, vb, S, C, pairs))
+        pairs.extend(self._one_to_many(va, vb, S, np.where(crossing > 0, -np.inf, C), pairs))
         pairs.sort(key=lambda p: (p.a, p.b))
         return PairAlignment(va.variant, vb.variant, pairs, S)
 
@@ -326,14 +333,61 @@ def _implied(node: object) -> tuple[str, ...]:
     return implied_words(node.step)  # type: ignore[attr-defined]
 
 
+def _sequence_alignment(pos_a: np.ndarray, pos_b: np.ndarray, weight: np.ndarray) -> list[tuple[int, int]]:
+    """The heaviest set of pairs (a, b) with weight > 0 that keeps the order of both flows (no two
+    pairs cross), by dynamic programming over the nodes sorted by flow position. Row by row, the
+    recurrence best[i][j] = max(best[i-1][j], best[i][j-1], best[i-1][j-1] + w) is one maximum
+    and one running maximum over numpy arrays."""
+    n, m = weight.shape
+    oa = np.argsort(pos_a, kind="stable")
+    ob = np.argsort(pos_b, kind="stable")
+    W = weight[np.ix_(oa, ob)]
+    best = np.zeros((n + 1, m + 1))
+    for r in range(1, n + 1):
+        prev = best[r - 1]
+        take = np.maximum(prev[1:], prev[:-1] + W[r - 1])
+        best[r, 1:] = np.maximum.accumulate(take)
+    out: list[tuple[int, int]] = []
+    r, c = n, m
+    while r > 0 and c > 0:
+        if best[r, c] == best[r - 1, c]:
+            r -= 1
+        elif best[r, c] == best[r, c - 1]:
+            c -= 1
+        else:
+            if W[r - 1, c - 1] > 0:
+                out.append((int(oa[r - 1]), int(ob[c - 1])))
+            r -= 1
+            c -= 1
+    out.reverse()
+    return out
+
+
+def _anchors(S: np.ndarray, pairs: Sequence[Correspondence], floor: float, margin: float = 0.05) -> list[tuple[int, int]]:
+    """The matches that can vouch for the order of others: label similarity at least `floor`
+    and unambiguous (no other step of either flow comes within `margin` of it), so that two
+    identically named steps (a duplicated "Check documents") never anchor each other."""
+    out = []
+    for p in pairs:
+        s = S[p.a, p.b]
+        if s < floor:
+            continue
+        row = np.delete(S[p.a], p.b)
+        col = np.delete(S[:, p.b], p.a)
+        if (row.size and row.max() > s - margin) or (col.size and col.max() > s - margin):
+            continue
+        out.append((p.a, p.b))
+    return out
+
+
 def _order_evidence(
     va: VariantView, vb: VariantView, anchors: Sequence[tuple[int, int]], used_a: set[int], used_b: set[int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Order evidence for every node pair (a, b), from the anchors (x, y).
 
-    O: the share of anchors that a and b sit on the same side of in their flows (a before x and
-    b before y, or both after), smoothed towards 0.5 when few anchors say anything; anchors a
-    node is unordered with (another branch, a loop) do not count; an anchor pair scores 1.
+    O: how strongly the pair contradicts the anchors: with d anchors that a and b sit on
+    different sides of (a before x in one flow, b after y in the other), d / (d + 1); anchors a
+    node is unordered with (another branch, a loop) do not count; an anchor pair scores 0.
     G: 1/k when a and b lie in the same gap between anchors (the same side of every anchor) and
     the larger of the two gaps holds k steps not matched yet; 0 otherwise.
 
@@ -349,8 +403,10 @@ def _order_evidence(
     pb, nb_ = (Bb > 0).astype(np.float64), (Bb < 0).astype(np.float64)
     agree = pa @ pb.T + na_ @ nb_.T
     disagree = pa @ nb_.T + na_ @ pb.T
-    out = (agree + 1.0) / (agree + disagree + 2.0)
-    out[xs, ys] = 1.0
+    # crossings: a match that puts a before an anchor in one flow and after it in the other
+    # contradicts that anchor; each crossing counts, with diminishing weight
+    out = disagree / (disagree + 1.0)
+    out[xs, ys] = 0.0
     # gaps: nodes with the same sign towards every anchor, counted among the unmatched ones
     free_a = np.array([k not in used_a for k in range(va.size)], dtype=bool)
     free_b = np.array([k not in used_b for k in range(vb.size)], dtype=bool)
