@@ -237,7 +237,7 @@ def load_sets(only: Iterable[str] | None = None) -> dict[str, list[Case]]:
 GRID: dict[str, tuple[float, ...]] = {
     "threshold": (0.55, 0.6, 0.65),
     "context": (0.2, 0.4),
-    "sequence": (0.0, 0.1),
+    "gap": (0.0, 0.2),
 }
 
 

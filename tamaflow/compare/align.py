@@ -71,7 +71,8 @@ class MatchOptions:
     #: a pair alone together between the same anchors (a one-step gap in both flows) gains this
     #: much; a gap of k steps gains 1/k of it
     gap: float = 0.2
-    #: gain of a pair on the heaviest non-crossing chain through both flows' order
+    #: gain of a pair on the heaviest non-crossing chain through both flows' order, where it
+    #: competes with another candidate
     sequence: float = 0.0
 
 
@@ -182,9 +183,13 @@ class Matcher:
             for a, b in chain:
                 in_chain[a, b] = 1.0
             anchors = [(a, b) for a, b in chain if C0[a, b] >= o.anchor]
-            C = C0 + o.sequence * in_chain
+            # the chain breaks ties: it lifts a pair only where its row or column has another
+            # candidate, so it never creates a match that the labels and context did not offer
+            cand = (S >= o.min_label) & (C0 >= o.threshold)
+            contested = (cand.sum(axis=1)[:, None] > 1) | (cand.sum(axis=0)[None, :] > 1)
+            C = C0 + o.sequence * in_chain * contested
             if anchors:
-                crossing, G = _order_evidence(va, vb, anchors, {a for a, _ in chain}, {b for _, b in chain})
+                crossing, G = _order_evidence(va, vb, anchors)
                 C = C - o.order * crossing + o.gap * G
         pairs = self._assign(S, C)
         pairs.extend(self._one_to_many(va, vb, S, np.where(crossing > 0, -np.inf, C), pairs))
@@ -363,6 +368,13 @@ def _sequence_alignment(pos_a: np.ndarray, pos_b: np.ndarray, weight: np.ndarray
     return out
 
 
+def _gap_index(position: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """For every node, the number of anchors strictly before it in flow position (an anchor's
+    own gap is the one that ends with it)."""
+    cuts = np.sort(position[anchors])
+    return np.searchsorted(cuts, position, side="left").astype(np.int64)
+
+
 def _anchors(S: np.ndarray, pairs: Sequence[Correspondence], floor: float, margin: float = 0.05) -> list[tuple[int, int]]:
     """The matches that can vouch for the order of others: label similarity at least `floor`
     and unambiguous (no other step of either flow comes within `margin` of it), so that two
@@ -381,15 +393,15 @@ def _anchors(S: np.ndarray, pairs: Sequence[Correspondence], floor: float, margi
 
 
 def _order_evidence(
-    va: VariantView, vb: VariantView, anchors: Sequence[tuple[int, int]], used_a: set[int], used_b: set[int]
+    va: VariantView, vb: VariantView, anchors: Sequence[tuple[int, int]]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Order evidence for every node pair (a, b), from the anchors (x, y).
 
     O: how strongly the pair contradicts the anchors: with d anchors that a and b sit on
     different sides of (a before x in one flow, b after y in the other), d / (d + 1); anchors a
     node is unordered with (another branch, a loop) do not count; an anchor pair scores 0.
-    G: 1/k when a and b lie in the same gap between anchors (the same side of every anchor) and
-    the larger of the two gaps holds k steps not matched yet; 0 otherwise.
+    G: 1/k when a and b lie in corresponding gaps between anchors (in flow position) and the
+    larger of the two gaps holds k steps; 0 otherwise.
 
     The order-preservation evidence of sequence alignment, read off reachability so that it
     holds for branching flows (cf. Weidlich et al.'s behavioural profiles)."""
@@ -401,33 +413,20 @@ def _order_evidence(
     Bb = rb[:, ys].astype(np.int8) - rb[ys, :].T.astype(np.int8)
     pa, na_ = (Ba > 0).astype(np.float64), (Ba < 0).astype(np.float64)
     pb, nb_ = (Bb > 0).astype(np.float64), (Bb < 0).astype(np.float64)
-    agree = pa @ pb.T + na_ @ nb_.T
     disagree = pa @ nb_.T + na_ @ pb.T
     # crossings: a match that puts a before an anchor in one flow and after it in the other
     # contradicts that anchor; each crossing counts, with diminishing weight
     out = disagree / (disagree + 1.0)
     out[xs, ys] = 0.0
-    # gaps: nodes with the same sign towards every anchor, counted among the unmatched ones
-    free_a = np.array([k not in used_a for k in range(va.size)], dtype=bool)
-    free_b = np.array([k not in used_b for k in range(vb.size)], dtype=bool)
-    keys_a = [Ba[k].tobytes() for k in range(va.size)]
-    keys_b = [Bb[k].tobytes() for k in range(vb.size)]
-    size_a: dict[bytes, int] = {}
-    size_b: dict[bytes, int] = {}
-    for k, key in enumerate(keys_a):
-        if free_a[k]:
-            size_a[key] = size_a.get(key, 0) + 1
-    for k, key in enumerate(keys_b):
-        if free_b[k]:
-            size_b[key] = size_b.get(key, 0) + 1
-    gap = np.zeros((va.size, vb.size))
-    idx_b: dict[bytes, list[int]] = {}
-    for k, key in enumerate(keys_b):
-        if free_b[k]:
-            idx_b.setdefault(key, []).append(k)
-    for k, key in enumerate(keys_a):
-        if free_a[k] and key in idx_b:
-            gap[k, idx_b[key]] = 1.0 / max(size_a[key], size_b[key])
+    # gaps: the anchors cut both flows (in flow position) into gaps; gap k holds the steps after
+    # anchor k-1 up to anchor k itself. A pair in corresponding gaps of sizes p and q gains
+    # 1 / max(p, q): a one-step gap on both sides is the strongest evidence there is.
+    ka = _gap_index(va.position, xs)
+    kb = _gap_index(vb.position, ys)
+    size_a = np.bincount(ka, minlength=len(anchors) + 1)
+    size_b = np.bincount(kb, minlength=len(anchors) + 1)
+    same = ka[:, None] == kb[None, :]
+    gap = np.where(same, 1.0 / np.maximum(size_a[ka][:, None], size_b[kb][None, :]), 0.0)
     return out, gap
 
 

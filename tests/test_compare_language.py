@@ -1,0 +1,181 @@
+"""Alignment that generalises: Japanese labels read as language (morphemes, head action,
+objects, the municipal work vocabulary), structure as evidence (a weak label matched by its
+place, a look-alike in the wrong place rejected), and the standard flow's decision points."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from tamaflow.cli import app
+from tamaflow.compare.japanese import analyser, clauses, parse_vocabulary, terms, work_vocabulary
+from tamaflow.compare.labels import label_similarity
+
+ROOT = Path(__file__).resolve().parents[1]
+ORDER = ROOT / "tests" / "fixtures" / "compare" / "order"
+runner = CliRunner()
+
+
+def head(label: str) -> str:
+    """The concept (or word) heading a label's last clause."""
+    heads = [t for t in terms(label) if t.head]
+    assert heads, label
+    t = heads[-1]
+    return t.concept.id if t.concept is not None else t.form
+
+
+# ------------------------------------------------------------------------------ vocabulary
+
+
+def test_the_shipped_vocabulary_is_well_formed() -> None:
+    vocab = work_vocabulary()
+    assert len(vocab.concepts) >= 30
+    for c in vocab.concepts.values():
+        assert c.kind in ("action", "thing", "generic")
+        assert c.kind == "generic" or c.source, f"{c.id} has no source"
+
+
+@pytest.mark.parametrize(("concept", "words"), [
+    ("receive", ["受付", "受理", "受領", "受け取る", "受け付ける"]),
+    ("hand_over", ["交付", "渡す", "手渡す"]),
+    ("check", ["審査", "点検", "内容確認", "チェック"]),
+    ("enter", ["入力", "登録", "記載"]),
+    ("collate", ["照合", "突合"]),
+    ("approve", ["決裁", "承認", "専決"]),
+    ("send", ["郵送", "送付", "発送"]),
+    ("form", ["届書", "届出書", "申請書"]),
+])
+def test_vocabulary_groups_municipal_synonyms(concept: str, words: list[str]) -> None:
+    vocab = work_vocabulary()
+    for w in words:
+        found = vocab.lookup(w)
+        assert found is not None and found.id == concept, (w, found)
+
+
+def test_issue_and_hand_over_are_one_family() -> None:
+    # 発行 (print) and 交付 (hand over) are different work when a city does both, the same
+    # "issue" when it names only one: they meet at the family, and the flow decides
+    vocab = work_vocabulary()
+    hand, produce = vocab.lookup("交付"), vocab.lookup("発行")
+    assert hand is not None and produce is not None
+    assert hand.id != produce.id and hand.broader == produce.broader == "issue"
+
+
+def test_a_word_under_two_concepts_is_refused() -> None:
+    doc = {"concepts": {"a": {"kind": "action", "words": ["受付"], "source": "x"},
+                        "b": {"kind": "action", "words": ["受付"], "source": "y"}}}
+    with pytest.raises(ValueError, match="both"):
+        parse_vocabulary(doc)
+
+
+def test_a_concept_without_a_source_is_refused() -> None:
+    with pytest.raises(ValueError, match="source"):
+        parse_vocabulary({"concepts": {"a": {"kind": "action", "words": ["受付"]}}})
+
+
+# ------------------------------------------------------------------ morphological reading
+
+
+def test_the_analyser_is_sudachi_when_installed() -> None:
+    pytest.importorskip("sudachipy")
+    assert analyser() == "sudachi"
+
+
+@pytest.mark.parametrize(("label", "concept"), [
+    ("転入届を受け付ける", "receive"),  # verb with okurigana
+    ("転入届の受付", "receive"),  # 〜の〜 nominal form
+    ("届出を受理する", "receive"),  # する-verb
+    ("届書を受け取りました", "receive"),  # polite past
+    ("証明書を手渡す", "hand_over"),
+    ("本人を確認する", "id_check"),  # 〜を〜する read as the compound 本人確認
+    ("来庁者の本人確認", "id_check"),
+    ("交付申請書の受付", "receive"),  # 交付 is in the object: the step receives
+    ("住記システムに登録", "enter"),
+])
+def test_the_head_action_is_found(label: str, concept: str) -> None:
+    assert head(label) == concept
+
+
+def test_a_compound_label_has_one_clause_per_action() -> None:
+    assert clauses("届書の受付・本人確認") == ("届書の受付", "本人確認")
+    # a part without an action belongs to the next one
+    assert clauses("児童手当・子ども医療証の案内") == ("児童手当・子ども医療証の案内",)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("転出証明書の交付", "証明書を手渡す"),
+    ("届書の受付", "届出を受理する"),
+    ("届書の受付", "届書を受け取る"),
+    ("入力内容の点検", "入力内容のチェック"),
+    ("住民票への記載", "住民記録システムに登録"),
+])
+def test_the_same_activity_in_other_words_is_similar(a: str, b: str) -> None:
+    assert label_similarity(a, b) >= 0.6, (a, b, label_similarity(a, b))
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("交付申請書の受付", "証明書の交付"),  # the same characters, another action
+    ("入力内容の確認", "本人確認"),
+    ("証明書を印刷する", "証明書を郵送する"),
+])
+def test_look_alikes_are_not_similar(a: str, b: str) -> None:
+    assert label_similarity(a, b) < 0.5, (a, b, label_similarity(a, b))
+
+
+# ------------------------------------------------------------------ structure as evidence
+
+
+def alignment(*paths: Path) -> list[dict[str, object]]:
+    result = runner.invoke(app, ["compare", *map(str, paths), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["alignment"]
+
+
+def test_a_weak_label_is_matched_by_its_place_and_a_look_alike_is_not() -> None:
+    groups = alignment(ORDER)
+    # nishi's 書類の確認 is the check before input; higashi words that check only 審査 and has a
+    # second 書類の確認 after input. The order of the flows decides, not the identical name.
+    assert {"nishi": "n_check", "higashi": "h_shinsa"} in groups
+    assert {"higashi": "h_recheck"} in groups
+    assert {"nishi": "n_input", "higashi": "h_touroku"} in groups
+
+
+def test_a_compound_step_pairs_with_both_steps_it_names(tmp_path: Path) -> None:
+    base = yaml.safe_load((ORDER / "nishi.yaml").read_text(encoding="utf-8"))
+    split = dict(base, city="minami", steps=[
+        {"id": "m_recv", "name": "申請書を受け付ける", "lane": "counter"},
+        {"id": "m_id", "name": "本人確認", "lane": "counter"},
+        *base["steps"][1:],
+    ])
+    merged = dict(base, city="kita", steps=[
+        {"id": "k_recv", "name": "受付・本人確認", "lane": "counter"},
+        *[dict(s, id="k" + s["id"][1:]) for s in base["steps"][1:]],
+    ])
+    for doc in (split, merged):
+        (tmp_path / f"{doc['city']}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    groups = alignment(tmp_path / "minami.yaml", tmp_path / "kita.yaml")
+    together = [g for g in groups if g.get("kita") == "k_recv"]
+    assert together and set(together[0]["minami"]) == {"m_recv", "m_id"}  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ the standard's decisions
+
+
+def test_every_decision_the_standard_keeps_names_its_step() -> None:
+    result = runner.invoke(app, ["compare", str(ROOT / "processes" / "tennyu"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    std_ids = {s["id"] for s in doc["standard"]["steps"]}
+    named = {}
+    for det in doc["alignment_details"]:
+        labels = set(det["labels"].values())
+        for decision in ("特例転入 (マイナンバーカード) か", "カード所持者か"):
+            if decision in labels:
+                named[decision] = det["standard_step"]
+    assert set(named) == {"特例転入 (マイナンバーカード) か", "カード所持者か"}
+    for decision, step in named.items():
+        assert step in std_ids, (decision, step)
