@@ -211,8 +211,8 @@ def _terms(text: str, vocab: WorkVocabulary) -> tuple[Term, ...]:
             if j > i and (c := vocab.lookup(normalise(acc))) is not None:
                 hit = (j, c, acc)
         if hit is not None:
-            j, concept, phrase = hit
-            clauses[-1].append(Term(phrase, concept, concept.kind == "action", False))
+            j, found, phrase = hit
+            clauses[-1].append(Term(phrase, found, found.kind == "action", False))
             i = j + 1
             continue
         i += 1
@@ -224,10 +224,10 @@ def _terms(text: str, vocab: WorkVocabulary) -> tuple[Term, ...]:
             # 証明 + 書: the suffix completes the word before it
             prev = clauses[-1].pop()
             form = prev.form + m.surface
-            concept = vocab.lookup(normalise(form)) or prev.concept
-            clauses[-1].append(Term(form, concept, concept is not None and concept.kind == "action", False))
+            joined = vocab.lookup(normalise(form)) or prev.concept
+            clauses[-1].append(Term(form, joined, joined is not None and joined.kind == "action", False))
             continue
-        concept = vocab.lookup(normalise(m.surface)) or vocab.lookup(normalise(m.lemma))
+        concept: Concept | None = vocab.lookup(normalise(m.surface)) or vocab.lookup(normalise(m.lemma))
         if concept is None and m.pos == "名詞" and len(m.surface) > 2:
             concept = _compound_concept(normalise(m.surface), vocab)
         action = m.pos == "動詞" or m.sahen or (concept is not None and concept.kind == "action")

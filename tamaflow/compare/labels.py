@@ -459,10 +459,10 @@ class LabelSpace:
         self.F = (Wc[:, np.flatnonzero(is_fam)] > 0).astype(np.float64).tocsr() if is_fam.any() else sparse.csr_matrix((n, 1))
         self.h_count = np.asarray(self.H.sum(axis=1)).ravel()
         self.f_count = np.asarray(self.F.sum(axis=1)).ravel()
-        O = Wc[:, np.flatnonzero(is_obj)].tocsr() if is_obj.any() else sparse.csr_matrix((n, 1))
-        self.O = O
-        self.Ob = (O > 0).astype(np.float64).tocsr()
-        self.o_norm = np.asarray(O.sum(axis=1)).ravel()
+        objects = Wc[:, np.flatnonzero(is_obj)].tocsr() if is_obj.any() else sparse.csr_matrix((n, 1))
+        self.O = objects
+        self.Ob = (objects > 0).astype(np.float64).tocsr()
+        self.o_norm = np.asarray(objects.sum(axis=1)).ravel()
         self.W = W.tocsr()
         self.Wb = (W > 0).astype(np.float64).tocsr()
         self.w_norm = np.asarray(W.sum(axis=1)).ravel()
