@@ -3,7 +3,7 @@
 
     .venv/bin/python benchmarks/run_all.py [--only validate,score] [-- extra args for each]
 
-Runs `benchmarks/bench_*.py` in name order, then `benchmarks/pmmc.py` if present, each with
+Runs `benchmarks/bench_*.py` in name order, then `benchmarks/alignment.py` (matching quality), each with
 this interpreter and the repository root as the working folder. Exits 1 if any of them failed
 (after running the rest), so `make bench` reports a broken benchmark instead of hiding it.
 """
@@ -22,15 +22,15 @@ ROOT = HERE.parent
 
 def benchmarks() -> list[Path]:
     found = sorted(HERE.glob("bench_*.py"))
-    pmmc = HERE / "pmmc.py"
-    if pmmc.is_file():
-        found.append(pmmc)
+    quality = HERE / "alignment.py"
+    if quality.is_file():
+        found.append(quality)
     return found
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Run every benchmark in benchmarks/, one after another.")
-    ap.add_argument("--only", default="", help="comma-separated names to run (e.g. validate,pmmc)")
+    ap.add_argument("--only", default="", help="comma-separated names to run (e.g. validate,alignment)")
     ap.add_argument("extra", nargs="*", help="arguments passed to every benchmark (after --)")
     args = ap.parse_args(argv)
     wanted = {w.strip() for w in args.only.split(",") if w.strip()}
