@@ -190,7 +190,8 @@ class Matcher:
             C = C0 + o.sequence * in_chain * contested
             if anchors:
                 crossing, G = _order_evidence(va, vb, anchors)
-                C = C - o.order * crossing + o.gap * G
+                # the gap vouches for place, not meaning: it lifts in proportion to the labels
+                C = C - o.order * crossing + o.gap * G * S
         pairs = self._assign(S, C)
         pairs.extend(self._one_to_many(va, vb, S, np.where(crossing > 0, -np.inf, C), pairs))
         pairs.sort(key=lambda p: (p.a, p.b))
