@@ -104,6 +104,10 @@ def test_a_compound_label_has_one_clause_per_action() -> None:
     assert clauses("届書の受付・本人確認") == ("届書の受付", "本人確認")
     # a part without an action belongs to the next one
     assert clauses("児童手当・子ども医療証の案内") == ("児童手当・子ども医療証の案内",)
+    # a verb in its continuative form that goes on (連用中止) ends a clause …
+    assert clauses("手数料を収納し証明書を交付する") == ("手数料を収納し", "証明書を交付する")
+    # … unless it only says by what means
+    assert len(clauses("マイナンバーカードを使いコンビニで証明書を印刷する")) == 1
 
 
 @pytest.mark.parametrize(("a", "b"), [

@@ -280,8 +280,9 @@ class Matcher:
         weights = SimilarityWeights(use_idf=False)
         for p in pairs:
             for side, view, other, idx, partner in (("a", va, vb, p.a, p.b), ("b", vb, va, p.b, p.a)):
-                # only a label that names two actions can stand for two steps (cheap test first)
-                if not _COMPOUND.search(other.nodes[partner].name):
+                # only a label that names two actions can stand for two steps
+                pname = other.nodes[partner].name
+                if not (len(clauses(pname)) > 1 if is_japanese(pname) else _COMPOUND.search(pname)):
                     continue
                 neighbours = [k for k in view.preds[idx] + view.succs[idx] if k >= 0]
                 for k in neighbours:
@@ -295,7 +296,6 @@ class Matcher:
                         continue
                     part = S[idx, partner] if side == "a" else S[partner, idx]
                     alone = S[k, partner] if side == "a" else S[partner, k]
-                    pname = other.nodes[partner].name
                     if is_japanese(pname):
                         # a Japanese compound is read clause by clause (受付・本人確認 = 受付 +
                         # 本人確認): each step must be the best reading of a different clause

@@ -39,6 +39,10 @@ import yaml
 LIGHT_VERBS = frozenset({"する", "為る", "行う", "行なう", "おこなう", "実施", "致す", "いたす", "できる", "出来る",
                          "れる", "られる", "せる", "させる", "ある", "いる", "居る", "なる", "成る", "くる", "来る"})
 
+#: verbs that say by what means, not what is done (カードを使い…, 学校を経由して…): they neither
+#: head a clause nor end one
+MEANS_VERBS = frozenset({"使う", "用いる", "経る", "通す", "通じる", "基づく", "添える", "伴う", "利用", "経由", "持つ", "付ける"})
+
 _CLAUSE_BREAK = frozenset({"・", "、", "，", ",", "/", "／", "及び", "および", "並びに", "ならびに"})
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
 _RUN = re.compile(rf"[{_KANJI}]+|[\u30a0-\u30ff]+|[A-Za-z0-9]+|[\u3041-\u309f]+|[・、，,/／]")
@@ -122,6 +126,7 @@ class Morpheme:
     pos: str  # 名詞 | 動詞 | 助詞 | 補助記号 | 接尾辞 | 接頭辞 | …
     sahen: bool  # a noun that takes する (受付, 審査): may head a clause
     dependent: bool  # a verb that cannot stand alone (する, 来る as auxiliary)
+    conj: str = ""  # conjugation form of a verb (連用形-一般 …), "" otherwise
 
 
 _TOKENIZER: Any = None
@@ -163,7 +168,7 @@ def morphemes(text: str) -> tuple[Morpheme, ...]:
         if pos[0] == "空白":
             continue
         out.append(Morpheme(m.surface(), m.normalized_form(), pos[0], pos[2] == "サ変可能",
-                            pos[0] == "動詞" and pos[1] == "非自立可能"))
+                            pos[0] == "動詞" and pos[1] == "非自立可能", pos[5] if pos[0] == "動詞" else ""))
     return tuple(out)
 
 
@@ -190,13 +195,22 @@ def terms(text: str) -> tuple[Term, ...]:
 
 
 def _terms(text: str, vocab: WorkVocabulary) -> tuple[Term, ...]:
+    return tuple(t for _surface, cl in _clauses(text, vocab) for t in cl)
+
+
+def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
+    """The label as clauses, each with its surface text and its terms (head marked).
+
+    A clause ends at ・/、/及び and after a verb in its continuative form that goes on to more
+    words (交付し…, 受け取り…, 受けて…): 注射済票を交付し注射記録を入力する names two actions."""
     ms = morphemes(text)
-    clauses: list[list[Term]] = [[]]
+    parts: list[tuple[list[str], list[Term]]] = [([], [])]
     i = 0
     while i < len(ms):
         m = ms[i]
+        surfaces, current = parts[-1]
         if m.pos == "補助記号" and m.surface in _CLAUSE_BREAK or m.surface in _CLAUSE_BREAK and m.pos != "名詞":
-            clauses.append([])
+            parts.append(([], []))
             i += 1
             continue
         # the longest phrase of the vocabulary starting here (本人確認 over 本人 + 確認)
@@ -212,20 +226,30 @@ def _terms(text: str, vocab: WorkVocabulary) -> tuple[Term, ...]:
                 hit = (j, c, acc)
         if hit is not None:
             j, found, phrase = hit
-            clauses[-1].append(Term(phrase, found, found.kind == "action", False))
+            current.append(Term(phrase, found, found.kind == "action", False))
+            surfaces.append(phrase)
             i = j + 1
             continue
         i += 1
+        surfaces.append(m.surface)
+        # 連用中止: a verb in its continuative form followed by more words ends the clause
+        chained = (m.pos == "動詞" and m.conj.startswith("連用形") and i < len(ms)
+                   and ms[i].pos not in ("助動詞", "補助記号") and m.lemma not in MEANS_VERBS)
+        if chained and ms[i].pos == "助詞" and ms[i].surface in ("て", "で"):
+            surfaces.append(ms[i].surface)
+            i += 1
+        if chained and i < len(ms):
+            parts.append(([], []))
         if m.pos not in ("名詞", "動詞", "接尾辞", "形容詞") or m.dependent:
             continue
-        if m.surface in LIGHT_VERBS or m.lemma in LIGHT_VERBS:
+        if m.surface in LIGHT_VERBS or m.lemma in LIGHT_VERBS or m.lemma in MEANS_VERBS:
             continue
-        if m.pos == "接尾辞" and clauses[-1]:
+        if m.pos == "接尾辞" and current:
             # 証明 + 書: the suffix completes the word before it
-            prev = clauses[-1].pop()
+            prev = current.pop()
             form = prev.form + m.surface
             joined = vocab.lookup(normalise(form)) or prev.concept
-            clauses[-1].append(Term(form, joined, joined is not None and joined.kind == "action", False))
+            current.append(Term(form, joined, joined is not None and joined.kind == "action", False))
             continue
         concept: Concept | None = vocab.lookup(normalise(m.surface)) or vocab.lookup(normalise(m.lemma))
         if concept is None and m.pos == "名詞" and len(m.surface) > 2:
@@ -233,25 +257,28 @@ def _terms(text: str, vocab: WorkVocabulary) -> tuple[Term, ...]:
         action = m.pos == "動詞" or m.sahen or (concept is not None and concept.kind == "action")
         if concept is not None and concept.kind != "action":
             action = False
-        clauses[-1].append(Term(_fold(m.lemma if m.pos == "動詞" else m.surface), concept, action, False))
+        current.append(Term(_fold(m.lemma if m.pos == "動詞" else m.surface), concept, action, False))
     # a part without an action is an object of the next part: 児童手当・医療証の案内
-    merged: list[list[Term]] = []
+    merged: list[tuple[str, list[Term]]] = []
+    pending_text = ""
     pending: list[Term] = []
-    for cl in clauses:
+    for surfaces, cl in parts:
         if not cl:
             continue
         if any(t.action for t in cl):
-            merged.append(pending + cl)
-            pending = []
+            merged.append((pending_text + "".join(surfaces), pending + cl))
+            pending_text, pending = "", []
         else:
+            pending_text += "".join(surfaces) + "・"
             pending.extend(cl)
     if pending:
         if merged:
-            merged[-1] = merged[-1] + pending
+            last_text, last = merged[-1]
+            merged[-1] = (last_text + "・" + pending_text.rstrip("・"), last + pending)
         else:
-            merged.append(pending)
-    out: list[Term] = []
-    for cl in merged:
+            merged.append((pending_text.rstrip("・"), pending))
+    out: list[tuple[str, list[Term]]] = []
+    for surface, cl in merged:
         content = [t for t in cl if t.concept is None or t.concept.kind != "generic"] or cl
         actions = [k for k, t in enumerate(cl) if t.action and t in content]
         head = actions[-1] if actions else max(k for k, t in enumerate(cl) if t in content)
@@ -261,31 +288,18 @@ def _terms(text: str, vocab: WorkVocabulary) -> tuple[Term, ...]:
             if joined is not None and joined.kind == "action":
                 cl = [*cl[:head - 1], Term(cl[head - 1].form + cl[head].form, joined, True, False), *cl[head + 1:]]
                 head -= 1
-        for k, t in enumerate(cl):
-            out.append(Term(t.form, t.concept, t.action, k == head))
-    return tuple(out)
+        out.append((surface, [Term(t.form, t.concept, t.action, k == head) for k, t in enumerate(cl)]))
+    return out
 
 
 @lru_cache(maxsize=16384)
 def clauses(text: str) -> tuple[str, ...]:
     """The clauses of a label that names several actions, as label texts: 届書の受付・本人確認 →
-    (届書の受付, 本人確認); a part without an action stays with the next one (児童手当・医療証の案内
-    is one clause). One clause → a 1-tuple with the label itself."""
-    parts = [p for p in re.split(r"[・、，,/／]|及び|および|並びに|ならびに", unicodedata.normalize("NFKC", text)) if p.strip()]
-    out: list[str] = []
-    pending = ""
-    for p in parts:
-        if any(t.action for t in terms(p)):
-            out.append(pending + p)
-            pending = ""
-        else:
-            pending += p + "・"
-    if pending:
-        if out:
-            out[-1] = out[-1] + "・" + pending.rstrip("・")
-        else:
-            out.append(pending.rstrip("・"))
-    return tuple(out) if len(out) > 1 else (text,)
+    (届書の受付, 本人確認); 手数料を収納し証明書を交付する → (手数料を収納し, 証明書を交付する); a
+    part without an action stays with the next one (児童手当・医療証の案内 is one clause). One
+    clause → a 1-tuple with the label itself."""
+    found = [surface for surface, _ in _clauses(text, work_vocabulary())]
+    return tuple(found) if len(found) > 1 else (text,)
 
 
 def _compound_concept(word: str, vocab: WorkVocabulary) -> Concept | None:
