@@ -4,11 +4,11 @@ Cities name the same activity differently: 転入届を受け付ける / 転入�
 "Check application complete" / "Checking for completeness". This module turns a label into
 features that make such variants meet, and scores two labels in [0, 1]:
 
-- Japanese: NFKC (full-/half-width), katakana folded to hiragana, polite and light-verb endings
-  stripped (します, する, を行う…), synonyms rewritten to one canonical word (the catalogue's and a
-  small built-in table of municipal vocabulary), then a *kanji skeleton* (short kana runs between
-  kanji are okurigana or particles: 受け付け → 受付, 住民票の写しを交付 → 住民票写交付), compared as
-  weighted character bigrams (Dice).
+- Japanese: read as language by `japanese.py` (morphemes from SudachiPy, the head action and
+  its objects, each mapped to a concept of the municipal work vocabulary). Similarity is the
+  head's agreement (same concept, or the same family) plus the objects' weighted Dice, with a
+  small character channel for what the analyser splits differently. The library catalogue's
+  names and synonyms are a layer on top (activity codes as features).
 - English: NFKC, lower case, a small stop-word list, Snowball stemming plus irregular verbs, and a
   general table of administrative synonyms; a synonym matches for half the weight of the same word.
   A second channel of character trigrams over the stems catches compounds and prefixes
@@ -17,11 +17,8 @@ features that make such variants meet, and scores two labels in [0, 1]:
 Weights per feature are inverse document frequencies over the labels being compared (so words
 that every step shares, like the procedure's own noun, count less). The whole matrix for many
 labels is one sparse product (`LabelSpace`), which keeps 26 cities × 60 steps well under a second.
-
-No morphological analyser: the skeleton plus bigrams reached the same pairs as Sudachi on the
-research samples (verb vs nominal forms defeat lemma matching anyway, see
-../shared/research/process-similarity.md §4.4) without 200 MB of dictionary.
-Depends on nothing in tamaflow; synonyms arrive as plain data.
+The method and its measured quality: docs/compare.md.
+Depends on nothing in tamaflow outside `compare`; synonyms arrive as plain data.
 """
 
 from __future__ import annotations
@@ -40,8 +37,8 @@ from .japanese import term_features, terms
 
 # --------------------------------------------------------------------------------------------
 # Built-in vocabulary. General, not tuned to any data set: administrative English as found in any
-# business-process collection, and the Japanese municipal synonym clusters observed in the
-# sources of ../shared/research/municipal-procedures.md §5.
+# business-process collection, and the Japanese municipal synonym clusters observed on city
+# procedure pages (the Japanese work vocabulary proper is vocabulary.yaml).
 
 #: groups of English words that name the same action or thing in administrative processes
 EN_SYNONYMS: tuple[tuple[str, ...], ...] = (
