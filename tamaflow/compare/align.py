@@ -20,7 +20,7 @@ Depends on tamaflow.model only (through variant.py); the catalogue arrives as pl
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -482,24 +482,6 @@ class Group:
 
     def size(self) -> int:
         return len(self.members)
-
-
-def align_all(
-    matcher: Matcher, progress: Callable[[int, int], None] | None = None
-) -> tuple[dict[tuple[int, int], PairAlignment], list[Group]]:
-    """Every pairwise alignment plus the groups of corresponding steps across all variants."""
-    views = matcher.views
-    k = len(views)
-    pairs: dict[tuple[int, int], PairAlignment] = {}
-    total = k * (k - 1) // 2
-    done = 0
-    for i in range(k):
-        for j in range(i + 1, k):
-            pairs[(i, j)] = matcher.align(i, j)
-            done += 1
-            if progress is not None:
-                progress(done, total)
-    return pairs, group(matcher, pairs)
 
 
 def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list[Group]:

@@ -556,13 +556,6 @@ def default_vocabulary() -> Vocabulary:
     return Vocabulary()
 
 
-def ja_form(text: str) -> str:
-    """The comparison form of a label, for display in explanations and debugging."""
-    if is_japanese(text):
-        return ja_skeleton(default_vocabulary().rewrite_ja(_ja_base(text)))
-    return " ".join(en_words(text))
-
-
 __all__ = [
     "LabelFeatures",
     "LabelSpace",
