@@ -72,6 +72,12 @@ def test_a_word_under_two_concepts_is_refused() -> None:
         parse_vocabulary(doc)
 
 
+def test_a_sense_rule_naming_an_unknown_concept_is_refused() -> None:
+    doc = {"concepts": {"a": {"kind": "action", "words": ["受付"], "source": "x", "becomes": {"nothing": "a"}}}}
+    with pytest.raises(ValueError, match="unknown concept"):
+        parse_vocabulary(doc)
+
+
 def test_a_concept_without_a_source_is_refused() -> None:
     with pytest.raises(ValueError, match="source"):
         parse_vocabulary({"concepts": {"a": {"kind": "action", "words": ["受付"]}}})
@@ -95,6 +101,9 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("来庁者の本人確認", "id_check"),
     ("交付申請書の受付", "receive"),  # 交付 is in the object: the step receives
     ("住記システムに登録", "enter"),
+    ("手数料を受け取る", "collect_payment"),  # the object decides the sense (becomes:)
+    ("申請書を受け取る", "receive"),
+    ("証明書作成", "produce"),
 ])
 def test_the_head_action_is_found(label: str, concept: str) -> None:
     assert head(label) == concept

@@ -56,6 +56,8 @@ class Concept:
     kind: str  # action | thing | generic
     broader: str | None
     source: str
+    #: the sense an action takes with an object of a given concept (受け取る + 手数料 = 収納)
+    becomes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +96,20 @@ def parse_vocabulary(doc: Any, where: str = "vocabulary") -> WorkVocabulary:
             raise ValueError(f"{where}: concept {cid!r} needs kind: action|thing|generic")
         if not entry.get("source") and entry.get("kind") != "generic":
             raise ValueError(f"{where}: concept {cid!r} needs a source")
-        concepts[str(cid)] = Concept(str(cid), entry["kind"], entry.get("broader"), str(entry.get("source") or ""))
+        becomes = entry.get("becomes") or {}
+        if not isinstance(becomes, dict):
+            raise ValueError(f"{where}: becomes of {cid!r} must map an object concept to a concept")
+        concepts[str(cid)] = Concept(str(cid), entry["kind"], entry.get("broader"), str(entry.get("source") or ""),
+                                     tuple(sorted((str(k), str(v)) for k, v in becomes.items())))
         for w in entry.get("words") or []:
             key = normalise(str(w))
             if key in words and words[key] != cid:
                 raise ValueError(f"{where}: {w!r} is listed under both {words[key]!r} and {cid!r}")
             words[key] = str(cid)
+    for c in concepts.values():
+        for obj, target in c.becomes:
+            if obj not in concepts or target not in concepts:
+                raise ValueError(f"{where}: becomes of {c.id!r} names an unknown concept ({obj!r} → {target!r})")
     return WorkVocabulary(concepts, words)
 
 
@@ -288,6 +298,14 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             if joined is not None and joined.kind == "action":
                 cl = [*cl[:head - 1], Term(cl[head - 1].form + cl[head].form, joined, True, False), *cl[head + 1:]]
                 head -= 1
+        head_concept = cl[head].concept
+        if head_concept is not None and head_concept.becomes:
+            # the object decides the sense: 手数料を受け取る collects a payment
+            objects = {t.concept.id for k, t in enumerate(cl) if k != head and t.concept is not None}
+            for obj, target in head_concept.becomes:
+                if obj in objects:
+                    cl = [*cl[:head], Term(cl[head].form, vocab.concepts[target], True, False), *cl[head + 1:]]
+                    break
         out.append((surface, [Term(t.form, t.concept, t.action, k == head) for k, t in enumerate(cl)]))
     return out
 
