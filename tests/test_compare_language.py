@@ -192,3 +192,19 @@ def test_every_decision_the_standard_keeps_names_its_step() -> None:
     assert set(named) == {"特例転入 (マイナンバーカード) か", "カード所持者か"}
     for decision, step in named.items():
         assert step in std_ids, (decision, step)
+
+
+def test_without_the_analyser_a_plain_splitter_still_reads_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tamaflow.compare import japanese
+
+    for cached in (japanese.morphemes, japanese.terms, japanese.clauses):
+        cached.cache_clear()
+    monkeypatch.setattr(japanese, "_ANALYSER", "fallback")
+    monkeypatch.setattr(japanese, "_TOKENIZER", None)
+    try:
+        assert japanese.analyser() == "fallback"
+        assert head("届書の受付") == "receive"
+        assert head("本人確認") == "id_check"
+    finally:
+        for cached in (japanese.morphemes, japanese.terms, japanese.clauses):
+            cached.cache_clear()

@@ -156,7 +156,10 @@ def _tokenizer() -> Any:
     try:
         from sudachipy import Dictionary, SplitMode
 
-        _TOKENIZER = (Dictionary(dict="core").tokenizer(mode=SplitMode.C), SplitMode.C)
+        dictionary = Dictionary(dict="core")
+        # SudachiPy 0.7 renamed create() to tokenizer(); accept both
+        make = getattr(dictionary, "tokenizer", None) or dictionary.create
+        _TOKENIZER = (make(mode=SplitMode.C), SplitMode.C)
         _ANALYSER = "sudachi"
     except Exception:  # noqa: BLE001 - any failure (missing wheel, dictionary) means: fall back
         _TOKENIZER = None
