@@ -208,3 +208,31 @@ def test_without_the_analyser_a_plain_splitter_still_reads_labels(monkeypatch: p
     finally:
         for cached in (japanese.morphemes, japanese.terms, japanese.clauses):
             cached.cache_clear()
+
+
+# ------------------------------------------------------------------ the whole library
+
+
+def test_compare_on_the_library_root_compares_every_procedure() -> None:
+    root = ROOT / "processes"
+    folders = sorted(d.name for d in root.iterdir() if d.is_dir() and len(list(d.glob("*.yaml"))) >= 2)
+    result = runner.invoke(app, ["compare", str(root), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    procedures = json.loads(result.stdout)["procedures"]
+    assert sorted(procedures) == folders and len(folders) >= 12
+    for doc in procedures.values():  # each section is the one-procedure JSON contract
+        assert {"variants", "similarity", "alignment", "deviations", "standard"} <= set(doc)
+    result = runner.invoke(app, ["compare", str(root), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "procedure,group,standard_step,support,variant,step,step id"
+    assert {line.split(",")[0] for line in lines[1:]} == set(folders)
+    result = runner.invoke(app, ["compare", str(root), "--format", "markdown"])
+    assert result.exit_code == 0 and result.stdout.count("\n# ") + result.stdout.startswith("# ") == len(folders)
+
+
+def test_the_library_root_has_no_single_standard_to_emit(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["compare", str(ROOT / "processes"), "--emit-standard", str(tmp_path / "s.yaml")])
+    assert result.exit_code == 2
+    assert "name its folder" in result.output
+    assert not (tmp_path / "s.yaml").exists()

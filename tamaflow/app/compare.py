@@ -24,6 +24,40 @@ from ..model.process import Process
 PROGRESS_FROM = 8
 
 
+def models_in(folder: Path) -> list[str]:
+    """The model files directly inside a folder (not the library's own files), sorted."""
+    return sorted(
+        str(folder / f) for f in os.listdir(folder)
+        if (folder / f).is_file() and not f.startswith(".") and f not in LIBRARY_FILES
+        and Path(f).suffix.lower() in SUFFIXES
+    )
+
+
+def procedure_folders(paths: list[str]) -> list[Path] | None:
+    """For one folder that holds no models itself but whose subfolders do (the library root,
+    `processes/`): those subfolders, one procedure each. None for anything else."""
+    if len(paths) != 1:
+        return None
+    root = Path(paths[0])
+    if not root.is_dir() or models_in(root):
+        return None
+    subs = [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".") and models_in(d)]
+    return subs or None
+
+
+def compare_library(folders: list[Path], *, support: float = 0.5,
+                    show_progress: bool = False) -> tuple[list[tuple[str, Comparison]], list[str]]:
+    """Compare every procedure folder: (folder name, comparison) in name order, and the names of
+    the folders skipped because they hold a single variant."""
+    done: list[tuple[str, Comparison]] = []
+    skipped: list[str] = []
+    for folder in folders:
+        if len(models_in(folder)) < 2:
+            skipped.append(folder.name)
+            continue
+        done.append((folder.name, compare_files([str(folder)], support=support, show_progress=show_progress)))
+    return done, skipped
+
 
 def collect_models(paths: list[str]) -> list[str]:
     """Files as given; a folder contributes the model files directly inside it (one procedure)."""
@@ -31,11 +65,7 @@ def collect_models(paths: list[str]) -> list[str]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = sorted(
-                str(path / f) for f in os.listdir(path)
-                if (path / f).is_file() and not f.startswith(".") and f not in LIBRARY_FILES
-                and Path(f).suffix.lower() in SUFFIXES
-            )
+            found = models_in(path)
             if not found:
                 raise TamaflowError(f"{p}: no process files (*.yaml, *.bpmn, *.pnml) in this folder", code="TF000")
             out.extend(found)

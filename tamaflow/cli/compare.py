@@ -27,7 +27,7 @@ class CompareFormat(StrEnum):
 
 @user_errors
 def compare(
-    paths: Annotated[list[str], typer.Argument(help="A folder holding the variants of one procedure, or model files (YAML, BPMN, PNML).")],
+    paths: Annotated[list[str], typer.Argument(help="A folder holding the variants of one procedure, model files (YAML, BPMN, PNML), or the library root (every procedure folder, one section each).")],
     support: Annotated[float, typer.Option("--support", help="Share of variants a step needs to enter the standard flow.")] = 0.5,
     emit_standard: Annotated[str | None, typer.Option("--emit-standard", help="Write the standard flow as a tamaflow YAML file.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the --emit-standard file.")] = False,
@@ -37,9 +37,29 @@ def compare(
     and list each city's deviations from it."""
     if not 0.0 < support <= 1.0:
         raise TamaflowError(f"--support must be in (0, 1], got {support:g}", code="TF000")
-    from ..app.compare import compare_files
+    from ..app.compare import compare_files, compare_library, procedure_folders
     from ..compare import report
 
+    folders = procedure_folders(paths)
+    if folders is not None:
+        # the library root: every procedure folder, one section each
+        if emit_standard:
+            raise TamaflowError("--emit-standard writes one procedure's standard: name its folder "
+                                f"(e.g. {folders[0]}), not the library", code="TF000")
+        items, skipped = compare_library(folders, support=support, show_progress=sys.stderr.isatty())
+        for name in skipped:
+            typer.echo(f"{name}: one variant only, nothing to compare", err=True)
+        if format is CompareFormat.json:
+            sys.stdout.write(report.many_to_json(items))
+        elif format is CompareFormat.markdown:
+            sys.stdout.write(report.many_to_markdown(items))
+        elif format is CompareFormat.csv:
+            sys.stdout.write(report.many_to_csv(items))
+        else:
+            from rich.console import Console
+
+            sys.stdout.write(report.many_to_table(items, width=Console().width))
+        return
     comp = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
                          force=force, show_progress=sys.stderr.isatty())
     if format is CompareFormat.json:

@@ -32,15 +32,62 @@ def to_csv(comp: Comparison) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["group", "standard_step", "support", *comp.variants, *(f"{v} id" for v in comp.variants)])
+    for row in _csv_rows(comp):
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def _csv_rows(comp: Comparison) -> list[list[object]]:
     k = len(comp.variants)
+    rows: list[list[object]] = []
     for gi, g in enumerate(comp.groups):
         ids = comp.group_ids(g)
-        w.writerow([
+        rows.append([
             gi + 1, comp.standard_step_of(gi) or "", f"{g.size() / k:.2f}",
             *(_cell(comp, gi, v) for v in range(k)),
             *(";".join([ids[x]] if isinstance(ids.get(x), str) else ids.get(x, [])) for x in comp.variants),  # type: ignore[list-item]
         ])
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# A whole library: one section per procedure
+
+
+def many_to_json(items: list[tuple[str, Comparison]]) -> str:
+    """`{"procedures": {folder: <the one-procedure JSON contract>}}`, in folder order."""
+    return json.dumps({"procedures": {name: comp.to_dict() for name, comp in items}}, ensure_ascii=False, indent=2) + "\n"
+
+
+def many_to_csv(items: list[tuple[str, Comparison]]) -> str:
+    """One long table: `procedure, group, standard_step, support, step, step id` per variant
+    and group (variants differ between procedures, so they are rows here, not columns)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["procedure", "group", "standard_step", "support", "variant", "step", "step id"])
+    for name, comp in items:
+        k = len(comp.variants)
+        for gi, g in enumerate(comp.groups):
+            for v in sorted(g.members):
+                ids = [comp.views[v].nodes[x].id for x in sorted(g.members[v])]
+                w.writerow([name, gi + 1, comp.standard_step_of(gi) or "", f"{g.size() / k:.2f}", comp.variants[v],
+                            _cell(comp, gi, v), ";".join(ids)])
     return buf.getvalue()
+
+
+def many_to_markdown(items: list[tuple[str, Comparison]]) -> str:
+    """Each procedure's report in turn (each opens with its own `#` heading)."""
+    return "\n".join(to_markdown(comp) for _name, comp in items)
+
+
+def many_to_table(items: list[tuple[str, Comparison]], width: int = 80) -> str:
+    """Each procedure's tables in turn, under a rule naming the procedure folder."""
+    out = []
+    for name, comp in items:
+        rule = f"── {name}: {comp.standard.process.name} ({len(comp.variants)}) "
+        out.append(rule + "─" * max(0, width - len(rule)) + "\n")
+        out.append(to_table(comp, width))
+    return "".join(out)
 
 
 def _md(text: str) -> str:
