@@ -45,8 +45,8 @@ sys.path.insert(0, str(ROOT))
 from tamaflow.compare import CompareOptions, compare_processes  # noqa: E402
 from tamaflow.compare.align import MatchOptions  # noqa: E402
 from tamaflow.io.anyformat import load_any  # noqa: E402
-from tamaflow.model.ids import safe_id  # noqa: E402
 from tamaflow.io.library import read_catalogue  # noqa: E402
+from tamaflow.model.ids import safe_id  # noqa: E402
 from tamaflow.model.process import Process  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
