@@ -104,7 +104,7 @@ def predicted_pairs(processes: Sequence[Process], catalogue: dict[str, list[str]
     out: set[Pair] = set()
     for g in comp.groups:
         members = []
-        for v, ks in g.members.items():
+        for v, ks in g.realised_by().items():
             view = comp.views[v]
             for k in ks:
                 node = view.nodes[k]

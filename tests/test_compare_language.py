@@ -173,6 +173,19 @@ def test_a_compound_step_pairs_with_both_steps_it_names(tmp_path: Path) -> None:
     groups = alignment(tmp_path / "minami.yaml", tmp_path / "kita.yaml")
     together = [g for g in groups if g.get("kita") == "k_recv"]
     assert together and set(together[0]["minami"]) == {"m_recv", "m_id"}  # type: ignore[arg-type]
+    # with a second city that also splits the work, 受付 and 本人確認 are two activities, and the
+    # merged step is reported in both (it does both), not in one of them only
+    higashi = dict(split, city="higashi", steps=[dict(st, id="h" + st["id"][1:]) for st in split["steps"]])
+    (tmp_path / "higashi.yaml").write_text(yaml.safe_dump(higashi, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(app, ["compare", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    receive = next(g for g in doc["alignment"] if g.get("minami") == "m_recv")
+    identity = next(g for g in doc["alignment"] if g.get("minami") == "m_id")
+    assert receive["higashi"] == "h_recv" and identity["higashi"] == "h_id"
+    assert receive["kita"] == "k_recv" and identity["kita"] == "k_recv"
+    merged = [d["merged"] for d in doc["alignment_details"] if "merged" in d]
+    assert merged == [{"kita": "受付・本人確認"}]
 
 
 # ------------------------------------------------------------------ the standard's decisions

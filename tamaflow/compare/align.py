@@ -476,12 +476,24 @@ def _best_match(na: np.ndarray, nb: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 @dataclass(slots=True)
 class Group:
-    """One activity across variants: variant index → node indexes (several for a 1:n)."""
+    """One activity across variants: variant index → node indexes (several for a 1:n).
+
+    `merged` holds the steps that do this activity as part of a step grouped elsewhere (受付・
+    本人確認 is in the 受付 group and merged into the 本人確認 group): they are reported in the
+    alignment, but the group's support and the standard count `members` only."""
 
     members: dict[int, list[int]] = field(default_factory=dict)
+    merged: dict[int, list[int]] = field(default_factory=dict)
 
     def size(self) -> int:
         return len(self.members)
+
+    def realised_by(self) -> dict[int, list[int]]:
+        """Every step that realises the activity: the members and the merged steps."""
+        out = {v: list(ks) for v, ks in self.members.items()}
+        for v, ks in self.merged.items():
+            out[v] = sorted(set(out.get(v, [])) | set(ks))
+        return out
 
 
 def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list[Group]:

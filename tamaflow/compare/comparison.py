@@ -52,8 +52,9 @@ class Comparison:
     def group_ids(self, g: Group) -> dict[str, str | list[str]]:
         """A group as the JSON contract writes it: variant id → step id (or ids for 1:n)."""
         out: dict[str, str | list[str]] = {}
-        for v in sorted(g.members):
-            ids = [self.views[v].nodes[k].id for k in sorted(g.members[v])]
+        every = g.realised_by()
+        for v in sorted(every):
+            ids = [self.views[v].nodes[k].id for k in sorted(every[v])]
             out[self.variants[v]] = ids[0] if len(ids) == 1 else ids
         return out
 
@@ -67,11 +68,15 @@ class Comparison:
         sim = {m: [[round(float(x), 4) for x in row] for row in self.similarity[m]] for m in self.similarity}
         details = []
         for gi, g in enumerate(self.groups):
-            details.append({
+            entry: dict[str, object] = {
                 "standard_step": self.standard_step_of(gi),
                 "support": round(g.size() / k, 4),
                 "labels": {self.variants[v]: self.views[v].nodes[ks[0]].name for v, ks in sorted(g.members.items())},
-            })
+            }
+            if g.merged:
+                # steps that do this work inside a step of another group (受付・本人確認)
+                entry["merged"] = {self.variants[v]: self.views[v].nodes[ks[0]].name for v, ks in sorted(g.merged.items())}
+            details.append(entry)
         std = self.standard
         lanes = {lane.id: lane.name for lane in std.process.lanes}
         return {
@@ -187,7 +192,10 @@ def compare_processes(
     for s in std.steps:
         s.group = remap[s.group]
     japanese = _japanese(views)
-    devs = deviations(views, groups_sorted, std, japanese, _merged_links(pairs, groups_sorted))
+    links = _merged_links(pairs, groups_sorted)
+    devs = deviations(views, groups_sorted, std, japanese, links)
+    for (v, gi), nodes in sorted(links.items()):
+        groups_sorted[gi].merged[v] = sorted(nodes)
     return Comparison(variants, views, pairs, groups_sorted, sims, clusters, std, devs, japanese, o)
 
 
@@ -221,9 +229,10 @@ def correspondences(comp: Comparison, a: str, b: str) -> set[tuple[str, str]]:
     ia, ib = comp.variants.index(a), comp.variants.index(b)
     out: set[tuple[str, str]] = set()
     for g in comp.groups:
-        if ia in g.members and ib in g.members:
-            for x in g.members[ia]:
-                for y in g.members[ib]:
+        every = g.realised_by()
+        if ia in every and ib in every:
+            for x in every[ia]:
+                for y in every[ib]:
                     out.add((comp.views[ia].nodes[x].id, comp.views[ib].nodes[y].id))
     return out
 
