@@ -1,6 +1,6 @@
 """Similarity of two variants, three ways, each in [0, 1] (Dijkman et al., "Similarity of business
 process models: metrics and evaluation", Information Systems 2011; behavioural profiles after
-Weidlich/Kunze). See ../shared/research/process-similarity.md §3 for definitions and pitfalls.
+Weidlich/Kunze). References: docs/references.md ([Dijkman], [Weidlich], [Kunze]).
 
 - **node matching**: 2·Σ Sim(n, m) / (|N1| + |N2|) over the optimal 1:1 mapping of labelled nodes
   with Sim ≥ cutoff (Hungarian algorithm on the label similarity).

@@ -1,7 +1,7 @@
 """Every weight, threshold and gate of the RPA-potential model, with its default and its source.
 
 Why a table: the defaults must be defensible. Each parameter carries the tag of the source it
-comes from (see docs/score.md and ../shared/research/rpa-scoring.md §5), and the same table
+comes from (see docs/score.md and docs/references.md), and the same table
 drives the YAML reader (`--config`), `tamaflow score --print-config` and the docs, so the three
 can never disagree.
 
