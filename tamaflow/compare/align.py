@@ -156,7 +156,7 @@ class Matcher:
         return S
 
     def align(self, i: int, j: int) -> PairAlignment:
-        """Correspondences between views i and j (1:1 plus 1:n).
+        """Correspondences between views i and j (1:1 plus 1:n), with the label matrix.
 
         Label similarity with neighbour, lane and position context (C0) first. Then the flow
         order as evidence: the heaviest chain of candidate pairs that never cross in the two
@@ -497,9 +497,22 @@ class Group:
 
 
 def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list[Group]:
-    """Union-find over pairwise correspondences, strongest first, never joining two steps of one
-    variant through 1:1 links (that would be an inconsistent cycle); 1:n links attach a left-over
-    step to the group of its partner."""
+    """Group pairwise correspondences into activities across all variants.
+
+    Parameters
+    ----------
+    matcher : Matcher
+        The matcher that made `pairs` (its views give the node counts).
+    pairs : dict of (int, int) to PairAlignment
+        The alignment of every variant pair (i < j).
+
+    Returns
+    -------
+    list of Group
+        A partition of all matchable nodes: union-find over the correspondences, strongest
+        first, never joining two steps of one variant through 1:1 links (that would be an
+        inconsistent cycle); 1:n links attach a left-over step to the group of its partner.
+    """
     views = matcher.views
     offsets = np.cumsum([0] + [v.size for v in views])
     total = int(offsets[-1])

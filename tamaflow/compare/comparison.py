@@ -124,8 +124,39 @@ def compare_processes(
     options: CompareOptions | None = None,
     progress: PairProgress | None = None,
 ) -> Comparison:
-    """Compare variants of one procedure. Variant ids are the processes' `city` (file stem for
-    BPMN/PNML); two processes with the same id are a usage error."""
+    """Compare the variants of one procedure: alignment, similarity, clusters, standard flow and
+    deviations.
+
+    Parameters
+    ----------
+    processes : sequence of Process
+        One model per city. Variant ids are the processes' `city` (the file stem for BPMN and
+        PNML); two processes with the same id are a usage error (TF000).
+    catalogue : mapping of str to sequence of str, optional
+        Activity code → the names that denote it (`catalogue_names`); steps whose labels equal a
+        name, or that cite the code with `standard:`, match through it.
+    options : CompareOptions, optional
+        Support threshold of the standard flow, matcher knobs (`MatchOptions`), the structural
+        measure's weights, and whether to compute the similarity measures at all.
+    progress : callable, optional
+        Called with (pairs done, pairs in all) after every pairwise alignment.
+
+    Returns
+    -------
+    Comparison
+        Its `to_dict()` is the JSON contract of `tamaflow compare --format json`.
+
+    Notes
+    -----
+    Every pair of variants is aligned (docs/compare.md: labels as language, then structure as
+    evidence, then a 1:1 assignment and 1:n for merged and split steps); the pairwise
+    correspondences are grouped across variants strongest first; groups with enough support
+    form the standard flow; deviations are read off the groups.
+
+    References
+    ----------
+    See docs/references.md: [Kuhn], [NW], [Flooding], [Dijkman], [Weidlich], [LaRosa].
+    """
     o = options or CompareOptions()
     if not 0.0 < o.support <= 1.0:
         raise TamaflowError(f"support (the share of variants a standard step needs) must be in (0, 1], got {o.support:g}",
@@ -224,8 +255,21 @@ def _merged_links(pairs: Mapping[tuple[int, int], PairAlignment], groups: Sequen
 
 
 def correspondences(comp: Comparison, a: str, b: str) -> set[tuple[str, str]]:
-    """All (step of a, step of b) pairs the alignment puts together (1:n expanded); used by the
-    matching benchmarks to score against a gold standard."""
+    """All (step of a, step of b) pairs the alignment puts together.
+
+    Parameters
+    ----------
+    comp : Comparison
+    a, b : str
+        Variant ids (cities).
+
+    Returns
+    -------
+    set of (str, str)
+        Step ids, one from each variant, that share an alignment entry; 1:n groups and merged
+        steps are expanded into every pair. The matching benchmarks score this against a gold
+        standard.
+    """
     ia, ib = comp.variants.index(a), comp.variants.index(b)
     out: set[tuple[str, str]] = set()
     for g in comp.groups:

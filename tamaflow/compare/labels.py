@@ -541,7 +541,23 @@ class LabelSpace:
 
 
 def label_similarity(a: str, b: str, vocab: Vocabulary | None = None) -> float:
-    """Similarity of two labels in [0, 1] without idf (for explanations and tests).
+    """Similarity of two labels in [0, 1], without idf weighting (for explanations and tests).
+
+    Parameters
+    ----------
+    a, b : str
+        Step labels, Japanese or English.
+    vocab : Vocabulary, optional
+        Synonyms and catalogue names; the built-in tables when omitted.
+
+    Returns
+    -------
+    float
+        1 for the same activity in other words, near 0 for unrelated work. Japanese: head
+        action and objects (docs/compare.md); English: stems, synonyms, trigrams.
+
+    Examples
+    --------
 
     >>> round(label_similarity("転入届を受理する", "転入届の受付"), 2)
     1.0

@@ -42,7 +42,25 @@ class GedWeights:
 
 
 def node_matching(label_sim: np.ndarray, cutoff: float = 0.5) -> float:
-    """Dijkman's node matching similarity from a label similarity matrix (labelled nodes)."""
+    """Dijkman's node-matching similarity of two variants.
+
+    Parameters
+    ----------
+    label_sim : ndarray of shape (n, m)
+        Label similarity of the labelled nodes of the two variants.
+    cutoff : float
+        Pairs below it do not count as matched.
+
+    Returns
+    -------
+    float
+        2·Σ Sim(n, M(n)) / (n + m) over the optimal 1:1 mapping M with Sim ≥ cutoff; 1 for two
+        empty variants.
+
+    References
+    ----------
+    [Dijkman] in docs/references.md.
+    """
     n, m = label_sim.shape
     if n + m == 0:
         return 1.0
@@ -94,7 +112,25 @@ def _graph_sim(va: VariantView, vb: VariantView, label_sim: np.ndarray) -> tuple
 
 
 def structural(va: VariantView, vb: VariantView, label_sim: np.ndarray, w: GedWeights | None = None) -> float:
-    """1 − greedy graph-edit distance (Dijkman 2011), deterministic tie-breaking (row-major)."""
+    """Structural similarity: 1 − the greedy graph-edit distance of the two flows.
+
+    Parameters
+    ----------
+    va, vb : VariantView
+    label_sim : ndarray of shape (va.size, vb.size)
+        Substitution costs come from it (1 − similarity).
+    w : GedWeights, optional
+        Weights of skipped nodes, skipped edges and substitutions, and the substitution cutoff.
+
+    Returns
+    -------
+    float
+        In [0, 1]; deterministic (ties broken row-major).
+
+    References
+    ----------
+    [Dijkman] in docs/references.md (greedy GED; the exact GED is intractable here).
+    """
     w = w or GedWeights()
     na, nb, S = _graph_sim(va, vb, label_sim)
     n1, n2 = len(na), len(nb)
@@ -155,7 +191,24 @@ def structural(va: VariantView, vb: VariantView, label_sim: np.ndarray, w: GedWe
 
 
 def behavioural(va: VariantView, vb: VariantView, pair: PairAlignment) -> float:
-    """Jaccard similarity of the two behavioural profiles under the 1:1 correspondences."""
+    """Behavioural similarity: Jaccard of the two behavioural profiles under the alignment.
+
+    Parameters
+    ----------
+    va, vb : VariantView
+        Their `profile` holds strict order, exclusiveness and interleaving per node pair.
+    pair : PairAlignment
+        Its 1:1 correspondences carry the relations of one variant over to the other.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 1 for two empty variants.
+
+    References
+    ----------
+    [Weidlich], [Kunze] in docs/references.md.
+    """
     n, m = va.size, vb.size
     if n + m == 0:
         return 1.0
@@ -181,6 +234,22 @@ class Clustering:
 
 
 def cluster(sim: np.ndarray) -> Clustering:
+    """Average-linkage (UPGMA) clustering of the variants.
+
+    Parameters
+    ----------
+    sim : ndarray of shape (k, k)
+        Symmetric similarity of the variants (1 on the diagonal); distance is 1 − sim.
+
+    Returns
+    -------
+    Clustering
+        The leaf order of the dendrogram (for the heatmap) and every merge with its height.
+
+    References
+    ----------
+    [Sokal] in docs/references.md.
+    """
     k = sim.shape[0]
     if k < 2:
         return Clustering(list(range(k)), [])

@@ -98,7 +98,26 @@ def consensus_relation(views: Sequence[VariantView], g: Group, h: Group) -> tupl
 
 
 def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], support: float = 0.5) -> StandardFlow:
-    """Build the standard flow from the groups (see the module docstring)."""
+    """Derive the standard flow of a procedure from its aligned variants.
+
+    Parameters
+    ----------
+    views : sequence of VariantView
+    groups : sequence of Group
+        Corresponding steps across the variants (`align.group`).
+    support : float
+        Share of variants a group needs to enter the standard (`--support`).
+
+    Returns
+    -------
+    StandardFlow
+        A valid process (it passes `validate --strict`), the group → standard step mapping
+        (named decision points included), the consensus order and relations.
+
+    References
+    ----------
+    [Weidlich] (consensus relations), [LaRosa] (model merging) in docs/references.md.
+    """
     k = len(views)
     if k == 0:
         raise ValueError("no variants")
