@@ -494,21 +494,20 @@ class LabelSpace:
         if len(r) == 0 or len(c) == 0:
             return np.zeros((len(r), len(c)))
         wt = self.weights
-        Wr = self.W[r]
-        Wc = self.W[c]
-        # weighted intersection: Σ min-weight over shared features; weights of one feature are the
-        # same in both labels (idf × base), so the product of one weighted and one binary is exact
-        inter_w = (Wr @ self.Wb[c].T).toarray()
-        inter_w2 = (self.Wb[r] @ Wc.T).toarray()
-        inter = np.minimum(inter_w, inter_w2)
-        den = self.w_norm[r][:, None] + self.w_norm[c][None, :]
+        both = self.ja[r][:, None] & self.ja[c][None, :]
         with np.errstate(invalid="ignore", divide="ignore"):
-            word = np.where(den > 0, 2.0 * inter / den, 0.0)
+            if both.all():
+                word = np.zeros(both.shape)  # all Japanese: the word Dice below is not used
+            else:
+                # weighted intersection: Σ min-weight over shared features; weights of one feature
+                # are the same in both labels (idf × base), so weighted × binary is exact
+                inter = np.minimum((self.W[r] @ self.Wb[c].T).toarray(), (self.Wb[r] @ self.W[c].T).toarray())
+                den = self.w_norm[r][:, None] + self.w_norm[c][None, :]
+                word = np.where(den > 0, 2.0 * inter / den, 0.0)
             # Japanese: the head action decides, the objects refine. Same head concept 1, same
             # family (交付/発行) 0.5; objects by weighted Dice, where a label without objects
             # neither confirms nor contradicts (受付 / 届書の受付: 0.5)
-            if self.ja[r].any() and self.ja[c].any():
-                both = self.ja[r][:, None] & self.ja[c][None, :]
+            if both.any():
                 # a shared head counts fully; a label naming two actions (受付・本人確認) meets
                 # a one-action label at `compound` of that, so the 1:n pass can pair it twice
                 hr, hc = self.h_count[r][:, None], self.h_count[c][None, :]
@@ -522,8 +521,6 @@ class LabelSpace:
                                np.where((on_r > 0) | (on_c > 0), 0.5, 1.0))
                 ja_word = wt.head * head + (1.0 - wt.head) * obj
                 word = np.where(both, ja_word, word)
-            else:
-                both = np.zeros((len(r), len(c)), dtype=bool)
             gi = (self.G[r] @ self.G[c].T).toarray()
             gden = self.g_norm[r][:, None] + self.g_norm[c][None, :]
             # multiset Dice; a product of counts overcounts repeats, so clip at 1
