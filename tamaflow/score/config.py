@@ -259,6 +259,7 @@ def default_values() -> dict[str, Any]:
 
 
 def default_config() -> ScoreConfig:
+    """The shipped model parameters (each with its source tag in docs/score.md §5)."""
     return _build(default_values(), None)
 
 
@@ -321,8 +322,24 @@ def _number(node: MNode) -> float | None:
 
 
 def load_score_config(path: str | None) -> ScoreConfig:
-    """Read a score config file over the defaults. Every problem is reported at once
-    (ScoreConfigError), each at its line and column; unknown keys get a did-you-mean."""
+    """Read a score config file over the defaults.
+
+    Parameters
+    ----------
+    path : str or None
+        A YAML file of dotted keys (`tamaflow score --print-config` writes a full one); None
+        gives the defaults.
+
+    Returns
+    -------
+    ScoreConfig
+
+    Raises
+    ------
+    ScoreConfigError
+        With every problem at once, each at its line and column; unknown keys get a
+        did-you-mean.
+    """
     if path is None:
         return default_config()
     try:

@@ -256,7 +256,33 @@ def step_role(step: Step, process: Process, cfg: ScoreConfig, lanes_with_minutes
 
 def score_step(step: Step, cfg: ScoreConfig | None = None, *, role: str = "staff", visits: float = 1.0,
                index: int = 0, lane_name: str | None = None) -> StepScore:
-    """Score one task. `visits` (expected visits per case) only scales its minutes."""
+    """Score one task: suitability, gates, exceptions, ease, and its minutes per case.
+
+    Parameters
+    ----------
+    step : Step
+        A task of a process (gateways and events are not scored).
+    cfg : ScoreConfig, optional
+        Weights, gates and defaults (docs/score.md §5); the shipped defaults when omitted.
+    role : str
+        "staff", "system" or "resident": only staff minutes count as staff hours.
+    visits : float
+        Expected visits per case (`expected_visits`); it only scales the minutes.
+    index : int
+        The step's position in the process, for stable ordering.
+    lane_name : str, optional
+        Shown in the reasons.
+
+    Returns
+    -------
+    StepScore
+        Potential in [0, 1], ease 0–100, the automatable share of its minutes, and every
+        factor's contribution with a Japanese reason.
+
+    References
+    ----------
+    [UiPath-IdeaScore], [Estimator-EoI], [Wellmann-FailureRate] in docs/references.md.
+    """
     cfg = cfg or default_config()
     factors = suitability_factors(step, cfg)
     total_w = cfg.w_rules + cfg.w_digital + cfg.w_structured
@@ -396,7 +422,25 @@ def step_summary(s: StepScore) -> str:
 # ----- per process -------------------------------------------------------------------------------
 
 def score_process(process: Process, cfg: ScoreConfig | None = None) -> ProcessScore:
-    """Score one process: every task, then the totals through the flow."""
+    """Score one process: every task, then the totals through the flow.
+
+    Parameters
+    ----------
+    process : Process
+    cfg : ScoreConfig, optional
+        The shipped defaults when omitted.
+
+    Returns
+    -------
+    ProcessScore
+        Per step scores; expected staff minutes per case through branch shares and loops
+        (`expected_visits`); hours and automatable hours a year at the process's `volume`; the
+        potential, quadrant and blockers.
+
+    References
+    ----------
+    [Kemeny] (expected visits) and the sources of `score_step` in docs/references.md.
+    """
     cfg = cfg or default_config()
     notes: list[str] = []
     g = to_graph(process)

@@ -74,7 +74,19 @@ def _process_key(p: ProcessScore) -> tuple[str, str, str]:
 
 
 def build_report(scores: Iterable[ProcessScore], cfg: ScoreConfig | None = None) -> ScoreReport:
-    """Rank and compare already scored processes."""
+    """Rank and compare already scored processes.
+
+    Parameters
+    ----------
+    scores : iterable of ProcessScore
+    cfg : ScoreConfig, optional
+
+    Returns
+    -------
+    ScoreReport
+        The ranking by automatable hours, the leanest variant per procedure, the top steps and
+        the seal/paper list.
+    """
     cfg = cfg or default_config()
     procs = sorted(scores, key=_process_key)
     ranking = sorted(procs, key=lambda p: (p.automatable_hours_per_year is None,
@@ -106,7 +118,19 @@ def build_report(scores: Iterable[ProcessScore], cfg: ScoreConfig | None = None)
 
 
 def score_processes(processes: Iterable[Process], cfg: ScoreConfig | None = None) -> ScoreReport:
-    """Score every process and build the cross-process report (the library API of `score`)."""
+    """Score every process and build the cross-process report (the library API of `score`).
+
+    Parameters
+    ----------
+    processes : iterable of Process
+    cfg : ScoreConfig, optional
+        The shipped defaults when omitted (`load_score_config` reads a file over them).
+
+    Returns
+    -------
+    ScoreReport
+        See `build_report`; `to_json`, `to_csv`, `to_markdown` and `to_table` render it.
+    """
     cfg = cfg or default_config()
     return build_report((score_process(p, cfg) for p in processes), cfg)
 

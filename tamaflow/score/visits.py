@@ -57,6 +57,23 @@ def expected_visits(process: Process, g: nx.DiGraph | None = None,
     a parallel split sends a token down every branch; a parallel or inclusive join fires once
     per activation of the split that dominates it (or, in an unstructured model, once per
     arrival divided by its number of incoming flows). End nodes absorb.
+
+    Parameters
+    ----------
+    process : Process
+    g : networkx.DiGraph, optional
+        The process graph (`model.graph.to_graph`), when the caller has it already.
+    notes : list of str, optional
+        Receives a sentence for every assumption made (missing shares split evenly, …).
+
+    Returns
+    -------
+    dict of str to float
+        Node id → expected visits per case (1 for a step every case passes once).
+
+    References
+    ----------
+    [Kemeny] in docs/references.md (the fundamental matrix of an absorbing Markov chain).
     """
     g = g if g is not None else to_graph(process)
     notes = notes if notes is not None else []
