@@ -106,8 +106,11 @@ def test_rpa_overlay(tmp_path: Path) -> None:
     assert "RPA 適性" in dot
     tooltips = re.findall(r'^\s*"(\w+)" \[.*tooltip="[^"]*RPA 適性 (\d+)%', dot, re.M)
     scored = {step for step, _ in tooltips}
-    assert {"check", "enter", "rule"} <= scored
+    assert {"check", "approve"} <= scored
     assert all(0 <= int(p) <= 100 for _, p in tooltips)
+    # a step on the system lane is already automated: its own colour, no potential band
+    assert "rule" not in scored
+    assert re.search(r'^\s*"rule" \[.*fillcolor="#d9d9d9".*tooltip="[^"]*自動化済み', dot, re.M)
 
 
 @pytest.mark.parametrize("args, message", [

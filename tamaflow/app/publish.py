@@ -28,7 +28,6 @@ from ..publish import data as sitedata
 from ..publish.site import BuildStats, SilentProgress, StageProgress, build_site, check_output, find_bpmn_js
 from ..render import render
 from ..score import score_process
-from ..score.wording import QUADRANT_JA
 
 SITE_TITLE = "多摩 業務フロー共有サイト"
 
@@ -94,7 +93,7 @@ def score_variant(p: Process) -> sitedata.VariantScore:
     rows = [
         sitedata.ScoreRow(step_id=s.id, step_name=s.name, score=round(s.potential * 100, 1),
                    hours=s.hours_per_year, saved_hours=s.automatable_hours_per_year,
-                   level=QUADRANT_JA.get(s.quadrant, s.quadrant), ease=s.ease, summary=s.summary,
+                   level=s.quadrant_label, ease=s.ease, summary=s.summary,
                    reasons=list(s.reasons))
         for s in ps.steps
     ]

@@ -21,6 +21,7 @@ from ..model.process import Process, Step
 from ..render import FORMATS, Mark, Overlay, output_path
 from ..render import render as render_bytes
 from ..score import score_process
+from ..score.wording import QUADRANT_JA
 from .cities import CityNames
 
 #: the overlays `render_files` draws: RPA potential, or the differences from another file
@@ -76,18 +77,27 @@ def diff_overlay(mine: Process, other: Process, other_label: str) -> Overlay:
 #: potential bands of the RPA overlay: (lower bound, colour, legend text)
 RPA_BANDS = ((0.7, "#66bd63", "RPA 適性 高 (≥ 70%)"), (0.4, "#a6d96a", "RPA 適性 中 (40–70%)"),
              (0.15, "#fee08b", "RPA 適性 低 (15–40%)"), (0.0, "#f4a582", "RPA 適性 ほぼなし (< 15%)"))
+#: steps that are not staff work get their own colour, not a potential band: a system step's
+#: potential of 1 would otherwise paint it the green of the best candidate
+RPA_NOT_STAFF = {"automated": "#d9d9d9", "resident": "#f7f7f7", "external": "#f7f7f7"}
 
 
 def rpa_overlay(process: Process) -> Overlay:
-    """Colour each scored task by its RPA potential from `tamaflow.score`."""
+    """Colour each scored task by its RPA potential from `tamaflow.score`; system steps grey
+    (自動化済み), residents' and outside parties' steps pale (対象外)."""
     result = score_process(process)
     marks: dict[str, Mark] = {}
     for st in result.steps:
         potential = float(st.potential)
-        colour = next(c for lo, c, _ in RPA_BANDS if potential >= lo)
         reasons = "; ".join(str(r) for r in st.reasons[:4])
-        marks[st.id] = Mark(colour, f"RPA 適性 {potential:.0%}" + (f" — {reasons}" if reasons else ""))
+        if st.quadrant in RPA_NOT_STAFF:
+            marks[st.id] = Mark(RPA_NOT_STAFF[st.quadrant], st.quadrant_label + (f" — {reasons}" if reasons else ""))
+            continue
+        colour = next(c for lo, c, _ in RPA_BANDS if potential >= lo)
+        marks[st.id] = Mark(colour, f"RPA 適性 {potential:.0%}、{st.quadrant_label}" + (f" — {reasons}" if reasons else ""))
     legend = [(c, text) for _, c, text in RPA_BANDS]
+    shown = {st.quadrant for st in result.steps}
+    legend += [(RPA_NOT_STAFF[q], QUADRANT_JA[q]) for q in RPA_NOT_STAFF if q in shown]
     return Overlay(marks, legend, f"RPA 適性 (プロセス全体 {float(result.potential):.0%})")
 
 

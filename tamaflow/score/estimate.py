@@ -23,7 +23,19 @@ from ..model.graph import to_graph
 from ..model.process import Process, Step
 from .config import ScoreConfig, default_config
 from .visits import expected_visits
-from .wording import ACCESS_JA, ACCESS_SHORT, BLOCKER_JA, BLOCKERS, MEDIUM_JA, decimal, percent, signed
+from .wording import (
+    ACCESS_JA,
+    ACCESS_SHORT,
+    BLOCKER_JA,
+    BLOCKERS,
+    MEDIUM_JA,
+    QUADRANT_JA,
+    SEAL_FIRST,
+    STAFF_QUADRANTS,
+    decimal,
+    percent,
+    signed,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +119,15 @@ class StepScore:
     def automatable_minutes_per_case(self) -> float:
         return self.staff_minutes_per_case * self.potential
 
+    @property
+    def quadrant_label(self) -> str:
+        """The quadrant in Japanese; a staff step held back by its seal gate says so, since
+        「再検討」 alone would hide that the seal, not the robot, is the first thing to change."""
+        word = QUADRANT_JA[self.quadrant]
+        if self.quadrant in STAFF_QUADRANTS and any(g.name == "seal" for g in self.gates):
+            return f"{word}: {SEAL_FIRST}"
+        return word
+
 
 @dataclass(slots=True)
 class Blocker:
@@ -149,6 +170,18 @@ def quadrant(potential: float, ease: float | None, cfg: ScoreConfig) -> str:
     if high_p:
         return "quick win" if high_e else "strategic"
     return "fill-in" if high_e else "reconsider"
+
+
+def step_quadrant(role: str, staff_minutes: float, potential: float, ease: float, cfg: ScoreConfig) -> str:
+    """The quadrant of one step. Only staff work is placed by potential and ease: a system step
+    is `automated` (its potential of 1 is not a quick win to build), and a resident's or outside
+    party's step with no staff minutes is `resident` / `external`, out of scope. A resident-lane
+    step that carries minutes counts as staff time and is placed like staff work."""
+    if role == "system":
+        return "automated"
+    if role in ("resident", "external") and staff_minutes == 0:
+        return role
+    return quadrant(potential, ease, cfg)
 
 
 def suitability_factors(step: Step, cfg: ScoreConfig) -> list[Factor]:
@@ -380,7 +413,8 @@ def score_step(step: Step, cfg: ScoreConfig | None = None, *, role: str = "staff
         line=step.pos.line, visits=visits, minutes=minutes, staff_minutes_per_case=staff_minutes,
         suitability=suit, factors=factors, gates=gates, gate=gate, exception_rate=rate,
         exception_multiplier=exc_mult, exception_reason=exc_reason, potential=potential, ease=ease,
-        ease_items=items, feasible=feasible, quadrant=quadrant(potential, ease, cfg), blockers=blockers,
+        ease_items=items, feasible=feasible, quadrant=step_quadrant(role, staff_minutes, potential, ease, cfg),
+        blockers=blockers,
         assumed=assumed, reasons=reasons,
     )
     sc.summary = step_summary(sc)

@@ -19,7 +19,7 @@ from typing import Any
 from ..model.process import Process
 from .config import ScoreConfig, default_config
 from .estimate import ProcessScore, StepScore, score_process
-from .wording import BLOCKER_JA, BLOCKERS, QUADRANT_JA
+from .wording import BLOCKER_JA, BLOCKERS, QUADRANT_JA, STAFF_QUADRANTS
 
 #: digits kept in every output
 HOURS, MINUTES, SHARE, EASE = 1, 2, 3, 1
@@ -156,6 +156,7 @@ def _step_data(s: StepScore) -> dict[str, Any]:
         "exception_rate": _rounded(s.exception_rate, SHARE),
         "ease": _rounded(s.ease, EASE),
         "quadrant": s.quadrant,
+        "quadrant_label": s.quadrant_label,
         "feasible": s.feasible,
         "blockers": list(s.blockers),
         "assumed": list(s.assumed),
@@ -217,7 +218,7 @@ def to_data(report: ScoreReport, top: int = 10, city_names: Mapping[str, str] | 
             "procedures": len({p.process for p in procs}),
             "hours_per_year": _rounded(total_h, HOURS),
             "automatable_hours_per_year": _rounded(total_a, HOURS),
-            "quadrants": {q: sum(1 for p in procs if p.quadrant == q) for q in QUADRANT_JA},
+            "quadrants": {q: sum(1 for p in procs if p.quadrant == q) for q in STAFF_QUADRANTS},
             "blockers": {b: sum(p.blockers[b].count for p in procs) for b in BLOCKERS},
         },
         "processes": [_process_data(p, names) for p in procs],
@@ -246,7 +247,7 @@ def to_data(report: ScoreReport, top: int = 10, city_names: Mapping[str, str] | 
             {"rank": i + 1, "process": p.process, "name": p.name, "city": p.city, "step": s.id,
              "step_name": s.name, "automatable_hours_per_year": _rounded(s.automatable_hours_per_year, HOURS),
              "hours_per_year": _rounded(s.hours_per_year, HOURS), "potential": _rounded(s.potential, SHARE),
-             "ease": _rounded(s.ease, EASE), "quadrant": s.quadrant, "summary": s.summary, "reasons": list(s.reasons)}
+             "ease": _rounded(s.ease, EASE), "quadrant": s.quadrant, "quadrant_label": s.quadrant_label, "summary": s.summary, "reasons": list(s.reasons)}
             for i, (p, s) in enumerate(report.top_steps[:top])
         ],
         "seal_paper": [
@@ -335,10 +336,10 @@ def best_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list[str],
 
 
 def top_rows(report: ScoreReport, names: Mapping[str, str], top: int) -> tuple[list[str], list[list[str]]]:
-    head = ["#", "手続", "市", "手順", "自動化 時間/年", "割合", "容易性", "主な理由"]
+    head = ["#", "手続", "市", "手順", "自動化 時間/年", "割合", "容易性", "区分", "主な理由"]
     rows = [
         [str(i + 1), p.name, _city(p.city, names), f"{s.name} ({s.id})", _shown(s.automatable_hours_per_year, 0),
-         _shown(s.potential, 0, True), _shown(s.ease, 0), s.summary]
+         _shown(s.potential, 0, True), _shown(s.ease, 0), s.quadrant_label, s.summary]
         for i, (p, s) in enumerate(report.top_steps[:top])
     ]
     return head, rows
@@ -363,11 +364,11 @@ def seal_paper_rows(report: ScoreReport, names: Mapping[str, str]) -> tuple[list
 
 
 def step_rows(p: ProcessScore) -> tuple[list[str], list[list[str]]]:
-    head = ["手順", "担当", "回/件", "分/件", "時間/年", "自動化 時間/年", "割合", "容易性", "主な理由"]
+    head = ["手順", "担当", "回/件", "分/件", "時間/年", "自動化 時間/年", "割合", "容易性", "区分", "主な理由"]
     rows = [
         [f"{s.name} ({s.id})", s.lane_name or s.lane or "—", _shown(s.visits, 2), _shown(s.staff_minutes_per_case, 1),
          _shown(s.hours_per_year, 0), _shown(s.automatable_hours_per_year, 0), _shown(s.potential, 0, True), _shown(s.ease, 0),
-         s.summary]
+         s.quadrant_label, s.summary]
         for s in p.steps
     ]
     return head, rows
@@ -378,7 +379,7 @@ def reason_lines(p: ProcessScore) -> list[str]:
     out: list[str] = []
     for s in p.steps:
         out.append(f"{s.name} ({s.id}, {p.path}:{s.line}): 自動化可能割合 {_shown(s.potential, 0, True)}、"
-                   f"容易性 {_shown(s.ease, 0)}")
+                   f"容易性 {_shown(s.ease, 0)}、{s.quadrant_label}")
         out.extend(f"  - {r}" for r in s.reasons)
     return out
 

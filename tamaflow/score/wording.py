@@ -11,7 +11,15 @@ ACCESS_JA = {
     "api": "API 連携", "web": "Web 画面操作", "desktop": "デスクトップ画面操作", "terminal": "端末・ホスト画面操作",
     "vdi": "画面転送・VDI (三層分離をまたぐ)",
 }
-QUADRANT_JA = {"quick win": "クイックウィン", "strategic": "戦略的", "fill-in": "補完", "reconsider": "再検討"}
+#: the four quadrants of staff work (potential × ease), then the steps that are not staff work:
+#: a system step is already automated and a resident's or outside party's step is out of scope,
+#: so neither may read as a quick win or a fill-in
+QUADRANT_JA = {"quick win": "クイックウィン", "strategic": "戦略的", "fill-in": "補完", "reconsider": "再検討",
+               "automated": "自動化済み", "resident": "住民の手順 (対象外)", "external": "外部の担当 (対象外)"}
+#: the quadrants a process can have (its totals are staff minutes only)
+STAFF_QUADRANTS = ("quick win", "strategic", "fill-in", "reconsider")
+#: said with the quadrant of a step whose seal gate holds it back: the seal must go before any robot
+SEAL_FIRST = "押印の見直しが先"
 #: blocker categories, in the order they are reported
 BLOCKERS = ("seal", "paper", "in_person", "judgement", "approval", "manual", "system_change")
 BLOCKER_JA = {
