@@ -19,6 +19,8 @@ from rich.table import Table
 from ..check.validate import Report, validate_paths
 from ..compare import catalogue_names, compare_processes
 from ..io.library import find_library_root, load_library
+from ..io.table import Column, shown
+from ..io.table import Table as DataTable
 from ..model.findings import TamaflowError
 from ..model.process import Process
 from ..score import ScoreReport, build_report, score_process
@@ -62,9 +64,14 @@ def summarise(library: str) -> LibrarySummary:
     return summary
 
 
-def summary_tables(summary: LibrarySummary, top: int) -> Iterator[Table | str]:
-    """The tables (and the closing line) of a valid library's summary, in screen order."""
-    assert summary.scores is not None, "summary_tables needs a library without validation errors"
+#: Excel number formats of the summary (hours as whole hours with their unit, as on screen)
+F_HOURS, F_SIM, F_SHARE, F_COUNT, F_MINUTES = '#,##0 "h"', "0.00", "0%", "0", "#,##0"
+
+
+def summary_sheets(summary: LibrarySummary, top: int) -> list[DataTable]:
+    """The summary's tables as data (typed cells, Japanese headings), in screen order: what the
+    terminal shows, `--format csv` writes (the first) and `--format xlsx` writes (all of them)."""
+    assert summary.scores is not None, "summary_sheets needs a library without validation errors"
     scores, cities = summary.scores, summary.cities
     best = {b.process: b for b in scores.best_variants}
     hours: dict[str, float] = {}
@@ -73,27 +80,29 @@ def summary_tables(summary: LibrarySummary, top: int) -> Iterator[Table | str]:
         hours[ps.process] = hours.get(ps.process, 0.0) + (ps.hours_per_year or 0.0)
         auto[ps.process] = auto.get(ps.process, 0.0) + (ps.automatable_hours_per_year or 0.0)
 
-    t = Table(title="手続ごとの比較 (compare + score)")
-    for col in ("手続", "市", "類似度", "標準の手順", "標準との違い", "職員時間/年", "自動化可能/年", "最少時間の市"):
-        t.add_column(col, justify="right" if col not in ("手続", "最少時間の市") else "left", overflow="fold")
+    t = DataTable("手続ごとの比較", (
+        Column("name", "手続"), Column("cities", "市", F_COUNT), Column("similarity", "類似度", F_SIM),
+        Column("standard_steps", "標準の手順", F_COUNT), Column("deviations", "標準との違い", F_COUNT),
+        Column("hours_per_year", "職員時間/年", F_HOURS), Column("automatable_hours_per_year", "自動化可能/年", F_HOURS),
+        Column("leanest_city", "最少時間の市"), Column("leanest_minutes_per_case", "分/件", F_MINUTES),
+        Column("process", "手続ID"),
+    ))
     for pid, procs in summary.by_procedure.items():
         comp = compare_processes(procs, summary.catalogue)
-        sim = np.mean([mean_off_diagonal(m) for m in comp.similarity.values()])
-        devs = sum(len(d) for d in comp.deviations.values())
-        std_tasks = sum(1 for s in comp.standard.process.steps if s.is_task)
+        sim = float(np.mean([mean_off_diagonal(m) for m in comp.similarity.values()]))
         b = best.get(pid)
-        leanest = f"{cities.get(b.city, b.city)} ({b.minutes_per_case:.0f}分/件)" if b else "-"
-        t.add_row(f"{procs[0].name}", str(len(procs)), f"{sim:.2f}", str(std_tasks), str(devs),
-                  f"{hours[pid]:,.0f} h", f"{auto[pid]:,.0f} h", leanest)
-    yield t
+        t.add(procs[0].name, len(procs), round(sim, 2), sum(1 for s in comp.standard.process.steps if s.is_task),
+              sum(len(d) for d in comp.deviations.values()), round(hours[pid], 1), round(auto[pid], 1),
+              cities.get(b.city, b.city) if b else None, round(b.minutes_per_case, 1) if b else None, pid)
 
-    t2 = Table(title=f"RPA の候補 上位 {top} 手順 (自動化可能な職員時間/年)")
-    for col in ("手続", "市", "手順", "自動化可能/年", "可能性", "容易さ"):
-        t2.add_column(col, justify="right" if col in ("自動化可能/年", "可能性", "容易さ") else "left", overflow="fold")
+    t2 = DataTable("RPAの候補", (
+        Column("name", "手続"), Column("city_name", "市"), Column("step_name", "手順"),
+        Column("automatable_hours_per_year", "自動化可能/年", F_HOURS), Column("potential", "可能性", F_SHARE),
+        Column("ease", "容易さ", F_COUNT), Column("process", "手続ID"), Column("city", "市ID"), Column("step", "手順ID"),
+    ))
     for ps, st in scores.top_steps[:top]:
-        t2.add_row(ps.name, cities.get(ps.city, ps.city), st.name, f"{st.automatable_hours_per_year or 0:,.0f} h",
-                   f"{st.potential:.0%}", f"{st.ease:.0f}")
-    yield t2
+        t2.add(ps.name, cities.get(ps.city, ps.city), st.name, round(st.automatable_hours_per_year or 0.0, 1),
+               round(st.potential, 3), round(st.ease, 1), ps.process, ps.city, st.id)
 
     counts: dict[str, Counter[str]] = {}
     for p in summary.checked.processes:
@@ -103,14 +112,38 @@ def summary_tables(summary: LibrarySummary, top: int) -> Iterator[Table | str]:
                 c["paper"] += s.medium == "paper"
                 c["seal"] += bool(s.seal)
                 c["in-person"] += s.medium == "in-person"
-    t3 = Table(title="紙・押印・対面の手順数 (市別)")
-    for col in ("市", "紙", "押印", "対面"):
-        t3.add_column(col, justify="left" if col == "市" else "right")
+    t3 = DataTable("紙・押印・対面", (Column("city_name", "市"), Column("paper", "紙", F_COUNT),
+                                     Column("seal", "押印", F_COUNT), Column("in_person", "対面", F_COUNT),
+                                     Column("city", "市ID")))
     for city in sorted(counts, key=lambda c: (-counts[c]["paper"], c)):
         c = counts[city]
-        t3.add_row(cities.get(city, city), str(c["paper"]), str(c["seal"]), str(c["in-person"]))
-    yield t3
+        t3.add(cities.get(city, city), c["paper"], c["seal"], c["in-person"], city)
+    return [t, t2, t3]
+
+
+def _rich(t: DataTable, title: str, hide: tuple[str, ...] = ()) -> Table:
+    """A data table as a rich table: numbers right-aligned in their number format, id columns
+    (`hide`) left to the files."""
+    out = Table(title=title)
+    keep = [j for j, c in enumerate(t.columns) if c.key not in hide]
+    for j in keep:
+        col = t.columns[j]
+        out.add_column(col.title, justify="right" if col.number_format else "left", overflow="fold")
+    for row in t.rows:
+        out.add_row(*(shown(row[j], t.columns[j].number_format) for j in keep))
+    return out
+
+
+def summary_tables(summary: LibrarySummary, top: int) -> Iterator[Table | str]:
+    """The tables (and the closing line) of a valid library's summary, in screen order."""
+    procedures, rpa, paper = summary_sheets(summary, top)
+    yield _rich(procedures, "手続ごとの比較 (compare + score)", ("process",))
+    yield _rich(rpa, f"RPA の候補 上位 {top} 手順 (自動化可能な職員時間/年)", ("process", "city", "step"))
+    yield _rich(paper, "紙・押印・対面の手順数 (市別)", ("city",))
+    assert summary.scores is not None
+    hours = sum(p.hours_per_year or 0.0 for p in summary.scores.processes)
+    auto = sum(p.automatable_hours_per_year or 0.0 for p in summary.scores.processes)
     library = summary.library
-    yield (f"合計: 職員時間 {sum(hours.values()):,.0f} h/年、うち自動化可能 {sum(auto.values()):,.0f} h/年 "
+    yield (f"合計: 職員時間 {hours:,.0f} h/年、うち自動化可能 {auto:,.0f} h/年 "
            f"(数値の多くは推定値: 各ファイルの assumed を参照)。"
            f"詳細: tamaflow compare {library.rstrip('/')}/<手続>/ 、tamaflow score {library}")

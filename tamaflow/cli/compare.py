@@ -16,6 +16,7 @@ import typer
 
 from ..model.findings import TamaflowError
 from ._app import user_errors
+from ._output import BomOption, OutputOption, emit_text, emit_workbook, need_output
 
 
 class CompareFormat(StrEnum):
@@ -23,6 +24,7 @@ class CompareFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     csv = "csv"
+    xlsx = "xlsx"
 
 
 @user_errors
@@ -30,8 +32,12 @@ def compare(
     paths: Annotated[list[str], typer.Argument(help="A folder holding the variants of one procedure, model files (YAML, BPMN, PNML), or the library root (every procedure folder, one section each).")],
     support: Annotated[float, typer.Option("--support", help="Share of variants a step needs to enter the standard flow.")] = 0.5,
     emit_standard: Annotated[str | None, typer.Option("--emit-standard", help="Write the standard flow as a tamaflow YAML file.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the --emit-standard file.")] = False,
-    format: Annotated[CompareFormat, typer.Option("--format", "-f", help="table, json, markdown or csv (the alignment).")] = CompareFormat.table,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --emit-standard and --output files.")] = False,
+    format: Annotated[CompareFormat, typer.Option("--format", "-f", help="table, json, markdown, csv (the alignment) or "
+                                                  "xlsx (an Excel workbook: similarity, standard flow, deviations, "
+                                                  "alignment; needs -o).")] = CompareFormat.table,
+    output: OutputOption = None,
+    bom: BomOption = None,
 ) -> None:
     """Align the steps of a procedure across cities, measure similarity, derive the standard flow
     and list each city's deviations from it."""
@@ -40,6 +46,7 @@ def compare(
     from ..app.compare import compare_files, compare_library, procedure_folders
     from ..compare import report
 
+    need_output(format, output, force)
     folders = procedure_folders(paths)
     if folders is not None:
         # the library root: every procedure folder, one section each
@@ -49,19 +56,32 @@ def compare(
         items, skipped = compare_library(folders, support=support, show_progress=sys.stderr.isatty())
         for name in skipped:
             typer.echo(f"{name}: one variant only, nothing to compare", err=True)
+        if format is CompareFormat.xlsx:
+            from ..compare.tables import many_workbook_tables
+
+            emit_workbook(many_workbook_tables(items), output, force, title="比較 (tamaflow compare)")
+            return
         if format is CompareFormat.json:
-            sys.stdout.write(report.many_to_json(items))
+            text = report.many_to_json(items)
         elif format is CompareFormat.markdown:
-            sys.stdout.write(report.many_to_markdown(items))
+            text = report.many_to_markdown(items)
         elif format is CompareFormat.csv:
-            sys.stdout.write(report.many_to_csv(items))
+            text = report.many_to_csv(items)
         else:
             from rich.console import Console
 
-            sys.stdout.write(report.many_to_table(items, width=Console().width))
+            text = report.many_to_table(items, width=Console().width)
+        emit_text(text, output, force, csv=format is CompareFormat.csv, bom=bom)
         return
     comp = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
                          force=force, show_progress=sys.stderr.isatty())
+    if emit_standard:
+        typer.echo(f"wrote the standard flow to {emit_standard}", err=True)
+    if format is CompareFormat.xlsx:
+        from ..compare.tables import workbook_tables
+
+        emit_workbook(workbook_tables(comp), output, force, title=f"比較: {comp.standard.process.name}")
+        return
     if format is CompareFormat.json:
         text = report.to_json(comp)
     elif format is CompareFormat.markdown:
@@ -72,6 +92,4 @@ def compare(
         from rich.console import Console
 
         text = report.to_table(comp, width=Console().width)
-    sys.stdout.write(text)
-    if emit_standard:
-        typer.echo(f"wrote the standard flow to {emit_standard}", err=True)
+    emit_text(text, output, force, csv=format is CompareFormat.csv, bom=bom)

@@ -9,14 +9,13 @@ from __future__ import annotations
 import shutil
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..io.files import refuse_overwrite, write_atomic
 from ..model.findings import TamaflowError
 from ._app import user_errors
+from ._output import BomOption, ForceOption, OutputOption, emit_text, emit_workbook, need_output
 
 
 class ScoreFormat(StrEnum):
@@ -24,18 +23,21 @@ class ScoreFormat(StrEnum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    xlsx = "xlsx"
 
 
 @user_errors
 def score(
     paths: Annotated[list[str] | None, typer.Argument(help="Process files or folders (searched recursively).")] = None,
     config: Annotated[str | None, typer.Option("--config", help="Score model config (YAML); see --print-config.")] = None,
-    format: Annotated[ScoreFormat, typer.Option("--format", "-f", help="table, json, csv or markdown.")] = ScoreFormat.table,
+    format: Annotated[ScoreFormat, typer.Option("--format", "-f", help="table, json, csv, markdown or xlsx (an Excel "
+                                               "workbook: ranking, best variant, top steps, seal/paper, steps; needs -o).")] = ScoreFormat.table,
     top: Annotated[int, typer.Option("--top", min=1, help="How many top steps to list.")] = 10,
     print_config: Annotated[bool, typer.Option("--print-config", help="Print the default model config "
                                                "(commented YAML with sources) and exit.")] = False,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --output file.")] = False,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    bom: BomOption = None,
 ) -> None:
     """Score RPA potential: automatable staff hours per step, process and city, with reasons.
 
@@ -46,12 +48,18 @@ def score(
     from ..score import config_yaml, report
 
     if print_config:
-        _emit(config_yaml(), output, force)
+        emit_text(config_yaml(), output, force)
         return
     if not paths:
         raise TamaflowError("give process files or folders to score (or --print-config)", code="TF000")
+    need_output(format, output, force)
     scored = score_paths(paths, config)
     names = scored.city_names
+    if format is ScoreFormat.xlsx:
+        from ..score.tables import workbook_tables
+
+        emit_workbook(workbook_tables(scored.report, top, names), output, force, title="RPA 化の可能性 (tamaflow score)")
+        return
     if format is ScoreFormat.json:
         text = report.to_json(scored.report, top, names)
     elif format is ScoreFormat.csv:
@@ -61,16 +69,4 @@ def score(
     else:
         width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() and not output else 120
         text = report.to_table(scored.report, top, names, width=max(80, width))
-    _emit(text, output, force, bom=format is ScoreFormat.csv)
-
-
-def _emit(text: str, output: str | None, force: bool, bom: bool = False) -> None:
-    """stdout, or a file written atomically (a CSV file gets a BOM so Excel reads it as UTF-8)."""
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    path = Path(output)
-    refuse_overwrite(path, force)
-    write_atomic(path, (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
-    typer.echo(f"wrote {path}", err=True)
+    emit_text(text, output, force, csv=format is ScoreFormat.csv, bom=bom)

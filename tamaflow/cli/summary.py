@@ -7,27 +7,46 @@ the command so other commands start without the compare and score stacks.
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from ..model.findings import TamaflowError
 from ._app import user_errors
+from ._output import BomOption, ForceOption, OutputOption, emit_text, emit_workbook, need_output
+
+
+class SummaryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    xlsx = "xlsx"
 
 
 @user_errors
 def summary(
     library: Annotated[str, typer.Argument(help="A library folder (with cities.yaml), e.g. processes/.")],
     top: Annotated[int, typer.Option("--top", help="How many RPA steps to list.")] = 10,
+    format: Annotated[SummaryFormat, typer.Option("--format", "-f", help="table (the screen), csv (the "
+                      "per-procedure table) or xlsx (an Excel workbook of every table; needs -o).")] = SummaryFormat.table,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    bom: BomOption = None,
 ) -> None:
     """One-screen overview of a library: validation, per-procedure comparison and RPA hours."""
+    if format is SummaryFormat.table and output:
+        raise TamaflowError("-o writes --format csv or xlsx; the table format is for the screen", code="TF000")
+    need_output(format, output, force)
     from rich.console import Console
 
     from ..app.summary import summarise, summary_tables
 
-    console = Console(soft_wrap=False)
+    # with csv or xlsx, stdout is the data (or nothing): the header and the findings go to stderr
+    to_screen = format is SummaryFormat.table
+    console = Console(soft_wrap=False, stderr=not to_screen)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         # piped or logged (CI, `make demo | tee`): rich would assume 80 columns and fold every name
-        console = Console(soft_wrap=False, width=140)
+        console = Console(soft_wrap=False, width=140, stderr=not to_screen)
     done = summarise(library)
     checked = done.checked
     console.print(f"[bold]tamaflow summary[/bold] of {library}: {checked.files} process file(s), "
@@ -35,7 +54,17 @@ def summary(
     if checked.errors:
         for f in checked.findings:
             if f.severity == "error":
-                typer.echo(f.human())
+                typer.echo(f.human(), err=not to_screen)
         raise typer.Exit(1)
+    if not to_screen:
+        from ..app.summary import summary_sheets
+        from ..io.table import to_csv
+
+        sheets = summary_sheets(done, top)
+        if format is SummaryFormat.xlsx:
+            emit_workbook(sheets, output, force, title=f"tamaflow summary: {library}")
+        else:
+            emit_text(to_csv(sheets[0]), output, force, csv=True, bom=bom)
+        return
     for part in summary_tables(done, top):
         console.print(part)

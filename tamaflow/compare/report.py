@@ -6,12 +6,13 @@ and every format is testable without a subprocess.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
+from ..io.table import to_csv as table_csv
 from ..model.kinds import kind_text
 from .comparison import Comparison
+from .tables import alignment_table, group_labels, many_alignment_table
 
 
 def to_json(comp: Comparison) -> str:
@@ -19,35 +20,11 @@ def to_json(comp: Comparison) -> str:
     return json.dumps(comp.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
-def _cell(comp: Comparison, gi: int, v: int) -> str:
-    """The labels variant `v` has in activity group `gi`, joined (empty when it has none)."""
-    g = comp.groups[gi]
-    ks = g.members.get(v, [])
-    return " + ".join(comp.views[v].nodes[k].name for k in ks)
-
-
 def to_csv(comp: Comparison) -> str:
     """The alignment as a table an analyst opens in a spreadsheet: one row per activity group,
-    one column per variant (step labels; ids in the `<variant> id` columns)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["group", "standard_step", "support", *comp.variants, *(f"{v} id" for v in comp.variants)])
-    for row in _csv_rows(comp):
-        w.writerow(row)
-    return buf.getvalue()
-
-
-def _csv_rows(comp: Comparison) -> list[list[object]]:
-    k = len(comp.variants)
-    rows: list[list[object]] = []
-    for gi, g in enumerate(comp.groups):
-        ids = comp.group_ids(g)
-        rows.append([
-            gi + 1, comp.standard_step_of(gi) or "", f"{g.size() / k:.2f}",
-            *(_cell(comp, gi, v) for v in range(k)),
-            *(";".join([ids[x]] if isinstance(ids.get(x), str) else ids.get(x, [])) for x in comp.variants),  # type: ignore[list-item]
-        ])
-    return rows
+    one column per variant (step labels; ids in the `<variant> id` columns). Built by
+    `tamaflow.compare.tables.alignment_table`, formula-looking labels defused."""
+    return table_csv(alignment_table(comp))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -60,19 +37,9 @@ def many_to_json(items: list[tuple[str, Comparison]]) -> str:
 
 
 def many_to_csv(items: list[tuple[str, Comparison]]) -> str:
-    """One long table: `procedure, group, standard_step, support, step, step id` per variant
+    """One long table: `procedure, group, standard_step, support, variant, step, step id` per variant
     and group (variants differ between procedures, so they are rows here, not columns)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["procedure", "group", "standard_step", "support", "variant", "step", "step id"])
-    for name, comp in items:
-        k = len(comp.variants)
-        for gi, g in enumerate(comp.groups):
-            for v in sorted(g.members):
-                ids = [comp.views[v].nodes[x].id for x in sorted(g.members[v])]
-                w.writerow([name, gi + 1, comp.standard_step_of(gi) or "", f"{g.size() / k:.2f}", comp.variants[v],
-                            _cell(comp, gi, v), ";".join(ids)])
-    return buf.getvalue()
+    return table_csv(many_alignment_table(items))
 
 
 def many_to_markdown(items: list[tuple[str, Comparison]]) -> str:
@@ -149,7 +116,7 @@ def to_markdown(comp: Comparison) -> str:
     lines.append("|---" * (len(comp.variants) + 1) + "|")
     for gi in range(len(comp.groups)):
         mark = "*" if comp.standard_step_of(gi) else ""
-        lines.append(f"| {gi + 1}{mark} | " + " | ".join(_md(_cell(comp, gi, v)) or "—" for v in range(len(comp.variants))) + " |")
+        lines.append(f"| {gi + 1}{mark} | " + " | ".join(_md(group_labels(comp, gi, v)) or "—" for v in range(len(comp.variants))) + " |")
     lines.append("")
     return "\n".join(lines)
 
@@ -200,6 +167,6 @@ def to_table(comp: Comparison, width: int = 80) -> str:
         t.add_column(v)
     for gi in range(len(comp.groups)):
         mark = "*" if comp.standard_step_of(gi) else ""
-        t.add_row(f"{gi + 1}{mark}", *(_cell(comp, gi, v) or "—" for v in range(len(comp.variants))))
+        t.add_row(f"{gi + 1}{mark}", *(group_labels(comp, gi, v) or "—" for v in range(len(comp.variants))))
     console.print(t)
     return buf.getvalue()

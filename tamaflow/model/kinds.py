@@ -7,6 +7,7 @@ Japanese names shown on the site are in `model.ja_names`.
 
 from __future__ import annotations
 
+from . import ja_names
 from .process import Step
 
 
@@ -28,3 +29,13 @@ def kind_code(step: Step) -> str:
     if step.is_event:
         return f"event:{step.event}"
     return step.kind
+
+
+def kind_text_ja(step: Step) -> str:
+    """The kind in Japanese (タスクの種類, 分岐, 合流, イベント): for the site and workbooks read
+    by city staff."""
+    if step.is_gateway:
+        return ja_names.GATEWAYS.get(step.gateway or "", step.gateway or "") + ("（合流）" if step.join else "")
+    if step.is_event:
+        return ja_names.EVENTS.get(step.event or "", step.event or "")
+    return ja_names.KINDS.get(step.kind, step.kind)

@@ -27,11 +27,12 @@ from typing import Any, Protocol
 import jinja2
 
 from ..io.files import OverwriteRefused, write_atomic
+from ..io.table import safe_text
 from ..model import ja_names
 from ..model.findings import TamaflowError
 from ..model.graph import successors
-from ..model.kinds import kind_code
-from ..model.process import END, Process, Step
+from ..model.kinds import kind_code, kind_text_ja
+from ..model.process import END, Process
 from .data import SECTION_COMPARE, SECTION_RENDER, SECTION_SCORE, Procedure, ScoreRow, SiteData, Variant
 from .heatmap import heatmap_svg
 from .search import build_index, index_js, js_literal
@@ -215,14 +216,6 @@ def _flow_text(proc: Process, index: int) -> list[str]:
     return out or ["終了"]
 
 
-def _step_kind(s: Step) -> str:
-    if s.is_gateway:
-        return ja_names.GATEWAYS.get(s.gateway or "", s.gateway or "") + ("（合流）" if s.join else "")
-    if s.is_event:
-        return ja_names.EVENTS.get(s.event or "", s.event or "")
-    return ja_names.KINDS.get(s.kind, s.kind)
-
-
 def _steps_csv(v: Variant) -> bytes:
     """The variant's steps with their attributes and score, for spreadsheets (UTF-8 with BOM so
     that Excel opens the Japanese correctly)."""
@@ -237,19 +230,23 @@ def _steps_csv(v: Variant) -> bytes:
     def b(x: bool | None) -> str:
         return "" if x is None else ("true" if x else "false")
 
+    t = safe_text
+
     for s in v.process.steps:
         r = scores.get(s.id)
         kind = kind_code(s)
         w.writerow([
-            v.process.process, v.city, s.id, s.name, lanes[s.lane].name if s.lane in lanes else (s.lane or ""),
+            # user text goes through safe_text: a step named `=HYPERLINK(…)` must not run in Excel
+            t(v.process.process), t(v.city), t(s.id), t(s.name),
+            t(lanes[s.lane].name if s.lane in lanes else (s.lane or "")),
             kind, "" if s.minutes is None else f"{s.minutes:g}", s.medium or "", b(s.rule_based),
-            b(s.structured), ";".join(s.systems), s.access or "", b(s.system_change), b(s.seal),
-            "" if s.exceptions is None else f"{s.exceptions:g}", s.standard or "", ";".join(s.assumed),
+            b(s.structured), t(";".join(s.systems)), s.access or "", b(s.system_change), b(s.seal),
+            "" if s.exceptions is None else f"{s.exceptions:g}", t(s.standard or ""), t(";".join(s.assumed)),
             "" if r is None else f"{r.score:g}", "" if r is None or r.ease is None else f"{r.ease:g}",
             "" if r is None or r.level is None else r.level,
             "" if r is None or r.hours is None else f"{r.hours:.1f}",
             "" if r is None or r.saved_hours is None else f"{r.saved_hours:.1f}",
-            "" if r is None else " / ".join(r.reasons),
+            "" if r is None else t(" / ".join(r.reasons)),
         ])
     return buf.getvalue().encode("utf-8-sig")
 
@@ -354,7 +351,7 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
             lanes = v.process.lane_map()
             steps = [
                 {"step": s, "lane": lanes[s.lane].name if s.lane in lanes else (s.lane or ""),
-                 "type": _step_kind(s), "flow": _flow_text(v.process, i)}
+                 "type": kind_text_ja(s), "flow": _flow_text(v.process, i)}
                 for i, s in enumerate(v.process.steps)
             ]
             lane_counts = {lane.id: sum(1 for s in v.process.steps if s.lane == lane.id) for lane in v.process.lanes}

@@ -9,7 +9,6 @@ input.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Mapping
@@ -267,37 +266,12 @@ def to_json(report: ScoreReport, top: int = 10, city_names: Mapping[str, str] | 
 
 # ----- CSV (one row per step: sums per process give the process totals) -------------------------
 
-CSV_COLUMNS = (
-    "process", "name", "city", "step", "step_name", "lane", "role", "kind", "visits", "minutes",
-    "staff_minutes_per_case", "hours_per_year", "automatable_hours_per_year", "potential", "ease", "quadrant",
-    "feasible", "blockers", "reasons",
-)
-
-
-def _cell(x: Any) -> str:
-    if x is None:
-        return ""
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, float):
-        return f"{x:g}" if abs(x) < 1e15 else repr(x)
-    return str(x)
-
-
 def to_csv(report: ScoreReport) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for p in report.processes:
-        for s in p.steps:
-            w.writerow([_cell(x) for x in (
-                p.process, p.name, p.city, s.id, s.name, s.lane_name or s.lane or "", s.role, s.kind,
-                _rounded(s.visits, SHARE), _rounded(s.minutes, MINUTES), _rounded(s.staff_minutes_per_case, MINUTES),
-                _rounded(s.hours_per_year, HOURS), _rounded(s.automatable_hours_per_year, HOURS), _rounded(s.potential, SHARE),
-                _rounded(s.ease, EASE), s.quadrant, s.feasible, ";".join(s.blockers), " / ".join(s.reasons),
-            )])
-    # rich pads every line to the console width: drop the padding so files diff cleanly
-    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+    """The steps table (`tamaflow.score.tables.steps_table`) as CSV, formula-looking text defused."""
+    from ..io.table import to_csv as table_csv
+    from .tables import steps_table
+
+    return table_csv(steps_table(report))
 
 
 # ----- shared row builders for Markdown and terminal tables ----------------------------------------
