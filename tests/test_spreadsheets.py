@@ -213,3 +213,18 @@ def test_help_says_so() -> None:
     for command in ("score", "compare", "summary"):
         text = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"}).stdout
         assert "xlsx" in text and "--bom" in text and "mojibake" in text
+
+
+def test_site_csv_download_defuses_the_formula(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "publish", lib)
+    f = lib / "shinsei" / "komae.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("name: 申請書を提出する\n", "name: '" + EVIL + "'\n", 1),
+                 encoding="utf-8")
+    r = runner.invoke(app, ["publish", str(lib), "-o", str(tmp_path / "site")], env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert r.exit_code == 0, r.output
+    raw = (tmp_path / "site" / "p" / "shinsei" / "komae.csv").read_bytes()
+    assert raw.startswith(BOM)
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert "'" + EVIL in {r["name"] for r in rows}
+    assert all(not r["minutes"].startswith("'") for r in rows)
