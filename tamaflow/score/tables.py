@@ -24,8 +24,8 @@ STEP_COLUMNS = (
     Column("visits", "回/件", "0.000"), Column("minutes", "分/回", F_MINUTES),
     Column("staff_minutes_per_case", "職員 分/件", F_MINUTES), Column("hours_per_year", "職員 時間/年", F_HOURS),
     Column("automatable_hours_per_year", "自動化可能 時間/年", F_HOURS),
-    Column("potential", "自動化可能割合", F_SHARE), Column("ease", "容易性", F_EASE), Column("quadrant", "区分"),
-    Column("feasible", "実現可能"), Column("blockers", "阻害要因"), Column("reasons", "理由", width=80),
+    Column("potential", "自動化可能割合", F_SHARE), Column("ease", "容易性", F_EASE), Column("quadrant", "区分ID"),
+    Column("quadrant_label", "区分"), Column("feasible", "実現可能"), Column("blockers", "阻害要因"), Column("reasons", "理由", width=80),
 )
 
 
@@ -37,7 +37,7 @@ def steps_table(report: ScoreReport) -> Table:
             t.add(p.process, p.name, p.city, s.id, s.name, s.lane_name or s.lane or "", s.role, s.kind,
                   _rounded(s.visits, SHARE), _rounded(s.minutes, MINUTES), _rounded(s.staff_minutes_per_case, MINUTES),
                   _rounded(s.hours_per_year, HOURS), _rounded(s.automatable_hours_per_year, HOURS),
-                  _rounded(s.potential, SHARE), _rounded(s.ease, EASE), s.quadrant, s.feasible,
+                  _rounded(s.potential, SHARE), _rounded(s.ease, EASE), s.quadrant, s.quadrant_label, s.feasible,
                   ";".join(s.blockers), " / ".join(s.reasons))
     return t
 
@@ -87,7 +87,7 @@ def top_table(report: ScoreReport, names: Mapping[str, str], top: int) -> Table:
     for i, (p, s) in enumerate(report.top_steps[:top], 1):
         t.add(i, p.name, names.get(p.city, p.city), s.name, _rounded(s.automatable_hours_per_year, HOURS),
               _rounded(s.hours_per_year, HOURS), _rounded(s.potential, SHARE), _rounded(s.ease, EASE),
-              QUADRANT_JA[s.quadrant], s.summary, p.process, p.city, s.id)
+              s.quadrant_label, s.summary, p.process, p.city, s.id)
     return t
 
 
