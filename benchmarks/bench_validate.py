@@ -148,7 +148,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    libyaml = "libyaml C parser" if marked_yaml._Parser.__name__.startswith("C") else "pure-Python parser"
+    libyaml = "libyaml C parser" if marked_yaml.Parser.__name__.startswith("C") else "pure-Python parser"
     return f"{os.cpu_count()} CPU(s), {model}, Python {platform.python_version()}, {libyaml}"
 
 

@@ -269,8 +269,9 @@ def _assume(names: list[str], field: str) -> list[str]:
 
 # ----- one variant --------------------------------------------------------------------------
 
-def _copy(proc: Process, slug: str) -> Process:
-    """A fresh copy of the base under the new slug, without what describes the base city."""
+def fresh_copy(proc: Process, slug: str) -> Process:
+    """A copy of the base under the new slug, without what describes the base city (source,
+    description, notes, positions), that a variant's edits may change without touching the base."""
     steps = [replace(s, branches=[replace(b) for b in s.branches], systems=list(s.systems),
                      assumed=list(s.assumed), note=None, field_pos={}) for s in proc.steps]
     return replace(proc, city=slug, steps=steps, lanes=[Lane(lane.id, lane.name) for lane in proc.lanes],
@@ -280,7 +281,7 @@ def _copy(proc: Process, slug: str) -> Process:
 def make_variant(base: Process, slug: str, rng: random.Random, clusters: dict[str, list[str]],
                  base_population: float | None) -> tuple[Process, list[str]]:
     """The perturbed copy of `base` and the log of what changed (for the file's header)."""
-    proc = _copy(base, slug)
+    proc = fresh_copy(base, slug)
     log: list[str] = []
     renamed = 0
     for s in proc.steps:

@@ -169,8 +169,8 @@ def test_pure_python_parser_gives_the_same_findings(monkeypatch: pytest.MonkeyPa
         return {f: [(x.code, x.line) for x in check_file(f)[1]] for f in collect_files([str(INVALID)])}
 
     with_c = codes()
-    monkeypatch.setattr(marked_yaml, "_Parser", yaml.SafeLoader)
-    monkeypatch.setattr(marked_yaml, "_PLAIN", {})
+    monkeypatch.setattr(marked_yaml, "Parser", yaml.SafeLoader)
+    monkeypatch.setattr(marked_yaml, "PLAIN_CACHE", {})
     assert codes() == with_c
 
 

@@ -166,7 +166,7 @@ def test_flow_edits_contract_and_splice_exactly_one_node(path: Path) -> None:
     task takes over its host's way on. Checked on every library file with several seeds."""
     base = load_process_strict(path)
     for seed in range(6):
-        proc = nationwide._copy(base, "m000000")
+        proc = nationwide.fresh_copy(base, "m000000")
         before = set(to_graph(proc).edges)
         gone = nationwide.drop_step(proc, random.Random(seed))
         if gone is not None:

@@ -159,7 +159,7 @@ def test_no_process_pool_falls_back_to_serial(monkeypatch: pytest.MonkeyPatch) -
 def test_packed_process_round_trips() -> None:
     proc, _ = read_process(str(VALID / "tennyu.yaml"))
     assert proc is not None
-    assert validate_mod._unpack(validate_mod._pack(proc)) == proc
+    assert validate_mod.unpack_process(validate_mod.pack_process(proc)) == proc
 
 
 # ----- libraries -------------------------------------------------------------------------------

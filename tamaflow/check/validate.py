@@ -92,7 +92,10 @@ def _p(pos: Pos) -> int:
     return (pos.line << 23) | pos.col  # a column is < 2**23: files are at most 5 MB
 
 
-def _pack(proc: Process) -> Packed:
+def pack_process(proc: Process) -> Packed:
+    """`proc` as nested tuples and lists of plain values, for a worker process to send back:
+    pickling the dataclasses (and a Pos object per field) cost more than checking the file.
+    `unpack_process` restores an equal Process."""
     steps = []
     for s in proc.steps:
         vals = [getattr(s, n) for n in _STEP_FIELDS]
@@ -121,7 +124,8 @@ def _u(key: int) -> Pos:
     return pos
 
 
-def _unpack(packed: Packed) -> Process:
+def unpack_process(packed: Packed) -> Process:
+    """The Process that `pack_process` packed (equal to the original; positions are shared)."""
     pvals = list(packed)
     cache = _UNPACKED_POS
     steps = []
@@ -143,7 +147,7 @@ def _check_chunk(args: tuple[list[str], dict[str, str]]) -> list[tuple[Packed | 
     with _gc_paused():
         for f in files:
             proc, findings = check_file(f, sev)
-            out.append((_pack(proc) if proc is not None else None, findings))
+            out.append((pack_process(proc) if proc is not None else None, findings))
     return out
 
 
@@ -173,7 +177,7 @@ def _check_parallel(files: list[str], sev: dict[str, str], jobs: int) -> list[tu
     running: dict[int, Future[list[tuple[Packed | None, list[Finding]]]]] = {}
 
     def collect(i: int, fut: Future[list[tuple[Packed | None, list[Finding]]]]) -> None:
-        done[i] = [(_unpack(packed) if packed is not None else None, fs) for packed, fs in fut.result()]
+        done[i] = [(unpack_process(packed) if packed is not None else None, fs) for packed, fs in fut.result()]
 
     with ProcessPoolExecutor(max_workers=jobs - 1) as pool:
         while todo or running:
@@ -308,5 +312,5 @@ def library_rules(lib: Library, procs: list[Process], severities: dict[str, str]
     return out
 
 
-__all__ = ["InvalidFiles", "Report", "TamaflowError", "check_file", "collect_files", "library_rules", "validate_paths",
+__all__ = ["InvalidFiles", "Report", "TamaflowError", "check_file", "collect_files", "library_rules", "pack_process", "unpack_process", "validate_paths",
            "validated"]

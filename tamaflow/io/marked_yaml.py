@@ -24,10 +24,12 @@ import yaml
 from ..model.findings import TamaflowError
 from ..model.process import Pos
 
-try:  # libyaml's C parser: ~10x faster; falls back to pure Python transparently
-    from yaml._yaml import CParser as _Parser
+#: the parser behind `compose`: libyaml's C parser (~10x faster) where the platform's wheel has it,
+#: else PyYAML's pure-Python one; a test swaps it to check that both give the same findings
+try:
+    from yaml._yaml import CParser as Parser
 except ImportError:  # pragma: no cover - depends on the platform's wheel
-    from yaml import SafeLoader as _Parser  # type: ignore[assignment]
+    from yaml import SafeLoader as Parser  # type: ignore[assignment]
 
 MAX_BYTES = 5_000_000
 MAX_DEPTH = 64
@@ -54,7 +56,7 @@ _NO_KEYS: dict[Any, MNode] = {}  # placeholder `seen` of a sequence (never writt
 #: plain scalar text → (resolved tag, value): field names, enum values and small numbers repeat
 #: across steps and files, and PyYAML's regex resolver is the slowest part of reading a scalar.
 #: Values are immutable (str, int, float, bool, None, date), so sharing them is safe.
-_PLAIN: dict[str, tuple[str, Any]] = {}
+PLAIN_CACHE: dict[str, tuple[str, Any]] = {}
 _PLAIN_MAX = 50_000
 #: (line << 23 | column) → Pos: positions are immutable and the same line/column pairs recur
 #: across the files of a library, so each is built once (a column is < 2**23: files ≤ 5 MB)
@@ -178,7 +180,7 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
 
     This loop runs once per YAML event of every validated file, so it is written for speed:
     dispatch on the event class by identity, and plain scalars resolved once per distinct text
-    (`_PLAIN`) instead of through PyYAML's resolver and constructor each time.
+    (`PLAIN_CACHE`) instead of through PyYAML's resolver and constructor each time.
     """
     anchors: dict[str, MNode] = {}
     # the open container is held in locals (cur …); the stack saves those of the enclosing ones:
@@ -193,12 +195,12 @@ def compose(text: str, path: str, problems: list[TamaflowError] | None = None) -
     root: MNode | None = None
     count = 0
     docs = 0
-    plain_cache = _PLAIN
+    plain_cache = PLAIN_CACHE
     pos_cache = _POS
     # module globals as locals: this loop runs for every event of every file
     ScalarEvent, MappingStart, SequenceStart = _ScalarEvent, _MappingStartEvent, _SequenceStartEvent
     MappingEnd, SequenceEnd, STR, Node, pos_of = _MappingEndEvent, _SequenceEndEvent, _STR, MNode, _pos_of
-    parser = _Parser(text)
+    parser = Parser(text)
     try:
         get_event = parser.get_event
         while True:
@@ -359,9 +361,9 @@ def _resolve_plain(raw: str, path: str, mark: Any) -> tuple[str, Any]:
     else:
         value = _construct(resolved, raw, None, path, mark)
     hit = (resolved, value)
-    if len(_PLAIN) >= _PLAIN_MAX:
-        _PLAIN.clear()
-    _PLAIN[raw] = hit
+    if len(PLAIN_CACHE) >= _PLAIN_MAX:
+        PLAIN_CACHE.clear()
+    PLAIN_CACHE[raw] = hit
     return hit
 
 
