@@ -44,6 +44,14 @@ def import_cli(src: Path, out: Path, *extra: str) -> str:
     return result.stdout
 
 
+def import_all(sources: list[Path], folder: Path) -> list[Path]:
+    """`tamaflow import` each source to FOLDER/<stem>.yaml (each must succeed); the outputs in order."""
+    outs = [folder / f"{src.stem}.yaml" for src in sources]
+    for src, out in zip(sources, outs, strict=True):
+        import_cli(src, out)
+    return outs
+
+
 def validate_json(*paths: Path) -> list[dict[str, object]]:
     result = runner.invoke(app, ["validate", *map(str, paths), "--format", "json"])
     findings: list[dict[str, object]] = json.loads(result.stdout)
@@ -261,11 +269,8 @@ def test_written_numbers_and_lists_validate(tmp_path: Path) -> None:
 @needs_shared
 def test_pmmc_bpmn_all_import_and_validate(tmp_path: Path) -> None:
     assert len(PMMC) == 9
-    outs = []
-    for src in PMMC:
-        out = tmp_path / f"{src.stem}.yaml"
-        import_cli(src, out)
-        outs.append(out)
+    outs = import_all(PMMC, tmp_path)
+    for src, out in zip(PMMC, outs, strict=True):
         proc = load_process_strict(out)
         assert proc.city == src.stem.lower()  # YAML slug of the file stem
         assert load_any(src).city == src.stem  # the model keeps the stem as written (compare)
@@ -284,11 +289,7 @@ def test_pmmc_bpmn_all_import_and_validate(tmp_path: Path) -> None:
 @needs_shared
 def test_bpi15_pnml_all_import_and_validate(tmp_path: Path) -> None:
     assert len(BPI) == 115
-    outs = []
-    for src in BPI:
-        out = tmp_path / f"{src.stem}.yaml"
-        import_cli(src, out)
-        outs.append(out)
+    outs = import_all(BPI, tmp_path)
     for src, out in zip(BPI[:: 10], outs[:: 10], strict=True):  # ids and labels, on a sample
         proc = load_process_strict(out)
         steps = proc.step_map()

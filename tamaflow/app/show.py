@@ -6,14 +6,14 @@ totals, as lines of text an analyst reads to check a file says what they meant.
 
 from __future__ import annotations
 
-from ..model.graph import to_graph
+from ..model.graph import build_graph
 from ..model.kinds import kind_text
 from ..model.process import Process
 
 
 def outline(proc: Process) -> list[str]:
     """The lines `tamaflow show` prints for `proc`, in order."""
-    g = to_graph(proc)
+    g = build_graph(proc)
     lanes = proc.lane_map()
     lines = [f"{proc.name} ({proc.process}) — {proc.city}"]
     if proc.area:

@@ -24,14 +24,30 @@ from ..model.graph import (
 )
 from ..model.process import END, Pos, Process, Step
 
+#: what a rule yields for each problem: where, the message, and the element id (if any)
+Hit = tuple[Pos, str, str | None]
+
 
 class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity] = "error"
 
-    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[Hit]:
         """Yield (position, message, element id)."""
+        raise NotImplementedError
+
+
+class StepRule(Rule):
+    """A rule that judges each step on its own (its branches, its lane), in written order: the
+    walk over the steps is written once here, and a rule says only what it looks for."""
+
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[Hit]:
+        for s in process.steps:
+            yield from self.check_step(s, g)
+
+    def check_step(self, s: Step, g: ProcessGraph) -> Iterator[Hit]:
+        """Yield (position, message, element id) for step `s`."""
         raise NotImplementedError
 
 
@@ -75,7 +91,7 @@ class StartEventRequired(Rule):
     code = "TF101"
     name = "start-event-required"
 
-    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[Hit]:
         for s in start_nodes(g):
             for p in g.predecessors(s):
                 yield _flow_pos(g, p, s, process), f"{_label(g, p)} flows back into the start event {_label(g, s)}: " \
@@ -90,7 +106,7 @@ class NoDisconnected(Rule):
     code = "TF102"
     name = "no-disconnected"
 
-    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[Hit]:
         reach = reachable_from_start(g)
         for s in process.steps:
             if s.id not in reach and g.nodes[s.id]["type"] != "missing":
@@ -106,7 +122,7 @@ class EndReachable(Rule):
     code = "TF103"
     name = "end-event-required"
 
-    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[Hit]:
         ends = end_nodes(g)
         if not ends:
             yield process.where("steps"), "the process never ends: mark a step `end: true`", None
@@ -120,17 +136,16 @@ class EndReachable(Rule):
 
 
 @register
-class SuperfluousGateway(Rule):
+class SuperfluousGateway(StepRule):
     """A splitting gateway with a single branch decides nothing."""
 
     code = "TF104"
     name = "superfluous-gateway"
     severity = "warning"
 
-    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
-        for s in process.steps:
-            if s.is_gateway and not s.join and len(s.branches) == 1:
-                yield s.pos, f"gateway {_label(g, s.id)} has only one branch: remove it or add the other paths", s.id
+    def check_step(self, s: Step, g: ProcessGraph) -> Iterator[Hit]:
+        if s.is_gateway and not s.join and len(s.branches) == 1:
+            yield s.pos, f"gateway {_label(g, s.id)} has only one branch: remove it or add the other paths", s.id
 
 
 @register
@@ -142,7 +157,7 @@ class ParallelJoin(Rule):
     code = "TF105"
     name = "parallel-join"
 
-    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[Hit]:
         starts = start_nodes(g)
         if len(starts) != 1:
             return
@@ -249,7 +264,7 @@ class _Dominance:
 
 
 @register
-class BranchShares(Rule):
+class BranchShares(StepRule):
     """The shares of an exclusive gateway's branches should add up to 1: the score's expected
     minutes per case go through them."""
 
@@ -257,22 +272,21 @@ class BranchShares(Rule):
     name = "branch-shares"
     severity = "warning"
 
-    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
-        for s in process.steps:
-            if s.gateway == "exclusive" and not s.join and len(s.branches) >= 2:
-                shares = [b.share for b in s.branches]
-                if all(x is not None for x in shares):
-                    total = sum(x for x in shares if x is not None)
-                    if abs(total - 1) > 0.011:
-                        yield s.where("branches"), f"branch shares of {_label(g, s.id)} add up to {total:.2f}, " \
-                            "not 1", s.id
-                elif any(x is not None for x in shares):
-                    yield s.where("branches"), f"some branches of {_label(g, s.id)} have a `share` and some do " \
-                        "not: give every branch one (the rest is split evenly meanwhile)", s.id
+    def check_step(self, s: Step, g: ProcessGraph) -> Iterator[Hit]:
+        if s.gateway != "exclusive" or s.join or len(s.branches) < 2:
+            return
+        shares = [b.share for b in s.branches]
+        if all(x is not None for x in shares):
+            total = sum(x for x in shares if x is not None)
+            if abs(total - 1) > 0.011:
+                yield s.where("branches"), f"branch shares of {_label(g, s.id)} add up to {total:.2f}, not 1", s.id
+        elif any(x is not None for x in shares):
+            yield s.where("branches"), f"some branches of {_label(g, s.id)} have a `share` and some do " \
+                "not: give every branch one (the rest is split evenly meanwhile)", s.id
 
 
 @register
-class ConditionalFlows(Rule):
+class ConditionalFlows(StepRule):
     """Every branch of an exclusive or inclusive gateway needs a condition (`when`) unless it is
     the default; otherwise a reader cannot tell which path a case takes."""
 
@@ -280,33 +294,32 @@ class ConditionalFlows(Rule):
     name = "conditional-flows"
     severity = "warning"
 
-    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
-        for s in process.steps:
-            if s.gateway in ("exclusive", "inclusive") and not s.join:
-                for b in s.branches:
-                    if not b.when and not b.default:
-                        yield b.pos, f"branch to `{b.to}` of {_label(g, s.id)} has no `when` condition " \
-                            "(or mark it `default: true`)", s.id
+    def check_step(self, s: Step, g: ProcessGraph) -> Iterator[Hit]:
+        if s.gateway not in ("exclusive", "inclusive") or s.join:
+            return
+        for b in s.branches:
+            if not b.when and not b.default:
+                yield b.pos, f"branch to `{b.to}` of {_label(g, s.id)} has no `when` condition " \
+                    "(or mark it `default: true`)", s.id
 
 
 @register
-class NoDuplicateFlows(Rule):
+class NoDuplicateFlows(StepRule):
     """Two branches of one gateway to the same step are one flow drawn twice."""
 
     code = "TF108"
     name = "no-duplicate-sequence-flows"
 
-    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
-        for s in process.steps:
-            seen: set[str] = set()
-            for b in s.branches:
-                if b.to in seen:
-                    yield b.pos, f"two branches of {_label(g, s.id)} lead to `{b.to}`: merge them", s.id
-                seen.add(b.to)
+    def check_step(self, s: Step, g: ProcessGraph) -> Iterator[Hit]:
+        seen: set[str] = set()
+        for b in s.branches:
+            if b.to in seen:
+                yield b.pos, f"two branches of {_label(g, s.id)} lead to `{b.to}`: merge them", s.id
+            seen.add(b.to)
 
 
 @register
-class LaneRequired(Rule):
+class LaneRequired(StepRule):
     """When a process declares lanes, every task and event belongs to one: the swimlane diagram
     and the per-actor totals need it."""
 
@@ -314,12 +327,13 @@ class LaneRequired(Rule):
     name = "lane-required"
     severity = "warning"
 
-    def check(self, process: Process, g: ProcessGraph) -> Iterator[tuple[Pos, str, str | None]]:
-        if not process.lanes:
-            return
-        for s in process.steps:
-            if not s.is_gateway and s.lane is None:
-                yield s.pos, f"step {_label(g, s.id)} has no `lane`", s.id
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[Hit]:
+        if process.lanes:
+            yield from super().check(process, g)
+
+    def check_step(self, s: Step, g: ProcessGraph) -> Iterator[Hit]:
+        if not s.is_gateway and s.lane is None:
+            yield s.pos, f"step {_label(g, s.id)} has no `lane`", s.id
 
 
 def run_rules(process: Process, severities: dict[str, str] | None = None) -> list[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -21,6 +21,9 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: the `PATHS...` argument of the commands that read process files, one wording for all of them
+ProcessPaths = Annotated[list[str], typer.Argument(help="Process files or folders (searched recursively).")]
 
 
 def user_message(e: TamaflowError) -> str:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import user_errors
+from ._app import ProcessPaths, user_errors
 
 
 class OutFormat(StrEnum):
@@ -29,7 +29,7 @@ class OverlayChoice(StrEnum):
 
 @user_errors
 def render(
-    paths: Annotated[list[str], typer.Argument(help="Process files or folders (searched recursively).")],
+    paths: ProcessPaths,
     to: Annotated[list[OutFormat], typer.Option("--to", "-t", help="Output format; repeat for several.")],
     output: Annotated[str, typer.Option("--output", "-o", help="Output folder: DIR/<process>/<city>.<ext>.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing drawings.")] = False,

@@ -13,7 +13,7 @@ import typer
 from ..io.files import write_atomic
 from ..io.schema import json_schema_text
 from ..io.yaml_loader import load_process_strict
-from ._app import user_errors
+from ._app import ProcessPaths, user_errors
 
 
 class FindingFormat(StrEnum):
@@ -23,7 +23,7 @@ class FindingFormat(StrEnum):
 
 @user_errors
 def validate(
-    paths: Annotated[list[str], typer.Argument(help="Process files or folders (searched recursively).")],
+    paths: ProcessPaths,
     format: Annotated[FindingFormat, typer.Option("--format", "-f", help="human or json.")] = FindingFormat.human,
     config: Annotated[str | None, typer.Option("--config", help="tamaflow.yaml with rule severities.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors for the exit code.")] = False,
