@@ -245,7 +245,7 @@ def test_cli_formats_on_the_library(fmt: str) -> None:
         assert out.startswith("# 比較: 転入届")
         assert "## 標準フロー" in out and "## 標準との違い" in out
     else:
-        assert "standard flow" in out and "本人確認" in out
+        assert "標準フロー" in out and "本人確認" in out
 
 
 LIBRARY_PROCEDURES = sorted(p.name for p in PROCESSES.iterdir() if p.is_dir() and len(list(p.glob("*.yaml"))) >= 2) \

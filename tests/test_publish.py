@@ -392,7 +392,7 @@ def test_heatmap_is_a_deterministic_svg_picture(site: Path) -> None:
     assert doc.cssselect("#similarity img")[0].get("src") == "heatmap.svg"
 
 
-def test_distance_to_the_standard_is_the_same_on_home_and_variant_pages(site: Path) -> None:
+def test_similarity_to_the_standard_is_the_same_on_home_and_variant_pages(site: Path) -> None:
     home = page(site, "index.html")
     for a in home.cssselect("table.matrix td a"):
         value = text(a)
@@ -401,7 +401,7 @@ def test_distance_to_the_standard_is_the_same_on_home_and_variant_pages(site: Pa
         variant = page(site, a.get("href"))
         facts = dict(zip([text(x) for x in variant.cssselect("dl.facts dt")],
                          [text(x) for x in variant.cssselect("dl.facts dd")], strict=True))
-        assert facts["標準との距離"] == value
+        assert facts["標準との類似度"] == value
 
 
 def test_rebuild_reuses_a_heatmap_drawn_from_the_same_data(site: Path) -> None:

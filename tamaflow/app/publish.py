@@ -111,16 +111,16 @@ class Compared:
     similarity: sitedata.Similarity
     alignment: sitedata.Alignment
     deviations: dict[str, list[str]]
-    #: city → distance of its flow to the standard flow (1 − similarity)
-    distance: dict[str, float]
+    #: city → similarity of its flow to the standard flow (1 = the same)
+    to_standard: dict[str, float]
 
 
 def compare_procedure(group: list[Process], catalogue: dict[str, list[str]]) -> Compared:
     """Alignment, similarity, standard flow and deviations from `compare_processes`.
 
-    The distance of a city to the standard is measured with compare's own similarity (the mean
-    of its node, structural and behavioural measures, as in the heatmap): the derived standard
-    flow is compared once more together with the cities, and distance = 1 − its similarity."""
+    The similarity of a city to the standard is compare's own similarity (the mean of its node,
+    structural and behavioural measures, as in the heatmap): the derived standard flow is
+    compared once more together with the cities."""
     comp = compare_processes(group, catalogue)
     std = comp.standard.process
     names = {s.id: s.name or s.id for s in std.steps}
@@ -141,7 +141,7 @@ def compare_procedure(group: list[Process], catalogue: dict[str, list[str]]) -> 
     std_id = next(c for c in ("standard", "_standard", "__standard__") if c not in taken)
     with_std = compare_processes([*group, dataclasses.replace(std, city=std_id)], catalogue)
     last = len(with_std.variants) - 1
-    distance = {city: round(1.0 - float(with_std.similarity["mean"][i, last]), 4)
+    to_standard = {city: round(float(with_std.similarity["mean"][i, last]), 4)
                 for i, city in enumerate(with_std.variants[:last])}
     k = len(group)
     note = (f"{k} 市のフローを突き合わせ、{comp.standard.support:.0%} 以上の市が行う手順を標準として導出しました"
@@ -153,7 +153,7 @@ def compare_procedure(group: list[Process], catalogue: dict[str, list[str]]) -> 
                                 measure="類似度は tamaflow compare のノード・構造・振る舞いの 3 指標の平均です。"),
         alignment=sitedata.Alignment(rows=rows, extras=extras),
         deviations={v: [d.message for d in comp.deviations.get(v, [])] for v in comp.variants},
-        distance=distance,
+        to_standard=to_standard,
     )
 
 
@@ -243,7 +243,7 @@ def collect(library: Path, procs: list[Process], progress: StageProgress, jobs: 
                           yaml_bytes=path.read_bytes(), city_name=cities.get(p.city, p.city),
                           bpmn=a.bpmn, svg=a.svg, score=a.score)
             if isinstance(comp, Compared):
-                v.distance = comp.distance.get(p.city)
+                v.to_standard = comp.to_standard.get(p.city)
                 v.deviations = comp.deviations.get(p.city)
             proc.variants.append(v)
             for section, message in a.errors:

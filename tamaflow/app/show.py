@@ -11,11 +11,12 @@ from ..model.kinds import kind_text
 from ..model.process import Process
 
 
-def outline(proc: Process) -> list[str]:
-    """The lines `tamaflow show` prints for `proc`, in order."""
+def outline(proc: Process, city_name: str | None = None) -> list[str]:
+    """The lines `tamaflow show` prints for `proc`, in order; the city by its Japanese
+    `city_name` (from the library's cities.yaml) when there is one, else by its slug."""
     g = build_graph(proc)
     lanes = proc.lane_map()
-    lines = [f"{proc.name} ({proc.process}) — {proc.city}"]
+    lines = [f"{proc.name} ({proc.process}) — {city_name or proc.city}"]
     if proc.area:
         lines.append(f"  area: {proc.area}")
     if proc.volume is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -24,6 +25,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: the `PATHS...` argument of the commands that read process files, one wording for all of them
 ProcessPaths = Annotated[list[str], typer.Argument(help="Process files or folders (searched recursively).")]
+
+#: columns for tables written to a pipe or a file: rich would assume 80 and fold every similarity
+#: to `0.…` and every city name to `ko…`; an editor or `less -S` shows the full width
+PIPED_WIDTH = 140
+
+
+def output_width(to_file: bool = False) -> int:
+    """The width tables are laid out for: the terminal's on a terminal, `COLUMNS` when set, and
+    `PIPED_WIDTH` when stdout is a pipe or a file (`tamaflow compare … > f.txt`) or the text
+    goes to a file of its own (`to_file`, the `-o` option)."""
+    from rich.console import Console
+
+    console = Console()
+    if to_file or (not console.is_terminal and "COLUMNS" not in os.environ):
+        return PIPED_WIDTH
+    return console.width
 
 
 def user_message(e: TamaflowError) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import user_errors
+from ._app import output_width, user_errors
 from ._output import BomOption, OutputOption, emit_text, emit_workbook, need_output
 
 
@@ -43,10 +43,14 @@ def compare(
     and list each city's deviations from it."""
     if not 0.0 < support <= 1.0:
         raise TamaflowError(f"--support must be in (0, 1], got {support:g}", code="TF000")
+    from ..app.cities import city_names
     from ..app.compare import compare_files, compare_library, procedure_folders
     from ..compare import report
 
     need_output(format, output, force)
+    # tables and Markdown name cities in Japanese; JSON, CSV and xlsx keep the slugs
+    names = city_names(paths)
+    width = output_width(to_file=output is not None)
     folders = procedure_folders(paths)
     if folders is not None:
         # the library root: every procedure folder, one section each
@@ -64,13 +68,11 @@ def compare(
         if format is CompareFormat.json:
             text = report.many_to_json(items)
         elif format is CompareFormat.markdown:
-            text = report.many_to_markdown(items)
+            text = report.many_to_markdown(items, names)
         elif format is CompareFormat.csv:
             text = report.many_to_csv(items)
         else:
-            from rich.console import Console
-
-            text = report.many_to_table(items, width=Console().width)
+            text = report.many_to_table(items, width=width, names=names)
         emit_text(text, output, force, csv=format is CompareFormat.csv, bom=bom)
         return
     comp = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
@@ -85,11 +87,9 @@ def compare(
     if format is CompareFormat.json:
         text = report.to_json(comp)
     elif format is CompareFormat.markdown:
-        text = report.to_markdown(comp)
+        text = report.to_markdown(comp, names)
     elif format is CompareFormat.csv:
         text = report.to_csv(comp)
     else:
-        from rich.console import Console
-
-        text = report.to_table(comp, width=Console().width)
+        text = report.to_table(comp, width=width, names=names)
     emit_text(text, output, force, csv=format is CompareFormat.csv, bom=bom)

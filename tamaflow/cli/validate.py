@@ -53,9 +53,11 @@ def validate(
 @user_errors
 def show(file: Annotated[str, typer.Argument(help="A process file.")]) -> None:
     """Outline of one process: lanes, steps, branches and totals."""
+    from ..app.cities import CityNames
     from ..app.show import outline
 
-    for line in outline(load_process_strict(file)):
+    proc = load_process_strict(file)
+    for line in outline(proc, CityNames().lookup(file, proc.city)):
         typer.echo(line)
 
 

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 
 from ..io.table import to_csv as table_csv
 from ..model.kinds import kind_text
 from .comparison import Comparison
 from .tables import alignment_table, group_labels, many_alignment_table
+
+#: what one similarity number means, said once under every matrix (terminal and Markdown)
+SIMILARITY_LEGEND_JA = ("類似度: 0〜1、1 = 同じ流れ、0 = 共通点なし "
+                        "(手順の対応・つながり・振る舞いの 3 指標の平均。標準との違いは下の表)")
+SIMILARITY_LEGEND_EN = "similarity: 0–1, 1 = the same flow, 0 = nothing in common (mean of node, structural, behavioural)"
+
+
+def _namer(names: Mapping[str, str] | None) -> Mapping[str, str]:
+    """Slug → the city's Japanese name for tables; a variant without one keeps its slug."""
+    return names or {}
 
 
 def to_json(comp: Comparison) -> str:
@@ -42,18 +53,18 @@ def many_to_csv(items: list[tuple[str, Comparison]]) -> str:
     return table_csv(many_alignment_table(items))
 
 
-def many_to_markdown(items: list[tuple[str, Comparison]]) -> str:
+def many_to_markdown(items: list[tuple[str, Comparison]], names: Mapping[str, str] | None = None) -> str:
     """Each procedure's report in turn (each opens with its own `#` heading)."""
-    return "\n".join(to_markdown(comp) for _name, comp in items)
+    return "\n".join(to_markdown(comp, names) for _name, comp in items)
 
 
-def many_to_table(items: list[tuple[str, Comparison]], width: int = 80) -> str:
+def many_to_table(items: list[tuple[str, Comparison]], width: int = 80, names: Mapping[str, str] | None = None) -> str:
     """Each procedure's tables in turn, under a rule naming the procedure folder."""
     out = []
     for name, comp in items:
         rule = f"── {name}: {comp.standard.process.name} ({len(comp.variants)}) "
         out.append(rule + "─" * max(0, width - len(rule)) + "\n")
-        out.append(to_table(comp, width))
+        out.append(to_table(comp, width, names))
     return "".join(out)
 
 
@@ -62,30 +73,36 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(comp: Comparison) -> str:
+def to_markdown(comp: Comparison, names: Mapping[str, str] | None = None) -> str:
     """A report to paste into an issue or a wiki: similarity and clusters, the standard flow,
-    each variant's deviations, the alignment table. Japanese headings for Japanese input."""
+    each variant's deviations, the alignment table. Japanese headings for Japanese input;
+    cities by their `names` (slug → Japanese name), slugs only where a name is missing."""
     ja = comp.japanese
+    known = _namer(names)
+    city = [known.get(v, v) for v in comp.variants]
     lines: list[str] = []
     std = comp.standard.process
     lines.append(f"# {'比較' if ja else 'Comparison'}: {_md(std.name)} ({len(comp.variants)} {'市' if ja else 'variants'})")
     lines.append("")
     if comp.similarity:
-        lines.append(f"## {'類似度 (平均)' if ja else 'Similarity (mean of node, structural, behavioural)'}")
+        lines.append(f"## {'類似度' if ja else 'Similarity'}")
         lines.append("")
         order = comp.clusters.order
-        head = [comp.variants[i] for i in order]
+        head = [city[i] for i in order]
         lines.append("| | " + " | ".join(head) + " |")
         lines.append("|---" * (len(head) + 1) + "|")
         for i in order:
             row = [f"{comp.similarity['mean'][i, j]:.2f}" for j in order]
-            lines.append(f"| {comp.variants[i]} | " + " | ".join(row) + " |")
+            lines.append(f"| {city[i]} | " + " | ".join(row) + " |")
+        lines.append("")
+        lines.append(SIMILARITY_LEGEND_JA if ja else SIMILARITY_LEGEND_EN)
         lines.append("")
         lines.append(f"{'クラスタ (平均連結法)' if ja else 'Clusters (average linkage)'}:")
         lines.append("")
         for a, b, h in comp.clusters.merges:
-            lines.append(f"- {', '.join(comp.variants[i] for i in a)} + {', '.join(comp.variants[i] for i in b)} "
-                         f"({'距離' if ja else 'distance'} {h:.2f})")
+            # a merge height is 1 − similarity: said as the similarity, the one measure shown
+            lines.append(f"- {', '.join(city[i] for i in a)} + {', '.join(city[i] for i in b)} "
+                         f"({'類似度' if ja else 'similarity'} {1 - h:.2f})")
         lines.append("")
     lines.append(f"## {'標準フロー' if ja else 'Standard flow'}")
     lines.append("")
@@ -101,9 +118,9 @@ def to_markdown(comp: Comparison) -> str:
     lines.append("")
     lines.append(f"## {'標準との違い' if ja else 'Deviations from the standard'}")
     lines.append("")
-    for v in comp.variants:
+    for vi, v in enumerate(comp.variants):
         devs = comp.deviations.get(v, [])
-        lines.append(f"### {v}")
+        lines.append(f"### {city[vi]}")
         lines.append("")
         if not devs:
             lines.append("- " + ("標準どおり。" if ja else "Follows the standard."))
@@ -112,7 +129,7 @@ def to_markdown(comp: Comparison) -> str:
         lines.append("")
     lines.append(f"## {'対応表' if ja else 'Alignment'}")
     lines.append("")
-    lines.append("| # | " + " | ".join(comp.variants) + " |")
+    lines.append("| # | " + " | ".join(city) + " |")
     lines.append("|---" * (len(comp.variants) + 1) + "|")
     for gi in range(len(comp.groups)):
         mark = "*" if comp.standard_step_of(gi) else ""
@@ -121,30 +138,36 @@ def to_markdown(comp: Comparison) -> str:
     return "\n".join(lines)
 
 
-def to_table(comp: Comparison, width: int = 80) -> str:
-    """Terminal tables (rich, plain text): similarity in clustered order, the standard flow with
-    each step's support, the deviations, the alignment. `width` is the terminal's."""
+def to_table(comp: Comparison, width: int = 80, names: Mapping[str, str] | None = None) -> str:
+    """Terminal tables (rich, plain text): similarity in clustered order with its legend, the
+    standard flow with each step's support, the deviations, the alignment. `width` is the
+    terminal's (`PIPED_WIDTH` in a pipe); cities by their `names` (slug → Japanese name).
+    Numbers never fold or shorten (no `0.…`); labels fold onto more lines instead of `ko…`."""
     from rich.console import Console
     from rich.table import Table
 
     buf = io.StringIO()
     console = Console(file=buf, width=width)
     ja = comp.japanese
+    known = _namer(names)
+    city = [known.get(v, v) for v in comp.variants]
     if comp.similarity:
-        t = Table(title="similarity (mean of node / structural / behavioural), clustered order")
+        t = Table(title="類似度 (クラスタ順)" if ja else "similarity (clustered order)",
+                  caption=SIMILARITY_LEGEND_JA if ja else SIMILARITY_LEGEND_EN, caption_justify="left")
         order = comp.clusters.order
-        t.add_column("")
+        t.add_column("", no_wrap=True)
         for i in order:
-            t.add_column(comp.variants[i], justify="right")
+            t.add_column(city[i], justify="right", no_wrap=True, min_width=4, overflow="fold")
         for i in order:
-            t.add_row(comp.variants[i], *(f"{comp.similarity['mean'][i, j]:.2f}" for j in order))
+            t.add_row(city[i], *(f"{comp.similarity['mean'][i, j]:.2f}" for j in order))
         console.print(t)
     std = comp.standard.process
-    t = Table(title=f"standard flow: {std.name} (support ≥ {comp.standard.support:g})")
-    t.add_column("#", justify="right")
-    t.add_column("step")
-    t.add_column("lane")
-    t.add_column("support", justify="right")
+    t = Table(title=(f"標準フロー: {std.name} (支持率 ≥ {comp.standard.support:g})" if ja
+                     else f"standard flow: {std.name} (support ≥ {comp.standard.support:g})"))
+    t.add_column("#", justify="right", no_wrap=True)
+    t.add_column("手順" if ja else "step", overflow="fold")
+    t.add_column("担当" if ja else "lane", overflow="fold")
+    t.add_column("支持率" if ja else "support", justify="right", no_wrap=True)
     lanes = {lane.id: lane.name for lane in std.lanes}
     support = {s.step.id: s.support for s in comp.standard.steps}
     for n, s in enumerate(std.steps, 1):
@@ -153,20 +176,21 @@ def to_table(comp: Comparison, width: int = 80) -> str:
             name = f"◇ {name}"
         t.add_row(str(n), name, lanes.get(s.lane or "", ""), f"{support[s.id]:.0%}" if s.id in support else "")
     console.print(t)
-    t = Table(title="deviations from the standard" if not ja else "標準との違い")
-    t.add_column("variant")
-    t.add_column("kind")
-    t.add_column("deviation")
-    for v in comp.variants:
+    t = Table(title="標準との違い" if ja else "deviations from the standard")
+    t.add_column("市" if ja else "variant", no_wrap=True)
+    t.add_column("種類" if ja else "kind", no_wrap=True)
+    t.add_column("違い" if ja else "deviation", overflow="fold")
+    for vi, v in enumerate(comp.variants):
         for d in comp.deviations.get(v, []):
-            t.add_row(v, d.kind, d.message)
+            t.add_row(city[vi], d.kind, d.message)
     console.print(t)
-    t = Table(title="alignment")
-    t.add_column("#", justify="right")
-    for v in comp.variants:
-        t.add_column(v)
+    t = Table(title="対応表 (* = 標準フローの手順)" if ja else "alignment (* = a step of the standard flow)")
+    t.add_column("#", justify="right", no_wrap=True)
+    for name in city:
+        t.add_column(name, overflow="fold")
     for gi in range(len(comp.groups)):
         mark = "*" if comp.standard_step_of(gi) else ""
         t.add_row(f"{gi + 1}{mark}", *(group_labels(comp, gi, v) or "—" for v in range(len(comp.variants))))
     console.print(t)
-    return buf.getvalue()
+    # rich pads every line to the console width: drop the padding so files diff cleanly
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"

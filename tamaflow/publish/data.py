@@ -66,8 +66,9 @@ class Variant:
     #: Graphviz SVG (render), or None
     svg: str | None = None
     score: VariantScore | None = None
-    #: distance to the standard flow, 0 (identical) … 1 (nothing in common) (compare)
-    distance: float | None = None
+    #: similarity to the standard flow, 1 (the same) … 0 (nothing in common) (compare): the one
+    #: measure the site shows, as the heatmap and `tamaflow compare` do
+    to_standard: float | None = None
     #: how this city differs from the standard, in sentences (compare)
     deviations: list[str] | None = None
 

@@ -191,10 +191,16 @@ def _task_counts(procs: Iterable[Process]) -> dict[str, int]:
     return c
 
 
-def _distance_class(d: float | None) -> str:
-    if d is None:
-        return "dist-na"
-    return f"dist-{min(4, int(d * 5))}"
+#: the legend under the home matrix: (css class, range), most similar first
+SIMILARITY_BANDS = (("sim-0", "0.80–1.00"), ("sim-1", "0.60–0.79"), ("sim-2", "0.40–0.59"),
+                    ("sim-3", "0.20–0.39"), ("sim-4", "0–0.19"))
+
+
+def _similarity_class(s: float | None) -> str:
+    """The colour band of a similarity: sim-0 (0.8–1, green) … sim-4 (below 0.2, red)."""
+    if s is None:
+        return "sim-na"
+    return f"sim-{min(4, int(round((1.0 - s) * 5, 6)))}"
 
 
 def _flow_text(proc: Process, index: int) -> list[str]:
@@ -318,7 +324,7 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
     # home
     counts = {slug: _task_counts(v.process for _, v in items) for slug, items in by_city.items()}
     page("index.html", "home.html", counts=counts, by_city=by_city, opportunities=_opportunities(data),
-         distance_class=_distance_class,
+         similarity_class=_similarity_class, similarity_bands=SIMILARITY_BANDS,
          variant_of={(p.process, v.city): v for p in data.procedures for v in p.variants})
     page("search.html", "search.html")
 
@@ -336,7 +342,7 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
             w.put(f"{base}/standard.bpmn.js", _diagram_js("standard", proc.standard_bpmn))
         if proc.standard_svg is not None:
             w.put(f"{base}/standard.svg", proc.standard_svg.encode("utf-8"))
-        page(f"{base}/index.html", "procedure.html", proc=proc, distance_class=_distance_class,
+        page(f"{base}/index.html", "procedure.html", proc=proc, similarity_class=_similarity_class,
              compare_missing=_reason(SECTION_COMPARE, proc, data),
              render_missing=_reason(SECTION_RENDER, proc, data))
         for v in proc.variants:
@@ -365,7 +371,7 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
     for slug in data.cities:
         if slug in by_city:
             page(f"c/{slug}.html", "city.html", slug=slug, items=by_city[slug], counts=counts[slug],
-                 distance_class=_distance_class)
+                 similarity_class=_similarity_class)
 
     manifest = {"generator": GENERATOR, "files": sorted([*w.stats.files, MANIFEST])}
     w.put(MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
