@@ -24,6 +24,7 @@ from ..io.table import Table as DataTable
 from ..model.findings import TamaflowError
 from ..model.process import Process
 from ..score import ScoreReport, build_report, score_process
+from ..score.report import BestVariant
 
 
 def mean_off_diagonal(matrix: np.ndarray) -> float:
@@ -68,6 +69,24 @@ def summarise(library: str) -> LibrarySummary:
 F_HOURS, F_SIM, F_SHARE, F_COUNT, F_MINUTES = '#,##0 "h"', "0.00", "0%", "0", "#,##0"
 
 
+#: minutes per case this close are a tie (equal flows sum to the same float; any real difference is larger)
+TIE_MINUTES = 1e-6
+#: one line each under the comparison table: what its two compare columns measure
+SIMILARITY_NOTE = "類似度: 市どうしのフローの似ている度合いの平均 (0〜1、1 = 同じ流れ。手順の対応・つながり・振る舞いの 3 指標)"
+DEVIATIONS_NOTE = "標準との違い: 各市のフローが標準フロー (半数以上の市が行う手順) と違う箇所の数、全市の合計"
+
+
+def leanest_text(best: BestVariant, cities: dict[str, str]) -> str:
+    """The city with the fewest staff minutes per case; when several share the minimum, every one
+    of them under 「同率」 (in `cities` order), never one picked by its romanised slug."""
+    tied = {v.city for v in best.variants if abs(v.minutes_per_case - best.minutes_per_case) <= TIE_MINUTES}
+    if len(tied) == 1:
+        return cities.get(best.city, best.city)
+    order = {slug: i for i, slug in enumerate(cities)}
+    names = [cities.get(c, c) for c in sorted(tied, key=lambda c: (order.get(c, len(order)), c))]
+    return f"同率 {len(names)} 市: {' '.join(names)}"
+
+
 def summary_sheets(summary: LibrarySummary, top: int) -> list[DataTable]:
     """The summary's tables as data (typed cells, Japanese headings), in screen order: what the
     terminal shows, `--format csv` writes (the first) and `--format xlsx` writes (all of them)."""
@@ -87,13 +106,15 @@ def summary_sheets(summary: LibrarySummary, top: int) -> list[DataTable]:
         Column("leanest_city", "最少時間の市"), Column("leanest_minutes_per_case", "分/件", F_MINUTES),
         Column("process", "手続ID"),
     ))
-    for pid, procs in summary.by_procedure.items():
+    # the biggest procedures first: staff hours are what the table is read for
+    for pid in sorted(summary.by_procedure, key=lambda pid: (-hours.get(pid, 0.0), pid)):
+        procs = summary.by_procedure[pid]
         comp = compare_processes(procs, summary.catalogue)
         sim = float(np.mean([mean_off_diagonal(m) for m in comp.similarity.values()]))
         b = best.get(pid)
         t.add(procs[0].name, len(procs), round(sim, 2), sum(1 for s in comp.standard.process.steps if s.is_task),
               sum(len(d) for d in comp.deviations.values()), round(hours[pid], 1), round(auto[pid], 1),
-              cities.get(b.city, b.city) if b else None, round(b.minutes_per_case, 1) if b else None, pid)
+              leanest_text(b, cities) if b else None, round(b.minutes_per_case, 1) if b else None, pid)
 
     t2 = DataTable("RPAの候補", (
         Column("name", "手続"), Column("city_name", "市"), Column("step_name", "手順"),
@@ -121,10 +142,10 @@ def summary_sheets(summary: LibrarySummary, top: int) -> list[DataTable]:
     return [t, t2, t3]
 
 
-def _rich(t: DataTable, title: str, hide: tuple[str, ...] = ()) -> Table:
+def _rich(t: DataTable, title: str, hide: tuple[str, ...] = (), caption: str | None = None) -> Table:
     """A data table as a rich table: numbers right-aligned in their number format, id columns
-    (`hide`) left to the files."""
-    out = Table(title=title)
+    (`hide`) left to the files, `caption` under it."""
+    out = Table(title=title, caption=caption, caption_justify="left")
     keep = [j for j, c in enumerate(t.columns) if c.key not in hide]
     for j in keep:
         col = t.columns[j]
@@ -137,7 +158,8 @@ def _rich(t: DataTable, title: str, hide: tuple[str, ...] = ()) -> Table:
 def summary_tables(summary: LibrarySummary, top: int) -> Iterator[Table | str]:
     """The tables (and the closing line) of a valid library's summary, in screen order."""
     procedures, rpa, paper = summary_sheets(summary, top)
-    yield _rich(procedures, "手続ごとの比較 (compare + score)", ("process",))
+    yield _rich(procedures, "手続ごとの比較 (compare + score、職員時間の多い順)", ("process",),
+                caption=f"{SIMILARITY_NOTE}\n{DEVIATIONS_NOTE}")
     yield _rich(rpa, f"RPA の候補 上位 {top} 手順 (自動化可能な職員時間/年)", ("process", "city", "step"))
     yield _rich(paper, "紙・押印・対面の手順数 (市別)", ("city",))
     assert summary.scores is not None
