@@ -402,6 +402,10 @@ def test_similarity_to_the_standard_is_the_same_on_home_and_variant_pages(site: 
         facts = dict(zip([text(x) for x in variant.cssselect("dl.facts dt")],
                          [text(x) for x in variant.cssselect("dl.facts dd")], strict=True))
         assert facts["標準との類似度"] == value
+    # one measure on every page, with its legend on the home: 類似度, never 距離
+    assert "類似度:" in text(home.cssselect("#matrix .legend")[0])
+    for rel in ("index.html", "p/shinsei/index.html", "p/shinsei/kunitachi.html"):
+        assert "距離" not in text(page(site, rel)), rel
 
 
 def test_rebuild_reuses_a_heatmap_drawn_from_the_same_data(site: Path) -> None:
