@@ -71,7 +71,10 @@ def csv_cell(x: Cell) -> str:
     if isinstance(x, bool):
         return "true" if x else "false"
     if isinstance(x, float):
-        return f"{x:g}" if abs(x) < 1e15 else repr(x)
+        # repr is the shortest text that reads back as the same number (`:g` keeps only six
+        # digits: 315856.4 h would become 315856); an integral value drops its `.0`
+        text = repr(x)
+        return text[:-2] if text.endswith(".0") else text
     if isinstance(x, int):
         return str(x)
     return safe_text(x)
