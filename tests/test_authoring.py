@@ -61,10 +61,10 @@ def test_new_inside_a_library_validates_against_its_cities(tmp_path: Path, monke
     monkeypatch.chdir(tmp_path)
     assert invoke("new", "inu-toroku", "--city", "hino")[0] == 0
     assert validate_json("processes") == (0, [])
-    assert invoke("new", "inu-toroku", "--city", "tama")[0] == 0
-    code, findings = validate_json("processes")
-    assert code == 1
-    assert [(f["code"], f["file"]) for f in findings] == [("TF201", "processes/inu-toroku/tama.yaml")]
+    # a city cities.yaml does not list is refused before anything is written (it was TF201 after)
+    code, _, err = invoke("new", "inu-toroku", "--city", "hin")
+    assert code == 2 and "not in processes/cities.yaml (did you mean `hino`?)" in err
+    assert not (lib / "inu-toroku" / "hin.yaml").exists()
 
 
 def test_new_refuses_to_overwrite_without_force(tmp_path: Path) -> None:

@@ -1,12 +1,31 @@
-"""A valid starting file for an analyst to fill in: the `tamaflow new` use case."""
+"""A valid starting file for an analyst to fill in: the `tamaflow new` use case.
+
+Inside a library (a folder with cities.yaml above the target) the city must be one of
+cities.yaml, and a procedure the library already holds starts from what the library knows: the
+standard flow `tamaflow compare` derives from its variants (or the one city's file when there is
+only one), with a volume estimated from the city's population. Elsewhere, and for a procedure
+the library does not hold yet, it is a generic skeleton.
+"""
 
 from __future__ import annotations
 
+import copy
+import os
+import statistics
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..io.anyformat import load_any, model_format
 from ..io.files import refuse_overwrite, write_atomic
-from ..io.library import find_library_root
+from ..io.library import find_library_root, load_library
 from ..io.schema import SCHEMA_FILE
+from ..io.yaml_loader import did_you_mean
+from ..io.yaml_writer import dump_process
+from ..model.findings import TamaflowError
+from ..model.library import CITIES_FILE, Library
+from ..model.process import Process
+from .compare import compare_files, models_in
 
 TEMPLATE = """\
 # yaml-language-server: $schema={schema}
@@ -51,22 +70,130 @@ steps:
 """
 
 
+@dataclass(slots=True)
+class Started:
+    """What `tamaflow new` wrote and what it started from, for the command's summary."""
+
+    path: Path
+    #: "generic skeleton", "standard flow of 11 cities", "hino's file"
+    basis: str = "generic skeleton"
+    #: the estimated volume, None when left out or not estimated
+    volume: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _schema_line(path: Path, output: str | None) -> str:
+    """The schema path for the `# yaml-language-server` line: the library's
+    tamaflow.schema.json (beside the library folder) when there is one, so the editor completes
+    fields from the first keystroke; the target folder need not exist yet."""
+    root = find_library_root(path.parent) if path.parent.exists() else None
+    if root is not None and (root.parent / SCHEMA_FILE).is_file():
+        depth = len(path.resolve().parent.relative_to(root.parent).parts) if path.parent.exists() else 2
+        return "/".join([".."] * depth + [SCHEMA_FILE])
+    if not output:
+        return f"../../{SCHEMA_FILE}"
+    return SCHEMA_FILE
+
+
+def _shown(path: Path) -> str:
+    """`path` as the analyst would type it: relative to the current folder when below it."""
+    rel = os.path.relpath(path)
+    return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
+
+
 def new_process_file(process: str, city: str, name: str | None = None, output: str | None = None,
-                     force: bool = False) -> Path:
+                     force: bool = False) -> Started:
     """Write the starting file of `process` × `city` (ids already checked as slugs) to `output`,
     by default processes/<process>/<city>.yaml; refused if it exists and `force` is off.
 
-    Its schema line points at the library's tamaflow.schema.json (beside the library folder)
-    when there is one, so the editor completes fields from the first keystroke."""
+    Inside a library an unknown city is a usage error (with the nearest slug of cities.yaml),
+    checked before anything is written; see the module docstring for what the file starts from."""
     path = Path(output) if output else Path("processes") / process / f"{city}.yaml"
     refuse_overwrite(path, force)
-    root = find_library_root(path.parent) if path.parent.exists() else None
-    schema = SCHEMA_FILE
-    if root is not None and (root.parent / SCHEMA_FILE).is_file():
-        depth = len(path.resolve().parent.relative_to(root.parent).parts) if path.parent.exists() else 2
-        schema = "/".join([".."] * depth + [SCHEMA_FILE])
-    elif not output:
-        schema = f"../../{SCHEMA_FILE}"
+    root = find_library_root(path.parent)
+    schema = _schema_line(path, output)
+    if root is not None:
+        lib = load_library(root)
+        if lib.cities and city not in lib.cities:
+            raise TamaflowError(f"--city {city}: not in {_shown(root / CITIES_FILE)}"
+                                f"{did_you_mean(city, sorted(lib.cities))}; add the city there first", code="TF000")
+        folder = root / process
+        others = [f for f in models_in(folder) if Path(f).resolve() != path.resolve()] if folder.is_dir() else []
+        if others:
+            return _write_from_library(lib, others, process, city, name, path, schema)
+        started = Started(path)
+        known = sorted(d.name for d in root.iterdir() if d.is_dir() and models_in(d))
+        started.notes.append(f"{root} holds no files for procedure `{process}`{did_you_mean(process, known)}: "
+                             "wrote the generic skeleton")
+    else:
+        started = Started(path)
     text = TEMPLATE.format(process=process, city=city, name=name or process, schema=schema)
     write_atomic(path, text.encode("utf-8"))
-    return path
+    return started
+
+
+def _write_from_library(lib: Library, files: list[str], process: str, city: str, name: str | None,
+                        path: Path, schema: str) -> Started:
+    """The new city's file from the library's variants of the procedure (`files`, two or more:
+    the standard flow; one: that city's file), with the volume estimated from the population."""
+    variants = [load_any(f) for f in files]
+    if len(files) >= 2:
+        comp = compare_files(files)
+        base = copy.deepcopy(comp.standard.process)
+        basis = f"standard flow of {len(comp.variants)} cities"
+        origin = (f"the standard flow `tamaflow compare` derives from {len(comp.variants)} cities "
+                  f"({', '.join(comp.variants)})")
+        for s in base.steps:  # the standard's minutes are the other cities' median: an estimate here
+            if s.minutes is not None and "minutes" not in s.assumed:
+                s.assumed.append("minutes")
+    else:
+        base = copy.deepcopy(variants[0])
+        basis = f"{base.city}'s file"
+        origin = f"{Path(files[0]).as_posix()} (the only city with this procedure so far)"
+    base.process, base.city = process, city
+    base.name = name or base.name
+    base.path, base.source, base.description = None, [], None
+    entry = lib.cities[city] if city in lib.cities else None
+    city_name = entry.name if entry else city
+    comments = [f"{base.name} — {city_name} ({city}): a starting file written by `tamaflow new` from",
+                f"{origin}.",
+                "It is NOT this city's flow yet: change what the city's pages say and put their URLs under source:."]
+    if len(files) >= 2:
+        comments.append("Step minutes are the other cities' median (each step lists them in assumed:).")
+    volume, why = _estimate_volume(lib, [v for f, v in zip(files, variants, strict=True) if model_format(f) == "yaml"],
+                                   process, city)
+    comments.append(why)
+    base.volume = volume
+    base.assumed = [a for a in base.assumed if a != "volume"] + (["volume"] if volume is not None else [])
+    text = dump_process(base, schema, [line for c in comments for line in textwrap.wrap(c, 96)])
+    write_atomic(path, text.encode("utf-8"))
+    return Started(path, basis, volume)
+
+
+def _estimate_volume(lib: Library, variants: list[Process], process: str, city: str) -> tuple[int | None, str]:
+    """The city's yearly volume as its population × the procedure's rate, the rate being the
+    median of volume / population over the library's files that have both (the library states
+    no rate per procedure, and the median keeps one odd city from setting it). Returns the volume,
+    or None, and the comment line that says how it was reached or why it was left out."""
+    rates = sorted(
+        (v.volume / pop, v.city) for v in variants
+        if v.volume and v.city in lib.cities and (pop := lib.cities[v.city].population)
+    )
+    if not rates:
+        return None, (f"volume: left out: no {process} file has both a volume and a city population in "
+                      "cities.yaml to derive a rate from.")
+    rate = statistics.median(r for r, _ in rates)
+    entry = lib.cities[city]
+    if not entry.population:
+        return None, (f"volume: left out: cities.yaml has no population for {city}; the {process} rate is "
+                      f"{_percent(rate)} of the population (median volume / population of {len(rates)} cities).")
+    year = f" ({entry.population_year:g})" if entry.population_year else ""
+    volume = round(entry.population * rate)
+    return volume, (f"volume: estimated (listed in assumed:) = population {entry.population:,.0f}{year}, "
+                    f"cities.yaml × {_percent(rate)}, the median volume / population of the {len(rates)} {process} "
+                    f"files with both ({', '.join(c for _, c in sorted(rates, key=lambda r: r[1]))}).")
+
+
+def _percent(rate: float) -> str:
+    """A rate as a percentage with three significant digits (5%, 0.412%)."""
+    return f"{rate * 100:.3g}%"
