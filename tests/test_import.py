@@ -75,7 +75,7 @@ def test_bpmnio_lanes_gateways_boundary_subprocess(tmp_path: Path) -> None:
     assert "道路占用許可申請" in text and "\\u" not in text  # Japanese unescaped
     assert validate_json(out) == []
     proc = load_process_strict(out)
-    assert proc.process == "bpmnio_permit" and proc.city == "bpmnio_permit"
+    assert proc.process == "bpmnio_permit" and proc.city == "permit"  # the city is the target file's name
     assert [(lane.id, lane.name) for lane in proc.lanes] == [
         ("Lane_applicant", "申請者"), ("Lane_counter", "道路管理課窓口"), ("Lane_back", "審査担当")]
     steps = proc.step_map()
@@ -174,7 +174,7 @@ def test_pnml_fixture(tmp_path: Path) -> None:
 
 def test_output_is_deterministic(tmp_path: Path) -> None:
     for name in ("bpmnio_permit.bpmn", "camunda_collaboration.bpmn", "net.pnml"):
-        a, b = tmp_path / f"a-{name}.yaml", tmp_path / f"b-{name}.yaml"
+        a, b = tmp_path / "a" / f"{name}.yaml", tmp_path / "b" / f"{name}.yaml"  # the city is the file name
         import_cli(FIXTURES / name, a)
         import_cli(FIXTURES / name, b)
         assert a.read_bytes() == b.read_bytes()

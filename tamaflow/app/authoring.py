@@ -10,14 +10,13 @@ the library does not hold yet, it is a generic skeleton.
 from __future__ import annotations
 
 import copy
-import os
 import statistics
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..io.anyformat import load_any, model_format
-from ..io.files import refuse_overwrite, write_atomic
+from ..io.files import refuse_overwrite, shown_path, write_atomic
 from ..io.library import find_library_root, load_library
 from ..io.schema import SCHEMA_FILE
 from ..io.yaml_loader import did_you_mean
@@ -95,12 +94,6 @@ def _schema_line(path: Path, output: str | None) -> str:
     return SCHEMA_FILE
 
 
-def _shown(path: Path) -> str:
-    """`path` as the analyst would type it: relative to the current folder when below it."""
-    rel = os.path.relpath(path)
-    return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
-
-
 def new_process_file(process: str, city: str, name: str | None = None, output: str | None = None,
                      force: bool = False) -> Started:
     """Write the starting file of `process` × `city` (ids already checked as slugs) to `output`,
@@ -115,7 +108,7 @@ def new_process_file(process: str, city: str, name: str | None = None, output: s
     if root is not None:
         lib = load_library(root)
         if lib.cities and city not in lib.cities:
-            raise TamaflowError(f"--city {city}: not in {_shown(root / CITIES_FILE)}"
+            raise TamaflowError(f"--city {city}: not in {shown_path(root / CITIES_FILE)}"
                                 f"{did_you_mean(city, sorted(lib.cities))}; add the city there first", code="TF000")
         folder = root / process
         others = [f for f in models_in(folder) if Path(f).resolve() != path.resolve()] if folder.is_dir() else []

@@ -57,3 +57,10 @@ def find_upwards(start: Path, name: str) -> Path | None:
         if (d / name).is_file():
             return d / name
     return None
+
+
+def shown_path(path: Path) -> str:
+    """`path` as the analyst would type it in a message: relative to the current folder when
+    it lies below it, else as it is."""
+    rel = os.path.relpath(path)
+    return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
