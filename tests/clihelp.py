@@ -4,10 +4,16 @@ input never surfaces as a traceback."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
+from typing import Any
 
+import yaml
 from typer.testing import CliRunner
 
 from tamaflow.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -22,3 +28,17 @@ def validate_json(*args: str) -> tuple[int, list[dict[str, object]]]:
     """`tamaflow validate --format json ARGS…` → (exit code, findings)."""
     code, out, _ = invoke("validate", "--format", "json", *args)
     return code, json.loads(out)
+
+
+def library_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped library (processes/) with the schema beside it, as an analyst's
+    checkout has it; returns the library folder. Tests change into `tmp_path` to use it."""
+    shutil.copytree(REPO / "processes", tmp_path / "processes")
+    shutil.copy(REPO / "tamaflow.schema.json", tmp_path / "tamaflow.schema.json")
+    return tmp_path / "processes"
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """A written YAML file as plain data."""
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data

@@ -5,32 +5,25 @@ and a tmp copy of processes/."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
-from clihelp import invoke, validate_json
+from clihelp import REPO, invoke, library_copy, load_yaml, validate_json
 
 from tamaflow.io.romaji import kana_to_romaji, romanize
 
-REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "import"
 PERMIT = FIXTURES / "bpmnio_permit.bpmn"
 
 
 @pytest.fixture()
 def lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "processes", tmp_path / "processes")
-    shutil.copy(REPO / "tamaflow.schema.json", tmp_path / "tamaflow.schema.json")
+    """A tmp copy of the shipped library; the current folder is its parent."""
     monkeypatch.chdir(tmp_path)
-    return tmp_path / "processes"
+    return library_copy(tmp_path)
 
 
-def load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data
+load = load_yaml
 
 
 def errors_of(*args: str) -> list[dict[str, object]]:

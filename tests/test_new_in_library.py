@@ -7,27 +7,19 @@ from __future__ import annotations
 import shutil
 import statistics
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
-from clihelp import invoke, validate_json
-
-REPO = Path(__file__).resolve().parent.parent
+from clihelp import invoke, library_copy, load_yaml, validate_json
 
 
 @pytest.fixture()
 def lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shipped library with its schema beside it; the current folder is its parent."""
-    shutil.copytree(REPO / "processes", tmp_path / "processes")
-    shutil.copy(REPO / "tamaflow.schema.json", tmp_path / "tamaflow.schema.json")
+    """A tmp copy of the shipped library; the current folder is its parent."""
     monkeypatch.chdir(tmp_path)
-    return tmp_path / "processes"
+    return library_copy(tmp_path)
 
 
-def load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data
+load = load_yaml
 
 
 def population(lib: Path, city: str) -> float | None:
