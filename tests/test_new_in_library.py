@@ -113,6 +113,8 @@ def test_a_procedure_with_one_city_starts_from_that_file(lib: Path) -> None:
     mine, theirs = load(folder / "hino.yaml"), load(keep)
     assert [s["id"] for s in mine["steps"]] == [s["id"] for s in theirs["steps"]]
     assert (mine["name"], mine["lanes"], mine["city"]) == (theirs["name"], theirs["lanes"], "hino")
+    timed = [s for s in mine["steps"] if "minutes" in s]
+    assert timed and all("minutes" in s["assumed"] for s in timed)  # another city's minutes are estimates here
     if theirs.get("volume") and population(lib, keep.stem):
         pop = population(lib, "hino")
         assert pop and mine["volume"] == round(pop * theirs["volume"] / population(lib, keep.stem))  # type: ignore[operator]

@@ -136,13 +136,15 @@ def _write_from_library(lib: Library, files: list[str], process: str, city: str,
         basis = f"standard flow of {len(comp.variants)} cities"
         origin = (f"the standard flow `tamaflow compare` derives from {len(comp.variants)} cities "
                   f"({', '.join(comp.variants)})")
-        for s in base.steps:  # the standard's minutes are the other cities' median: an estimate here
-            if s.minutes is not None and "minutes" not in s.assumed:
-                s.assumed.append("minutes")
+        minutes = "Step minutes are the other cities' median (each step lists them in assumed:)."
     else:
         base = copy.deepcopy(variants[0])
         basis = f"{base.city}'s file"
         origin = f"{Path(files[0]).as_posix()} (the only city with this procedure so far)"
+        minutes = "Step minutes are that city's (each step lists them in assumed:)."
+    for s in base.steps:  # another city's minutes are at best an estimate for this one
+        if s.minutes is not None and "minutes" not in s.assumed:
+            s.assumed.append("minutes")
     base.process, base.city = process, city
     base.name = name or base.name
     base.path, base.source, base.description = None, [], None
@@ -151,8 +153,8 @@ def _write_from_library(lib: Library, files: list[str], process: str, city: str,
     comments = [f"{base.name} — {city_name} ({city}): a starting file written by `tamaflow new` from",
                 f"{origin}.",
                 "It is NOT this city's flow yet: change what the city's pages say and put their URLs under source:."]
-    if len(files) >= 2:
-        comments.append("Step minutes are the other cities' median (each step lists them in assumed:).")
+    if any(s.minutes is not None for s in base.steps):
+        comments.append(minutes)
     volume, why = _estimate_volume(lib, [v for f, v in zip(files, variants, strict=True) if model_format(f) == "yaml"],
                                    process, city)
     comments.append(why)
@@ -176,8 +178,8 @@ def _estimate_volume(lib: Library, variants: list[Process], process: str, city: 
         return None, (f"volume: left out: no {process} file has both a volume and a city population in "
                       "cities.yaml to derive a rate from.")
     rate = statistics.median(r for r, _ in rates)
-    entry = lib.cities[city]
-    if not entry.population:
+    entry = lib.cities.get(city)
+    if entry is None or not entry.population:
         return None, (f"volume: left out: cities.yaml has no population for {city}; the {process} rate is "
                       f"{_percent(rate)} of the population (median volume / population of {len(rates)} cities).")
     year = f" ({entry.population_year:g})" if entry.population_year else ""
