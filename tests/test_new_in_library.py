@@ -110,6 +110,7 @@ def test_a_procedure_with_one_city_starts_from_that_file(lib: Path) -> None:
             f.unlink()
     code, out, _ = invoke("new", "gakudo", "--city", "hino")
     assert code == 0 and f"from the {keep.stem}'s file" in out
+    assert f"<library>/gakudo/{keep.name} (the only city" in (folder / "hino.yaml").read_text(encoding="utf-8")
     mine, theirs = load(folder / "hino.yaml"), load(keep)
     assert [s["id"] for s in mine["steps"]] == [s["id"] for s in theirs["steps"]]
     assert (mine["name"], mine["lanes"], mine["city"]) == (theirs["name"], theirs["lanes"], "hino")

@@ -140,7 +140,7 @@ def _write_from_library(lib: Library, files: list[str], process: str, city: str,
     else:
         base = copy.deepcopy(variants[0])
         basis = f"{base.city}'s file"
-        origin = f"{Path(files[0]).as_posix()} (the only city with this procedure so far)"
+        origin = f"<library>/{process}/{Path(files[0]).name} (the only city with this procedure so far)"
         minutes = "Step minutes are that city's (each step lists them in assumed:)."
     for s in base.steps:  # another city's minutes are at best an estimate for this one
         if s.minutes is not None and "minutes" not in s.assumed:
