@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..check.rules import run_rules
 from ..io.anyformat import load_any, model_format
-from ..io.bpmn.read import read_bpmn
+from ..io.bpmn.read import declared_city, read_bpmn
 from ..io.files import refuse_overwrite, shown_path, write_atomic
 from ..io.library import find_library_root, load_library
 from ..io.pnml import read_pnml
@@ -45,16 +45,23 @@ def import_model(source: str) -> Process:
 
     In the model a city keeps the file stem as written (compare reports it); in a YAML file it
     must be a lower-case slug."""
+    return _read_model(source)[0]
+
+
+def _read_model(source: str) -> tuple[Process, bool]:
+    """`import_model`, and whether the city is only the source's file name (the model names
+    none; tamaflow's own BPMN does), so that the target's name may replace it."""
     fmt = model_format(source)
     if fmt == "yaml":
         raise TamaflowError(f"{source} is already a process YAML file: nothing to import", code="TF000")
     proc = read_bpmn(source) if fmt == "bpmn" else read_pnml(source)
     stem = Path(source).stem
+    from_file_name = proc.city == stem and (fmt != "bpmn" or declared_city(source) is None)
     proc.process = slugify(proc.process, FALLBACK)
     if proc.process == FALLBACK:  # neither the model's name nor the file name had ASCII letters
         proc.process = readable_slug(proc.name, readable_slug(stem))
     proc.city = slugify(proc.city, readable_slug(stem))
-    return proc
+    return proc, from_file_name
 
 
 @dataclass(slots=True)
@@ -62,7 +69,8 @@ class Target:
     """The ids the target path (and the options) give, and the library it lies in, if any."""
 
     process: str | None
-    city: str
+    #: None: the model's own city, else the target's file name
+    city: str | None
     library: Library | None = None
     #: the procedure's name in the library's other files (one name for all cities: TF205)
     name: str | None = None
@@ -123,7 +131,7 @@ def target_ids(output: Path, process: str | None = None, city: str | None = None
     root = find_library_root(output.parent)
     if root is not None:
         return _library_target(output, root, process, city)
-    return Target(process, city or readable_slug(output.stem))
+    return Target(process, city)
 
 
 @dataclass(slots=True)
@@ -140,10 +148,13 @@ def import_file(source: str, output: Path, force: bool = False, process: str | N
     the ids `target_ids` gives; every usage error is raised before the model is read."""
     refuse_overwrite(output, force)
     target = target_ids(output, process, city)
-    proc = import_model(source)
+    proc, city_from_file_name = _read_model(source)
     comments = [f"Imported by `tamaflow import` from {Path(source).name}."]
     proc.process = target.process or proc.process
-    proc.city = target.city
+    if target.city is not None:
+        proc.city = target.city
+    elif city_from_file_name:  # the file goes by the city's name (<city>.yaml); the source's name is a guess
+        proc.city = readable_slug(output.stem, proc.city)
     if target.name is not None and target.name != proc.name:
         comments.append(f"The model calls the procedure {proc.name!r}; the library's name for it is kept.")
         proc.name = target.name

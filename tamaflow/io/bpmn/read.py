@@ -452,6 +452,17 @@ def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
     return build_process(g, meta)
 
 
+def declared_city(path: str) -> str | None:
+    """The city a BPMN file names itself (tamaflow's own BPMN carries it in `tf:process`), or
+    None: other tools' files have none, and the reader falls back to the file name. The import
+    uses it to tell a city the model states from one guessed from the file name."""
+    for proc_el in bpmn_children(_bpmn_root(path), "process"):
+        tp = _tf(proc_el, "process")
+        if tp is not None and tp.get("city"):
+            return str(tp.get("city"))
+    return None
+
+
 def read_bpmn(path: str) -> Process:
     """Read a BPMN 2.0 file (all pools merged into one process, lanes per pool/lane).
 
@@ -459,4 +470,4 @@ def read_bpmn(path: str) -> Process:
     return read_bpmn_mapped(path)[0]
 
 
-__all__ = ["read_bpmn", "read_bpmn_mapped"]
+__all__ = ["declared_city", "read_bpmn", "read_bpmn_mapped"]
