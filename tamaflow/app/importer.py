@@ -6,7 +6,8 @@ process and city ids, and writes the process as a YAML file with a link to the J
 The ids come from where the file goes, since that is what the library checks (TF204: a file
 sits at <library>/<process>/<city>.yaml): `--process`/`--city` first, then, inside a library,
 the target's folder and file name (the city must be in cities.yaml); outside a library the
-target's file name is the city and the model's name (or the source file's name) the process.
+city the model states (tamaflow's own BPMN), else the target's file name, and the model's
+process (else a slug of its name or the source file's name).
 Japanese names are romanized (`転入届.bpmn` → `tennyutodoke`) rather than lost.
 """
 
