@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..model.graph import first_reached
 from ..model.ids import SAFE_ID, claim_id, slugify
 from ..model.process import Branch, Lane, Process, Step
 from .align import Group
@@ -449,18 +450,9 @@ def _skip_edges(view: VariantView, node: Node) -> list[dict[str, object]]:
             if t == node.id:
                 continue
             # the bypass reaches a successor of `node` directly or through routing nodes only
-            frontier, seen = [t], set()
-            while frontier:
-                y = frontier.pop()
-                if y in seen:
-                    continue
-                seen.add(y)
-                if y in after:
-                    out.append(dict(g.edges[p, t]))
-                    break
-                if y in view.index_of or y == node.id:
-                    continue
-                frontier.extend(g.successors(y))
+            reached = first_reached(g, [t], lambda y: y in after or y in view.index_of or y == node.id)
+            if any(y in after for y in reached):
+                out.append(dict(g.edges[p, t]))
     return out
 
 

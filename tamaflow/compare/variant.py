@@ -8,13 +8,12 @@ numpy arrays, which is what keeps 26 × 60-step comparisons fast.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
 
-from ..model.graph import descendants, reachable_from, start_nodes, to_graph
+from ..model.graph import descendants, first_reached, reachable_from, start_nodes, to_graph
 from ..model.graph import node_type as graph_node_type
 from ..model.process import END, START, Process, Step
 
@@ -139,26 +138,19 @@ def build_view(process: Process, variant: str | None = None) -> VariantView:
             position[k] = dense[rank[x.id]] / (n - 1)
 
     def nearest(start: str, forward: bool) -> list[int]:
-        found: list[int] = []
-        seen = {start}
-        queue = deque(g.successors(start) if forward else g.predecessors(start))
-        while queue:
-            y = queue.popleft()
-            if y in seen:
-                continue
-            seen.add(y)
-            if y in index_of:
-                found.append(index_of[y])
-                continue
-            t = g.nodes[y].get("type")
-            if t == "start" or (not forward and y == START):
-                found.append(-1)
-                continue
-            if t == "end" or y == END:
-                found.append(-2)
-                continue
-            queue.extend(g.successors(y) if forward else g.predecessors(y))
-        return sorted(set(found))
+        """The nearest matchable nodes before or after `start` across routing nodes; -1 for
+        the start, -2 for the end."""
+
+        def is_start(y: str) -> bool:
+            return g.nodes[y].get("type") == "start" or (not forward and y == START)
+
+        def is_end(y: str) -> bool:
+            return g.nodes[y].get("type") == "end" or y == END
+
+        first = g.successors(start) if forward else g.predecessors(start)
+        reached = first_reached(g, first, lambda y: y in index_of or is_start(y) or is_end(y),
+                                forward=forward, exclude=[start])
+        return sorted({index_of[y] if y in index_of else -1 if is_start(y) else -2 for y in reached})
 
     preds = [nearest(x.id, False) or [-1] for x in nodes]
     succs = [nearest(x.id, True) or [-2] for x in nodes]

@@ -24,7 +24,8 @@ They take either graph: both offer `nodes`, `succ`, `pred` and `graph` alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .process import END, START, Process, Step
@@ -201,6 +202,30 @@ def descendants(g: GraphView, node: str) -> set[str]:
     """Nodes reachable from `node` by at least one flow (`node` itself only when on a loop),
     like `nx.descendants` but cheaper per call."""
     return reachable_from(g.succ, g.succ[node])
+
+
+def first_reached(g: GraphView, starts: Iterable[str], stop: Callable[[str], bool], *, forward: bool = True,
+                  exclude: Iterable[str] = ()) -> list[str]:
+    """Where walks from `starts` first meet a node for which `stop` holds, in breadth-first
+    order, each node once. A walk goes on through the other nodes (routing gateways, unlabelled
+    events) and never enters `exclude`. The starts themselves are tested too.
+
+    Compare uses it to find a step's nearest steps that matter across the routing between them,
+    and whether a decision's other branch leads straight past a step."""
+    adjacency = g.succ if forward else g.pred
+    found: list[str] = []
+    seen = set(exclude)
+    queue = deque(starts)
+    while queue:
+        y = queue.popleft()
+        if y in seen:
+            continue
+        seen.add(y)
+        if stop(y):
+            found.append(y)
+            continue
+        queue.extend(adjacency[y])
+    return found
 
 
 def reachable_from_start(g: GraphView) -> set[str]:
