@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,7 +45,6 @@ def compare(
         raise TamaflowError(f"--support must be in (0, 1], got {support:g}", code="TF000")
     from ..app.cities import city_names
     from ..app.compare import compare_files, compare_library, procedure_folders
-    from ..compare import report
 
     need_output(format, output, force)
     # tables and Markdown name cities in Japanese; JSON, CSV and xlsx keep the slugs
@@ -60,36 +59,32 @@ def compare(
         items, skipped = compare_library(folders, support=support, show_progress=sys.stderr.isatty())
         for name in skipped:
             typer.echo(f"{name}: one variant only, nothing to compare", err=True)
-        if format is CompareFormat.xlsx:
-            from ..compare.tables import many_workbook_tables
-
-            emit_workbook(many_workbook_tables(items), output, force, title="比較 (tamaflow compare)")
-            return
-        if format is CompareFormat.json:
-            text = report.many_to_json(items)
-        elif format is CompareFormat.markdown:
-            text = report.many_to_markdown(items, names)
-        elif format is CompareFormat.csv:
-            text = report.many_to_csv(items)
-        else:
-            text = report.many_to_table(items, width=width, names=names)
-        emit_text(text, output, force, csv=format is CompareFormat.csv, bom=bom)
+        _write(items, True, format, output, force, bom, names, width, "比較 (tamaflow compare)")
         return
     comp = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
                          force=force, show_progress=sys.stderr.isatty())
     if emit_standard:
         typer.echo(f"wrote the standard flow to {emit_standard}", err=True)
-    if format is CompareFormat.xlsx:
-        from ..compare.tables import workbook_tables
+    _write(comp, False, format, output, force, bom, names, width, f"比較: {comp.standard.process.name}")
 
-        emit_workbook(workbook_tables(comp), output, force, title=f"比較: {comp.standard.process.name}")
+
+def _write(result: Any, many: bool, format: CompareFormat, output: str | None, force: bool, bom: bool | None,
+           names: dict[str, str], width: int, title: str) -> None:
+    """One comparison, or (`many`) the library's list of (procedure, comparison), in `format`."""
+    from ..compare import report
+
+    if format is CompareFormat.xlsx:
+        from ..compare import tables
+
+        emit_workbook((tables.many_workbook_tables if many else tables.workbook_tables)(result), output, force,
+                      title=title)
         return
     if format is CompareFormat.json:
-        text = report.to_json(comp)
+        text = (report.many_to_json if many else report.to_json)(result)
     elif format is CompareFormat.markdown:
-        text = report.to_markdown(comp, names)
+        text = (report.many_to_markdown if many else report.to_markdown)(result, names)
     elif format is CompareFormat.csv:
-        text = report.to_csv(comp)
+        text = (report.many_to_csv if many else report.to_csv)(result)
     else:
-        text = report.to_table(comp, width=width, names=names)
+        text = (report.many_to_table if many else report.to_table)(result, width=width, names=names)
     emit_text(text, output, force, csv=format is CompareFormat.csv, bom=bom)
