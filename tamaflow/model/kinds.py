@@ -14,20 +14,21 @@ from .process import Step
 def kind_text(step: Step) -> str:
     """`exclusive split`, `parallel join`, `event timer` or the task kind (`user`, …): for
     people reading text output."""
-    if step.is_gateway:
-        return f"{step.gateway} {'join' if step.join else 'split'}"
-    if step.is_event:
-        return f"event {step.event}"
-    return step.kind
+    return _spelled(step, for_people=True)
 
 
 def kind_code(step: Step) -> str:
     """`gateway:exclusive`, `event:timer` or the task kind: one spreadsheet column a program
     can split on `:` (joins are not marked: the CSV has never said so)."""
+    return _spelled(step, for_people=False)
+
+
+def _spelled(step: Step, *, for_people: bool) -> str:
+    """The one decision behind `kind_text` and `kind_code`: gateway, event or task kind."""
     if step.is_gateway:
-        return f"gateway:{step.gateway}"
+        return f"{step.gateway} {'join' if step.join else 'split'}" if for_people else f"gateway:{step.gateway}"
     if step.is_event:
-        return f"event:{step.event}"
+        return f"event{' ' if for_people else ':'}{step.event}"
     return step.kind
 
 
