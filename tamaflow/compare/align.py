@@ -376,23 +376,6 @@ def _gap_index(position: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     return np.searchsorted(cuts, position, side="left").astype(np.int64)
 
 
-def _anchors(S: np.ndarray, pairs: Sequence[Correspondence], floor: float, margin: float = 0.05) -> list[tuple[int, int]]:
-    """The matches that can vouch for the order of others: label similarity at least `floor`
-    and unambiguous (no other step of either flow comes within `margin` of it), so that two
-    identically named steps (a duplicated "Check documents") never anchor each other."""
-    out = []
-    for p in pairs:
-        s = S[p.a, p.b]
-        if s < floor:
-            continue
-        row = np.delete(S[p.a], p.b)
-        col = np.delete(S[:, p.b], p.a)
-        if (row.size and row.max() > s - margin) or (col.size and col.max() > s - margin):
-            continue
-        out.append((p.a, p.b))
-    return out
-
-
 def _order_evidence(
     va: VariantView, vb: VariantView, anchors: Sequence[tuple[int, int]]
 ) -> tuple[np.ndarray, np.ndarray]:
