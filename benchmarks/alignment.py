@@ -42,7 +42,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tamaflow.compare import CompareOptions, compare_processes  # noqa: E402
+from tamaflow.compare import CompareOptions, catalogue_names, compare_processes  # noqa: E402
 from tamaflow.compare.align import MatchOptions  # noqa: E402
 from tamaflow.io.anyformat import load_any  # noqa: E402
 from tamaflow.io.library import read_catalogue  # noqa: E402
@@ -195,7 +195,7 @@ def _strip_codes(p: Process) -> Process:
 def library_set(root: Path, catalogue: bool) -> list[Case]:
     """Each procedure of the library without `standard:` codes, against the coded alignment."""
     acts, _ = read_catalogue(str(root / "catalogue.yaml"))
-    cat = {code: [a.name, *a.synonyms] for code, a in acts.items()}
+    cat = catalogue_names(acts)
     cases = []
     for d in sorted(p for p in root.iterdir() if p.is_dir()):
         procs = [load_any(f) for f in sorted(d.glob("*.yaml"))]

@@ -19,8 +19,9 @@ carries whether it is the head of its clause.
 - Head: the last action word of a clause (a verb, a サ変 noun or an action of the vocabulary);
   light verbs (する, 行う, 実施) never head. Everything else content-bearing is an object.
 
-Results are cached per label: a comparison analyses each distinct label once.
-Depends on nothing in tamaflow.
+Results are cached per label: a comparison analyses each distinct label once. The analyser is
+loaded by `tamaflow.io.romaji.sudachi_tokenizer` (shared with `import`'s readings); nothing else
+in tamaflow is used.
 """
 
 from __future__ import annotations
@@ -153,17 +154,10 @@ def _tokenizer() -> Any:
     global _TOKENIZER, _ANALYSER
     if _ANALYSER:
         return _TOKENIZER
-    try:
-        from sudachipy import Dictionary, SplitMode
+    from ..io.romaji import sudachi_tokenizer
 
-        dictionary = Dictionary(dict="core")
-        # SudachiPy 0.7 renamed create() to tokenizer(); accept both
-        make = getattr(dictionary, "tokenizer", None) or dictionary.create
-        _TOKENIZER = (make(mode=SplitMode.C), SplitMode.C)
-        _ANALYSER = "sudachi"
-    except Exception:  # noqa: BLE001 - any failure (missing wheel, dictionary) means: fall back
-        _TOKENIZER = None
-        _ANALYSER = "fallback"
+    _TOKENIZER = sudachi_tokenizer()
+    _ANALYSER = "sudachi" if _TOKENIZER is not None else "fallback"
     return _TOKENIZER
 
 
@@ -270,7 +264,7 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         action = m.pos == "動詞" or m.sahen or (concept is not None and concept.kind == "action")
         if concept is not None and concept.kind != "action":
             action = False
-        current.append(Term(_fold(m.lemma if m.pos == "動詞" else m.surface), concept, action, False))
+        current.append(Term(kata_to_hira(m.lemma if m.pos == "動詞" else m.surface), concept, action, False))
     # a part without an action is an object of the next part: 児童手当・医療証の案内
     merged: list[tuple[str, list[Term]]] = []
     pending_text = ""
@@ -340,8 +334,8 @@ def _compound_concept(word: str, vocab: WorkVocabulary) -> Concept | None:
     return None
 
 
-def _fold(text: str) -> str:
-    """Katakana to hiragana, so カード and かーど are one word."""
+def kata_to_hira(text: str) -> str:
+    """Fold katakana to hiragana (ー and ・ stay): カード and かーど are one word."""
     return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
 
 
@@ -377,5 +371,5 @@ def term_features(text: str) -> dict[str, float]:
     return feats
 
 
-__all__ = ["Concept", "Morpheme", "Term", "WorkVocabulary", "analyser", "clauses", "morphemes", "normalise", "parse_vocabulary",
+__all__ = ["Concept", "Morpheme", "Term", "WorkVocabulary", "analyser", "clauses", "kata_to_hira", "morphemes", "normalise", "parse_vocabulary",
            "term_features", "terms", "work_vocabulary"]

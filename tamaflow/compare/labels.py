@@ -33,7 +33,7 @@ import numpy as np
 import snowballstemmer
 from scipy import sparse
 
-from .japanese import term_features, terms
+from .japanese import kata_to_hira, term_features, terms
 
 # --------------------------------------------------------------------------------------------
 # Built-in vocabulary. General, not tuned to any data set: administrative English as found in any
@@ -140,11 +140,6 @@ def is_japanese(text: str) -> bool:
 def nfkc(text: str) -> str:
     """NFKC folds full-width ASCII and half-width katakana; whitespace is collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text).split())
-
-
-def kata_to_hira(text: str) -> str:
-    """Fold katakana to hiragana (ー and ・ stay): カード and かーど compare equal."""
-    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
 
 
 def strip_ja_endings(text: str) -> str:

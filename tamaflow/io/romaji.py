@@ -69,7 +69,10 @@ def kana_to_romaji(kana: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _tokenizer() -> Any:
+def sudachi_tokenizer() -> Any:
+    """(SudachiPy tokenizer, SplitMode.C) with the core dictionary, loaded once per process and
+    shared by `import` (readings) and `compare` (morphemes); None when SudachiPy or its
+    dictionary cannot be loaded, so callers fall back."""
     try:
         from sudachipy import Dictionary, SplitMode
 
@@ -86,7 +89,7 @@ def romanize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if not _JAPANESE.search(text):
         return text
-    tok = _tokenizer()
+    tok = sudachi_tokenizer()
     if tok is None:
         return _KANA_RUN.sub(lambda m: kana_to_romaji(m.group()), text)
     tokenizer, mode = tok
