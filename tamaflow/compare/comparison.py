@@ -18,7 +18,8 @@ from ..model.process import Process
 from .align import Group, Matcher, MatchOptions, PairAlignment, group
 from .deviations import Deviation, deviations
 from .labels import Vocabulary, label_key
-from .similarity import MEASURES, Clustering, GedWeights, behavioural, cluster, node_matching, structural
+from .pairs import PairRunner, run_locally
+from .similarity import MEASURES, Clustering, GedWeights, cluster
 from .standard import StandardFlow, _japanese, derive_standard, group_nodes, mean_position
 from .variant import VariantView, build_view, node_type
 
@@ -123,6 +124,7 @@ def compare_processes(
     catalogue: Mapping[str, Sequence[str]] | None = None,
     options: CompareOptions | None = None,
     progress: PairProgress | None = None,
+    runner: PairRunner | None = None,
 ) -> Comparison:
     """Compare the variants of one procedure: alignment, similarity, clusters, standard flow and
     deviations.
@@ -140,6 +142,9 @@ def compare_processes(
         measure's weights, and whether to compute the similarity measures at all.
     progress : callable, optional
         Called with (pairs done, pairs in all) after every pairwise alignment.
+    runner : PairRunner, optional
+        Where the pairs are aligned and measured (`pairs.run_locally` by default; a Dask runner
+        gives the same results on a cluster).
 
     Returns
     -------
@@ -174,23 +179,15 @@ def compare_processes(
     k = len(views)
     pairs: dict[tuple[int, int], PairAlignment] = {}
     sims = {m: np.eye(k) for m in MEASURES}
-    total = k * (k - 1) // 2
-    done = 0
-    for i in range(k):
-        for j in range(i + 1, k):
-            pa = matcher.align(i, j)
-            pairs[(i, j)] = pa
-            if o.measures:
-                vals = {
-                    "node": node_matching(pa.label_sim, o.ged.cutoff),
-                    "structural": structural(views[i], views[j], pa.label_sim, o.ged),
-                    "behavioural": behavioural(views[i], views[j], pa),
-                }
-                for m, x in vals.items():
-                    sims[m][i, j] = sims[m][j, i] = x
-            done += 1
-            if progress is not None:
-                progress(done, total)
+    todo = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    run = runner or run_locally
+    for done, res in enumerate(run(matcher, todo, o.ged if o.measures else None), start=1):
+        pairs[(res.i, res.j)] = res.alignment
+        for m, x in res.measures.items():
+            sims[m][res.i, res.j] = sims[m][res.j, res.i] = x
+        if progress is not None:
+            progress(done, len(todo))
+    pairs = dict(sorted(pairs.items()))  # a runner may answer in any order; grouping needs one
     if o.measures:
         for i in range(k):  # a variant against itself: 1 by definition (identity)
             for m in MEASURES:
