@@ -98,3 +98,73 @@ def test_show_outside_a_library_keeps_the_slug(tmp_path: Path) -> None:
     f.write_bytes((TENNYU / "kunitachi.yaml").read_bytes())
     first = piped("show", str(f)).splitlines()[0]
     assert first.endswith("— kunitachi")
+
+
+def _nationwide(tmp: Path, n: int) -> Path:
+    """`n` generated variants of 転入届 (benchmarks/nationwide.py), named like municipality codes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nationwide", ROOT / "benchmarks" / "nationwide.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp / "tennyu"
+    assert module.main(["tennyu", "-n", str(n), "-o", str(out), "--seed", "3"]) == 0
+    return out
+
+
+def test_piped_compare_of_26_variants_shows_every_number_and_every_city(tmp_path: Path) -> None:
+    """26 cities do not fit one boxed column each at 140 cells: rich used to cut the matrix after
+    19 columns and fold every label one character per line. Now the matrix is printed in blocks
+    of numbered columns and the alignment one block per step, each wording with its cities."""
+    folder = _nationwide(tmp_path, 26)
+    out = piped("compare", str(folder))
+    lines = out.splitlines()
+    assert max(cell_len(line) for line in lines) <= PIPED_WIDTH
+    assert "…" not in out
+    slugs = sorted(p.stem for p in folder.glob("*.yaml"))
+    # the matrix: every row is `n slug` then numbers; over its blocks each row has all 26 values
+    rows: dict[str, list[str]] = {}
+    order: dict[int, str] = {}
+    for line in lines[:lines.index(next(x for x in lines if x.startswith("類似度: ")))]:
+        m = re.fullmatch(r"\s*(\d+) (m\d+)((?: [01]\.\d\d)+)", line)
+        if m:
+            order[int(m[1])] = m[2]
+            rows.setdefault(m[2], []).extend(m[3].split())
+    assert sorted(rows) == slugs
+    assert all(len(v) == 26 for v in rows.values())
+    # every cell is the JSON matrix's value, columns in the rows' (clustered) order
+    data = json.loads(piped("compare", str(folder), "--format", "json"))
+    at = {v: i for i, v in enumerate(data["variants"])}
+    mean = data["similarity"]["mean"]
+    for a, values in rows.items():  # (the JSON has 4 decimals, the table 2: within rounding)
+        expect = [mean[at[a]][at[order[c]]] for c in sorted(order)]
+        assert all(abs(float(x) - y) <= 0.0051 for x, y in zip(values, expect, strict=True)), a
+    # the alignment: one block per group; in each, every city appears exactly once (a wording or なし)
+    start = next(i for i, x in enumerate(lines) if x.startswith("対応表"))
+    blocks: list[list[str]] = []
+    for line in lines[start + 1:]:
+        if re.match(r"\s*\d+[* ] ", line):
+            blocks.append([])
+        elif blocks and line.startswith("      "):
+            blocks[-1].append(line)
+    assert len(blocks) == len(data["alignment"])
+    for block, group in zip(blocks, data["alignment"], strict=True):
+        named = re.findall(r"m\d{6}", " ".join(block))
+        assert sorted(named) == slugs, block
+        assert len([x for x in block if "(なし)" in x]) == (1 if len(group) < 26 else 0)
+
+
+def test_table_prints_rich_markup_and_emoji_codes_in_labels_as_written(tmp_path: Path) -> None:
+    """A step name is the user's text: `[bold]` or `:smile:` must not vanish or become 😄."""
+    import shutil
+
+    folder = tmp_path / "tennyu"
+    shutil.copytree(TENNYU, folder)
+    f = folder / "kunitachi.yaml"
+    text = f.read_text(encoding="utf-8")
+    m = re.search(r"\n(\s+)name: ([^\n\"]+)\n", text)
+    assert m
+    f.write_text(text.replace(m[0], f"\n{m[1]}name: \"[bold]{m[2]}[/bold] :smile:\"\n", 1), encoding="utf-8")
+    out = piped("compare", str(folder))
+    assert "[bold]" in out and ":smile:" in out and "😄" not in out

@@ -147,11 +147,15 @@ def to_table(comp: Comparison, width: int = 80, names: Mapping[str, str] | None 
     from rich.table import Table
 
     buf = io.StringIO()
-    console = Console(file=buf, width=width)
+    # labels are the user's text: `[bold]` and `:smile:` in a step name are printed as written,
+    # never read as rich markup or emoji codes (which also spares rich a parse per cell)
+    console = Console(file=buf, width=width, color_system=None, markup=False, emoji=False, highlight=False)
     ja = comp.japanese
     known = _namer(names)
     city = [known.get(v, v) for v in comp.variants]
-    if comp.similarity:
+    if comp.similarity and not _grid_fits(city, width, 4):
+        console.print("\n".join(_matrix_blocks(comp, city, width)), soft_wrap=True)
+    elif comp.similarity:
         t = Table(title="類似度 (クラスタ順)" if ja else "similarity (clustered order)",
                   caption=SIMILARITY_LEGEND_JA if ja else SIMILARITY_LEGEND_EN, caption_justify="left")
         order = comp.clusters.order
@@ -184,13 +188,93 @@ def to_table(comp: Comparison, width: int = 80, names: Mapping[str, str] | None 
         for d in comp.deviations.get(v, []):
             t.add_row(city[vi], d.kind, d.message)
     console.print(t)
-    t = Table(title="対応表 (* = 標準フローの手順)" if ja else "alignment (* = a step of the standard flow)")
-    t.add_column("#", justify="right", no_wrap=True)
-    for name in city:
-        t.add_column(name, overflow="fold")
-    for gi in range(len(comp.groups)):
-        mark = "*" if comp.standard_step_of(gi) else ""
-        t.add_row(f"{gi + 1}{mark}", *(group_labels(comp, gi, v) or "—" for v in range(len(comp.variants))))
-    console.print(t)
+    if not _grid_fits(city, width, 10):
+        console.print("\n".join(_alignment_list(comp, city, width)), soft_wrap=True)
+    else:
+        t = Table(title="対応表 (* = 標準フローの手順)" if ja else "alignment (* = a step of the standard flow)")
+        t.add_column("#", justify="right", no_wrap=True)
+        for name in city:
+            t.add_column(name, overflow="fold")
+        for gi in range(len(comp.groups)):
+            mark = "*" if comp.standard_step_of(gi) else ""
+            t.add_row(f"{gi + 1}{mark}", *(group_labels(comp, gi, v) or "—" for v in range(len(comp.variants))))
+        console.print(t)
     # rich pads every line to the console width: drop the padding so files diff cleanly
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+def _grid_fits(city: list[str], width: int, cell: int) -> bool:
+    """Whether a grid with one boxed column per city, each `cell` columns wide, fits `width`.
+    Rich would otherwise squeeze the columns to nothing (`c…`) or drop the last ones."""
+    from rich.cells import cell_len
+
+    first = max((cell_len(c) for c in city), default=0) + 3
+    return first + len(city) * (cell + 3) + 1 <= width
+
+
+def _matrix_blocks(comp: Comparison, city: list[str], width: int) -> list[str]:
+    """The similarity matrix for more cities than a boxed grid holds: rows `n 市名`, columns by
+    number, split into blocks of as many columns as the width takes. Nothing is cut or folded."""
+    from rich.cells import cell_len
+
+    ja = comp.japanese
+    order = comp.clusters.order
+    mean = comp.similarity["mean"]
+    label = [f"{r + 1:>3} {city[i]}" for r, i in enumerate(order)]
+    lead = max(cell_len(x) for x in label)
+    fit = max(1, (width - lead) // 5)
+    blocks = -(-len(order) // fit)
+    per = -(-len(order) // blocks)  # blocks of even size: 13 + 13 columns, not 25 + 1
+    out = ["類似度 (クラスタ順、列の番号は行の番号)" if ja else "similarity (clustered order, columns numbered as the rows)"]
+    for start in range(0, len(order), per):
+        cols = range(start, min(start + per, len(order)))
+        out.append(" " * lead + "".join(f"{c + 1:>5}" for c in cols))
+        for r, i in enumerate(order):
+            pad = " " * (lead - cell_len(label[r]))
+            out.append(label[r] + pad + "".join(f"{mean[i, order[c]]:>5.2f}" for c in cols))
+        out.append("")
+    out.append(SIMILARITY_LEGEND_JA if ja else SIMILARITY_LEGEND_EN)
+    return out
+
+
+def _alignment_list(comp: Comparison, city: list[str], width: int) -> list[str]:
+    """The alignment for more cities than columns fit: one block per activity group, each
+    wording once with the cities that use it, then the cities without the step. The full grid
+    is in `--format csv` / `xlsx`."""
+    ja = comp.japanese
+    k = len(comp.variants)
+    out = ["対応表 (* = 標準フローの手順。市が多いため手順ごとに表示。表の形は --format csv / xlsx)" if ja
+           else "alignment (* = a step of the standard flow; one block per step: too many variants for a grid, "
+                "see --format csv / xlsx)"]
+    sep = "、" if ja else ", "
+    for gi, g in enumerate(comp.groups):
+        by_label: dict[str, list[int]] = {}
+        for v in range(k):
+            text = group_labels(comp, gi, v)
+            if text:
+                by_label.setdefault(text, []).append(v)
+        ranked = sorted(by_label.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
+        mark = "*" if comp.standard_step_of(gi) else " "
+        share = f"{g.size()}/{k} 市" if ja else f"{g.size()}/{k}"
+        out.append(f"{gi + 1:>3}{mark} {ranked[0][0] if ranked else '—'} ({share})")
+        for text, vs in ranked:
+            out.extend(_wrapped(f"      {text}: ", [city[v] for v in vs], sep, width))
+        missing = [city[v] for v in range(k) if v not in g.members]
+        if missing:
+            out.extend(_wrapped("      (なし): " if ja else "      (none): ", missing, sep, width))
+    return out
+
+
+def _wrapped(head: str, items: list[str], sep: str, width: int) -> list[str]:
+    """`head` then the items joined by `sep`, broken onto indented lines at `width` cells."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    line, indent = head, " " * cell_len(head)
+    for n, item in enumerate(items):
+        piece = item + (sep if n < len(items) - 1 else "")
+        if cell_len(line) + cell_len(piece) > width and line != head and line != indent:
+            lines.append(line.rstrip())
+            line = indent
+        line += piece
+    lines.append(line.rstrip())
+    return lines
