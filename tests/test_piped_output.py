@@ -168,3 +168,18 @@ def test_table_prints_rich_markup_and_emoji_codes_in_labels_as_written(tmp_path:
     f.write_text(text.replace(m[0], f"\n{m[1]}name: \"[bold]{m[2]}[/bold] :smile:\"\n", 1), encoding="utf-8")
     out = piped("compare", str(folder))
     assert "[bold]" in out and ":smile:" in out and "😄" not in out
+
+
+def test_summary_prints_markup_in_step_names_as_written(tmp_path: Path) -> None:
+    import shutil
+
+    lib = tmp_path / "lib"
+    shutil.copytree(ROOT / "processes" / "tennyu", lib / "tennyu")
+    for extra in ("catalogue.yaml", "cities.yaml"):
+        shutil.copy(ROOT / "processes" / extra, lib / extra)
+    f = lib / "tennyu" / "hachioji.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "name: 受付登録\n" in text
+    f.write_text(text.replace("name: 受付登録\n", "name: \"[bold]受付登録[/bold]\"\n", 1), encoding="utf-8")
+    out = piped("summary", str(lib))
+    assert "[bold]受付登録[/bold]" in out

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from rich.table import Table
+from rich.text import Text
 
 from ..check.validate import Report, validate_paths
 from ..compare import catalogue_names, compare_processes
@@ -150,12 +151,12 @@ def _rich(t: DataTable, title: str, hide: tuple[str, ...] = (), caption: str | N
     for j in keep:
         col = t.columns[j]
         out.add_column(col.title, justify="right" if col.number_format else "left", overflow="fold")
-    for row in t.rows:
-        out.add_row(*(shown(row[j], t.columns[j].number_format) for j in keep))
+    for row in t.rows:  # Text: a step or city name is the user's text, never rich markup
+        out.add_row(*(Text(shown(row[j], t.columns[j].number_format)) for j in keep))
     return out
 
 
-def summary_tables(summary: LibrarySummary, top: int) -> Iterator[Table | str]:
+def summary_tables(summary: LibrarySummary, top: int) -> Iterator[Table | Text]:
     """The tables (and the closing line) of a valid library's summary, in screen order."""
     procedures, rpa, paper = summary_sheets(summary, top)
     yield _rich(procedures, "手続ごとの比較 (compare + score、職員時間の多い順)", ("process",),
@@ -166,6 +167,6 @@ def summary_tables(summary: LibrarySummary, top: int) -> Iterator[Table | str]:
     hours = sum(p.hours_per_year or 0.0 for p in summary.scores.processes)
     auto = sum(p.automatable_hours_per_year or 0.0 for p in summary.scores.processes)
     library = summary.library
-    yield (f"合計: 職員時間 {hours:,.0f} h/年、うち自動化可能 {auto:,.0f} h/年 "
-           f"(数値の多くは推定値: 各ファイルの assumed を参照)。"
-           f"詳細: tamaflow compare {library.rstrip('/')}/<手続>/ 、tamaflow score {library}")
+    yield Text(f"合計: 職員時間 {hours:,.0f} h/年、うち自動化可能 {auto:,.0f} h/年 "
+               f"(数値の多くは推定値: 各ファイルの assumed を参照)。"
+               f"詳細: tamaflow compare {library.rstrip('/')}/<手続>/ 、tamaflow score {library}")

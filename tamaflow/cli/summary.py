@@ -38,6 +38,7 @@ def summary(
         raise TamaflowError("-o writes --format csv or xlsx; the table format is for the screen", code="TF000")
     need_output(format, output, force)
     from rich.console import Console
+    from rich.markup import escape
 
     from ..app.summary import summarise, summary_tables
 
@@ -49,7 +50,7 @@ def summary(
         console = Console(soft_wrap=False, width=140, stderr=not to_screen)
     done = summarise(library)
     checked = done.checked
-    console.print(f"[bold]tamaflow summary[/bold] of {library}: {checked.files} process file(s), "
+    console.print(f"[bold]tamaflow summary[/bold] of {escape(library)}: {checked.files} process file(s), "
                   f"{checked.errors} error(s), {checked.warnings} warning(s)")
     if checked.errors:
         for f in checked.findings:
