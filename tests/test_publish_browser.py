@@ -1,11 +1,6 @@
 """`tamaflow publish` in a real browser: headless Debian Chromium on the built site.
 
-Why the Chromium command line and not a driver: the flags in ../shared/TOOLING.md already give
-what the checks need (`--dump-dom` after `--virtual-time-budget` waits for the asynchronous
-bpmn-js import; `--enable-logging=stderr` prints every console message as a `CONSOLE` line;
-`--screenshot` for the artefacts), with no extra npm or PyPI package whose browser protocol
-version would have to match Debian's Chromium. Our pages write to the console only on errors and
-warnings, so any `CONSOLE` line fails a test.
+How Chromium is driven (its command line, no driver package) is in browserhelp.py.
 
 Pages are served from a local http.server on 127.0.0.1 and, for the variant page and the search,
 also opened from file://, which is how a city may open the site from a shared drive.
@@ -14,20 +9,14 @@ Screenshots go to test-artifacts/ (git-ignored).
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
-import subprocess
-import tempfile
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import lxml.html
 import pytest
+from browserhelp import ARTIFACTS, BPMN_JS, CHROMIUM, Loaded, chromium, serve, text
 from typer.testing import CliRunner
 
 from tamaflow.cli import app
@@ -35,53 +24,13 @@ from tamaflow.cli import app
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "publish"
 LIBRARY = ROOT / "processes"
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-BPMN_JS = ROOT / "node_modules" / "bpmn-js" / "dist" / "bpmn-navigated-viewer.production.min.js"
 SCRIPT_LABEL = "<script>alert(1)</script> 受付"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--enable-logging=stderr", "--v=0",
-         "--hide-scrollbars"]
-CONSOLE = re.compile(r":CONSOLE[:(\d]")
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (make sysdeps installs it)"),
     pytest.mark.skipif(not BPMN_JS.is_file(), reason="npm package bpmn-js is not installed (make node installs it)"),
 ]
-
-
-@dataclass
-class Loaded:
-    dom: lxml.html.HtmlElement
-    console: list[str]
-
-
-def chromium(url: str, screenshot: Path | None = None, size: str = "1400,1600") -> Loaded:
-    """Load `url` in a fresh headless Chromium; return the DOM after scripts ran and every
-    console message. With `screenshot`, a second run saves a PNG of the same page."""
-    assert CHROMIUM is not None
-    console: list[str] = []
-    runs: list[list[str]] = [["--virtual-time-budget=15000", "--dump-dom"]]
-    if screenshot is not None:
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        runs.append(["--virtual-time-budget=15000", f"--window-size={size}", f"--screenshot={screenshot}"])
-    dom_text = ""
-    for extra in runs:
-        with tempfile.TemporaryDirectory(prefix="tamaflow-chromium-") as profile:
-            r = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, url],
-                               capture_output=True, text=True, timeout=120, check=False)
-        assert r.returncode == 0, r.stderr[-2000:]
-        console += [line for line in r.stderr.splitlines() if CONSOLE.search(line)]
-        if "--dump-dom" in extra:
-            dom_text = r.stdout
-    if screenshot is not None:
-        assert screenshot.is_file() and screenshot.stat().st_size > 10_000
-    return Loaded(lxml.html.fromstring(dom_text), console)
-
-
-def text(el: lxml.html.HtmlElement) -> str:
-    return " ".join(el.text_content().split())
 
 
 def publish(lib: Path, out: Path) -> None:
@@ -99,21 +48,10 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(sites: Path) -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(sites)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(sites) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

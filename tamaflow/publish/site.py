@@ -36,6 +36,7 @@ from ..model.process import END, Process
 from .data import SECTION_COMPARE, SECTION_RENDER, SECTION_SCORE, Procedure, ScoreRow, SiteData, Variant
 from .heatmap import heatmap_svg
 from .search import build_index, index_js, js_literal
+from .text import column_digits, is_truncated, jst, short_city, truncate
 
 #: marks a folder as a tamaflow site and lists the files the build produced
 MANIFEST = "tamaflow-site.json"
@@ -50,6 +51,12 @@ BPMN_JS_FILES: tuple[tuple[str, str], ...] = (
     ("LICENSE", "LICENSE"),
 )
 TOP_OPPORTUNITIES = 15
+#: the Content-Security-Policy every page carries (a meta tag, since the site is static files that
+#: may be opened from disk, where no server sends headers). Scripts, styles and images come only
+#: from the site's own files, never inline, so a label that slipped past escaping could still not
+#: run. bpmn-js keeps to it: it styles its elements through the DOM, which CSP does not restrict.
+#: form-action is left out: the header's search form must keep submitting from file:// pages.
+CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'"
 
 
 class StageProgress(Protocol):
@@ -174,6 +181,12 @@ def _env() -> jinja2.Environment:
     env.filters["num"] = _num
     env.filters["jsliteral"] = js_literal
     env.globals["L"] = ja_names
+    env.globals["csp"] = CSP
+    env.filters["jst"] = jst
+    env.filters["short_city"] = short_city
+    env.filters["cut"] = truncate
+    env.tests["long"] = is_truncated
+    env.globals["column_digits"] = column_digits
     return env
 
 
