@@ -183,3 +183,10 @@ def test_summary_prints_markup_in_step_names_as_written(tmp_path: Path) -> None:
     f.write_text(text.replace("name: 受付登録\n", "name: \"[bold]受付登録[/bold]\"\n", 1), encoding="utf-8")
     out = piped("summary", str(lib))
     assert "[bold]受付登録[/bold]" in out
+
+
+def test_piped_score_uses_the_same_full_width() -> None:
+    """`tamaflow score … > f.txt` is laid out at 140 columns like compare and summary (it was 120)."""
+    out = piped("score", str(TENNYU))
+    widths = [cell_len(line) for line in out.splitlines()]
+    assert 120 < max(widths) <= PIPED_WIDTH

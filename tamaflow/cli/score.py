@@ -6,15 +6,13 @@ both imported inside the command so other commands start without them.
 
 from __future__ import annotations
 
-import shutil
-import sys
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import user_errors
+from ._app import output_width, user_errors
 from ._output import BomOption, ForceOption, OutputOption, emit_text, emit_workbook, need_output
 
 
@@ -67,6 +65,6 @@ def score(
     elif format is ScoreFormat.markdown:
         text = report.to_markdown(scored.report, top, names)
     else:
-        width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() and not output else 120
-        text = report.to_table(scored.report, top, names, width=max(80, width))
+        # piped or -o: the same 140 columns as compare and summary (was 120, which folded names)
+        text = report.to_table(scored.report, top, names, width=max(80, output_width(to_file=bool(output))))
     emit_text(text, output, force, csv=format is ScoreFormat.csv, bom=bom)
