@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..compare import CompareOptions, Comparison, catalogue_names, compare_processes
 from ..io.anyformat import SUFFIXES, load_any, model_format
@@ -19,6 +20,9 @@ from ..io.yaml_writer import dump_process
 from ..model.findings import TamaflowError
 from ..model.library import CATALOGUE_FILE, LIBRARY_FILES
 from ..model.process import Process
+
+if TYPE_CHECKING:
+    from .distributed import DaskCluster
 
 #: draw a progress bar from this many variants on (and only on a terminal)
 PROGRESS_FROM = 8
@@ -45,17 +49,19 @@ def procedure_folders(paths: list[str]) -> list[Path] | None:
     return subs or None
 
 
-def compare_library(folders: list[Path], *, support: float = 0.5,
-                    show_progress: bool = False) -> tuple[list[tuple[str, Comparison]], list[str]]:
+def compare_library(folders: list[Path], *, support: float = 0.5, show_progress: bool = False,
+                    cluster: DaskCluster | None = None) -> tuple[list[tuple[str, Comparison]], list[str]]:
     """Compare every procedure folder: (folder name, comparison) in name order, and the names of
-    the folders skipped because they hold a single variant."""
+    the folders skipped because they hold a single variant. With `cluster`, the pairs of every
+    procedure are aligned on that Dask cluster."""
     done: list[tuple[str, Comparison]] = []
     skipped: list[str] = []
     for folder in folders:
         if len(models_in(folder)) < 2:
             skipped.append(folder.name)
             continue
-        done.append((folder.name, compare_files([str(folder)], support=support, show_progress=show_progress)))
+        done.append((folder.name, compare_files([str(folder)], support=support, show_progress=show_progress,
+                                                   cluster=cluster)))
     return done, skipped
 
 
@@ -99,12 +105,13 @@ def load_catalogue_for(paths: list[str]) -> dict[str, list[str]]:
 
 
 def compare_files(paths: list[str], *, support: float = 0.5, standard_file: Path | None = None,
-                  force: bool = False, show_progress: bool = False) -> Comparison:
+                  force: bool = False, show_progress: bool = False, cluster: DaskCluster | None = None) -> Comparison:
     """Compare the variants in `paths` (a folder of one procedure, or model files).
 
     `support` is the share of variants a step needs to enter the standard flow. With
     `standard_file`, the standard flow is written there as YAML (refused, before any work, if
-    the file exists and `force` is off). `show_progress` draws a bar on stderr for many variants."""
+    the file exists and `force` is off). `show_progress` draws a bar on stderr for many variants.
+    With `cluster`, the pairs are aligned and measured on that Dask cluster (same result)."""
     files = collect_models(paths)
     if len(files) < 2:
         raise TamaflowError("compare needs at least two variants", code="TF000")
@@ -113,13 +120,14 @@ def compare_files(paths: list[str], *, support: float = 0.5, standard_file: Path
     procs = load_models(files)
     catalogue = load_catalogue_for(paths)
     options = CompareOptions(support=support)
+    runner = cluster.runner(procs, catalogue, options) if cluster is not None else None
     if show_progress and len(procs) >= PROGRESS_FROM:
         from .progress import pair_progress
 
         with pair_progress(len(procs) * (len(procs) - 1) // 2) as on_pairs:
-            comp = compare_processes(procs, catalogue, options, on_pairs)
+            comp = compare_processes(procs, catalogue, options, on_pairs, runner)
     else:
-        comp = compare_processes(procs, catalogue, options)
+        comp = compare_processes(procs, catalogue, options, runner=runner)
     if standard_file is not None:
         write_standard(comp, standard_file)
     return comp

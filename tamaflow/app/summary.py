@@ -12,13 +12,14 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.table import Table
 from rich.text import Text
 
 from ..check.validate import Report, validate_paths
-from ..compare import catalogue_names, compare_processes
+from ..compare import CompareOptions, catalogue_names, compare_processes
 from ..io.library import find_library_root, load_library
 from ..io.table import Column, shown
 from ..io.table import Table as DataTable
@@ -26,6 +27,9 @@ from ..model.findings import TamaflowError
 from ..model.process import Process
 from ..score import ScoreReport, build_report, score_process
 from ..score.report import BestVariant
+
+if TYPE_CHECKING:
+    from .distributed import DaskCluster
 
 
 def mean_off_diagonal(matrix: np.ndarray) -> float:
@@ -88,9 +92,10 @@ def leanest_text(best: BestVariant, cities: dict[str, str]) -> str:
     return f"同率 {len(names)} 市: {' '.join(names)}"
 
 
-def summary_sheets(summary: LibrarySummary, top: int) -> list[DataTable]:
+def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | None = None) -> list[DataTable]:
     """The summary's tables as data (typed cells, Japanese headings), in screen order: what the
-    terminal shows, `--format csv` writes (the first) and `--format xlsx` writes (all of them)."""
+    terminal shows, `--format csv` writes (the first) and `--format xlsx` writes (all of them).
+    With `cluster`, each procedure's pairs are aligned on that Dask cluster (same numbers)."""
     assert summary.scores is not None, "summary_sheets needs a library without validation errors"
     scores, cities = summary.scores, summary.cities
     best = {b.process: b for b in scores.best_variants}
@@ -110,7 +115,8 @@ def summary_sheets(summary: LibrarySummary, top: int) -> list[DataTable]:
     # the biggest procedures first: staff hours are what the table is read for
     for pid in sorted(summary.by_procedure, key=lambda pid: (-hours.get(pid, 0.0), pid)):
         procs = summary.by_procedure[pid]
-        comp = compare_processes(procs, summary.catalogue)
+        runner = cluster.runner(procs, summary.catalogue, CompareOptions()) if cluster is not None else None
+        comp = compare_processes(procs, summary.catalogue, CompareOptions(), runner=runner)
         sim = float(np.mean([mean_off_diagonal(m) for m in comp.similarity.values()]))
         b = best.get(pid)
         t.add(procs[0].name, len(procs), round(sim, 2), sum(1 for s in comp.standard.process.steps if s.is_task),
@@ -156,9 +162,9 @@ def _rich(t: DataTable, title: str, hide: tuple[str, ...] = (), caption: str | N
     return out
 
 
-def summary_tables(summary: LibrarySummary, top: int) -> Iterator[Table | Text]:
+def summary_tables(summary: LibrarySummary, top: int, cluster: DaskCluster | None = None) -> Iterator[Table | Text]:
     """The tables (and the closing line) of a valid library's summary, in screen order."""
-    procedures, rpa, paper = summary_sheets(summary, top)
+    procedures, rpa, paper = summary_sheets(summary, top, cluster)
     yield _rich(procedures, "手続ごとの比較 (compare + score、職員時間の多い順)", ("process",),
                 caption=f"{SIMILARITY_NOTE}\n{DEVIATIONS_NOTE}")
     yield _rich(rpa, f"RPA の候補 上位 {top} 手順 (自動化可能な職員時間/年)", ("process", "city", "step"))

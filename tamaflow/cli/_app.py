@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import wraps
 from typing import Annotated, Any, TypeVar
 
@@ -25,6 +26,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: the `PATHS...` argument of the commands that read process files, one wording for all of them
 ProcessPaths = Annotated[list[str], typer.Argument(help="Process files or folders (searched recursively).")]
+
+#: `--dask ADDRESS` of compare and summary (the optional extra tamaflow[dask]; README "Dask")
+DaskOption = Annotated[str | None, typer.Option(
+    "--dask", metavar="ADDRESS", help="Align every pair on a Dask cluster: `local` (a LocalCluster on this machine, "
+    "`local:N` for N workers) or a running scheduler such as tcp://scheduler-host:8786. Needs tamaflow[dask].")]
+
+
+def dask_cluster(address: str | None) -> AbstractContextManager[Any]:
+    """The Dask connection for `--dask` (closed on exit), or None without it. Dask and the compare
+    stack are imported only when the option is given."""
+    if address is None:
+        return nullcontext(None)
+    from ..app.distributed import connect
+
+    return connect(address)
+
 
 #: columns for tables written to a pipe or a file: rich would assume 80 and fold every similarity
 #: to `0.…` and every city name to `ko…`; an editor or `less -S` shows the full width

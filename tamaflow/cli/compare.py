@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import output_width, user_errors
+from ._app import DaskOption, dask_cluster, output_width, user_errors
 from ._output import BomOption, OutputOption, emit_text, emit_workbook, need_output
 
 
@@ -38,6 +38,7 @@ def compare(
                                                   "alignment; needs -o).")] = CompareFormat.table,
     output: OutputOption = None,
     bom: BomOption = None,
+    dask: DaskOption = None,
 ) -> None:
     """Align the steps of a procedure across cities, measure similarity, derive the standard flow
     and list each city's deviations from it."""
@@ -56,13 +57,16 @@ def compare(
         if emit_standard:
             raise TamaflowError("--emit-standard writes one procedure's standard: name its folder "
                                 f"(e.g. {folders[0]}), not the library", code="TF000")
-        items, skipped = compare_library(folders, support=support, show_progress=sys.stderr.isatty())
+        with dask_cluster(dask) as cluster:
+            items, skipped = compare_library(folders, support=support, show_progress=sys.stderr.isatty(),
+                                             cluster=cluster)
         for name in skipped:
             typer.echo(f"{name}: one variant only, nothing to compare", err=True)
         _write(items, True, format, output, force, bom, names, width, "比較 (tamaflow compare)")
         return
-    comp = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
-                         force=force, show_progress=sys.stderr.isatty())
+    with dask_cluster(dask) as cluster:
+        comp = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
+                             force=force, show_progress=sys.stderr.isatty(), cluster=cluster)
     if emit_standard:
         typer.echo(f"wrote the standard flow to {emit_standard}", err=True)
     _write(comp, False, format, output, force, bom, names, width, f"比較: {comp.standard.process.name}")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import user_errors
+from ._app import DaskOption, dask_cluster, user_errors
 from ._output import BomOption, ForceOption, OutputOption, emit_text, emit_workbook, need_output
 
 
@@ -32,11 +32,19 @@ def summary(
     output: OutputOption = None,
     force: ForceOption = False,
     bom: BomOption = None,
+    dask: DaskOption = None,
 ) -> None:
     """One-screen overview of a library: validation, per-procedure comparison and RPA hours."""
     if format is SummaryFormat.table and output:
         raise TamaflowError("-o writes --format csv or xlsx; the table format is for the screen", code="TF000")
     need_output(format, output, force)
+    with dask_cluster(dask) as cluster:
+        _summary(library, top, format, output, force, bom, cluster)
+
+
+def _summary(library: str, top: int, format: SummaryFormat, output: str | None, force: bool, bom: bool | None,
+             cluster: Any) -> None:
+    """The command once the Dask connection (if any) is open."""
     from rich.console import Console
     from rich.markup import escape
 
@@ -61,11 +69,11 @@ def summary(
         from ..app.summary import summary_sheets
         from ..io.table import to_csv
 
-        sheets = summary_sheets(done, top)
+        sheets = summary_sheets(done, top, cluster)
         if format is SummaryFormat.xlsx:
             emit_workbook(sheets, output, force, title=f"tamaflow summary: {library}")
         else:
             emit_text(to_csv(sheets[0]), output, force, csv=True, bom=bom)
         return
-    for part in summary_tables(done, top):
+    for part in summary_tables(done, top, cluster):
         console.print(part)
