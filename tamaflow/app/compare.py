@@ -24,10 +24,6 @@ from ..model.process import Process
 if TYPE_CHECKING:
     from .distributed import DaskCluster
 
-#: draw a progress bar from this many variants on (and only on a terminal)
-PROGRESS_FROM = 8
-
-
 def models_in(folder: Path) -> list[str]:
     """The model files directly inside a folder (not the library's own files), sorted."""
     return sorted(
@@ -110,7 +106,8 @@ def compare_files(paths: list[str], *, support: float = 0.5, standard_file: Path
 
     `support` is the share of variants a step needs to enter the standard flow. With
     `standard_file`, the standard flow is written there as YAML (refused, before any work, if
-    the file exists and `force` is off). `show_progress` draws a bar on stderr for many variants.
+    the file exists and `force` is off). `show_progress` draws a bar of the pairs on stderr (only on a terminal,
+    and only once the work has run for about 2 s: `app.progress`).
     With `cluster`, the pairs are aligned and measured on that Dask cluster (same result)."""
     files = collect_models(paths)
     if len(files) < 2:
@@ -121,7 +118,7 @@ def compare_files(paths: list[str], *, support: float = 0.5, standard_file: Path
     catalogue = load_catalogue_for(paths)
     options = CompareOptions(support=support)
     runner = cluster.runner(procs, catalogue, options) if cluster is not None else None
-    if show_progress and len(procs) >= PROGRESS_FROM:
+    if show_progress:
         from .progress import pair_progress
 
         with pair_progress(len(procs) * (len(procs) - 1) // 2) as on_pairs:

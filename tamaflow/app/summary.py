@@ -29,6 +29,7 @@ from ..score import ScoreReport, build_report, score_process
 from ..score.report import BestVariant
 
 if TYPE_CHECKING:
+    from ..publish.site import StageProgress
     from .distributed import DaskCluster
 
 
@@ -92,10 +93,12 @@ def leanest_text(best: BestVariant, cities: dict[str, str]) -> str:
     return f"同率 {len(names)} 市: {' '.join(names)}"
 
 
-def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | None = None) -> list[DataTable]:
+def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | None = None,
+                   progress: StageProgress | None = None) -> list[DataTable]:
     """The summary's tables as data (typed cells, Japanese headings), in screen order: what the
     terminal shows, `--format csv` writes (the first) and `--format xlsx` writes (all of them).
-    With `cluster`, each procedure's pairs are aligned on that Dask cluster (same numbers)."""
+    With `cluster`, each procedure's pairs are aligned on that Dask cluster (same numbers);
+    `progress` hears of every procedure compared (the slow part)."""
     assert summary.scores is not None, "summary_sheets needs a library without validation errors"
     scores, cities = summary.scores, summary.cities
     best = {b.process: b for b in scores.best_variants}
@@ -113,6 +116,8 @@ def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | Non
         Column("process", "手続ID"),
     ))
     # the biggest procedures first: staff hours are what the table is read for
+    if progress is not None:
+        progress.start(len(summary.by_procedure), "比較中")
     for pid in sorted(summary.by_procedure, key=lambda pid: (-hours.get(pid, 0.0), pid)):
         procs = summary.by_procedure[pid]
         runner = cluster.runner(procs, summary.catalogue, CompareOptions()) if cluster is not None else None
@@ -122,6 +127,8 @@ def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | Non
         t.add(procs[0].name, len(procs), round(sim, 2), sum(1 for s in comp.standard.process.steps if s.is_task),
               sum(len(d) for d in comp.deviations.values()), round(hours[pid], 1), round(auto[pid], 1),
               leanest_text(b, cities) if b else None, round(b.minutes_per_case, 1) if b else None, pid)
+        if progress is not None:
+            progress.advance(procs[0].name or pid)
 
     t2 = DataTable("RPAの候補", (
         Column("name", "手続"), Column("city_name", "市"), Column("step_name", "手順"),
@@ -162,9 +169,10 @@ def _rich(t: DataTable, title: str, hide: tuple[str, ...] = (), caption: str | N
     return out
 
 
-def summary_tables(summary: LibrarySummary, top: int, cluster: DaskCluster | None = None) -> Iterator[Table | Text]:
+def summary_tables(summary: LibrarySummary, top: int, cluster: DaskCluster | None = None,
+                   progress: StageProgress | None = None) -> Iterator[Table | Text]:
     """The tables (and the closing line) of a valid library's summary, in screen order."""
-    procedures, rpa, paper = summary_sheets(summary, top, cluster)
+    procedures, rpa, paper = summary_sheets(summary, top, cluster, progress)
     yield _rich(procedures, "手続ごとの比較 (compare + score、職員時間の多い順)", ("process",),
                 caption=f"{SIMILARITY_NOTE}\n{DEVIATIONS_NOTE}")
     yield _rich(rpa, f"RPA の候補 上位 {top} 手順 (自動化可能な職員時間/年)", ("process", "city", "step"))

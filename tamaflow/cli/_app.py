@@ -27,6 +27,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: the `PATHS...` argument of the commands that read process files, one wording for all of them
 ProcessPaths = Annotated[list[str], typer.Argument(help="Process files or folders (searched recursively).")]
 
+#: `--quiet` of the long commands (compare, summary, publish): their progress bar is drawn on stderr,
+#: on a terminal only, for work of more than about 2 s (tamaflow/app/progress.py)
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar on stderr (it is drawn only on a "
+                                           "terminal, for work of more than about 2 s).")]
+
 #: `--dask ADDRESS` of compare and summary (the optional extra tamaflow[dask]; README "Dask")
 DaskOption = Annotated[str | None, typer.Option(
     "--dask", metavar="ADDRESS", help="Align every pair on a Dask cluster: `local` (a LocalCluster on this machine, "

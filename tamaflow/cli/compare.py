@@ -7,7 +7,6 @@ Reading the models and deriving the standard flow live in `tamaflow.app.compare`
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import DaskOption, dask_cluster, output_width, user_errors
+from ._app import DaskOption, QuietOption, dask_cluster, output_width, user_errors
 from ._output import BomOption, OutputOption, emit_text, emit_workbook, need_output
 
 
@@ -39,6 +38,7 @@ def compare(
     output: OutputOption = None,
     bom: BomOption = None,
     dask: DaskOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Align the steps of a procedure across cities, measure similarity, derive the standard flow
     and list each city's deviations from it."""
@@ -58,7 +58,7 @@ def compare(
             raise TamaflowError("--emit-standard writes one procedure's standard: name its folder "
                                 f"(e.g. {folders[0]}), not the library", code="TF000")
         with dask_cluster(dask) as cluster:
-            items, skipped = compare_library(folders, support=support, show_progress=sys.stderr.isatty(),
+            items, skipped = compare_library(folders, support=support, show_progress=not quiet,
                                              cluster=cluster)
         for name in skipped:
             typer.echo(f"{name}: one variant only, nothing to compare", err=True)
@@ -66,7 +66,7 @@ def compare(
         return
     with dask_cluster(dask) as cluster:
         comp = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
-                             force=force, show_progress=sys.stderr.isatty(), cluster=cluster)
+                             force=force, show_progress=not quiet, cluster=cluster)
     if emit_standard:
         typer.echo(f"wrote the standard flow to {emit_standard}", err=True)
     _write(comp, False, format, output, force, bom, names, width, f"比較: {comp.standard.process.name}")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ._app import user_errors
+from ._app import QuietOption, user_errors
 
 
 @user_errors
@@ -22,6 +22,7 @@ def publish(
     output: Annotated[Path, typer.Option("--output", "-o", help="The site folder to write.")],
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder that is not a tamaflow site.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel analyses (default: CPUs).")] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Build the static documentation site: home matrix, a page per procedure and per variant,
     search. Opens from disk (file://) or any static host; no network needed.
@@ -33,7 +34,7 @@ def publish(
     from ..app.publish import publish_site
 
     started = time.perf_counter()
-    with TerminalProgress() as progress:
+    with TerminalProgress(quiet=quiet) as progress:
         done = publish_site(library, output, force=force, jobs=jobs, progress=progress)
     if not done.has_viewer:
         print("warning: npm package bpmn-js not found (run `make node`): diagrams are shown as static SVG",

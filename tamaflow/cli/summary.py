@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import DaskOption, dask_cluster, user_errors
+from ._app import DaskOption, QuietOption, dask_cluster, user_errors
 from ._output import BomOption, ForceOption, OutputOption, emit_text, emit_workbook, need_output
 
 
@@ -33,21 +33,23 @@ def summary(
     force: ForceOption = False,
     bom: BomOption = None,
     dask: DaskOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """One-screen overview of a library: validation, per-procedure comparison and RPA hours."""
     if format is SummaryFormat.table and output:
         raise TamaflowError("-o writes --format csv or xlsx; the table format is for the screen", code="TF000")
     need_output(format, output, force)
     with dask_cluster(dask) as cluster:
-        _summary(library, top, format, output, force, bom, cluster)
+        _summary(library, top, format, output, force, bom, cluster, quiet)
 
 
 def _summary(library: str, top: int, format: SummaryFormat, output: str | None, force: bool, bom: bool | None,
-             cluster: Any) -> None:
+             cluster: Any, quiet: bool) -> None:
     """The command once the Dask connection (if any) is open."""
     from rich.console import Console
     from rich.markup import escape
 
+    from ..app.progress import TerminalProgress
     from ..app.summary import summarise, summary_tables
 
     # with csv or xlsx, stdout is the data (or nothing): the header and the findings go to stderr
@@ -69,11 +71,14 @@ def _summary(library: str, top: int, format: SummaryFormat, output: str | None, 
         from ..app.summary import summary_sheets
         from ..io.table import to_csv
 
-        sheets = summary_sheets(done, top, cluster)
+        with TerminalProgress(quiet=quiet) as progress:
+            sheets = summary_sheets(done, top, cluster, progress)
         if format is SummaryFormat.xlsx:
             emit_workbook(sheets, output, force, title=f"tamaflow summary: {library}")
         else:
             emit_text(to_csv(sheets[0]), output, force, csv=True, bom=bom)
         return
-    for part in summary_tables(done, top, cluster):
+    with TerminalProgress(quiet=quiet) as progress:  # gone before the tables are printed
+        parts = list(summary_tables(done, top, cluster, progress))
+    for part in parts:
         console.print(part)
