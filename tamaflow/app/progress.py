@@ -86,8 +86,8 @@ def pair_progress(total: int, quiet: bool = False) -> Iterator[Callable[[int, in
     late = _LateBar(TextColumn("comparing pairs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), quiet=quiet)
     task = late.bar.add_task("pairs", total=total)
 
-    def update(done: int, _total: int) -> None:
-        late.bar.update(task, completed=done)
+    def update(done: int, total_now: int) -> None:  # a runner may learn its total as it goes
+        late.bar.update(task, completed=done, total=total_now)
         late.tick()
 
     try:
