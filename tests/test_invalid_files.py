@@ -114,7 +114,7 @@ def test_corpus_is_big_enough() -> None:
     # every loader code and every structural / library rule has at least one fixture
     for code in ("TF001", "TF002", "TF003", "TF010", "TF011", "TF012", "TF013", "TF014", "TF015", "TF016",
                  "TF017", "TF020", "TF021", "TF022", "TF101", "TF102", "TF103", "TF104", "TF105", "TF106",
-                 "TF107", "TF108", "TF109", "TF201", "TF202", "TF203", "TF204", "TF205"):
+                 "TF107", "TF108", "TF109", "TF110", "TF201", "TF202", "TF203", "TF204", "TF205"):
         assert code in codes, f"no fixture for {code}"
 
 

@@ -22,7 +22,7 @@ from ..model.graph import (
     reachable_from_start,
     start_nodes,
 )
-from ..model.process import END, Pos, Process, Step
+from ..model.process import END, Branch, Pos, Process, Step
 
 #: what a rule yields for each problem: where, the message, and the element id (if any)
 Hit = tuple[Pos, str, str | None]
@@ -263,26 +263,89 @@ class _Dominance:
         return found
 
 
+#: stated shares this close to 1 add up to 1: shares are written with two decimals, and three
+#: branches of 0.33 are a third each
+SHARE_TOLERANCE = 0.01
+#: float noise on a sum of decimals (0.6 + 0.3 + 0.1 is 0.9999999999999999)
+_EPS = 1e-9
+
+
+def _split_shares(s: Step) -> tuple[float, list[Branch]] | None:
+    """(sum of the stated shares, branches without one) of a splitting exclusive or inclusive
+    gateway with two or more branches; None for any other step (joins, parallel splits)."""
+    if s.gateway not in ("exclusive", "inclusive") or s.join or len(s.branches) < 2:
+        return None
+    return sum(b.share for b in s.branches if b.share is not None), [b for b in s.branches if b.share is None]
+
+
 @register
 class BranchShares(StepRule):
-    """The shares of an exclusive gateway's branches should add up to 1: the score's expected
-    minutes per case go through them."""
+    """The shares of an exclusive gateway's branches add up to 1 (± 0.01): every case takes
+    exactly one branch, and the score's minutes and hours per year go through the shares, so a
+    set adding up to 1.3 makes every figure downstream wrong. An inclusive gateway's shares may
+    add up to more than 1 (a case can take several branches)."""
 
     code = "TF106"
     name = "branch-shares"
-    severity = "warning"
 
     def check_step(self, s: Step, g: ProcessGraph) -> Iterator[Hit]:
-        if s.gateway != "exclusive" or s.join or len(s.branches) < 2:
+        split = _split_shares(s)
+        if split is None or s.gateway != "exclusive":
             return
-        shares = [b.share for b in s.branches]
-        if all(x is not None for x in shares):
-            total = sum(x for x in shares if x is not None)
-            if abs(total - 1) > 0.011:
-                yield s.where("branches"), f"branch shares of {_label(g, s.id)} add up to {total:.2f}, not 1", s.id
-        elif any(x is not None for x in shares):
-            yield s.where("branches"), f"some branches of {_label(g, s.id)} have a `share` and some do " \
-                "not: give every branch one (the rest is split evenly meanwhile)", s.id
+        total, missing = split
+        if not missing and abs(total - 1) > SHARE_TOLERANCE + _EPS:
+            yield s.where("branches"), f"branch shares of {_label(g, s.id)} add up to {total:.2f}, not 1: every " \
+                "case takes one branch of an exclusive gateway, so the shares must add up to 1 (± 0.01)", s.id
+        elif len(missing) == 1 and total > 1 + SHARE_TOLERANCE + _EPS:
+            yield s.where("branches"), f"the stated branch shares of {_label(g, s.id)} already add up to " \
+                f"{total:.2f}, leaving nothing for the branch to `{missing[0].to}`: the shares must add up to 1 " \
+                "(± 0.01)", s.id
+
+
+@register
+class BranchSharesMissing(StepRule):
+    """Either every branch of a gateway states its share or none does (then the cases are split
+    evenly). On an exclusive gateway exactly one missing share is implied, 1 minus the others
+    (TF111); two or more missing would be a guess. An inclusive gateway's shares are independent
+    (a case may take several branches), so none is implied there."""
+
+    code = "TF110"
+    name = "branch-shares-missing"
+
+    def check_step(self, s: Step, g: ProcessGraph) -> Iterator[Hit]:
+        split = _split_shares(s)
+        if split is None:
+            return
+        _total, missing = split
+        if not missing or len(missing) == len(s.branches) or (s.gateway == "exclusive" and len(missing) == 1):
+            return
+        which = (f"the branch to `{missing[0].to}`" if len(missing) == 1 else
+                 f"{len(missing)} of its {len(s.branches)} branches (to {', '.join(f'`{b.to}`' for b in missing)})")
+        why = ("two or more missing cannot be implied" if s.gateway == "exclusive" else
+               "an inclusive gateway's shares are independent, so none is implied")
+        has = "has" if len(missing) == 1 else "have"
+        yield missing[0].pos, f"{_label(g, s.id)}: {which} {has} no `share` while the others have one: {why}; " \
+            "give each branch its share", s.id
+
+
+@register
+class BranchShareImplied(StepRule):
+    """A note, not a problem: every branch of an exclusive gateway but one states its share, so
+    the last one's is implied (1 minus the others) and the score uses that figure."""
+
+    code = "TF111"
+    name = "branch-share-implied"
+    severity = "info"
+
+    def check_step(self, s: Step, g: ProcessGraph) -> Iterator[Hit]:
+        split = _split_shares(s)
+        if split is None or s.gateway != "exclusive":
+            return
+        total, missing = split
+        if len(missing) == 1 and total <= 1 + SHARE_TOLERANCE + _EPS:
+            b = missing[0]
+            yield b.pos, f"the branch to `{b.to}` of {_label(g, s.id)} has no `share`: implied " \
+                f"{max(0.0, 1 - total):.2f} (1 minus the other branches' {total:.2f})", s.id
 
 
 @register

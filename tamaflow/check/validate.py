@@ -46,6 +46,11 @@ class Report:
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.severity == "warning")
 
+    @property
+    def notes(self) -> int:
+        """Findings of severity info: said, never counted against the files (TF111)."""
+        return sum(1 for f in self.findings if f.severity == "info")
+
 
 def collect_files(paths: Iterable[str]) -> list[str]:
     """Expand folders recursively into their process files (*.yaml, *.yml), sorted."""

@@ -31,7 +31,8 @@ def validate(
 ) -> None:
     """Check process files: format, references, structure, library consistency.
 
-    Exit 0 when clean (warnings allowed unless --strict), 1 on findings, 2 on usage errors.
+    Exit 0 when clean (warnings allowed unless --strict; notes never count), 1 on findings, 2 on
+    usage errors.
     """
     from ..check.config import load_rule_config
     from ..check.validate import validate_paths
@@ -45,6 +46,8 @@ def validate(
         for f in report.findings:
             typer.echo(f.human())
         summary = f"{report.files} file(s): {report.errors} error(s), {report.warnings} warning(s)"
+        if report.notes:
+            summary += f", {report.notes} note(s)"
         typer.echo(summary, err=True)
     if report.errors or (strict and report.warnings):
         raise typer.Exit(1)

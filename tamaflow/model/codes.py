@@ -82,6 +82,8 @@ def resolve_severity(code: str, severities: Mapping[str, str]) -> Severity | Non
     level = severities.get(code) or (severities.get(entry.name) if entry.name else None) or entry.severity
     if level == "off":
         return None
+    if level == "info":
+        return "info"
     return "warning" if level in ("warn", "warning") else "error"
 
 

@@ -12,7 +12,8 @@ from typing import Literal
 
 from .codes import ExitCategory, category_of
 
-Severity = Literal["error", "warning"]
+#: "info" is a note, not a problem: it never changes an exit status (an implied branch share, TF111)
+Severity = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True, slots=True, order=True)
