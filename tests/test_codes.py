@@ -114,20 +114,20 @@ def test_docs_list_every_code_but_the_rules() -> None:
     assert missing == []
 
 
-# ----- the one gate for commands that need valid files (check.validate.validated) ----------------
+# ----- --strict: the one gate for commands that need valid files (check.validate.InvalidFiles) ---
 
-def test_score_refuses_invalid_files_with_every_error_then_one_line() -> None:
+def test_score_strict_refuses_invalid_files_with_every_error_then_one_line() -> None:
     bad = ROOT / "tests" / "invalid" / "dangling-next.yaml"
-    code, out, err = invoke("score", str(bad))
+    code, out, err = invoke("score", "--strict", str(bad))
     assert (code, out) == (1, "")
     *errors, last = err.splitlines()
     assert errors and all(ln.startswith(f"{bad}:") and " error TF" in ln for ln in errors)
     assert last == f"1 file(s): {len(errors)} error(s): fix them (tamaflow validate) before scoring"
 
 
-def test_publish_refuses_a_library_with_errors_and_writes_nothing(tmp_path: Path) -> None:
+def test_publish_strict_refuses_a_library_with_errors_and_writes_nothing(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    code, out, err = invoke("publish", str(LIBRARY), "-o", str(site))
+    code, out, err = invoke("publish", "--strict", str(LIBRARY), "-o", str(site))
     assert (code, out) == (1, "")
     *errors, last = err.splitlines()
     assert errors and all(" error TF" in ln for ln in errors)

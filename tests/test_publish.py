@@ -261,11 +261,11 @@ def test_refuses_a_file_as_output_and_a_folder_that_is_no_library(lib: Path, tmp
     assert not (lib / "site").exists()
 
 
-def test_invalid_library_is_not_published(lib: Path, tmp_path: Path) -> None:
+def test_invalid_library_is_not_published_with_strict(lib: Path, tmp_path: Path) -> None:
     f = lib / "hakko/fussa.yaml"
     f.write_text(f.read_text(encoding="utf-8").replace("lane: counter\n    minutes: 3", "lane: nowhere\n    minutes: 3", 1),
                  encoding="utf-8")
-    code, output = publish(lib, tmp_path / "s")
+    code, output = publish(lib, tmp_path / "s", "--strict")
     assert code == 1
     assert "fussa.yaml:" in output and "TF022" in output
     assert not (tmp_path / "s").exists()

@@ -131,7 +131,7 @@ def _write_from_library(lib: Library, files: list[str], process: str, city: str,
     the standard flow; one: that city's file), with the volume estimated from the population."""
     variants = [load_any(f) for f in files]
     if len(files) >= 2:
-        comp = compare_files(files)
+        comp = compare_files(files, strict=True).comparison
         base = copy.deepcopy(comp.standard.process)
         basis = f"standard flow of {len(comp.variants)} cities"
         origin = (f"the standard flow `tamaflow compare` derives from {len(comp.variants)} cities "

@@ -1,18 +1,20 @@
 """Comparing the variants of one procedure: the `tamaflow compare` use case.
 
-Reads the model files (YAML, BPMN, PNML) and the library's activity catalogue, calls
-`tamaflow.compare.compare_processes`, and optionally writes the derived standard flow as a YAML
-file. The renderings of the result are in `tamaflow.compare.report`.
+Reads the model files (YAML, BPMN, PNML; the ones with validation errors are left out, see
+`app.lenient`) and the library's activity catalogue, calls `tamaflow.compare.compare_processes`,
+and optionally writes the derived standard flow as a YAML file. The renderings of the result are
+in `tamaflow.compare.report`.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..compare import CompareOptions, Comparison, catalogue_names, compare_processes
-from ..io.anyformat import SUFFIXES, load_any, model_format
+from ..io.anyformat import SUFFIXES, model_format
 from ..io.files import refuse_overwrite, write_atomic
 from ..io.library import find_library_root, read_catalogue
 from ..io.schema import schema_reference
@@ -20,6 +22,7 @@ from ..io.yaml_writer import dump_process
 from ..model.findings import TamaflowError
 from ..model.library import CATALOGUE_FILE, LIBRARY_FILES
 from ..model.process import Process
+from .lenient import NothingUsable, Usable, usable_models
 
 if TYPE_CHECKING:
     from .distributed import DaskCluster
@@ -45,20 +48,47 @@ def procedure_folders(paths: list[str]) -> list[Path] | None:
     return subs or None
 
 
+@dataclass(slots=True)
+class FilesCompared:
+    """A comparison, and the model files left out of it because they have errors."""
+
+    comparison: Comparison
+    usable: Usable
+
+
+@dataclass(slots=True)
+class LibraryCompared:
+    """Every procedure folder of a library compared, in name order."""
+
+    items: list[tuple[str, Comparison]] = field(default_factory=list)
+    #: folders with fewer than two variants (without errors): nothing to compare
+    single: list[str] = field(default_factory=list)
+    #: every folder's files: the ones left out because they have errors
+    usable: Usable = field(default_factory=Usable)
+
+
 def compare_library(folders: list[Path], *, support: float = 0.5, show_progress: bool = False,
-                    cluster: DaskCluster | None = None) -> tuple[list[tuple[str, Comparison]], list[str]]:
-    """Compare every procedure folder: (folder name, comparison) in name order, and the names of
-    the folders skipped because they hold a single variant. With `cluster`, the pairs of every
-    procedure are aligned on that Dask cluster."""
-    done: list[tuple[str, Comparison]] = []
-    skipped: list[str] = []
+                    cluster: DaskCluster | None = None, strict: bool = False) -> LibraryCompared:
+    """Compare every procedure folder, leaving out the files with errors; a folder left with a
+    single variant is listed in `single`. With `strict`, any file with errors refuses the whole
+    library (`NothingUsable`, every error listed) before anything is compared. With `cluster`,
+    the pairs of every procedure are aligned on that Dask cluster."""
+    done = LibraryCompared()
+    loaded: list[tuple[Path, Usable]] = []
     for folder in folders:
-        if len(models_in(folder)) < 2:
-            skipped.append(folder.name)
+        usable = load_models(models_in(folder))
+        done.usable.extend(usable)
+        loaded.append((folder, usable))
+    if strict and done.usable.skipped:
+        raise NothingUsable(done.usable, f"{len(done.usable.skipped)} file(s) have errors: fix them (tamaflow "
+                            "validate) or leave out --strict", refused=True)
+    for folder, usable in loaded:
+        if len(usable.processes) < 2:
+            done.single.append(folder.name)
             continue
-        done.append((folder.name, compare_files([str(folder)], support=support, show_progress=show_progress,
-                                                   cluster=cluster)))
-    return done, skipped
+        done.items.append((folder.name, compare_models(usable.processes, [str(folder)], support=support,
+                                                       show_progress=show_progress, cluster=cluster)))
+    return done
 
 
 def collect_models(paths: list[str]) -> list[str]:
@@ -79,15 +109,17 @@ def collect_models(paths: list[str]) -> list[str]:
     return out
 
 
-def load_models(files: list[str]) -> list[Process]:
-    """Read every model file; YAML files must all describe the same procedure."""
-    procs = [load_any(f) for f in files]
-    yaml_ids = {p.process for f, p in zip(files, procs, strict=True) if model_format(f) == "yaml"}
+def load_models(files: list[str], *, strict: bool = False) -> Usable:
+    """Read and validate every model file, leaving out the ones with errors (with `strict`,
+    refusing them: `InvalidFiles`); the YAML files must all describe the same procedure."""
+    usable = usable_models(files, strict=strict, refusal=lambda r: f"{r.files} file(s): {r.errors} error(s): fix "
+                           "them (tamaflow validate) or leave out --strict")
+    yaml_ids = {p.process for p in usable.processes if p.path and model_format(p.path) == "yaml"}
     if len(yaml_ids) > 1:
         raise TamaflowError(
             f"the files hold different procedures ({', '.join(sorted(yaml_ids))}): compare one procedure at a time",
             code="TF000")
-    return procs
+    return usable
 
 
 def load_catalogue_for(paths: list[str]) -> dict[str, list[str]]:
@@ -101,20 +133,35 @@ def load_catalogue_for(paths: list[str]) -> dict[str, list[str]]:
 
 
 def compare_files(paths: list[str], *, support: float = 0.5, standard_file: Path | None = None,
-                  force: bool = False, show_progress: bool = False, cluster: DaskCluster | None = None) -> Comparison:
+                  force: bool = False, show_progress: bool = False, cluster: DaskCluster | None = None,
+                  strict: bool = False) -> FilesCompared:
     """Compare the variants in `paths` (a folder of one procedure, or model files).
 
-    `support` is the share of variants a step needs to enter the standard flow. With
-    `standard_file`, the standard flow is written there as YAML (refused, before any work, if
-    the file exists and `force` is off). `show_progress` draws a bar of the pairs on stderr (only on a terminal,
-    and only once the work has run for about 2 s: `app.progress`).
-    With `cluster`, the pairs are aligned and measured on that Dask cluster (same result)."""
+    Files with validation errors are left out (`FilesCompared.usable` says which); with `strict`
+    they refuse the comparison instead. `support` is the share of variants a step needs to
+    enter the standard flow. With `standard_file`, the standard flow is written there as YAML
+    (refused, before any work, if the file exists and `force` is off). `show_progress` draws a
+    bar of the pairs on stderr (only on a terminal, and only once the work has run for about
+    2 s: `app.progress`). With `cluster`, the pairs are aligned and measured on that Dask
+    cluster (same result)."""
     files = collect_models(paths)
     if len(files) < 2:
         raise TamaflowError("compare needs at least two variants", code="TF000")
     if standard_file is not None:
         refuse_overwrite(standard_file, force)
-    procs = load_models(files)
+    usable = load_models(files, strict=strict)
+    if len(usable.processes) < 2:
+        raise NothingUsable(usable, f"{len(usable.processes)} of the {len(files)} variants without errors: "
+                            "compare needs at least two")
+    comp = compare_models(usable.processes, paths, support=support, show_progress=show_progress, cluster=cluster)
+    if standard_file is not None:
+        write_standard(comp, standard_file)
+    return FilesCompared(comp, usable)
+
+
+def compare_models(procs: list[Process], paths: list[str], *, support: float = 0.5, show_progress: bool = False,
+                   cluster: DaskCluster | None = None) -> Comparison:
+    """Compare loaded variants, with the catalogue of the library `paths` belong to."""
     catalogue = load_catalogue_for(paths)
     options = CompareOptions(support=support)
     runner = cluster.runner(procs, catalogue, options) if cluster is not None else None
@@ -122,12 +169,8 @@ def compare_files(paths: list[str], *, support: float = 0.5, standard_file: Path
         from .progress import pair_progress
 
         with pair_progress(len(procs) * (len(procs) - 1) // 2) as on_pairs:
-            comp = compare_processes(procs, catalogue, options, on_pairs, runner)
-    else:
-        comp = compare_processes(procs, catalogue, options, runner=runner)
-    if standard_file is not None:
-        write_standard(comp, standard_file)
-    return comp
+            return compare_processes(procs, catalogue, options, on_pairs, runner)
+    return compare_processes(procs, catalogue, options, runner=runner)
 
 
 def write_standard(comp: Comparison, target: Path) -> None:

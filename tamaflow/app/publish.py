@@ -3,7 +3,8 @@
 This is the one place that combines the analyses: it asks `compare` (alignment, similarity,
 deviations, standard flow), `score` (RPA potential, hours) and `render` (BPMN with DI, Graphviz
 SVG) for their results through their public functions, turns them into the plain data of
-`tamaflow.publish.data`, and hands that to `publish.build_site`, which only writes files. When an
+`tamaflow.publish.data`, and hands that to `publish.build_site`, which only writes files. Files
+with validation errors are left out and listed on the site (`app.lenient`). When an
 analysis fails on a procedure or a variant, that section is marked unavailable on the site with
 the reason (and a warning on stderr); nothing is made up.
 """
@@ -19,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..check.validate import validated
 from ..compare import catalogue_names, compare_processes
 from ..io.library import find_library_root, load_library
 from ..model.findings import TamaflowError
@@ -28,6 +28,7 @@ from ..publish import data as sitedata
 from ..publish.site import BuildStats, SilentProgress, StageProgress, build_site, check_output, find_bpmn_js
 from ..render import render
 from ..score import score_process
+from .lenient import BANNER, NothingUsable, SkippedFile, Usable, usable_processes
 
 SITE_TITLE = "多摩 業務フロー共有サイト"
 
@@ -188,8 +189,28 @@ def analyse_variant(p: Process, title: str, with_score: bool = True) -> VariantA
 STANDARD_TITLE = "標準フロー"
 
 
-def collect(library: Path, procs: list[Process], progress: StageProgress, jobs: int) -> sitedata.SiteData:
-    """Run the analyses on every procedure and gather the site's data.
+def excluded_files(library: Path, skipped: list[SkippedFile]) -> list[sitedata.ExcludedFile]:
+    """The left-out files as the site shows them: paths inside the library (the site must not
+    depend on where the library was checked out), the procedure and city from
+    `<library>/<process>/<city>.yaml` (a file that cannot be read has no model to ask)."""
+    out: list[sitedata.ExcludedFile] = []
+    for s in skipped:
+        path = Path(s.file).resolve()
+        try:
+            rel = path.relative_to(library.resolve()).as_posix()
+        except ValueError:
+            rel = s.file
+        parts = rel.split("/")
+        process, city = (parts[0], Path(parts[1]).stem) if len(parts) == 2 else (None, None)
+        lines = [f"{rel}:{f.line}:{f.column}: {f.severity} {f.code} {f.message}" for f in s.errors]
+        out.append(sitedata.ExcludedFile(file=rel, lines=lines, process=process, city=city))
+    return out
+
+
+def collect(library: Path, procs: list[Process], progress: StageProgress, jobs: int,
+            skipped: list[SkippedFile] | None = None) -> sitedata.SiteData:
+    """Run the analyses on every procedure and gather the site's data; `skipped` are the files
+    left out because they have errors (listed on the home page and their procedure's page).
 
     Compare runs per procedure first (it is fast); then every variant and every standard flow is
     drawn (and each variant scored) on `jobs` threads: most of that time goes to Graphviz `dot`
@@ -256,8 +277,12 @@ def collect(library: Path, procs: list[Process], progress: StageProgress, jobs: 
         if sitedata.SECTION_SCORE in errors:
             proc.unavailable[sitedata.SECTION_SCORE] = "評価できなかった市があります: " + "; ".join(errors[sitedata.SECTION_SCORE])
         procedures.append(proc)
+    excluded = excluded_files(library, skipped or [])
+    for proc in procedures:
+        proc.excluded = [x for x in excluded if x.process == proc.process]
     date, revision = source_revision(library)
-    return sitedata.SiteData(title=SITE_TITLE, cities=cities, procedures=procedures, build_date=date, revision=revision)
+    return sitedata.SiteData(title=SITE_TITLE, cities=cities, procedures=procedures, build_date=date, revision=revision,
+                             excluded=excluded, excluded_banner=BANNER.format(n=len(excluded)) if excluded else None)
 
 
 @dataclass(slots=True)
@@ -269,15 +294,19 @@ class Published:
     unavailable: dict[str, str]
     #: False when the bpmn-js viewer was not found and diagrams are static SVG
     has_viewer: bool
+    #: the files left out of the site because they have errors
+    usable: Usable
 
 
 def publish_site(library: Path, output: Path, *, force: bool = False, jobs: int | None = None,
-                 progress: StageProgress | None = None) -> Published:
+                 progress: StageProgress | None = None, strict: bool = False) -> Published:
     """Build the static documentation site of `library` into `output`.
 
     Refuses (TamaflowError, usage) a path that is not the library folder itself or an output
-    inside the library; raises `check.validate.InvalidFiles` when the library has validation errors, before
-    anything is written. `jobs` threads draw and score (default: CPUs)."""
+    inside the library. Files with validation errors are left out of the site, which says so on
+    its home page and on their procedure's page (`Published.usable`); with `strict` they raise
+    `check.validate.InvalidFiles` instead, before anything is written. `jobs` threads draw and
+    score (default: CPUs)."""
     if not library.is_dir():
         raise TamaflowError(f"{library}: not a folder (give the process library, e.g. processes/)", code="TF000")
     root = find_library_root(library)
@@ -289,10 +318,12 @@ def publish_site(library: Path, output: Path, *, force: bool = False, jobs: int 
         # compared and published again as duplicates
         raise TamaflowError(f"{output}: the site cannot be written inside the library {library}", code="TF000")
     check_output(output, force)
-    report = validated([str(library)], lambda r: f"{library}: {r.errors} validation error(s): fix them before "
-                       "publishing (tamaflow validate)")
+    usable = usable_processes([str(library)], strict=strict, refusal=lambda r: f"{library}: {r.errors} validation "
+                              "error(s): fix them before publishing (tamaflow validate)")
+    if usable.skipped and not usable.processes:
+        raise NothingUsable(usable, f"{library}: every process file has errors: nothing to publish")
     bpmn_js = find_bpmn_js([Path.cwd(), library, Path(__file__).resolve().parents[2]])
     progress = progress or SilentProgress()
-    data = collect(library, report.processes, progress, jobs or os.cpu_count() or 1)
+    data = collect(library, usable.processes, progress, jobs or os.cpu_count() or 1, usable.skipped)
     stats = build_site(data, output, force=force, bpmn_js=bpmn_js, progress=progress)
-    return Published(stats=stats, unavailable=dict(data.unavailable), has_viewer=bpmn_js is not None)
+    return Published(stats=stats, unavailable=dict(data.unavailable), has_viewer=bpmn_js is not None, usable=usable)

@@ -1,33 +1,41 @@
 """Scoring files for RPA potential: the `tamaflow score` use case.
 
-Validates the files first (a model of invalid files would be made up), reads the model config,
-and calls `tamaflow.score.score_processes`. The renderings are in `tamaflow.score.report`.
+Validates the files first (a model of invalid files would be made up) and leaves out the ones
+with errors (`app.lenient`), reads the model config, and calls `tamaflow.score.score_processes`.
+The renderings are in `tamaflow.score.report`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..check.validate import validated
 from ..model.findings import TamaflowError
 from ..score import ScoreReport, load_score_config, score_processes
 from .cities import city_names
+from .lenient import NothingUsable, Usable, usable_processes
 
 
 @dataclass(slots=True)
 class Scored:
-    """The cross-city report, and the city names its tables show (slugs stay in JSON)."""
+    """The cross-city report, the city names its tables show (slugs stay in JSON), and the files
+    left out because they have errors."""
 
     report: ScoreReport
     city_names: dict[str, str]
+    usable: Usable
 
 
-def score_paths(paths: list[str], config: str | None = None) -> Scored:
-    """Score every process file under `paths` with the model config in `config` (default model
-    when None). Raises `check.validate.InvalidFiles` when a file has validation errors."""
+def score_paths(paths: list[str], config: str | None = None, *, strict: bool = False) -> Scored:
+    """Score every process file under `paths` without validation errors, with the model config in
+    `config` (default model when None); the files with errors are left out (`Scored.usable`).
+
+    With `strict`, any error raises `check.validate.InvalidFiles` instead; when every file has
+    errors, `NothingUsable`."""
     cfg = load_score_config(config)
-    checked = validated(paths, lambda r: f"{r.files} file(s): {r.errors} error(s): fix them (tamaflow validate) "
-                        "before scoring")
-    if not checked.processes:
+    usable = usable_processes(paths, strict=strict, refusal=lambda r: f"{r.files} file(s): {r.errors} error(s): fix "
+                              "them (tamaflow validate) before scoring")
+    if not usable.processes:
+        if usable.skipped:
+            raise NothingUsable(usable, "every process file has errors: nothing left to score")
         raise TamaflowError(f"no process files found in {', '.join(paths)}", code="TF000")
-    return Scored(score_processes(checked.processes, cfg), city_names(paths))
+    return Scored(score_processes(usable.processes, cfg), city_names(paths), usable)

@@ -27,6 +27,7 @@ from ..model.findings import TamaflowError
 from ..model.process import Process
 from ..score import ScoreReport, build_report, score_process
 from ..score.report import BestVariant
+from .lenient import Usable, usable_from
 
 if TYPE_CHECKING:
     from ..publish.site import StageProgress
@@ -43,31 +44,37 @@ def mean_off_diagonal(matrix: np.ndarray) -> float:
 
 @dataclass(slots=True)
 class LibrarySummary:
-    """A validated library and what its summary tables are made of."""
+    """A validated library and what its summary tables are made of: the files without errors
+    (`usable.processes`) and the ones left out (`usable.skipped`)."""
 
     library: str
     checked: Report
+    usable: Usable
     cities: dict[str, str] = field(default_factory=dict)
     by_procedure: dict[str, list[Process]] = field(default_factory=dict)
     catalogue: dict[str, list[str]] = field(default_factory=dict)
     scores: ScoreReport | None = None
 
 
-def summarise(library: str) -> LibrarySummary:
-    """Validate `library`; when it has no errors, load it and score every process."""
+def summarise(library: str, *, strict: bool = False) -> LibrarySummary:
+    """Validate `library`, leave out the files with errors, and score every other process.
+
+    With `strict`, a library with errors is not summarised: `scores` stays None and the errors
+    are in `checked`. When every file has errors, there is nothing to summarise either."""
     root = find_library_root(Path(library))
     if root is None or not Path(library).is_dir():
         raise TamaflowError(f"{library}: not a library folder (no cities.yaml here or above)", code="TF000")
     checked = validate_paths([library])
-    summary = LibrarySummary(library=library, checked=checked)
-    if checked.errors:
+    summary = LibrarySummary(library=library, checked=checked, usable=usable_from(checked))
+    good = summary.usable.processes
+    if (strict and checked.errors) or (summary.usable.skipped and not good):
         return summary
     lib = load_library(root, library.rstrip("/"))
     summary.cities = {slug: c.name for slug, c in lib.cities.items()}
     summary.catalogue = catalogue_names(lib.activities)
-    for p in sorted(checked.processes, key=lambda p: (p.process, p.city)):
+    for p in sorted(good, key=lambda p: (p.process, p.city)):
         summary.by_procedure.setdefault(p.process, []).append(p)
-    summary.scores = build_report(score_process(p) for p in checked.processes)
+    summary.scores = build_report(score_process(p) for p in good)
     return summary
 
 
@@ -99,7 +106,7 @@ def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | Non
     terminal shows, `--format csv` writes (the first) and `--format xlsx` writes (all of them).
     With `cluster`, each procedure's pairs are aligned on that Dask cluster (same numbers);
     `progress` hears of every procedure compared (the slow part)."""
-    assert summary.scores is not None, "summary_sheets needs a library without validation errors"
+    assert summary.scores is not None, "summary_sheets needs a library with files to summarise"
     scores, cities = summary.scores, summary.cities
     best = {b.process: b for b in scores.best_variants}
     hours: dict[str, float] = {}
@@ -140,7 +147,7 @@ def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | Non
                round(st.potential, 3), round(st.ease, 1), ps.process, ps.city, st.id)
 
     counts: dict[str, Counter[str]] = {}
-    for p in summary.checked.processes:
+    for p in summary.usable.processes:
         c = counts.setdefault(p.city, Counter())
         for s in p.steps:
             if s.is_task:
@@ -171,7 +178,7 @@ def _rich(t: DataTable, title: str, hide: tuple[str, ...] = (), caption: str | N
 
 def summary_tables(summary: LibrarySummary, top: int, cluster: DaskCluster | None = None,
                    progress: StageProgress | None = None) -> Iterator[Table | Text]:
-    """The tables (and the closing line) of a valid library's summary, in screen order."""
+    """The tables (and the closing line) of a library's summary, in screen order."""
     procedures, rpa, paper = summary_sheets(summary, top, cluster, progress)
     yield _rich(procedures, "手続ごとの比較 (compare + score、職員時間の多い順)", ("process",),
                 caption=f"{SIMILARITY_NOTE}\n{DEVIATIONS_NOTE}")

@@ -7,12 +7,15 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from functools import wraps
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from ..io.files import OverwriteRefused
 from ..model.findings import TamaflowError
+
+if TYPE_CHECKING:  # the command modules import app/ inside the command, so --help starts fast
+    from ..app.lenient import Usable
 
 app = typer.Typer(
     name="tamaflow",
@@ -47,6 +50,9 @@ def dask_cluster(address: str | None) -> AbstractContextManager[Any]:
 
     return connect(address)
 
+#: `--strict` of the commands that leave out files with errors (summary, score, compare, publish)
+StrictOption = Annotated[bool, typer.Option("--strict", help="Refuse the whole run when any file has errors "
+                                            "(nothing is written), instead of leaving those files out.")]
 
 #: columns for tables written to a pipe or a file: rich would assume 80 and fold every similarity
 #: to `0.…` and every city name to `ko…`; an editor or `less -S` shows the full width
@@ -63,6 +69,17 @@ def output_width(to_file: bool = False) -> int:
     if to_file or (not console.is_terminal and "COLUMNS" not in os.environ):
         return PIPED_WIDTH
     return console.width
+
+
+def exit_if_left_out(usable: Usable) -> None:
+    """After a command has written its output: each left-out file's validator lines and the
+    banner 「N 件のファイルにエラーがあるため除外しました」 on stderr, and exit 1. Nothing when
+    every file was used."""
+    lines = usable.lines()
+    if lines:
+        for line in lines:
+            print(line, file=sys.stderr)
+        raise typer.Exit(1)
 
 
 def user_message(e: TamaflowError) -> str:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import DaskOption, QuietOption, dask_cluster, output_width, user_errors
+from ._app import DaskOption, QuietOption, StrictOption, dask_cluster, exit_if_left_out, output_width, user_errors
 from ._output import BomOption, OutputOption, emit_text, emit_workbook, need_output
 
 
@@ -39,9 +39,14 @@ def compare(
     bom: BomOption = None,
     dask: DaskOption = None,
     quiet: QuietOption = False,
+    strict: StrictOption = False,
 ) -> None:
     """Align the steps of a procedure across cities, measure similarity, derive the standard flow
-    and list each city's deviations from it."""
+    and list each city's deviations from it.
+
+    Files with validation errors are left out: the rest is compared, then the left-out files'
+    errors and 「N 件のファイルにエラーがあるため除外しました」 go to stderr and the exit status is 1.
+    With --strict, any error stops the comparison (nothing written)."""
     if not 0.0 < support <= 1.0:
         raise TamaflowError(f"--support must be in (0, 1], got {support:g}", code="TF000")
     from ..app.cities import city_names
@@ -58,18 +63,20 @@ def compare(
             raise TamaflowError("--emit-standard writes one procedure's standard: name its folder "
                                 f"(e.g. {folders[0]}), not the library", code="TF000")
         with dask_cluster(dask) as cluster:
-            items, skipped = compare_library(folders, support=support, show_progress=not quiet,
-                                             cluster=cluster)
-        for name in skipped:
-            typer.echo(f"{name}: one variant only, nothing to compare", err=True)
-        _write(items, True, format, output, force, bom, names, width, "比較 (tamaflow compare)")
+            done = compare_library(folders, support=support, show_progress=not quiet, cluster=cluster, strict=strict)
+        for name in done.single:
+            typer.echo(f"{name}: one variant only (without errors), nothing to compare", err=True)
+        _write(done.items, True, format, output, force, bom, names, width, "比較 (tamaflow compare)")
+        exit_if_left_out(done.usable)
         return
     with dask_cluster(dask) as cluster:
-        comp = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
-                             force=force, show_progress=not quiet, cluster=cluster)
+        one = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
+                            force=force, show_progress=not quiet, cluster=cluster, strict=strict)
     if emit_standard:
         typer.echo(f"wrote the standard flow to {emit_standard}", err=True)
+    comp = one.comparison
     _write(comp, False, format, output, force, bom, names, width, f"比較: {comp.standard.process.name}")
+    exit_if_left_out(one.usable)
 
 
 def _write(result: Any, many: bool, format: CompareFormat, output: str | None, force: bool, bom: bool | None,

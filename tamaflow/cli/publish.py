@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ._app import QuietOption, user_errors
+from ._app import QuietOption, StrictOption, exit_if_left_out, user_errors
 
 
 @user_errors
@@ -23,19 +23,22 @@ def publish(
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder that is not a tamaflow site.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel analyses (default: CPUs).")] = None,
     quiet: QuietOption = False,
+    strict: StrictOption = False,
 ) -> None:
     """Build the static documentation site: home matrix, a page per procedure and per variant,
     search. Opens from disk (file://) or any static host; no network needed.
 
-    Exit 0 when built, 1 when the library has validation errors (nothing is written), 2 on
-    usage errors.
+    Files with validation errors are left out: the site is built from the rest and says so on its
+    home page (the files and their errors) and on their procedure's page; the errors and
+    「N 件のファイルにエラーがあるため除外しました」 go to stderr. Exit 0 when built from every file, 1
+    when files were left out (or, with --strict, refused: nothing is written), 2 on usage errors.
     """
     from ..app.progress import TerminalProgress
     from ..app.publish import publish_site
 
     started = time.perf_counter()
     with TerminalProgress(quiet=quiet) as progress:
-        done = publish_site(library, output, force=force, jobs=jobs, progress=progress)
+        done = publish_site(library, output, force=force, jobs=jobs, progress=progress, strict=strict)
     if not done.has_viewer:
         print("warning: npm package bpmn-js not found (run `make node`): diagrams are shown as static SVG",
               file=sys.stderr)
@@ -44,3 +47,4 @@ def publish(
     stats = done.stats
     print(f"{output}: {len(stats.files)} file(s), {stats.written} written, {stats.unchanged} unchanged, "
           f"{stats.removed} removed in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    exit_if_left_out(done.usable)

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import output_width, user_errors
+from ._app import StrictOption, exit_if_left_out, output_width, user_errors
 from ._output import BomOption, ForceOption, OutputOption, emit_text, emit_workbook, need_output
 
 
@@ -36,11 +36,13 @@ def score(
     output: OutputOption = None,
     force: ForceOption = False,
     bom: BomOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Score RPA potential: automatable staff hours per step, process and city, with reasons.
 
-    Exit 0 on success, 1 when a file is invalid (the validator's errors), 2 on usage or config
-    errors.
+    Files with validation errors are left out: the others are scored, then the left-out files'
+    errors and 「N 件のファイルにエラーがあるため除外しました」 go to stderr. Exit 0 on success, 1 when
+    a file was left out (or, with --strict, refused: nothing scored), 2 on usage or config errors.
     """
     from ..app.score import score_paths
     from ..score import config_yaml, report
@@ -51,12 +53,13 @@ def score(
     if not paths:
         raise TamaflowError("give process files or folders to score (or --print-config)", code="TF000")
     need_output(format, output, force)
-    scored = score_paths(paths, config)
+    scored = score_paths(paths, config, strict=strict)
     names = scored.city_names
     if format is ScoreFormat.xlsx:
         from ..score.tables import workbook_tables
 
         emit_workbook(workbook_tables(scored.report, top, names), output, force, title="RPA 化の可能性 (tamaflow score)")
+        exit_if_left_out(scored.usable)
         return
     if format is ScoreFormat.json:
         text = report.to_json(scored.report, top, names)
@@ -68,3 +71,4 @@ def score(
         # piped or -o: the same 140 columns as compare and summary (was 120, which folded names)
         text = report.to_table(scored.report, top, names, width=max(80, output_width(to_file=bool(output))))
     emit_text(text, output, force, csv=format is ScoreFormat.csv, bom=bom)
+    exit_if_left_out(scored.usable)

@@ -95,7 +95,8 @@ define("TF001", "unreadable, empty, binary, too large or not UTF-8; a model with
 define("TF002", "syntax error (YAML or XML), several YAML documents")
 define("TF003", "unsafe input: YAML custom tags, merge keys, nesting over 64 levels, alias expansion; "
        "XML entities")
-define("TF004", "the files have validation errors, so the command refuses them (run `tamaflow validate`)")
+define("TF004", "the files have validation errors: --strict refuses them, or none is left to analyse (run "
+       "`tamaflow validate`)")
 define("TF010", "unknown field (with did-you-mean)")
 define("TF011", "wrong type (and YAML 1.1 re-typing)")
 define("TF012", "duplicate mapping key")

@@ -5,6 +5,7 @@ their results, so this package depends only on the model."""
 from .data import (
     Alignment,
     AlignmentRow,
+    ExcludedFile,
     Procedure,
     ScoreRow,
     Similarity,
@@ -18,6 +19,7 @@ __all__ = [
     "Alignment",
     "AlignmentRow",
     "BuildStats",
+    "ExcludedFile",
     "MANIFEST",
     "Procedure",
     "ScoreRow",

@@ -106,6 +106,20 @@ class Similarity:
 
 
 @dataclass(slots=True)
+class ExcludedFile:
+    """A library file left out of the site because it has validation errors: the home page lists
+    it, and its procedure's page says that one of its cities is missing for that reason."""
+
+    #: the path inside the library, e.g. `tennyu/kunitachi.yaml`
+    file: str
+    #: the validator's lines about it (`path:line:col: error TF… message`, the path inside the library)
+    lines: list[str]
+    #: the procedure folder and the city the file stands for (None for cities.yaml, catalogue.yaml)
+    process: str | None = None
+    city: str | None = None
+
+
+@dataclass(slots=True)
 class Procedure:
     process: str
     name: str
@@ -121,6 +135,8 @@ class Procedure:
     alignment: Alignment | None = None
     #: section key → reason it is missing for this procedure
     unavailable: dict[str, str] = field(default_factory=dict)
+    #: files of this procedure left out because they have errors
+    excluded: list[ExcludedFile] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -134,3 +150,6 @@ class SiteData:
     revision: str
     #: section key → reason it is missing for the whole site
     unavailable: dict[str, str] = field(default_factory=dict)
+    #: files left out because they have errors, and the banner that says so (「N 件のファイルに…」)
+    excluded: list[ExcludedFile] = field(default_factory=list)
+    excluded_banner: str | None = None

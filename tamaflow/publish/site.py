@@ -338,7 +338,8 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
     counts = {slug: _task_counts(v.process for _, v in items) for slug, items in by_city.items()}
     page("index.html", "home.html", counts=counts, by_city=by_city, opportunities=_opportunities(data),
          similarity_class=_similarity_class, similarity_bands=SIMILARITY_BANDS,
-         variant_of={(p.process, v.city): v for p in data.procedures for v in p.variants})
+         variant_of={(p.process, v.city): v for p in data.procedures for v in p.variants},
+         excluded_cells={(x.process, x.city) for x in data.excluded if x.process})
     page("search.html", "search.html")
 
     # procedures and their variants
