@@ -42,8 +42,6 @@ class Usable:
     processes: list[Process] = field(default_factory=list)
     #: the files with errors (process files, and cities.yaml or catalogue.yaml when broken), in path order
     skipped: list[SkippedFile] = field(default_factory=list)
-    #: how many model files were looked at
-    files: int = 0
 
     @property
     def banner(self) -> str | None:
@@ -60,7 +58,6 @@ class Usable:
     def extend(self, other: Usable) -> None:
         """Add another batch (one procedure folder of a library), keeping one entry per file."""
         self.processes.extend(other.processes)
-        self.files += other.files
         seen = {s.file for s in self.skipped}
         self.skipped.extend(s for s in other.skipped if s.file not in seen)
 
@@ -88,7 +85,7 @@ def usable_from(report: Report) -> Usable:
         if f.severity == "error":
             errors.setdefault(f.file, []).append(f)
     return Usable(processes=[p for p in report.processes if (p.path or "") not in errors],
-                  skipped=[SkippedFile(path, tuple(fs)) for path, fs in sorted(errors.items())], files=report.files)
+                  skipped=[SkippedFile(path, tuple(fs)) for path, fs in sorted(errors.items())])
 
 
 def _refuse_or_keep(report: Report, strict: bool, refusal: Callable[[Report], str]) -> Usable:
