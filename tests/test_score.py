@@ -77,7 +77,7 @@ def test_loop_case_numbers() -> None:
     check:  4 × 1.25 = 5 min; judgement → gate 0 → 0; ease 100
     notify: 2 min; suitability 1, exceptions 0 → 1.0 → 2 min; ease 100 + 10 (api) − 10 (2 systems) = 100
     total 14.5 min, automatable 6.5 min → potential 6.5/14.5 = 0.448
-    hours 1200 × 14.5 / 60 = 290; automatable 1200 × 6.5 / 60 × 0.8 = 104
+    hours 1200 × 14.5 / 60 = 290; automatable 1200 × 6.5 / 60 × 0.88 (realisation) = 114.4
     process ease weighted by automatable minutes: (4.5·70 + 2·100)/6.5 = 79.2 → fill-in
     """
     d = score_json(str(LOOP))
@@ -85,7 +85,7 @@ def test_loop_case_numbers() -> None:
     assert p["minutes_per_case"] == 14.5
     assert p["automatable_minutes_per_case"] == 6.5
     assert p["hours_per_year"] == 290.0
-    assert p["automatable_hours_per_year"] == 104.0
+    assert p["automatable_hours_per_year"] == 114.4
     assert p["potential"] == round(6.5 / 14.5, 3) == 0.448
     assert p["ease"] == round((4.5 * 70 + 2 * 100) / 6.5, 1) == 79.2
     assert p["quadrant"] == "fill-in"
@@ -95,12 +95,12 @@ def test_loop_case_numbers() -> None:
     assert s["enter"]["potential"] == 0.6
     assert s["enter"]["ease"] == 70.0
     assert s["enter"]["hours_per_year"] == 150.0
-    assert s["enter"]["automatable_hours_per_year"] == 72.0  # 1200 × 4.5 / 60 × 0.8
+    assert s["enter"]["automatable_hours_per_year"] == 79.2  # 1200 × 4.5 / 60 × 0.88
     assert s["check"]["potential"] == 0.0
     assert s["check"]["staff_minutes_per_case"] == 5.0
     assert s["notify"]["potential"] == 1.0
     assert s["notify"]["ease"] == 100.0
-    assert s["notify"]["automatable_hours_per_year"] == 32.0
+    assert s["notify"]["automatable_hours_per_year"] == 35.2  # 1200 × 2 / 60 × 0.88
     assert s["apply"]["role"] == "resident" and s["apply"]["staff_minutes_per_case"] == 0.0
     assert p["blockers"]["paper"] == {"count": 1, "steps": ["enter"], "hours_per_year": 150.0}
     assert p["blockers"]["judgement"]["steps"] == ["check"]
@@ -125,7 +125,7 @@ def test_branch_case_numbers() -> None:
     online_import 2 × 0.3 = 0.6 min, potential 1; stamp 1 min (seal → 0); register: service, no staff
     time; send 2 min (manual → 0). Parallel split: both branches once, join once, send once.
     total 13.6 min, automatable 7/3 + 0.6 = 2.9333 → potential 0.216
-    hours 600 × 13.6 / 60 = 136; automatable 600 × 2.9333 / 60 × 0.8 = 23.47
+    hours 600 × 13.6 / 60 = 136; automatable 600 × 2.9333 / 60 × 0.88 = 25.81
     ease paper_entry 100 − 20 (3 systems) − 40 (vdi) − 25 (unstructured) − 10 (OCR) = 5;
     online_import 100 − 20 (web) = 80; process (7/3·5 + 0.6·80) / 2.9333 = 20.3 → reconsider
     """
@@ -141,7 +141,7 @@ def test_branch_case_numbers() -> None:
     assert p["automatable_minutes_per_case"] == round(7 / 3 + 0.6, 2) == 2.93
     assert p["potential"] == round((7 / 3 + 0.6) / 13.6, 3) == 0.216
     assert p["hours_per_year"] == 136.0
-    assert p["automatable_hours_per_year"] == round(600 * (7 / 3 + 0.6) / 60 * 0.8, 1) == 23.5
+    assert p["automatable_hours_per_year"] == round(600 * (7 / 3 + 0.6) / 60 * 0.88, 1) == 25.8
     assert s["paper_entry"]["ease"] == 5.0
     assert s["online_import"]["ease"] == 80.0
     assert p["ease"] == round((7 / 3 * 5 + 0.6 * 80) / (7 / 3 + 0.6), 1) == 20.3
@@ -315,7 +315,7 @@ def test_config_file_weight_zero_through_cli(tmp_path: Path) -> None:
 # ----- config ------------------------------------------------------------------------------------------
 
 def test_every_param_has_a_known_source_and_doc() -> None:
-    tags = {"UiPath-IdeaScore", "UiPath-Feasibility", "Estimator-EoI", "Wellmann-FailureRate", "design"}
+    tags = {"UiPath-IdeaScore", "UiPath-Feasibility", "Estimator-EoI", "Wellmann-FailureRate", "Municipal-RPA", "design"}
     for p in PARAMS:
         assert p.source in tags, p.key
         assert p.doc, p.key
@@ -433,9 +433,9 @@ def test_cli_json_on_fixtures_is_deterministic() -> None:
     d = json.loads(a.stdout)
     _check_contract(d)
     assert [p["process"] for p in d["processes"]] == ["branch-case", "loop-case"]
-    assert [r["process"] for r in d["ranking"]] == ["loop-case", "branch-case"]  # 104 h > 23.5 h
-    assert d["top_steps"][0]["step"] == "enter"  # 72 h a year
-    assert d["summary"]["automatable_hours_per_year"] == 127.5
+    assert [r["process"] for r in d["ranking"]] == ["loop-case", "branch-case"]  # 114.4 h > 25.8 h
+    assert d["top_steps"][0]["step"] == "enter"  # 79.2 h a year
+    assert d["summary"]["automatable_hours_per_year"] == 140.2  # 114.4 + 25.8
 
 
 def test_cli_top_limits_the_top_steps() -> None:
@@ -468,7 +468,7 @@ def test_cli_csv_rows_sum_to_the_process_totals() -> None:
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert len(rows) == 6 + 4  # tasks of branch.yaml and loop.yaml
     loop = [x for x in rows if x["process"] == "loop-case"]
-    assert sum(float(x["automatable_hours_per_year"]) for x in loop) == pytest.approx(104.0)
+    assert sum(float(x["automatable_hours_per_year"]) for x in loop) == pytest.approx(114.4)
     assert sum(float(x["hours_per_year"]) for x in loop) == pytest.approx(290.0)
     enter = [x for x in loop if x["step"] == "enter"][0]
     assert enter["potential"] == "0.6" and enter["blockers"] == "paper"
@@ -502,7 +502,7 @@ def test_cli_table_for_one_process_explains_every_step() -> None:
     r = run(str(LOOP))
     assert r.exit_code == 0, r.output
     out = r.stdout
-    assert "差戻しのある申請 — testcity: 職員 14.5 分/件、290 時間/年、自動化可能 104 時間/年" in out
+    assert "差戻しのある申請 — testcity: 職員 14.5 分/件、290 時間/年、自動化可能 114 時間/年" in out
     assert "手順ごとの理由" in out
     assert "判断業務 (rule_based: false) → 自動化不可 (gate ×0) [UiPath-IdeaScore]" in out  # not eaten as markup
     assert all(line == line.rstrip() for line in out.splitlines())
@@ -589,7 +589,7 @@ def test_library_city_names_in_tables() -> None:
 def test_process_api_matches_cli() -> None:
     p: Process = load_process_strict(LOOP)
     sc = score_process(p)
-    assert sc.automatable_hours_per_year == pytest.approx(104.0)
+    assert sc.automatable_hours_per_year == pytest.approx(114.4)
     assert sc.hours_per_year == pytest.approx(290.0)
 
 

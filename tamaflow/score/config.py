@@ -14,6 +14,9 @@ Source tags:
   deductions for systems, environment and data; 80 % automation efficiency.
 - `[Wellmann-FailureRate]` Wellmann et al. 2020: failure rate (exceptions, rework) stays with
   people, so the automatable share is multiplied by (1 − exception rate).
+- `[Municipal-RPA]` published before/after results of RPA in Japanese municipalities and
+  prefectures (tests/fixtures/rpa-cases, each with its URL): the realisation rate and its range
+  are fitted to them by benchmarks/calibrate_rpa.py.
 - `[design]` a choice of this project, to be calibrated against measured municipal results.
 
 A config file only lists what it changes; everything else keeps its default. Reading depends on
@@ -106,8 +109,14 @@ PARAMS: tuple[Param, ...] = (
           "share × (1 − weight × exceptions): exception cases stay with staff"),
     Param("exceptions.unknown", "share", 0.0, "design", "exception rate assumed when the file gives none"),
     # --- value --------------------------------------------------------------------------------
-    Param("realisation", "share", 0.8, "Estimator-EoI",
+    # fitted by benchmarks/calibrate_rpa.py on the published cases in tests/fixtures/rpa-cases
+    # (docs/score.md §7); the estimator's 80 % was the prior
+    Param("realisation", "share", 0.88, "Municipal-RPA",
           "share of the automatable time actually freed (checking and preparation remain)"),
+    Param("realisation_range.low", "share", 0.81, "Municipal-RPA",
+          "lowest published realisation: reduction of a fully automatable case (for impact ranges)"),
+    Param("realisation_range.high", "share", 0.954, "Municipal-RPA",
+          "highest published realisation: reduction of a fully automatable case (for impact ranges)"),
     # --- ease of implementation (0–100) -------------------------------------------------------
     Param("ease.base", "points", 100.0, "Estimator-EoI", "ease before deductions"),
     Param("ease.systems", "bands", {2: -10.0, 3: -20.0, 4: -30.0, 6: -40.0}, "Estimator-EoI",
@@ -158,6 +167,8 @@ class ScoreConfig:
     exceptions_weight: float
     exceptions_unknown: float
     realisation: float
+    #: published range of the realisation rate (low, high), for Monte-Carlo ranges
+    realisation_range: tuple[float, float]
     ease_base: float
     ease_systems: dict[int, float]
     ease_access: dict[str, float]
@@ -233,6 +244,7 @@ def _build(values: dict[str, Any], path: str | None) -> ScoreConfig:
         exceptions_weight=v("exceptions.weight"),
         exceptions_unknown=v("exceptions.unknown"),
         realisation=v("realisation"),
+        realisation_range=(v("realisation_range.low"), v("realisation_range.high")),
         ease_base=v("ease.base"),
         ease_systems=dict(sorted(v("ease.systems").items())),
         ease_access={a: v(f"ease.access.{a}") for a in ACCESS_TYPES},
@@ -385,6 +397,10 @@ def load_score_config(path: str | None) -> ScoreConfig:
     if root.kind == "scalar" and root.value is None:
         return _build(values, path)  # `~` alone: the defaults
     walk(root, "")
+    if values["realisation_range.low"] > values["realisation_range.high"]:
+        node = root.get("realisation_range") or root
+        err(node, f"`realisation_range.low` ({values['realisation_range.low']:g}) is above "
+            f"`realisation_range.high` ({values['realisation_range.high']:g}): give low ≤ high")
     if errors:
         raise ScoreConfigError(errors)
     return _build(values, path)
@@ -449,7 +465,8 @@ def config_yaml() -> str:
     lines = [
         "# tamaflow score: model parameters. Every value is the default; keep only what you change.",
         "# [tag] = source of the default (see docs/score.md): UiPath-IdeaScore, UiPath-Feasibility,",
-        "# Estimator-EoI, Wellmann-FailureRate, or design (a project choice, to be calibrated).",
+        "# Estimator-EoI, Wellmann-FailureRate, Municipal-RPA (fitted to published municipal results),",
+        "# or design (a project choice, to be calibrated).",
     ]
     printed: list[str] = []  # prefixes already opened
     for p in PARAMS:
