@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.html
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -36,8 +37,14 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage
          "--disable-component-update", "--disable-sync", "--no-first-run", "--enable-logging=stderr", "--v=0",
          "--hide-scrollbars"]
 CONSOLE = re.compile(r":CONSOLE[:(\d]")
+#: the marks of every browser test: skipped, with the reason, where Chromium or bpmn-js is missing
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (make sysdeps installs it)"),
+    pytest.mark.skipif(not BPMN_JS.is_file(), reason="npm package bpmn-js is not installed (make node installs it)"),
+]
 #: written by the test into its copy of the site; reports layout figures as attributes of <html>
-MEASURE_JS = """(function () {
+MEASURE_JS = r"""(function () {
   "use strict";
   function report() {
     var de = document.documentElement;
@@ -45,8 +52,20 @@ MEASURE_JS = """(function () {
     de.setAttribute("data-client-width", String(de.clientWidth));
     var m = document.querySelector("table.matrix");
     if (m) { de.setAttribute("data-matrix-width", String(Math.ceil(m.getBoundingClientRect().width))); }
-    Array.prototype.forEach.call(document.querySelectorAll("[data-measure-width]"), function (el) {
-      el.setAttribute("data-width", String(Math.ceil(el.getBoundingClientRect().width)));
+    Array.prototype.forEach.call(document.querySelectorAll(".sim, td.none, .tf-badge"), function (el) {
+      var cs = window.getComputedStyle(el);
+      var bg = cs.backgroundColor, p = el.parentElement;
+      while (p && /rgba\(0, 0, 0, 0\)|transparent/.test(bg)) {
+        bg = window.getComputedStyle(p).backgroundColor;
+        p = p.parentElement;
+      }
+      el.setAttribute("data-fg", cs.color);
+      el.setAttribute("data-bg", /rgba\(0, 0, 0, 0\)|transparent/.test(bg) ? "rgb(255, 255, 255)" : bg);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("td, th"), function (el) {
+      var r = el.getBoundingClientRect();
+      el.setAttribute("data-w", String(Math.ceil(r.width)));
+      el.setAttribute("data-h", String(Math.ceil(r.height)));
     });
     Array.prototype.forEach.call(document.querySelectorAll(".bpmn-viewer"), function (el) {
       var vp = el.querySelector("g.viewport");

@@ -89,7 +89,7 @@ def test_home_matrix_counts_and_build_stamp(site: Path) -> None:
     assert doc.get("lang") == "ja"
     matrix = doc.cssselect("table.matrix")[0]
     heads = [text(th) for th in matrix.cssselect("thead th")]
-    assert heads == ["手続", "国立市", "狛江市", "稲城市", "福生市"]  # cities.yaml order
+    assert heads == ["手続", "国立", "狛江", "稲城", "福生"]  # cities.yaml order, without the 市 every name ends in
     rows = {text(tr.cssselect("th")[0]): [text(td) for td in tr.cssselect("td")] for tr in matrix.cssselect("tbody tr")}
     assert set(rows) == {"テスト申請", "証明書の発行"}
     assert rows["証明書の発行"][1] == "—" and rows["証明書の発行"][2] == "—"  # komae, inagi: not modelled
@@ -98,11 +98,11 @@ def test_home_matrix_counts_and_build_stamp(site: Path) -> None:
     counts = {text(tr.cssselect("td")[0]): [text(td) for td in tr.cssselect("td")[1:]]
               for tr in doc.cssselect("#paper tbody tr")}
     # 国立市: shinsei (6 tasks: paper accept/review/enter, seal approve, in-person check_id) + hakko (2)
-    assert counts["国立市"] == ["2", "8", "4", "1", "2"]
-    assert counts["狛江市"] == ["1", "6", "3", "1", "1"]
-    assert counts["稲城市"] == ["1", "5", "0", "0", "0"]
-    stamp = text(doc.cssselect("#build")[0])
-    assert "2023-11-14T22:13:20+00:00" in stamp
+    assert counts["国立市"][:5] == ["2", "8", "4", "1", "2"]
+    assert counts["狛江市"][:5] == ["1", "6", "3", "1", "1"]
+    assert counts["稲城市"][:5] == ["1", "5", "0", "0", "0"]
+    stamp = doc.cssselect("#build time")[0]
+    assert text(stamp) == "2023年11月15日 7:13" and stamp.get("datetime") == "2023-11-14T22:13:20+00:00"
 
 
 def test_variant_page_lists_lanes_steps_sources_downloads(site: Path) -> None:
@@ -311,10 +311,20 @@ def test_home_top_opportunities_follow_the_score_report(site: Path) -> None:
     from tamaflow.score import score_processes
 
     report = score_processes([load_process_strict(f) for f in sorted(FIXTURE.glob("*/*.yaml"))])
-    expected = [(p.name, s.name) for p, s in report.top_steps][:15]
+    hours = {(p.name, s.name): s.automatable_hours_per_year for p in report.processes for s in p.steps
+             if s.quadrant not in ("reconsider", "automated", "resident", "external")}
     doc = page(site, "index.html")
     got = [(text(tr.cssselect("td")[1]), text(tr.cssselect("td")[3])) for tr in doc.cssselect("#rpa tbody tr")]
-    assert got == expected and got
+    assert got and set(got) <= set(hours)
+    # each procedure's best step comes before any procedure's second (see test_site_pages for the library)
+    procs = [p for p, _ in got]
+    n = len(set(procs))
+    assert len(set(procs[:n])) == n
+    best = {}
+    for (proc, step), h in hours.items():
+        if h and (proc not in best or h > best[proc][1]):
+            best[proc] = (step, h)
+    assert {(p, best[p][0]) for p in procs[:n]} == set(got[:n])
 
 
 def test_a_failing_analysis_is_marked_unavailable_not_faked(lib: Path, tmp_path: Path,

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import lxml.html
 import pytest
-from browserhelp import ARTIFACTS, BPMN_JS, CHROMIUM, Loaded, chromium, serve, text
+from browserhelp import ARTIFACTS, BROWSER_MARKS, Loaded, chromium, serve, text
 from typer.testing import CliRunner
 
 from tamaflow.cli import app
@@ -26,11 +26,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "publish"
 LIBRARY = ROOT / "processes"
 SCRIPT_LABEL = "<script>alert(1)</script> 受付"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (make sysdeps installs it)"),
-    pytest.mark.skipif(not BPMN_JS.is_file(), reason="npm package bpmn-js is not installed (make node installs it)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def publish(lib: Path, out: Path) -> None:
@@ -86,7 +82,7 @@ def test_home_page_loads_cleanly(server: str, lib_site: str, sites: Path) -> Non
     procs = [p for p in (LIBRARY).iterdir() if p.is_dir()]
     assert len(loaded.dom.cssselect("table.matrix tbody tr")) == len(procs)
     assert len(loaded.dom.cssselect("table.matrix td a")) == len(list(LIBRARY.glob("*/*.yaml")))
-    assert "2023-11-14T22:13:20+00:00" in text(loaded.dom.cssselect("#build")[0])
+    assert "2023年11月15日 7:13" in text(loaded.dom.cssselect("#build")[0])
 
 
 def test_procedure_page_shows_standard_flow_and_heatmap(server: str, lib_site: str, sites: Path) -> None:
@@ -110,7 +106,7 @@ def test_variant_page_shows_zoomable_diagram(server: str, lib_site: str, sites: 
     assert loaded.console == []
     steps = loaded.dom.cssselect("#steps tbody tr")
     assert_diagram(loaded, len(steps))
-    assert [b.get("data-zoom") for b in loaded.dom.cssselect(".diagram-tools button")] == ["in", "out", "fit"]
+    assert [b.get("data-zoom") for b in loaded.dom.cssselect(".diagram-tools button")] == ["in", "out", "fit", "reset"]
     downloads = {a.get("href") for a in loaded.dom.cssselect("#downloads a")}
     assert {f"{city}.{ext}" for ext in ("yaml", "bpmn", "svg", "csv")} <= downloads
 

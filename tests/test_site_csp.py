@@ -10,20 +10,15 @@ from urllib.parse import quote
 
 import lxml.html
 import pytest
-from browserhelp import BPMN_JS, CHROMIUM, chromium, serve, text
+from browserhelp import BROWSER_MARKS, chromium, serve, text
 from typer.testing import CliRunner
 
 from tamaflow.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "publish"
-LIBRARY = ROOT / "processes"
 
-browser = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (make sysdeps installs it)"),
-    pytest.mark.skipif(not BPMN_JS.is_file(), reason="npm package bpmn-js is not installed (make node installs it)"),
-]
+browser = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..compare import catalogue_names, compare_processes
+from ..compare.deviations import Deviation
 from ..io.library import find_library_root, load_library
 from ..model.findings import TamaflowError
 from ..model.process import Process
@@ -28,6 +29,8 @@ from ..publish import data as sitedata
 from ..publish.site import BuildStats, SilentProgress, StageProgress, build_site, check_output, find_bpmn_js
 from ..render import render
 from ..score import score_process
+from ..score.estimate import StepScore
+from ..score.wording import BLOCKER_JA, MEDIUM_JA, percent
 from .lenient import BANNER, NothingUsable, SkippedFile, Usable, usable_processes
 
 SITE_TITLE = "多摩 業務フロー共有サイト"
@@ -82,10 +85,44 @@ def failure_reason(what: str, e: Exception) -> str:
     return f"{what}: {e}" if isinstance(e, TamaflowError) else f"{what}: {type(e).__name__}: {e}"
 
 
-def render_variant(p: Process, title: str | None = None) -> tuple[str, str]:
+def render_variant(p: Process, title: str | None = None) -> tuple[str | None, str | None, list[Exception]]:
     """BPMN 2.0 XML with DI (for the bpmn-js viewer and the download) and the Graphviz SVG,
-    titled with `title` (the city's Japanese name) instead of the slug."""
-    return render(p, "bpmn", city_name=title).decode("utf-8"), render(p, "svg", city_name=title).decode("utf-8")
+    titled with `title` (the city's Japanese name) instead of the slug, and what failed. Each is
+    drawn on its own: Graphviz refusing a label (dot stops at 16 KB strings) must not take the
+    BPMN viewer down with it."""
+    out: list[str | None] = []
+    failed: list[Exception] = []
+    for fmt in ("bpmn", "svg"):
+        try:
+            out.append(render(p, fmt, city_name=title).decode("utf-8"))
+        except Exception as e:  # reported by the caller, never replaced by a guess
+            out.append(None)
+            failed.append(e)
+    return out[0], out[1], failed
+
+
+def reason_sentence(s: StepScore) -> str:
+    """The step's score in words, for the home page's 主な理由: what share of the time a robot
+    could take, because of what the file says, and what makes it harder. It reads from the same
+    factors as `summary` (the compact formula of the tables), so the two never disagree."""
+    why: list[str] = []
+    for f in s.factors:
+        if f.value is None:
+            continue
+        if f.name == "rules":
+            why.append("手順がルールどおり" if f.value is True else "判断を伴う")
+        elif f.name == "digital":
+            why.append(f"{MEDIUM_JA.get(str(f.value), str(f.value))}で受付")
+        else:
+            why.append("データが構造化済み" if f.value is True else "データが非構造")
+    why += [f"{BLOCKER_JA.get(g.name, g.name)}のため一部のみ" for g in s.gates if 0 < g.multiplier < 1]
+    if s.exception_rate > 0:
+        why.append(f"例外 {percent(s.exception_rate)}")
+    text = f"作業時間の約 {percent(s.potential)} をロボットに任せられる見込みです"
+    text += f"（{'、'.join(why)}）。" if why else "。"
+    hard = [i.label.split(" (")[0] for i in s.ease_items if i.points < 0]
+    text += f"実装の容易性は {s.ease:.0f}/100 です" + (f"（難点: {'、'.join(hard)}）。" if hard else "。")
+    return text
 
 
 def score_variant(p: Process) -> sitedata.VariantScore:
@@ -95,7 +132,7 @@ def score_variant(p: Process) -> sitedata.VariantScore:
         sitedata.ScoreRow(step_id=s.id, step_name=s.name, score=round(s.potential * 100, 1),
                    hours=s.hours_per_year, saved_hours=s.automatable_hours_per_year,
                    level=s.quadrant_label, ease=s.ease, summary=s.summary,
-                   reasons=list(s.reasons))
+                   reasons=list(s.reasons), quadrant=s.quadrant, sentence=reason_sentence(s))
         for s in ps.steps
     ]
     return sitedata.VariantScore(rows=rows, scale="スコア = 自動化できる作業時間の割合（%）、容易性 = 実装のしやすさ（0–100）",
@@ -112,6 +149,8 @@ class Compared:
     similarity: sitedata.Similarity
     alignment: sitedata.Alignment
     deviations: dict[str, list[str]]
+    #: city → step id → the deviations that concern the step
+    deviation_steps: dict[str, dict[str, list[str]]]
     #: city → similarity of its flow to the standard flow (1 = the same)
     to_standard: dict[str, float]
 
@@ -154,8 +193,18 @@ def compare_procedure(group: list[Process], catalogue: dict[str, list[str]]) -> 
                                 measure="類似度は tamaflow compare のノード・構造・振る舞いの 3 指標の平均です。"),
         alignment=sitedata.Alignment(rows=rows, extras=extras),
         deviations={v: [d.message for d in comp.deviations.get(v, [])] for v in comp.variants},
+        deviation_steps={v: _by_step(comp.deviations.get(v, [])) for v in comp.variants},
         to_standard=to_standard,
     )
+
+
+def _by_step(devs: list[Deviation]) -> dict[str, list[str]]:
+    """Step id → the messages of the deviations that name it (a missing step names none)."""
+    out: dict[str, list[str]] = {}
+    for d in devs:
+        for sid in d.steps:
+            out.setdefault(sid, []).append(d.message)
+    return out
 
 
 @dataclass(slots=True)
@@ -175,7 +224,8 @@ def analyse_variant(p: Process, title: str, with_score: bool = True) -> VariantA
     out = VariantAnalysis()
     what = f"{p.process}/{p.city}"
     try:
-        out.bpmn, out.svg = render_variant(p, title)
+        out.bpmn, out.svg, failed = render_variant(p, title)
+        out.errors += [(sitedata.SECTION_RENDER, failure_reason(what, e)) for e in failed]
     except Exception as e:  # reported, never replaced by a guess
         out.errors.append((sitedata.SECTION_RENDER, failure_reason(what, e)))
     if with_score:
@@ -266,6 +316,7 @@ def collect(library: Path, procs: list[Process], progress: StageProgress, jobs: 
             if isinstance(comp, Compared):
                 v.to_standard = comp.to_standard.get(p.city)
                 v.deviations = comp.deviations.get(p.city)
+                v.deviation_steps = comp.deviation_steps.get(p.city, {})
             proc.variants.append(v)
             for section, message in a.errors:
                 errors.setdefault(section, []).append(message)

@@ -40,6 +40,10 @@ class ScoreRow:
     #: the reasons in one line (tables); `reasons` has them in full
     summary: str = ""
     reasons: list[str] = field(default_factory=list)
+    #: the score model's quadrant code ("quick win", "reconsider", "automated", …), if it has one
+    quadrant: str | None = None
+    #: the main reason as a sentence an official reads (the home page's 主な理由)
+    sentence: str = ""
 
 
 @dataclass(slots=True)
@@ -71,6 +75,9 @@ class Variant:
     to_standard: float | None = None
     #: how this city differs from the standard, in sentences (compare)
     deviations: list[str] | None = None
+    #: step id → the deviations that concern that step, in sentences (compare), for the
+    #: diagram's marks
+    deviation_steps: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def city(self) -> str:

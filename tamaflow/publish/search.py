@@ -15,7 +15,9 @@ import json
 import unicodedata
 from dataclasses import dataclass
 
+from ..model.process import Step
 from .data import SiteData
+from .text import is_truncated, truncate
 
 KIND_PROCEDURE = "procedure"
 KIND_CITY = "city"
@@ -36,6 +38,20 @@ class Entry:
     #: site-root-relative URL
     url: str
     key: str
+    #: the whole label when `label` had to be cut (shown as the result's tooltip), else ""
+    full: str = ""
+
+
+def step_marks(step: Step) -> list[str]:
+    """The words a step's attributes add to its search key and context: 押印 for `seal: true`,
+    紙 and 対面 for those media, so a search for 押印 finds the steps that need a seal even when
+    their name does not say so."""
+    marks = ["押印"] if step.seal else []
+    if step.medium == "paper":
+        marks.append("紙")
+    elif step.medium == "in-person":
+        marks.append("対面")
+    return marks
 
 
 def build_index(data: SiteData) -> list[Entry]:
@@ -57,8 +73,10 @@ def build_index(data: SiteData) -> list[Entry]:
             for s in v.process.steps:
                 if not s.name:
                     continue
-                out.append(Entry(KIND_STEP, s.name, f"{proc.name} — {v.city_name}",
-                                 f"p/{proc.process}/{v.city}.html#step-{s.id}", normalize(s.name)))
+                marks = step_marks(s)
+                context = f"{proc.name} — {v.city_name}" + (f"（{'・'.join(marks)}）" if marks else "")
+                out.append(Entry(KIND_STEP, truncate(s.name), context, f"p/{proc.process}/{v.city}.html#step-{s.id}",
+                                 normalize(" ".join([s.name, *marks])), s.name if is_truncated(s.name) else ""))
     return out
 
 
@@ -73,7 +91,8 @@ def js_literal(value: object) -> str:
 
 
 def index_js(entries: list[Entry]) -> bytes:
-    """The index as a script assigning `window.TAMAFLOW_SEARCH` (rows: kind, label, context, url, key)."""
-    rows = [[e.kind, e.label, e.context, e.url, e.key] for e in entries]
+    """The index as a script assigning `window.TAMAFLOW_SEARCH` (rows: kind, label, context, url,
+    key, and the whole label when it was cut)."""
+    rows = [[e.kind, e.label, e.context, e.url, e.key, *([e.full] if e.full else [])] for e in entries]
     body = ",\n".join(js_literal(r) for r in rows)
     return f"window.TAMAFLOW_SEARCH = [\n{body}\n];\n".encode()

@@ -276,21 +276,41 @@ def _diagram_js(key: str, xml: str) -> bytes:
             f"window.TAMAFLOW_DIAGRAMS[{js_literal(key)}] = {js_literal(xml)};\n").encode()
 
 
-def _opportunities(data: SiteData) -> list[dict[str, Any]]:
-    """The library's steps with the most staff hours a robot could take, best first."""
-    rows: list[dict[str, Any]] = []
+#: quadrants that are no robot's work: 再検討 (low potential and hard), already automated, or
+#: not staff work at all; the home's top list leaves them out
+NOT_OPPORTUNITIES = frozenset({"reconsider", "automated", "resident", "external"})
+
+
+def _opportunities(data: SiteData, limit: int = TOP_OPPORTUNITIES) -> list[dict[str, Any]]:
+    """The library's steps with the most staff hours a robot could take, spread over the
+    procedures: each procedure's best step first (by hours), then each one's second best, …, so
+    one large procedure (転入, 26 cities) cannot fill the list. Within a procedure a step is
+    listed once, for the city where it saves the most; 再検討 and non-staff steps are left out."""
+    per_proc: list[list[dict[str, Any]]] = []
     for proc in data.procedures:
+        best: dict[str, dict[str, Any]] = {}
         for v in proc.variants:
             if v.score is None:
                 continue
             for i, r in enumerate(v.score.rows):
                 hours = r.saved_hours if r.saved_hours is not None else r.hours
-                if hours is None or hours <= 0:
+                if hours is None or hours <= 0 or r.quadrant in NOT_OPPORTUNITIES:
                     continue
-                rows.append({"proc": proc, "variant": v, "row": r, "hours": hours, "index": i})
-    # the order `tamaflow score` ranks its top steps in: hours, then procedure, city, step order
-    rows.sort(key=lambda x: (-x["hours"], x["proc"].process, x["variant"].city, x["index"]))
-    return rows[:TOP_OPPORTUNITIES]
+                row = {"proc": proc, "variant": v, "row": r, "hours": hours, "index": i}
+                key = r.step_name or r.step_id
+                if key not in best or hours > best[key]["hours"]:
+                    best[key] = row
+        ranked = sorted(best.values(), key=lambda x: (-x["hours"], x["variant"].city, x["index"]))
+        if ranked:
+            per_proc.append(ranked)
+    out: list[dict[str, Any]] = []
+    depth = 0
+    while len(out) < limit and any(depth < len(rows) for rows in per_proc):
+        tier = [rows[depth] for rows in per_proc if depth < len(rows)]
+        tier.sort(key=lambda x: (-x["hours"], x["proc"].process, x["variant"].city, x["index"]))
+        out += tier[: limit - len(out)]
+        depth += 1
+    return out
 
 
 # ----------------------------------------------------------------------------------------- build
@@ -376,7 +396,7 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
             ]
             lane_counts = {lane.id: sum(1 for s in v.process.steps if s.lane == lane.id) for lane in v.process.lanes}
             page(f"{stem}.html", "variant.html", proc=proc, v=v, steps=steps, lane_counts=lane_counts,
-                 counts=_task_counts([v.process]),
+                 counts=_task_counts([v.process]), marks=_diagram_marks(v),
                  compare_missing=_reason(SECTION_COMPARE, proc, data),
                  score_missing=_reason(SECTION_SCORE, proc, data),
                  render_missing=_reason(SECTION_RENDER, proc, data))
@@ -391,6 +411,18 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
     w.put(MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     w.remove_stale(previous_files)
     return w.stats
+
+
+def _diagram_marks(v: Variant) -> dict[str, dict[str, Any]]:
+    """What the variant's diagram marks, per step id: `m` the kinds (deviation from the standard,
+    seal, paper, in-person; viewer.js turns each into a marker and a badge), `t` the tooltip."""
+    out: dict[str, dict[str, Any]] = {}
+    for s in v.process.steps:
+        kinds = [k for k, on in (("deviation", s.id in v.deviation_steps), ("seal", bool(s.seal)),
+                                 ("paper", s.medium == "paper"), ("in-person", s.medium == "in-person")) if on]
+        if kinds:
+            out[s.id] = {"m": kinds, "t": " / ".join(truncate(m, 200) for m in v.deviation_steps.get(s.id, []))}
+    return out
 
 
 def _reason(section: str, proc: Procedure, data: SiteData) -> str | None:

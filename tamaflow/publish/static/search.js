@@ -1,5 +1,5 @@
 /* tamaflow site search: substring match after NFKC + lower case, over window.TAMAFLOW_SEARCH
-   (rows: kind, label, context, url, key). Works from file:// (no fetch). Results are built with
+   (rows: kind, label, context, url, key[, whole label when cut]). Works from file:// (no fetch). Results are built with
    textContent only, so labels are never parsed as HTML. */
 (function () {
   "use strict";
@@ -41,6 +41,7 @@
       var a = document.createElement("a");
       a.href = root + row[3];
       a.textContent = row[1];
+      if (row[5]) { a.title = row[5]; }
       var ctx = document.createElement("span");
       ctx.className = "context";
       ctx.textContent = row[2];
