@@ -8,9 +8,10 @@ the top RPA steps and the paper/seal/in-person counts per city. Every number com
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from ..io.table import Table as DataTable
 from ..model.findings import TamaflowError
 from ..model.process import Process
 from ..score import ScoreReport, build_report, score_process
+from ..score.estimate import ProcessScore, StepScore
 from ..score.report import BestVariant
 from .lenient import Usable, usable_from
 
@@ -54,10 +56,13 @@ class LibrarySummary:
     by_procedure: dict[str, list[Process]] = field(default_factory=dict)
     catalogue: dict[str, list[str]] = field(default_factory=dict)
     scores: ScoreReport | None = None
+    #: how many RPA steps the scores keep (`lean_scores`); the summary may show at most these
+    top: int = 10
 
 
-def summarise(library: str, *, strict: bool = False) -> LibrarySummary:
-    """Validate `library`, leave out the files with errors, and score every other process.
+def summarise(library: str, *, strict: bool = False, top: int = 10) -> LibrarySummary:
+    """Validate `library`, leave out the files with errors, and score every other process
+    (keeping the step scores of the `top` RPA steps only: `lean_scores`).
 
     With `strict`, a library with errors is not summarised: `scores` stays None and the errors
     are in `checked`. When every file has errors, there is nothing to summarise either."""
@@ -65,7 +70,7 @@ def summarise(library: str, *, strict: bool = False) -> LibrarySummary:
     if root is None or not Path(library).is_dir():
         raise TamaflowError(f"{library}: not a library folder (no cities.yaml here or above)", code="TF000")
     checked = validate_paths([library])
-    summary = LibrarySummary(library=library, checked=checked, usable=usable_from(checked))
+    summary = LibrarySummary(library=library, checked=checked, usable=usable_from(checked), top=top)
     good = summary.usable.processes
     if (strict and checked.errors) or (summary.usable.skipped and not good):
         return summary
@@ -74,8 +79,30 @@ def summarise(library: str, *, strict: bool = False) -> LibrarySummary:
     summary.catalogue = catalogue_names(lib.activities)
     for p in sorted(good, key=lambda p: (p.process, p.city)):
         summary.by_procedure.setdefault(p.process, []).append(p)
-    summary.scores = build_report(score_process(p) for p in good)
+    summary.scores = build_report(lean_scores(good, top))
     return summary
+
+
+def _top_key(ps: ProcessScore, st: StepScore) -> tuple[float, str, str, int]:
+    """The order of `ScoreReport.top_steps` (most automatable hours first, then by name)."""
+    return (-(st.automatable_hours_per_year or 0.0), ps.process, ps.city, st.index)
+
+
+def lean_scores(processes: Iterable[Process], top: int) -> Iterator[ProcessScore]:
+    """Score every process, keeping of its step scores only those that may be among the `top`
+    steps of the library (the summary shows no other step).
+
+    Why: a step's score carries its factors and reasons; at national size (35,000 files) holding
+    them all took 1.9 GB before the first comparison. The steps kept are those in the running top
+    `top` when their process is scored: the bar only rises, so no step dropped here could reach
+    the final top, and `build_report` ranks the same steps first as it would with all of them."""
+    best: list[tuple[tuple[float, str, str, int], StepScore]] = []
+    for p in processes:
+        ps = score_process(p)
+        new = [(_top_key(ps, st), st) for st in ps.steps if (st.automatable_hours_per_year or 0.0) > 0]
+        best = heapq.nsmallest(top, best + new, key=lambda kv: kv[0])
+        kept = {id(st) for _, st in best}
+        yield replace(ps, steps=[st for st in ps.steps if id(st) in kept])
 
 
 #: Excel number formats of the summary (hours as whole hours with their unit, as on screen)
@@ -107,6 +134,7 @@ def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | Non
     With `cluster`, each procedure's pairs are aligned on that Dask cluster (same numbers);
     `progress` hears of every procedure compared (the slow part)."""
     assert summary.scores is not None, "summary_sheets needs a library with files to summarise"
+    assert top <= summary.top, f"summarise kept the scores of {summary.top} steps, not {top}"
     scores, cities = summary.scores, summary.cities
     best = {b.process: b for b in scores.best_variants}
     hours: dict[str, float] = {}

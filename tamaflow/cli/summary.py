@@ -63,7 +63,7 @@ def _summary(library: str, top: int, format: SummaryFormat, output: str | None, 
     if not console.is_terminal and "COLUMNS" not in os.environ:
         # piped or logged (CI, `make demo | tee`): rich would assume 80 columns and fold every name
         console = Console(soft_wrap=False, width=140, stderr=not to_screen)
-    done = summarise(library, strict=strict)
+    done = summarise(library, strict=strict, top=top)
     checked = done.checked
     console.print(f"[bold]tamaflow summary[/bold] of {escape(library)}: {checked.files} process file(s), "
                   f"{checked.errors} error(s), {checked.warnings} warning(s)")

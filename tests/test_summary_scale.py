@@ -1,0 +1,42 @@
+"""Issue 12 part 6: `summary` keeps only the step scores it can show (`app.summary.lean_scores`),
+so a national library (35,000 files) is summarised in bounded memory; the figures are in
+benchmarks/national_library.py. Here: the lean scores rank exactly the steps the full report
+ranks first, with the same process totals, on the real library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tamaflow.app.summary import lean_scores
+from tamaflow.check.validate import validate_paths
+from tamaflow.cli import app
+from tamaflow.score import build_report, score_processes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("top", [1, 3, 10, 40])
+def test_lean_scores_rank_the_same_top_steps_with_the_same_totals(top: int) -> None:
+    procs = validate_paths([str(ROOT / "processes")]).processes
+    full = score_processes(procs)
+    lean = build_report(lean_scores(procs, top))
+
+    def ids(pairs: list) -> list[tuple[str, str, str, float | None]]:
+        return [(p.process, p.city, s.id, s.automatable_hours_per_year) for p, s in pairs]
+
+    assert ids(lean.top_steps[:top]) == ids(full.top_steps[:top])
+    assert [(p.process, p.city, p.hours_per_year, p.minutes_per_case) for p in lean.processes] == \
+        [(p.process, p.city, p.hours_per_year, p.minutes_per_case) for p in full.processes]
+    kept = sum(len(p.steps) for p in lean.processes)
+    assert kept <= top * len(procs) and kept < sum(len(p.steps) for p in full.processes) / 2
+
+
+def test_summary_lists_as_many_rpa_steps_as_asked() -> None:
+    r = CliRunner().invoke(app, ["summary", str(ROOT / "processes"), "--top", "12"], env={"COLUMNS": None})
+    assert r.exit_code == 0, r.output
+    assert "RPA の候補 上位 12 手順" in r.stdout
+    rpa = r.stdout.split("RPA の候補 上位 12 手順")[1].split("紙・押印・対面")[0]
+    assert sum(1 for line in rpa.splitlines() if line.startswith("│")) == 12
