@@ -103,7 +103,7 @@ def test_the_pairs_run_on_both_workers_and_give_the_local_comparison(cluster: Da
     from tamaflow.app.compare import collect_models, load_catalogue_for, load_models
     from tamaflow.compare import CompareOptions, compare_processes, to_json
 
-    procs = load_models(collect_models([str(TENNYU)]))
+    procs = load_models(collect_models([str(TENNYU)])).processes
     catalogue = load_catalogue_for([str(TENNYU)])
     options = CompareOptions()
     expected = to_json(compare_processes(procs, catalogue, options))
