@@ -99,7 +99,7 @@ class Counts:
 def predicted_pairs(processes: Sequence[Process], catalogue: dict[str, list[str]], match: MatchOptions,
                     scope: str) -> tuple[set[Pair], dict[tuple[str, str], str]]:
     """Pairs of steps of different variants that `compare` puts in one alignment entry."""
-    comp = compare_processes(processes, catalogue, CompareOptions(match=match, measures=False))
+    comp = compare_processes(processes, catalogue, CompareOptions(match=match, measures=False, method="exact"))
     names: dict[tuple[str, str], str] = {}
     out: set[Pair] = set()
     for g in comp.groups:

@@ -8,13 +8,30 @@ extra steps, two steps swapped, another lane, paper instead of the system. The f
 as YAML, then timed end to end as a user runs it, once per output format
 (`tamaflow compare DIR --format F`, through the CLI in-process) plus `--emit-standard`.
 Prints the median of `--runs` runs. Target: every output ≤ 2 s for 26 variants on 2 cores.
+
+The growth curve of both compare paths (issue 12), on realistic variants of a library
+procedure written by `benchmarks/nationwide.py`:
+
+    .venv/bin/python benchmarks/bench_compare.py --nationwide tennyu --sizes 26 100 200 500 1741 \
+        --exact-up-to 200 --runs 3
+
+For each size: `tamaflow compare DIR --format json --fast` and (up to `--exact-up-to`) `--exact`,
+each a subprocess timed with `/usr/bin/time -v` (wall time and peak memory, median of `--runs`);
+where both ran, the agreement of the two alignments (pair-set F1) and the mean absolute
+difference of each similarity matrix. The machine's load average is printed with every line:
+the figures mean little on a busy machine. Target (2 cores): 1,741 variants ≤ 60 s and ≤ 4 GB.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
+import os
 import random
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,14 +108,84 @@ def time_cli(args: list[str]) -> float:
     return dt
 
 
+def timed(args: list[str], out: Path) -> tuple[float, float]:
+    """(wall seconds, peak resident GB) of `tamaflow ARGS -o OUT` in a subprocess."""
+    cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "tamaflow", *args, "-o", str(out), "--force"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{r.stderr[-2000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", r.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+    assert wall and rss, r.stderr[-500:]
+    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
+    return seconds, int(rss.group(1)) / 1024 ** 2
+
+
+def pair_set(doc: dict) -> set[tuple[str, str, str, str]]:
+    """Every (variant, step, other variant, other step) one alignment entry puts together."""
+    out: set[tuple[str, str, str, str]] = set()
+    for entry in doc["alignment"]:
+        steps = {v: ([s] if isinstance(s, str) else s) for v, s in entry.items()}
+        for a, b in itertools.combinations(sorted(steps), 2):
+            out.update((a, x, b, y) for x in steps[a] for y in steps[b])
+    return out
+
+
+def agreement(exact: dict, fast: dict) -> str:
+    """Pair-set F1 of the two alignments and the mean absolute difference of each matrix."""
+    import numpy as np
+
+    pe, pf = pair_set(exact), pair_set(fast)
+    tp = len(pe & pf)
+    p, r = tp / len(pf), tp / len(pe)
+    k = len(exact["variants"])
+    off = ~np.eye(k, dtype=bool)
+    mad = {m: float(np.abs(np.array(exact["similarity"][m]) - np.array(fast["similarity"][m]))[off].mean())
+           for m in exact["similarity"]}
+    return f"F1 {2 * p * r / (p + r):.4f} (P {p:.4f} R {r:.4f}); MAD " + ", ".join(f"{m} {x:.4f}" for m, x in mad.items())
+
+
+def nationwide(procedure: str, sizes: list[int], exact_up_to: int, runs: int) -> None:
+    """The growth curve of both paths on `benchmarks/nationwide.py` variants."""
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / procedure
+            gen = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "nationwide.py"), procedure, "-n", str(n),
+                                  "-o", str(folder)], capture_output=True, text=True)
+            if gen.returncode != 0:
+                raise SystemExit(gen.stderr)
+            docs = {}
+            for method in ("fast", "exact"):
+                if method == "exact" and n > exact_up_to:
+                    print(f"{n:5d} variants  --exact  skipped (above --exact-up-to {exact_up_to})")
+                    continue
+                out = Path(tmp) / f"{method}.json"
+                results = [timed(["compare", str(folder), "--format", "json", f"--{method}"], out) for _ in range(runs)]
+                load = os.getloadavg()[0]
+                size = out.stat().st_size / 1024 ** 2
+                print(f"{n:5d} variants  --{method:<5}  {statistics.median(r[0] for r in results):7.1f} s  "
+                      f"peak {max(r[1] for r in results):.2f} GB  json {size:.1f} MB  (median of {runs}; load {load:.1f})",
+                      flush=True)
+                docs[method] = json.loads(out.read_text(encoding="utf-8"))
+            if len(docs) == 2:
+                print(f"{n:5d} variants  fast vs exact: {agreement(docs['exact'], docs['fast'])}", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--nationwide", metavar="PROCEDURE", help="time both compare paths on nationwide.py variants of "
+                    "this library procedure (the sizes below) instead of the synthetic set")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[26, 100, 200, 500, 1741])
+    ap.add_argument("--exact-up-to", type=int, default=200, help="run --exact only up to this many variants")
     ap.add_argument("--variants", type=int, nargs="+", default=[26, 200])
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--formats", nargs="+", default=["json", "table", "markdown", "csv"],
                     help="output formats to time (each is a full run)")
     args = ap.parse_args()
+    if args.nationwide:
+        nationwide(args.nationwide, args.sizes, args.exact_up_to, args.runs)
+        return 0
     for n in args.variants:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "bench"

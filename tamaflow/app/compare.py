@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..compare import CompareOptions, Comparison, catalogue_names, compare_processes
+from ..compare.comparison import Method, chosen_method
 from ..io.anyformat import SUFFIXES, model_format
 from ..io.files import refuse_overwrite, write_atomic
 from ..io.library import find_library_root, read_catalogue
@@ -68,11 +69,13 @@ class LibraryCompared:
 
 
 def compare_library(folders: list[Path], *, support: float = 0.5, show_progress: bool = False,
-                    cluster: DaskCluster | None = None, strict: bool = False) -> LibraryCompared:
+                    cluster: DaskCluster | None = None, strict: bool = False,
+                    method: Method = "auto") -> LibraryCompared:
     """Compare every procedure folder, leaving out the files with errors; a folder left with a
     single variant is listed in `single`. With `strict`, any file with errors refuses the whole
     library (`NothingUsable`, every error listed) before anything is compared. With `cluster`,
-    the pairs of every procedure are aligned on that Dask cluster."""
+    the pairs of every procedure are aligned on that Dask cluster. `method`: as for
+    `compare_files`."""
     done = LibraryCompared()
     loaded: list[tuple[Path, Usable]] = []
     for folder in folders:
@@ -87,7 +90,8 @@ def compare_library(folders: list[Path], *, support: float = 0.5, show_progress:
             done.single.append(folder.name)
             continue
         done.items.append((folder.name, compare_models(usable.processes, [str(folder)], support=support,
-                                                       show_progress=show_progress, cluster=cluster)))
+                                                       show_progress=show_progress, cluster=cluster,
+                                                       method=method)))
     return done
 
 
@@ -134,7 +138,7 @@ def load_catalogue_for(paths: list[str]) -> dict[str, list[str]]:
 
 def compare_files(paths: list[str], *, support: float = 0.5, standard_file: Path | None = None,
                   force: bool = False, show_progress: bool = False, cluster: DaskCluster | None = None,
-                  strict: bool = False) -> FilesCompared:
+                  strict: bool = False, method: Method = "auto") -> FilesCompared:
     """Compare the variants in `paths` (a folder of one procedure, or model files).
 
     Files with validation errors are left out (`FilesCompared.usable` says which); with `strict`
@@ -143,7 +147,11 @@ def compare_files(paths: list[str], *, support: float = 0.5, standard_file: Path
     (refused, before any work, if the file exists and `force` is off). `show_progress` draws a
     bar of the pairs on stderr (only on a terminal, and only once the work has run for about
     2 s: `app.progress`). With `cluster`, the pairs are aligned and measured on that Dask
-    cluster (same result)."""
+    cluster (same result). `method`: every pair (exact), through a pivot (fast), or by the
+    number of variants (auto); a cluster runs the exact path, so `auto` with a cluster is exact
+    and `fast` is refused."""
+    if cluster is not None and method == "fast":
+        raise TamaflowError("--dask aligns every pair (the exact path): drop --fast", code="TF000")
     files = collect_models(paths)
     if len(files) < 2:
         raise TamaflowError("compare needs at least two variants", code="TF000")
@@ -153,22 +161,26 @@ def compare_files(paths: list[str], *, support: float = 0.5, standard_file: Path
     if len(usable.processes) < 2:
         raise NothingUsable(usable, f"{len(usable.processes)} of the {len(files)} variants without errors: "
                             "compare needs at least two")
-    comp = compare_models(usable.processes, paths, support=support, show_progress=show_progress, cluster=cluster)
+    comp = compare_models(usable.processes, paths, support=support, show_progress=show_progress, cluster=cluster,
+                          method=method)
     if standard_file is not None:
         write_standard(comp, standard_file)
     return FilesCompared(comp, usable)
 
 
 def compare_models(procs: list[Process], paths: list[str], *, support: float = 0.5, show_progress: bool = False,
-                   cluster: DaskCluster | None = None) -> Comparison:
-    """Compare loaded variants, with the catalogue of the library `paths` belong to."""
+                   cluster: DaskCluster | None = None, method: Method = "auto") -> Comparison:
+    """Compare loaded variants, with the catalogue of the library `paths` belong to (`method`
+    as for `compare_files`; a cluster runs the exact path)."""
     catalogue = load_catalogue_for(paths)
-    options = CompareOptions(support=support)
+    options = CompareOptions(support=support, method="exact" if cluster is not None else method)
     runner = cluster.runner(procs, catalogue, options) if cluster is not None else None
     if show_progress:
         from .progress import pair_progress
 
-        with pair_progress(len(procs) * (len(procs) - 1) // 2) as on_pairs:
+        k = len(procs)
+        # the fast path reports its own total (a sample's pairs and two passes over the variants)
+        with pair_progress(k * (k - 1) // 2 if chosen_method(options.method, k) == "exact" else k) as on_pairs:
             return compare_processes(procs, catalogue, options, on_pairs, runner)
     return compare_processes(procs, catalogue, options, runner=runner)
 

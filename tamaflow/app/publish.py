@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..compare import catalogue_names, compare_processes
+from ..compare import CompareOptions, catalogue_names, compare_processes
+from ..compare.comparison import Method
 from ..compare.deviations import Deviation
 from ..io.library import find_library_root, load_library
 from ..model.findings import TamaflowError
@@ -155,13 +156,15 @@ class Compared:
     to_standard: dict[str, float]
 
 
-def compare_procedure(group: list[Process], catalogue: dict[str, list[str]]) -> Compared:
-    """Alignment, similarity, standard flow and deviations from `compare_processes`.
+def compare_procedure(group: list[Process], catalogue: dict[str, list[str]], method: Method = "auto") -> Compared:
+    """Alignment, similarity, standard flow and deviations from `compare_processes` (`method`:
+    every pair, through a pivot, or by the number of cities; `CompareOptions.method`).
 
     The similarity of a city to the standard is compare's own similarity (the mean of its node,
     structural and behavioural measures, as in the heatmap): the derived standard flow is
     compared once more together with the cities."""
-    comp = compare_processes(group, catalogue)
+    options = CompareOptions(method=method)
+    comp = compare_processes(group, catalogue, options)
     std = comp.standard.process
     names = {s.id: s.name or s.id for s in std.steps}
     rows: list[sitedata.AlignmentRow] = []
@@ -179,7 +182,7 @@ def compare_procedure(group: list[Process], catalogue: dict[str, list[str]]) -> 
         raise TamaflowError("compare returned no similarity matrix")
     taken = {p.city for p in group}
     std_id = next(c for c in ("standard", "_standard", "__standard__") if c not in taken)
-    with_std = compare_processes([*group, dataclasses.replace(std, city=std_id)], catalogue)
+    with_std = compare_processes([*group, dataclasses.replace(std, city=std_id)], catalogue, options)
     last = len(with_std.variants) - 1
     to_standard = {city: round(float(with_std.similarity["mean"][i, last]), 4)
                 for i, city in enumerate(with_std.variants[:last])}
@@ -258,7 +261,7 @@ def excluded_files(library: Path, skipped: list[SkippedFile]) -> list[sitedata.E
 
 
 def collect(library: Path, procs: list[Process], progress: StageProgress, jobs: int,
-            skipped: list[SkippedFile] | None = None) -> sitedata.SiteData:
+            skipped: list[SkippedFile] | None = None, method: Method = "auto") -> sitedata.SiteData:
     """Run the analyses on every procedure and gather the site's data; `skipped` are the files
     left out because they have errors (listed on the home page and their procedure's page).
 
@@ -276,7 +279,7 @@ def collect(library: Path, procs: list[Process], progress: StageProgress, jobs: 
     compared: dict[str, Compared | str] = {}
     for key, group in groups.items():
         try:
-            compared[key] = compare_procedure(group, catalogue)
+            compared[key] = compare_procedure(group, catalogue, method)
         except Exception as e:  # reported on the procedure's pages, never replaced by a guess
             compared[key] = failure_reason(key, e)
             print(f"warning: {sitedata.SECTION_COMPARE}: {compared[key]}", file=sys.stderr)
@@ -350,14 +353,16 @@ class Published:
 
 
 def publish_site(library: Path, output: Path, *, force: bool = False, jobs: int | None = None,
-                 progress: StageProgress | None = None, strict: bool = False) -> Published:
+                 progress: StageProgress | None = None, strict: bool = False,
+                 method: Method = "auto") -> Published:
     """Build the static documentation site of `library` into `output`.
 
     Refuses (TamaflowError, usage) a path that is not the library folder itself or an output
     inside the library. Files with validation errors are left out of the site, which says so on
     its home page and on their procedure's page (`Published.usable`); with `strict` they raise
     `check.validate.InvalidFiles` instead, before anything is written. `jobs` threads draw and
-    score (default: CPUs)."""
+    score (default: CPUs). `method`: how compare aligns each procedure's cities
+    (`CompareOptions.method`; by their number unless told)."""
     if not library.is_dir():
         raise TamaflowError(f"{library}: not a folder (give the process library, e.g. processes/)", code="TF000")
     root = find_library_root(library)
@@ -375,6 +380,6 @@ def publish_site(library: Path, output: Path, *, force: bool = False, jobs: int 
         raise NothingUsable(usable, f"{library}: every process file has errors: nothing to publish")
     bpmn_js = find_bpmn_js([Path.cwd(), library, Path(__file__).resolve().parents[2]])
     progress = progress or SilentProgress()
-    data = collect(library, usable.processes, progress, jobs or os.cpu_count() or 1, usable.skipped)
+    data = collect(library, usable.processes, progress, jobs or os.cpu_count() or 1, usable.skipped, method)
     stats = build_site(data, output, force=force, bpmn_js=bpmn_js, progress=progress)
     return Published(stats=stats, unavailable=dict(data.unavailable), has_viewer=bpmn_js is not None, usable=usable)

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from ..check.validate import Report, validate_paths
 from ..compare import CompareOptions, catalogue_names, compare_processes
+from ..compare.comparison import Method
 from ..io.library import find_library_root, load_library
 from ..io.table import Column, shown
 from ..io.table import Table as DataTable
@@ -128,11 +129,12 @@ def leanest_text(best: BestVariant, cities: dict[str, str]) -> str:
 
 
 def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | None = None,
-                   progress: StageProgress | None = None) -> list[DataTable]:
+                   progress: StageProgress | None = None, method: Method = "auto") -> list[DataTable]:
     """The summary's tables as data (typed cells, Japanese headings), in screen order: what the
     terminal shows, `--format csv` writes (the first) and `--format xlsx` writes (all of them).
-    With `cluster`, each procedure's pairs are aligned on that Dask cluster (same numbers);
-    `progress` hears of every procedure compared (the slow part)."""
+    With `cluster`, each procedure's pairs are aligned on that Dask cluster (same numbers; the
+    exact path, whatever `method` says); `progress` hears of every procedure compared (the slow
+    part). `method`: how compare aligns each procedure's cities (`CompareOptions.method`)."""
     assert summary.scores is not None, "summary_sheets needs a library with files to summarise"
     assert top <= summary.top, f"summarise kept the scores of {summary.top} steps, not {top}"
     scores, cities = summary.scores, summary.cities
@@ -155,8 +157,9 @@ def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | Non
         progress.start(len(summary.by_procedure), "比較中")
     for pid in sorted(summary.by_procedure, key=lambda pid: (-hours.get(pid, 0.0), pid)):
         procs = summary.by_procedure[pid]
-        runner = cluster.runner(procs, summary.catalogue, CompareOptions()) if cluster is not None else None
-        comp = compare_processes(procs, summary.catalogue, CompareOptions(), runner=runner)
+        options = CompareOptions(method="exact" if cluster is not None else method)
+        runner = cluster.runner(procs, summary.catalogue, options) if cluster is not None else None
+        comp = compare_processes(procs, summary.catalogue, options, runner=runner)
         sim = float(np.mean([mean_off_diagonal(m) for m in comp.similarity.values()]))
         b = best.get(pid)
         t.add(procs[0].name, len(procs), round(sim, 2), sum(1 for s in comp.standard.process.steps if s.is_task),
@@ -205,9 +208,9 @@ def _rich(t: DataTable, title: str, hide: tuple[str, ...] = (), caption: str | N
 
 
 def summary_tables(summary: LibrarySummary, top: int, cluster: DaskCluster | None = None,
-                   progress: StageProgress | None = None) -> Iterator[Table | Text]:
+                   progress: StageProgress | None = None, method: Method = "auto") -> Iterator[Table | Text]:
     """The tables (and the closing line) of a library's summary, in screen order."""
-    procedures, rpa, paper = summary_sheets(summary, top, cluster, progress)
+    procedures, rpa, paper = summary_sheets(summary, top, cluster, progress, method)
     yield _rich(procedures, "手続ごとの比較 (compare + score、職員時間の多い順)", ("process",),
                 caption=f"{SIMILARITY_NOTE}\n{DEVIATIONS_NOTE}")
     yield _rich(rpa, f"RPA の候補 上位 {top} 手順 (自動化可能な職員時間/年)", ("process", "city", "step"))

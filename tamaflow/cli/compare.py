@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..model.findings import TamaflowError
 from ._app import DaskOption, QuietOption, StrictOption, dask_cluster, exit_if_left_out, output_width, user_errors
 from ._output import BomOption, OutputOption, emit_text, emit_workbook, need_output
+
+if TYPE_CHECKING:  # the compare stack loads inside the command (see above)
+    from ..compare.comparison import Method
 
 
 class CompareFormat(StrEnum):
@@ -40,6 +43,11 @@ def compare(
     dask: DaskOption = None,
     quiet: QuietOption = False,
     strict: StrictOption = False,
+    fast: Annotated[bool, typer.Option("--fast", help="Align each variant once to a pivot (the derived standard) "
+                                       "instead of every pair: linear in the number of variants, a close "
+                                       "approximation (docs/compare.md). The default from 60 variants on.")] = False,
+    exact: Annotated[bool, typer.Option("--exact", help="Align every pair of variants (the default below 60 "
+                                        "variants; the only path --dask runs).")] = False,
 ) -> None:
     """Align the steps of a procedure across cities, measure similarity, derive the standard flow
     and list each city's deviations from it.
@@ -49,6 +57,10 @@ def compare(
     With --strict, any error stops the comparison (nothing written)."""
     if not 0.0 < support <= 1.0:
         raise TamaflowError(f"--support must be in (0, 1], got {support:g}", code="TF000")
+    if fast and exact:
+        raise TamaflowError("--fast and --exact exclude each other: give one (or neither, to pick by size)",
+                            code="TF000")
+    method: Method = "fast" if fast else "exact" if exact else "auto"
     from ..app.cities import city_names
     from ..app.compare import compare_files, compare_library, procedure_folders
 
@@ -63,7 +75,8 @@ def compare(
             raise TamaflowError("--emit-standard writes one procedure's standard: name its folder "
                                 f"(e.g. {folders[0]}), not the library", code="TF000")
         with dask_cluster(dask) as cluster:
-            done = compare_library(folders, support=support, show_progress=not quiet, cluster=cluster, strict=strict)
+            done = compare_library(folders, support=support, show_progress=not quiet, cluster=cluster, strict=strict,
+                                   method=method)
         for name in done.single:
             typer.echo(f"{name}: one variant only (without errors), nothing to compare", err=True)
         _write(done.items, True, format, output, force, bom, names, width, "比較 (tamaflow compare)")
@@ -71,7 +84,7 @@ def compare(
         return
     with dask_cluster(dask) as cluster:
         one = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
-                            force=force, show_progress=not quiet, cluster=cluster, strict=strict)
+                            force=force, show_progress=not quiet, cluster=cluster, strict=strict, method=method)
     if emit_standard:
         typer.echo(f"wrote the standard flow to {emit_standard}", err=True)
     comp = one.comparison

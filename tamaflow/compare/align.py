@@ -144,16 +144,33 @@ class Matcher:
             ra = np.arange(va.size) + self.offset[i]
             self._row_cache = (i, self.space.block(ra, np.arange(len(self.space.items))))
         S = self._row_cache[1][:, self.offset[j]:self.offset[j] + vb.size]
-        ca, cb = self._codes[i], self._codes[j]
         if va.size and vb.size:
-            has = (ca != "")[:, None] & (cb != "")[None, :]
-            same = ca[:, None] == cb[None, :]
-            fl = self.options.code_floor
-            S = np.where(has & same, fl + (1 - fl) * S, S)
-            S = np.where(has & ~same, 0.0, S)
-            compat = _COMPAT_TABLE[self._types[i][:, None], self._types[j][None, :]]
-            S = np.where(compat, S, 0.0)
+            S = self._rules(S, self._codes[i], self._codes[j], self._types[i], self._types[j])
         return S
+
+    def item_matrix(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Label similarity between any labels of the comparison (indexes into `space.items`,
+        i.e. `offset[view] + node`), with the same catalogue-code and type rules as
+        `label_matrix`: the fast path compares distinct labels, not pairs of variants."""
+        r = np.asarray(rows, dtype=np.int64)
+        c = np.asarray(cols, dtype=np.int64)
+        S = self.space.block(r, c)
+        if len(r) and len(c):
+            codes = np.concatenate(self._codes) if self._codes else np.zeros(0, dtype=object)
+            types = np.concatenate(self._types) if self._types else np.zeros(0, dtype=np.int64)
+            S = self._rules(S, codes[r], codes[c], types[r], types[c])
+        return S
+
+    def _rules(self, S: np.ndarray, ca: np.ndarray, cb: np.ndarray, ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
+        """Two steps citing one catalogue code meet at `code_floor` at least; different codes
+        never meet; incompatible types (a task and a gateway) never meet."""
+        has = (ca != "")[:, None] & (cb != "")[None, :]
+        same = ca[:, None] == cb[None, :]
+        fl = self.options.code_floor
+        S = np.where(has & same, fl + (1 - fl) * S, S)
+        S = np.where(has & ~same, 0.0, S)
+        compat = _COMPAT_TABLE[ta[:, None], tb[None, :]]
+        return np.where(compat, S, 0.0)
 
     def align(self, i: int, j: int) -> PairAlignment:
         """Correspondences between views i and j (1:1 plus 1:n), with the label matrix.

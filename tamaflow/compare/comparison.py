@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -26,6 +27,19 @@ from .variant import VariantView, build_view, node_type
 #: called with (pairs done, pairs in all) while the pairs of variants are aligned
 PairProgress = Callable[[int, int], None]
 
+#: how the variants are aligned: every pair (exact), through a pivot (fast), or by size (auto)
+Method = Literal["auto", "exact", "fast"]
+#: `auto` aligns every pair below this many variants and goes through a pivot from it on
+#: (measured: docs/compare.md, "The fast path")
+FAST_FROM = 60
+
+
+def chosen_method(method: Method, variants: int) -> Literal["exact", "fast"]:
+    """The path `method` takes for this many variants: `auto` picks by size (`FAST_FROM`)."""
+    if method == "auto":
+        return "fast" if variants >= FAST_FROM else "exact"
+    return method
+
 
 @dataclass(frozen=True, slots=True)
 class CompareOptions:
@@ -34,6 +48,8 @@ class CompareOptions:
     ged: GedWeights = field(default_factory=GedWeights)
     #: skip the similarity measures and clustering (alignment only, e.g. for matching benchmarks)
     measures: bool = True
+    #: all pairs (exact), through a pivot (fast, pivot.py), or by the number of variants (auto)
+    method: Method = "auto"
 
 
 @dataclass(slots=True)
@@ -49,6 +65,8 @@ class Comparison:
     deviations: dict[str, list[Deviation]]
     japanese: bool
     options: CompareOptions
+    #: the path that made it; "fast" writes the matrices with 3 decimals (its precision)
+    method: str = "exact"
 
     def group_ids(self, g: Group) -> dict[str, str | list[str]]:
         """A group as the JSON contract writes it: variant id → step id (or ids for 1:n)."""
@@ -66,7 +84,11 @@ class Comparison:
         """The JSON contract: variants, similarity (measure → matrix), alignment (groups),
         deviations, standard; plus clusters and per-group details."""
         k = len(self.variants)
-        sim = {m: [[round(float(x), 4) for x in row] for row in self.similarity[m]] for m in self.similarity}
+        if self.method == "fast":
+            # k² numbers per measure: rounded in numpy, to the precision the fast path has
+            sim = {m: np.round(self.similarity[m], 3).tolist() for m in self.similarity}
+        else:
+            sim = {m: [[round(float(x), 4) for x in row] for row in self.similarity[m]] for m in self.similarity}
         details = []
         for gi, g in enumerate(self.groups):
             entry: dict[str, object] = {
@@ -175,30 +197,25 @@ def compare_processes(
         seen[p.variant] = p.path or "?"
     views = [build_view(p) for p in processes]
     variants = [v.variant for v in views]
-    matcher = Matcher(views, Vocabulary(catalogue), o.match)
     k = len(views)
-    pairs: dict[tuple[int, int], PairAlignment] = {}
-    sims = {m: np.eye(k) for m in MEASURES}
-    todo = [(i, j) for i in range(k) for j in range(i + 1, k)]
-    run = runner or run_locally
-    for done, res in enumerate(run(matcher, todo, o.ged if o.measures else None), start=1):
-        pairs[(res.i, res.j)] = res.alignment
-        for m, x in res.measures.items():
-            sims[m][res.i, res.j] = sims[m][res.j, res.i] = x
-        if progress is not None:
-            progress(done, len(todo))
-    pairs = dict(sorted(pairs.items()))  # a runner may answer in any order; grouping needs one
-    if o.measures:
-        for i in range(k):  # a variant against itself: 1 by definition (identity)
-            for m in MEASURES:
-                sims[m][i, i] = 1.0
+    method = chosen_method(o.method, k)
+    vocab = Vocabulary(catalogue)
+    ties: list[tuple[int, int, int]] = []
+    pairs: dict[tuple[int, int], PairAlignment] = {}  # the fast path aligns no pair of variants
+    if method == "fast":
+        from .pivot import align_through_pivot
+
+        fast = align_through_pivot(views, vocab, o.match, o.ged if o.measures else None, progress)
+        groups, ties = fast.groups, fast.merged
+        sims = _fast_measures(fast.matcher, views, groups, o.ged, fast.exact) if o.measures else {}
     else:
-        sims = {}
+        matcher = Matcher(views, vocab, o.match)
+        pairs, sims = _all_pairs(matcher, o, progress, runner)
+        groups = group(matcher, pairs)
     mean = np.mean([sims[m] for m in MEASURES], axis=0) if sims else np.eye(k)
     if sims:
         sims["mean"] = mean
     clusters = cluster(mean) if sims else Clustering(list(range(k)), [])
-    groups = group(matcher, pairs)
     std = derive_standard(views, groups, o.support)
     # output order: standard steps first in standard order, then the rest by position
     kept_order = {gi: r for r, gi in enumerate(std.order)}
@@ -220,11 +237,59 @@ def compare_processes(
     for s in std.steps:
         s.group = remap[s.group]
     japanese = _japanese(views)
-    links = _merged_links(pairs, groups_sorted)
+    if method == "fast":
+        links: dict[tuple[int, int], set[int]] = {}
+        for v, x, gi in ties:
+            if v not in groups_sorted[remap[gi]].members:
+                links.setdefault((v, remap[gi]), set()).add(x)
+    else:
+        links = _merged_links(pairs, groups_sorted)
     devs = deviations(views, groups_sorted, std, japanese, links)
     for (v, gi), nodes in sorted(links.items()):
         groups_sorted[gi].merged[v] = sorted(nodes)
-    return Comparison(variants, views, pairs, groups_sorted, sims, clusters, std, devs, japanese, o)
+    return Comparison(variants, views, pairs, groups_sorted, sims, clusters, std, devs, japanese, o, method)
+
+
+def _all_pairs(matcher: Matcher, o: CompareOptions, progress: PairProgress | None,
+               runner: PairRunner | None) -> tuple[dict[tuple[int, int], PairAlignment], dict[str, np.ndarray]]:
+    """The exact path: every pair of variants aligned and measured (through `runner`)."""
+    k = len(matcher.views)
+    pairs: dict[tuple[int, int], PairAlignment] = {}
+    sims = {m: np.eye(k) for m in MEASURES}
+    todo = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    run = runner or run_locally
+    for done, res in enumerate(run(matcher, todo, o.ged if o.measures else None), start=1):
+        pairs[(res.i, res.j)] = res.alignment
+        for m, x in res.measures.items():
+            sims[m][res.i, res.j] = sims[m][res.j, res.i] = x
+        if progress is not None:
+            progress(done, len(todo))
+    pairs = dict(sorted(pairs.items()))  # a runner may answer in any order; grouping needs one
+    if o.measures:
+        for i in range(k):  # a variant against itself: 1 by definition (identity)
+            for m in MEASURES:
+                sims[m][i, i] = 1.0
+        return pairs, sims
+    return pairs, {}
+
+
+def _fast_measures(matcher: Matcher, views: Sequence[VariantView], groups: Sequence[Group],
+                   ged: GedWeights, exact: Mapping[tuple[int, int], Mapping[str, float]]) -> dict[str, np.ndarray]:
+    """The fast path's three measures for every pair at once (fastsim.py), calibrated on the
+    sample's exact values (`fastsim.calibrate`), 1 on the diagonal."""
+    from .fastsim import behavioural_all, calibrate, node_matching_all, node_sums, structural_all
+
+    total, count = node_sums(matcher, 1, views, groups, ged.cutoff)
+    sizes = np.array([v.size for v in views], dtype=np.float64)
+    sims = {
+        "node": node_matching_all(total, sizes),
+        "structural": structural_all(views, groups, count, total, ged),
+        "behavioural": behavioural_all(views, groups),
+    }
+    for name, m in sims.items():
+        calibrate(m, {ij: x[name] for ij, x in exact.items()})
+        np.fill_diagonal(m, 1.0)
+    return sims
 
 
 def _merged_links(pairs: Mapping[tuple[int, int], PairAlignment], groups: Sequence[Group]) -> dict[tuple[int, int], set[int]]:

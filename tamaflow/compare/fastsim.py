@@ -1,0 +1,226 @@
+"""The three similarity measures of similarity.py for every pair of variants at once, read off
+the groups of corresponding steps (the fast path, pivot.py), with matrix products instead of a
+loop over pairs.
+
+Each measure is rewritten as sums over the groups two variants share, and each such sum is a
+product of a (variant × something) incidence matrix with its transpose:
+
+- **node matching**: the mapping is "same group". Σ Sim over the mapped pairs is
+  E · M · Eᵀ, with E the variant × (group, distinct label) incidence and M the block-diagonal
+  label similarity of each group's distinct labels (below the cutoff: 0). 2·Σ / (|N1| + |N2|).
+- **structural**: under the same mapping, mapped labelled nodes are E · [M ≥ cutoff] · Eᵀ, control
+  nodes (start, end, gateways by kind) map by type, Σ_t min(count₁, count₂); edges are read
+  in group space (a flow from group g to group h; a control node stands for its kind and rank in
+  the file), and the edges two variants share are X · Xᵀ over the edge incidence X. Then
+  Dijkman's distance with the same weights as the exact path.
+- **behavioural**: each variant's profile over its groups (one step per group, the first), one
+  column per (group g ≤ group h, relation); equal relations of two variants are the dot products
+  of those one-hot rows. Jaccard as in the exact path: inter / (n₁² + n₂² − inter).
+
+The exact path maps nodes with its own optimal assignment per pair; here the mapping is the
+groups, so the figures differ a little (docs/compare.md has the measured difference).
+Depends on numpy and scipy, and on the groups and views only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from .align import Group, Matcher
+from .similarity import GedWeights
+from .variant import VariantView
+
+
+def _dense_gram(X: sparse.csr_matrix) -> np.ndarray:
+    """X · Xᵀ as a dense matrix; columns with fewer than two entries are dropped first (they add
+    to no pair of variants; the diagonal is set apart by the callers)."""
+    X = X.tocsc()
+    keep = np.flatnonzero(np.diff(X.indptr) >= 2)
+    if keep.size == 0:
+        return np.zeros((X.shape[0], X.shape[0]))
+    D = X[:, keep].astype(np.float32).toarray()
+    return (D @ D.T).astype(np.float64)
+
+
+def _first(g: Group, v: int) -> int:
+    return g.members[v][0]
+
+
+def node_sums(matcher: Matcher, offset: int, views: Sequence[VariantView], groups: Sequence[Group],
+              cutoff: float) -> tuple[np.ndarray, np.ndarray]:
+    """(Σ Sim, number of mapped pairs with Sim ≥ cutoff) for every pair of variants, mapping each
+    variant's first step of a group to the other's. `offset`: index of views[0] in the matcher."""
+    k = len(views)
+    rows: list[int] = []
+    cols: list[int] = []
+    blocks: list[np.ndarray] = []
+    width = 0
+    for g in groups:
+        if len(g.members) < 2:
+            continue
+        item: dict[tuple[str, str], int] = {}
+        reps: list[int] = []
+        for v in sorted(g.members):
+            x = _first(g, v)
+            gl = matcher.offset[offset + v] + x
+            key = (str(matcher.space.keys[gl]), str(matcher._codes[offset + v][x]))
+            if key not in item:
+                item[key] = len(reps)
+                reps.append(gl)
+            rows.append(v)
+            cols.append(width + item[key])
+        S = matcher.item_matrix(reps, reps)
+        blocks.append(S)
+        width += len(reps)
+    if not blocks:
+        z = np.zeros((k, k))
+        return z, z.copy()
+    E = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(k, width))
+    M = sparse.block_diag([np.where(b >= cutoff, b, 0.0) for b in blocks], format="csr")
+    C = sparse.block_diag([(b >= cutoff).astype(np.float64) for b in blocks], format="csr")
+    total = (E @ M @ E.T).toarray()
+    count = (E @ C @ E.T).toarray()
+    return total, count
+
+
+def node_matching_all(total: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """2·Σ Sim / (n₁ + n₂) for every pair (1 for two empty variants, 0 against an empty one)."""
+    den = sizes[:, None] + sizes[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(den > 0, 2.0 * total / np.where(den > 0, den, 1.0), 1.0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def _ctrl_kind(view: VariantView, x: str) -> str | None:
+    """What a control node is matched by (as similarity._graph_sim), None for a labelled node or
+    an unlabelled task (which matches nothing)."""
+    if x in view.index_of:
+        return None
+    data = view.graph.nodes[x]
+    t = data.get("type")
+    step = data.get("step")
+    if t == "gateway" and step is not None:
+        return f"gateway:{step.gateway}"
+    if t == "task":
+        return None
+    return str(t)
+
+
+def structural_all(views: Sequence[VariantView], groups: Sequence[Group], count: np.ndarray,
+                   total: np.ndarray, w: GedWeights) -> np.ndarray:
+    """1 − Dijkman's graph-edit distance for every pair, under the group mapping."""
+    k = len(views)
+    where: list[dict[int, int]] = [{} for _ in views]
+    for gi, g in enumerate(groups):
+        for v, ks in g.members.items():
+            for x in ks:
+                where[v].setdefault(x, gi)
+    kinds: dict[str, int] = {}
+    ctrl_rows: list[int] = []
+    ctrl_cols: list[int] = []
+    edge_ids: dict[tuple[str, str], int] = {}
+    e_rows: list[int] = []
+    e_cols: list[int] = []
+    n_nodes = np.zeros(k)
+    n_edges = np.zeros(k)
+    for v, view in enumerate(views):
+        g = view.graph
+        seen: dict[str, int] = {}
+        token: dict[str, str] = {}
+        for x in g.nodes:
+            if x in view.index_of:
+                token[x] = f"g{where[v].get(view.index_of[x], -1)}"
+                continue
+            kind = _ctrl_kind(view, x)
+            if kind is None:
+                token[x] = f"u:{x}"  # matches nothing; its own column
+                continue
+            rank = seen.get(kind, 0)
+            seen[kind] = rank + 1
+            token[x] = f"{kind}#{rank}"
+            ctrl_rows.append(v)
+            ctrl_cols.append(kinds.setdefault(kind, len(kinds)))
+        n_nodes[v] = g.number_of_nodes()
+        n_edges[v] = g.number_of_edges()
+        for a, b in g.edges:
+            e_rows.append(v)
+            e_cols.append(edge_ids.setdefault((token[a], token[b]), len(edge_ids)))
+    # control nodes map by kind: min of the two counts per kind
+    ctrl = np.zeros((k, k))
+    if kinds:
+        K = sparse.csr_matrix((np.ones(len(ctrl_rows)), (ctrl_rows, ctrl_cols)), shape=(k, len(kinds))).toarray()
+        for t in range(K.shape[1]):
+            ctrl += np.minimum(K[:, t][:, None], K[:, t][None, :])
+    X = sparse.csr_matrix((np.ones(len(e_rows)), (e_rows, e_cols)), shape=(k, max(1, len(edge_ids))))
+    X.sum_duplicates()
+    X.data[:] = 1.0
+    shared = _dense_gram(X)
+    mapped = count + ctrl
+    sub = count - total  # Σ (1 − Sim) over the mapped labelled pairs; control pairs cost nothing
+    nn = n_nodes[:, None] + n_nodes[None, :]
+    ee = n_edges[:, None] + n_edges[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fskipn = np.where(nn > 0, (nn - 2 * mapped) / np.where(nn > 0, nn, 1.0), 0.0)
+        fskipe = np.where(ee > 0, (ee - 2 * shared) / np.where(ee > 0, ee, 1.0), 0.0)
+        fsubn = np.where(mapped > 0, sub / np.where(mapped > 0, mapped, 1.0), 0.0)
+    wsum = w.skip_node + w.skip_edge + w.substitute
+    dist = (w.skip_node * fskipn + w.skip_edge * fskipe + w.substitute * fsubn) / wsum
+    return np.clip(1.0 - dist, 0.0, 1.0)
+
+
+def behavioural_all(views: Sequence[VariantView], groups: Sequence[Group]) -> np.ndarray:
+    """Jaccard of the behavioural profiles for every pair, relations compared group by group."""
+    k = len(views)
+    shared = [gi for gi, g in enumerate(groups) if len(g.members) >= 2]
+    col_of: dict[tuple[int, int, int], int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    root2 = float(np.sqrt(2.0))
+    for v, view in enumerate(views):
+        mine = [(gi, _first(groups[gi], v)) for gi in shared if v in groups[gi].members]
+        if not mine:
+            continue
+        xs = np.array([x for _, x in mine])
+        R = view.profile[np.ix_(xs, xs)]
+        for p, (gp, _) in enumerate(mine):
+            for q in range(p, len(mine)):
+                key = (gp, mine[q][0], int(R[p, q]))
+                rows.append(v)
+                cols.append(col_of.setdefault(key, len(col_of)))
+                # an off-diagonal relation stands for itself and its mirror (x→y and y←x)
+                vals.append(1.0 if p == q else root2)
+    B = sparse.csr_matrix((vals, (rows, cols)), shape=(k, max(1, len(col_of))))
+    inter = _dense_gram(B)
+    sizes = np.array([v.size for v in views], dtype=np.float64)
+    union = sizes[:, None] ** 2 + sizes[None, :] ** 2 - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 1.0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def calibrate(sim: np.ndarray, exact: Mapping[tuple[int, int], float]) -> None:
+    """Correct `sim` in place towards the exact path, using the sampled pairs (result within
+    [0, 1]).
+
+    The group mapping misses what the exact path's per-pair assignment finds beyond the groups
+    (a look-alike step in another group, a split step's second half), so the vectorised values
+    run a few hundredths low. The sample's pairs were aligned and measured exactly anyway; of
+    three corrections (none, a shift by the median difference, a least-squares line) the one
+    with the smallest mean absolute difference on those pairs is applied. The differences are
+    heavy-tailed (most pairs close, a few far off), and a fitted line can move the bulk to serve
+    the tail, so it is not taken blindly. With fewer than 10 sampled pairs nothing is changed."""
+    if len(exact) < 10:
+        return
+    ij = np.array(sorted(exact), dtype=np.int64)
+    x = sim[ij[:, 0], ij[:, 1]]
+    y = np.array([exact[(int(i), int(j))] for i, j in ij])
+    fits = [(1.0, 0.0), (1.0, float(np.median(y - x)))]
+    if float(np.ptp(x)) > 1e-9:
+        slope, icpt = (float(c) for c in np.polyfit(x, y, 1))
+        fits.append((slope, icpt))
+    slope, icpt = min(fits, key=lambda f: float(np.mean(np.abs(np.clip(f[1] + f[0] * x, 0.0, 1.0) - y))))
+    np.clip(icpt + slope * sim, 0.0, 1.0, out=sim)

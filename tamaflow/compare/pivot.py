@@ -1,0 +1,298 @@
+"""The fast path of `compare`: every variant aligned once to a pivot, not to every other variant.
+
+All-pairs alignment costs k(k-1)/2 alignments: 1.5 million for Japan's 1,741 municipalities.
+Here it costs a fixed sample's pairs plus 2·k:
+
+1. **Sample**: `SAMPLE` variants spread evenly over the input are compared exactly (all their
+   pairs, `align.group`); the standard derived from them at a low support (a step at least two
+   sampled cities share) is the first pivot: a valid process that holds every common activity
+   once, in consensus order.
+2. **First pass**: each variant is aligned to that pivot (`Matcher.align`, so labels, codes,
+   context and flow order count as in the exact path). A variant's step matched to a pivot step
+   joins that step's group; a 1:n correspondence makes a split step a second member, or a merged
+   step a `merged` entry, as `align.group` and `_merged_links` do.
+3. **Second pass (refinement)**: steps no pivot step took are grouped among themselves by label
+   (their distinct labels, one similarity block, strongest first, never two steps of one
+   variant), and the standard derived from *all* variants' groups becomes the second pivot; each
+   variant is aligned to it again, which corrects what the small sample got wrong (its majority
+   wording, its order, activities too rare to be sampled).
+
+Correspondences between two variants are read through the pivot: two steps correspond when they
+sit in one group. The similarity measures come from the same groups, vectorised (`fastsim.py`).
+
+Depends on the model only (through variant.py) and the compare modules beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .align import Group, Matcher, MatchOptions, PairAlignment, group
+from .labels import Vocabulary
+from .pairs import measure_pair
+from .similarity import GedWeights
+from .standard import derive_standard
+from .variant import VariantView, build_view
+
+#: variants compared exactly to derive the first pivot; 24 give 276 pairs (about a second)
+SAMPLE = 24
+#: align a second time, to the standard derived from the first pass
+REFINE = True
+#: the second pivot keeps the activities at least this share of all variants do
+REFINE_SUPPORT = 0.5
+#: a left-over step joins a group only within this distance of the group's mean relative position
+REACH = 0.2
+#: called with (alignments done, alignments in all)
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class PivotAlignment:
+    """Groups of corresponding steps across all variants, and the 1:n ties that put a step of
+    one group into the work of another (variant, node, group index)."""
+
+    groups: list[Group]
+    merged: list[tuple[int, int, int]]
+    #: the matcher of the last pass: the pivot is its view 0, variant v its view v + 1
+    matcher: Matcher
+    #: (variant i, variant j) of the sample → the exact path's measures of that pair, to
+    #: calibrate the vectorised ones against (empty when the measures are off)
+    exact: dict[tuple[int, int], dict[str, float]]
+
+
+def sample_indexes(k: int, size: int = SAMPLE) -> list[int]:
+    """`size` variant indexes spread evenly over 0..k-1 (all of them when k ≤ size). Variants come
+    in file order (sorted slugs, i.e. municipality codes), so an even spread samples every
+    region rather than the first prefecture."""
+    if k <= size:
+        return list(range(k))
+    return sorted({int(round(x)) for x in np.linspace(0, k - 1, size)})
+
+
+def _pivot_view(views: Sequence[VariantView], groups: Sequence[Group], min_members: int) -> VariantView | None:
+    """The derived standard of `views` as a variant of its own: every group with at least
+    `min_members` members, in consensus order. None when no group has that many."""
+    k = len(views)
+    support = min(1.0, max(min_members / k, 1e-9))
+    std = derive_standard(views, groups, support)
+    if not std.process.steps:
+        return None
+    return build_view(std.process, "__pivot__")
+
+
+def _through(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOptions, pivot: VariantView,
+             progress: Progress | None, done: int,
+             total: int) -> tuple[Matcher, list[Group], list[tuple[int, int, int]], list[list[int]]]:
+    """Align every variant to `pivot`: the matcher (the pivot is its view 0), one group per
+    pivot node (empty ones dropped later), the merged ties, and per variant the nodes no pivot
+    node took."""
+    matcher = Matcher([pivot, *views], vocab, match)
+    groups = [Group() for _ in range(pivot.size)]
+    merged: list[tuple[int, int, int]] = []
+    left: list[list[int]] = []
+    for v in range(len(views)):
+        # the pivot is the alignment's first side: its row block of label similarities is
+        # computed once and serves every variant
+        pa = matcher.align(0, v + 1)
+        one = {c.b: c.a for c in pa.pairs if c.kind == "1:1"}
+        for b, a in sorted(one.items(), key=lambda t: (t[1], t[0])):
+            groups[a].members.setdefault(v, []).append(b)
+        for c in pa.pairs:
+            if c.kind != "1:n":
+                continue
+            if c.b not in one and v in groups[c.a].members and c.b not in groups[c.a].members[v]:
+                # a second step of this variant doing the pivot step's work (a split step)
+                groups[c.a].members[v].append(c.b)
+                one[c.b] = c.a
+            elif c.b not in one and v not in groups[c.a].members:
+                groups[c.a].members[v] = [c.b]
+                one[c.b] = c.a
+            elif c.b in one and one[c.b] != c.a:
+                merged.append((v, c.b, c.a))  # this step also does the other pivot step's work
+        left.append([x for x in range(views[v].size) if x not in one])
+        if progress is not None:
+            progress(done + v + 1, total)
+    for g in groups:
+        for v in g.members:
+            g.members[v].sort()
+    return matcher, groups, merged, left
+
+
+def _item(matcher: Matcher, views: Sequence[VariantView], v: int, x: int) -> tuple[int, tuple[str, str, str]]:
+    """The label index of variant v's node x in the matcher (whose view 0 is the pivot), and
+    what makes two labels the same item: their key, catalogue code and node type."""
+    g = matcher.offset[v + 1] + x
+    return g, (str(matcher.space.keys[g]), str(matcher._codes[v + 1][x]), views[v].nodes[x].type)
+
+
+def _attach_left(matcher: Matcher, views: Sequence[VariantView], groups: Sequence[Group],
+                 left: list[list[int]], threshold: float, reach: float) -> None:
+    """Put a step no pivot step took into the group it resembles most, when its variant has no
+    step there yet, its label is at least `threshold` similar to one of the group's labels and
+    it sits within `reach` of the group's mean relative position. The exact path gets there by
+    transitivity (a city's wording matches another city's, which matches the pivot's). Updates
+    `groups` and `left` in place."""
+    cand = [(v, x) for v in range(len(views)) for x in left[v]]
+    if not cand or not groups:
+        return
+    g_reps: list[int] = []
+    g_of: list[int] = []
+    g_pos = np.zeros(len(groups))
+    for gi, g in enumerate(groups):
+        seen: set[tuple[str, str, str]] = set()
+        pos = []
+        for v in sorted(g.members):
+            x = g.members[v][0]
+            pos.append(float(views[v].position[x]))
+            gl, key = _item(matcher, views, v, x)
+            if key not in seen:
+                seen.add(key)
+                g_reps.append(gl)
+                g_of.append(gi)
+        g_pos[gi] = float(np.mean(pos)) if pos else -9.0
+    l_item: dict[tuple[str, str, str], int] = {}
+    l_reps: list[int] = []
+    row: list[int] = []
+    for v, x in cand:
+        gl, key = _item(matcher, views, v, x)
+        if key not in l_item:
+            l_item[key] = len(l_reps)
+            l_reps.append(gl)
+        row.append(l_item[key])
+    S = matcher.item_matrix(l_reps, g_reps)
+    best = np.zeros((len(l_reps), len(groups)))
+    np.maximum.at(best.T, np.asarray(g_of), S.T)  # per leftover item, the best label of each group
+    offers: list[tuple[float, int, int, int]] = []
+    for (v, x), r in zip(cand, row, strict=True):
+        score = best[r].copy()
+        score[np.abs(g_pos - float(views[v].position[x])) > reach] = 0.0
+        for gi in np.flatnonzero(score >= threshold).tolist():
+            if v not in groups[gi].members:
+                offers.append((-float(score[gi]), v, x, gi))
+    offers.sort()
+    taken: set[tuple[int, int]] = set()
+    for _s, v, x, gi in offers:
+        if (v, x) in taken or v in groups[gi].members:
+            continue
+        groups[gi].members[v] = [x]
+        taken.add((v, x))
+    for v in range(len(views)):
+        left[v] = [x for x in left[v] if (v, x) not in taken]
+
+
+def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[Sequence[int]],
+                threshold: float) -> list[Group]:
+    """Group the steps no pivot step took, by label alone: distinct (label, code, type) items,
+    one similarity block over them, joined strongest first above `threshold`, never two steps of
+    one variant in a group. Every step ends in some group (alone if need be)."""
+    nodes = [(v, x) for v in range(len(views)) for x in left[v]]
+    if not nodes:
+        return []
+    item_of: dict[tuple[str, str, str], int] = {}
+    rep: list[int] = []
+    where: list[int] = []
+    for v, x in nodes:
+        g, key = _item(matcher, views, v, x)
+        if key not in item_of:
+            item_of[key] = len(rep)
+            rep.append(g)
+        where.append(item_of[key])
+    S = matcher.item_matrix(rep, rep)
+    np.fill_diagonal(S, 0.0)
+    iu, ju = np.nonzero(np.triu(S >= threshold, 1))
+    order = np.lexsort((ju, iu, -S[iu, ju]))
+    # union-find over items; an item's group may hold each variant once
+    parent = list(range(len(rep)))
+    owners: list[set[int]] = [set() for _ in rep]
+    for (v, _x), it in zip(nodes, where, strict=True):
+        owners[it].add(v)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for t in order.tolist():
+        a, b = find(int(iu[t])), find(int(ju[t]))
+        if a == b or owners[a] & owners[b]:
+            continue
+        if len(owners[a]) < len(owners[b]):
+            a, b = b, a
+        parent[b] = a
+        owners[a] |= owners[b]
+    out: dict[int, Group] = {}
+    for (v, x), it in zip(nodes, where, strict=True):
+        home = out.setdefault(find(it), Group())
+        if v in home.members:
+            out.setdefault(-1 - len(out), Group()).members[v] = [x]  # the same label twice in one city
+            continue
+        home.members[v] = [x]
+    return list(out.values())
+
+
+def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOptions,
+                        ged: GedWeights | None = None, progress: Progress | None = None,
+                        refine: bool | None = None) -> PivotAlignment:
+    """Groups of corresponding steps across all variants through a pivot (module docstring).
+
+    Parameters
+    ----------
+    views : sequence of VariantView
+        All variants of one procedure.
+    vocab : Vocabulary
+        The catalogue's names, as for the exact path.
+    match : MatchOptions
+        The matcher's knobs; the same as the exact path's.
+    ged : GedWeights, optional
+        When given, the sample's pairs are measured exactly too (`PivotAlignment.exact`).
+    progress : callable, optional
+        Called with (alignments done, alignments in all).
+    refine : bool
+        Align everything a second time to the standard derived from the first pass (on by
+        default; off only to measure what the second pass is worth).
+
+    Returns
+    -------
+    PivotAlignment
+        Groups in no particular order (`compare_processes` orders them) and the merged ties.
+    """
+    k = len(views)
+    refine = REFINE if refine is None else refine
+    idx = sample_indexes(k)
+    sample = [views[i] for i in idx]
+    total = len(idx) * (len(idx) - 1) // 2 + k * (2 if refine else 1)
+    sm = Matcher(sample, vocab, match)
+    pairs: dict[tuple[int, int], PairAlignment] = {}
+    exact: dict[tuple[int, int], dict[str, float]] = {}
+    for i in range(len(idx)):
+        for j in range(i + 1, len(idx)):
+            res = measure_pair(sm, i, j, ged)
+            pairs[(i, j)] = res.alignment
+            if res.measures:
+                exact[(idx[i], idx[j])] = res.measures
+            if progress is not None:
+                progress(len(pairs), total)
+    done = len(pairs)
+    pivot = _pivot_view(sample, group(sm, pairs), min_members=min(2, len(idx)))
+    if pivot is None:
+        # nothing two sampled cities share: every step stands alone
+        return PivotAlignment([Group({v: [x]}) for v in range(k) for x in range(views[v].size)], [],
+                              Matcher([sample[0], *views], vocab, match), exact)
+    matcher, groups, merged, left = _through(views, vocab, match, pivot, progress, done, total)
+    if refine:
+        _attach_left(matcher, views, groups, left, match.threshold, REACH)
+        first = [g for g in groups if g.members] + _group_left(matcher, views, left, match.threshold)
+        better = _pivot_view(views, first, min_members=max(2, int(np.ceil(REFINE_SUPPORT * k))))
+        if better is not None:
+            pivot = better
+            matcher, groups, merged, left = _through(views, vocab, match, pivot, progress, done + k, total)
+    _attach_left(matcher, views, groups, left, match.threshold, REACH)
+    out = [g for g in groups if g.members]
+    kept = {id(g): n for n, g in enumerate(groups)}
+    renumber = {kept[id(g)]: n for n, g in enumerate(out)}
+    ties = [(v, x, renumber[gi]) for v, x, gi in merged if gi in renumber]
+    return PivotAlignment(out + _group_left(matcher, views, left, match.threshold), ties, matcher, exact)

@@ -1,0 +1,134 @@
+"""The fast compare path (`--fast`, tamaflow/compare/pivot.py) against the exact one (`--exact`),
+through the CLI on generated variants of a library procedure (benchmarks/nationwide.py): the
+alignments agree (pair-set F1), the similarity matrices are close (mean absolute difference),
+the JSON has the same shape, the size picks the path by default, and the flags exclude each other.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tamaflow.cli import app
+from tamaflow.compare import comparison
+
+ROOT = Path(__file__).resolve().parents[1]
+#: variants in the generated set: above the sample of the fast path (24), so the pivot is
+#: derived from a sample and most variants are aligned to it only
+N = 36
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("nationwide", ROOT / "benchmarks" / "nationwide.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("nationwide") / "tennyu"
+    assert _load_script().main(["tennyu", "-n", str(N), "-o", str(out), "--seed", "11"]) == 0
+    return out
+
+
+def run(*args: str) -> str:
+    r = CliRunner().invoke(app, list(args))
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def exact_json(generated: Path) -> str:
+    return run("compare", str(generated), "--format", "json", "--exact")
+
+
+@pytest.fixture(scope="module")
+def fast_json(generated: Path) -> str:
+    return run("compare", str(generated), "--format", "json", "--fast")
+
+
+def pair_set(doc: dict) -> set[tuple[str, str, str, str]]:
+    """Every (variant, step, other variant, other step) that one alignment entry puts together."""
+    out: set[tuple[str, str, str, str]] = set()
+    for entry in doc["alignment"]:
+        steps = {v: ([s] if isinstance(s, str) else s) for v, s in entry.items()}
+        for a, b in itertools.combinations(sorted(steps), 2):
+            out.update((a, x, b, y) for x in steps[a] for y in steps[b])
+    return out
+
+
+def test_fast_agrees_with_exact(exact_json: str, fast_json: str) -> None:
+    exact, fast = json.loads(exact_json), json.loads(fast_json)
+    assert fast["variants"] == exact["variants"]
+    pe, pf = pair_set(exact), pair_set(fast)
+    precision, recall = len(pe & pf) / len(pf), len(pe & pf) / len(pe)
+    f1 = 2 * precision * recall / (precision + recall)
+    assert f1 >= 0.97, (precision, recall)
+    off = ~np.eye(N, dtype=bool)
+    for m in ("node", "structural", "behavioural", "mean"):
+        e, f = np.array(exact["similarity"][m]), np.array(fast["similarity"][m])
+        assert e.shape == f.shape == (N, N)
+        mad = float(np.abs(e - f)[off].mean())
+        assert mad <= (0.02 if m == "mean" else 0.03), (m, mad)
+    # the same standard flow, step for step (ids and names)
+    assert [s["id"] for s in fast["standard"]["steps"]] == [s["id"] for s in exact["standard"]["steps"]]
+
+
+def _shape(x: object) -> object:
+    """The JSON's structure with the values left out: keys of objects, one element of lists."""
+    if isinstance(x, dict):
+        return {k: _shape(v) for k, v in x.items()} if all(k.isascii() for k in x) and len(x) < 20 else "map"
+    if isinstance(x, list):
+        return ["list"] if not x else [_shape(x[0])]
+    return type(x).__name__ if not isinstance(x, int | float) or isinstance(x, bool) else "number"
+
+
+def test_the_json_contract_has_the_same_shape(exact_json: str, fast_json: str) -> None:
+    exact, fast = json.loads(exact_json), json.loads(fast_json)
+    assert list(fast) == list(exact)
+    assert _shape(fast) == _shape(exact)
+    assert list(fast["similarity"]) == ["node", "structural", "behavioural", "mean"]
+    assert set(fast["deviations"]) == set(exact["deviations"])
+    # the fast path writes each matrix row on one line, three decimals; the exact path is unchanged
+    row = next(line for line in fast_json.splitlines() if line.strip().startswith("[1.0,"))
+    assert all(len(x.strip().rstrip(",]").split(".")[-1]) <= 3 for x in row.split(",") if "." in x)
+    assert '"node": [\n      [\n        1.0,' in exact_json
+
+
+def test_fast_output_is_deterministic(generated: Path, fast_json: str) -> None:
+    assert run("compare", str(generated), "--format", "json", "--fast") == fast_json
+
+
+def test_the_size_picks_the_path(generated: Path, exact_json: str, fast_json: str,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    assert comparison.chosen_method("auto", comparison.FAST_FROM - 1) == "exact"
+    assert comparison.chosen_method("auto", comparison.FAST_FROM) == "fast"
+    assert str(comparison.FAST_FROM) in run("compare", "--help").replace("\n", " ")
+    # below the threshold, the default is the exact path byte for byte; from it on, the fast one
+    monkeypatch.setattr(comparison, "FAST_FROM", N + 1)
+    assert run("compare", str(generated), "--format", "json") == exact_json
+    monkeypatch.setattr(comparison, "FAST_FROM", N)
+    assert run("compare", str(generated), "--format", "json") == fast_json
+
+
+def test_fast_and_exact_exclude_each_other(generated: Path) -> None:
+    r = CliRunner().invoke(app, ["compare", str(generated), "--fast", "--exact"])
+    assert r.exit_code == 2
+    assert "--fast and --exact exclude each other" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_every_format_takes_the_fast_path(generated: Path) -> None:
+    table = run("compare", str(generated), "--fast")
+    assert "類似度" in table
+    csv = run("compare", str(generated), "--fast", "--format", "csv")
+    assert csv.count("\n") > 10
