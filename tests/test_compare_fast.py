@@ -6,37 +6,28 @@ the JSON has the same shape, the size picks the path by default, and the flags e
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
 import json
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
+from clihelp import load_benchmark
 from typer.testing import CliRunner
 
 from tamaflow.cli import app
 from tamaflow.compare import comparison
 
-ROOT = Path(__file__).resolve().parents[1]
+#: the benchmark's own pair-set F1, so the test and the published figures count alike
+bench = load_benchmark("bench_compare")
 #: variants in the generated set: above the sample of the fast path (24), so the pivot is
 #: derived from a sample and most variants are aligned to it only
 N = 36
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("nationwide", ROOT / "benchmarks" / "nationwide.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("nationwide") / "tennyu"
-    assert _load_script().main(["tennyu", "-n", str(N), "-o", str(out), "--seed", "11"]) == 0
+    assert load_benchmark("nationwide").main(["tennyu", "-n", str(N), "-o", str(out), "--seed", "11"]) == 0
     return out
 
 
@@ -56,20 +47,10 @@ def fast_json(generated: Path) -> str:
     return run("compare", str(generated), "--format", "json", "--fast")
 
 
-def pair_set(doc: dict) -> set[tuple[str, str, str, str]]:
-    """Every (variant, step, other variant, other step) that one alignment entry puts together."""
-    out: set[tuple[str, str, str, str]] = set()
-    for entry in doc["alignment"]:
-        steps = {v: ([s] if isinstance(s, str) else s) for v, s in entry.items()}
-        for a, b in itertools.combinations(sorted(steps), 2):
-            out.update((a, x, b, y) for x in steps[a] for y in steps[b])
-    return out
-
-
 def test_fast_agrees_with_exact(exact_json: str, fast_json: str) -> None:
     exact, fast = json.loads(exact_json), json.loads(fast_json)
     assert fast["variants"] == exact["variants"]
-    pe, pf = pair_set(exact), pair_set(fast)
+    pe, pf = bench.pair_set(exact), bench.pair_set(fast)
     precision, recall = len(pe & pf) / len(pf), len(pe & pf) / len(pe)
     f1 = 2 * precision * recall / (precision + recall)
     assert f1 >= 0.97, (precision, recall)

@@ -6,16 +6,15 @@ byte-identical for a seed, carry code-like slugs, really differ from the library
 from __future__ import annotations
 
 import collections
-import importlib.util
 import json
 import random
 import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from clihelp import load_benchmark
 
 from tamaflow.io.yaml_loader import load_process_strict
 from tamaflow.model.graph import to_graph
@@ -25,15 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 N = 30
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("nationwide", ROOT / "benchmarks" / "nationwide.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-nationwide = _load_script()
+nationwide = load_benchmark("nationwide")
 
 
 def tamaflow(*args: str) -> subprocess.CompletedProcess[str]:

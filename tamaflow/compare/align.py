@@ -130,6 +130,8 @@ class Matcher:
         self._codes = [np.array([n.step.standard or "" for n in v.nodes], dtype=object) for v in self.views]
         self._types = [np.array([_TYPE_CODE[n.type] for n in v.nodes], dtype=np.int64) for v in self.views]
         self._row_cache: tuple[int, np.ndarray] | None = None
+        #: (language, label, label, compound label) → their similarity (`_clause_cover`)
+        self._joined: dict[tuple[str, str, str, str], float] = {}
         self._adj = [_adjacency([p + s for p, s in zip(v.preds, v.succs, strict=True)], v.size) for v in self.views]
 
     # ------------------------------------------------------------------------------------------
@@ -281,7 +283,21 @@ class Matcher:
         return _words_of(self.space, self.offset[vi] + node)
 
     def _clause_cover(self, mine: str, left: str, compound: str, weights: SimilarityWeights) -> float:
-        return _clause_pairing(mine, left, clauses(compound), self.vocab, weights)
+        # a pure function of the three labels; cached because building its small label space
+        # costs more than a whole alignment, and the same wordings meet again and again
+        # (every variant against one pivot, or one city against all others)
+        key = ("ja", mine, left, compound)
+        if key not in self._joined:
+            self._joined[key] = _clause_pairing(mine, left, clauses(compound), self.vocab, weights)
+        return self._joined[key]
+
+    def _joined_label(self, joined: str, compound: str, weights: SimilarityWeights) -> float:
+        """Similarity of two steps' labels read together to a compound label (cached as above)."""
+        key = ("en", joined, "", compound)
+        if key not in self._joined:
+            space = LabelSpace([features(joined, self.vocab), features(compound, self.vocab)], weights)
+            self._joined[key] = float(space.block([0], [1])[0, 0])
+        return self._joined[key]
 
     def _concatenations(
         self,
@@ -323,8 +339,7 @@ class Matcher:
                         continue
                     first, second = (idx, k) if k > idx else (k, idx)
                     joined = f"{view.nodes[first].name} {view.nodes[second].name}"
-                    space = LabelSpace([features(joined, self.vocab), features(pname, self.vocab)], weights)
-                    js = float(space.block([0], [1])[0, 0])
+                    js = self._joined_label(joined, pname, weights)
                     if js >= o.threshold and js > part and js > alone:
                         a, b = (k, partner) if side == "a" else (partner, k)
                         out.append(Correspondence(a, b, js, float(alone), "1:n"))

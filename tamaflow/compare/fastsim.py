@@ -30,7 +30,7 @@ import numpy as np
 from scipy import sparse
 
 from .align import Group, Matcher
-from .similarity import GedWeights
+from .similarity import GedWeights, control_kind
 from .variant import VariantView
 
 
@@ -94,21 +94,6 @@ def node_matching_all(total: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def _ctrl_kind(view: VariantView, x: str) -> str | None:
-    """What a control node is matched by (as similarity._graph_sim), None for a labelled node or
-    an unlabelled task (which matches nothing)."""
-    if x in view.index_of:
-        return None
-    data = view.graph.nodes[x]
-    t = data.get("type")
-    step = data.get("step")
-    if t == "gateway" and step is not None:
-        return f"gateway:{step.gateway}"
-    if t == "task":
-        return None
-    return str(t)
-
-
 def structural_all(views: Sequence[VariantView], groups: Sequence[Group], count: np.ndarray,
                    total: np.ndarray, w: GedWeights) -> np.ndarray:
     """1 − Dijkman's graph-edit distance for every pair, under the group mapping."""
@@ -134,7 +119,7 @@ def structural_all(views: Sequence[VariantView], groups: Sequence[Group], count:
             if x in view.index_of:
                 token[x] = f"g{where[v].get(view.index_of[x], -1)}"
                 continue
-            kind = _ctrl_kind(view, x)
+            kind = control_kind(view, x)
             if kind is None:
                 token[x] = f"u:{x}"  # matches nothing; its own column
                 continue

@@ -128,6 +128,22 @@ def _item(matcher: Matcher, views: Sequence[VariantView], v: int, x: int) -> tup
     return g, (str(matcher.space.keys[g]), str(matcher._codes[v + 1][x]), views[v].nodes[x].type)
 
 
+def _distinct(matcher: Matcher, views: Sequence[VariantView],
+              nodes: Sequence[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The distinct items among (variant, node) pairs: one label index per item, and each
+    node's item. Cities share wordings, so the similarity block is over far fewer labels."""
+    item_of: dict[tuple[str, str, str], int] = {}
+    reps: list[int] = []
+    where: list[int] = []
+    for v, x in nodes:
+        g, key = _item(matcher, views, v, x)
+        if key not in item_of:
+            item_of[key] = len(reps)
+            reps.append(g)
+        where.append(item_of[key])
+    return reps, where
+
+
 def _attach_left(matcher: Matcher, views: Sequence[VariantView], groups: Sequence[Group],
                  left: list[list[int]], threshold: float, reach: float) -> None:
     """Put a step no pivot step took into the group it resembles most, when its variant has no
@@ -153,15 +169,7 @@ def _attach_left(matcher: Matcher, views: Sequence[VariantView], groups: Sequenc
                 g_reps.append(gl)
                 g_of.append(gi)
         g_pos[gi] = float(np.mean(pos)) if pos else -9.0
-    l_item: dict[tuple[str, str, str], int] = {}
-    l_reps: list[int] = []
-    row: list[int] = []
-    for v, x in cand:
-        gl, key = _item(matcher, views, v, x)
-        if key not in l_item:
-            l_item[key] = len(l_reps)
-            l_reps.append(gl)
-        row.append(l_item[key])
+    l_reps, row = _distinct(matcher, views, cand)
     S = matcher.item_matrix(l_reps, g_reps)
     best = np.zeros((len(l_reps), len(groups)))
     np.maximum.at(best.T, np.asarray(g_of), S.T)  # per leftover item, the best label of each group
@@ -191,15 +199,7 @@ def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[S
     nodes = [(v, x) for v in range(len(views)) for x in left[v]]
     if not nodes:
         return []
-    item_of: dict[tuple[str, str, str], int] = {}
-    rep: list[int] = []
-    where: list[int] = []
-    for v, x in nodes:
-        g, key = _item(matcher, views, v, x)
-        if key not in item_of:
-            item_of[key] = len(rep)
-            rep.append(g)
-        where.append(item_of[key])
+    rep, where = _distinct(matcher, views, nodes)
     S = matcher.item_matrix(rep, rep)
     np.fill_diagonal(S, 0.0)
     iu, ju = np.nonzero(np.triu(S >= threshold, 1))

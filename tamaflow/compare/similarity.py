@@ -72,6 +72,21 @@ def node_matching(label_sim: np.ndarray, cutoff: float = 0.5) -> float:
     return max(0.0, min(1.0, 2.0 * total / (n + m)))
 
 
+def control_kind(view: VariantView, x: str) -> str | None:
+    """What a control node of the graph is matched by: its kind (start, end, gateway:exclusive…).
+    None for a labelled node, and for an unlabelled task, which has nothing to compare."""
+    if x in view.index_of:
+        return None
+    data = view.graph.nodes[x]
+    t = data.get("type")
+    step = data.get("step")
+    if t == "gateway" and step is not None:
+        return f"gateway:{step.gateway}"
+    if t == "task":
+        return None
+    return str(t)
+
+
 def _graph_sim(va: VariantView, vb: VariantView, label_sim: np.ndarray) -> tuple[list[str], list[str], np.ndarray]:
     """Node similarity over all graph nodes: labelled nodes by label, control nodes by type."""
     na = list(va.graph.nodes)
@@ -84,20 +99,8 @@ def _graph_sim(va: VariantView, vb: VariantView, label_sim: np.ndarray) -> tuple
         rb = np.array([ib[n.id] for n in vb.nodes])
         S[np.ix_(ra, rb)] = label_sim
 
-    def ctrl(view: VariantView, x: str) -> str | None:
-        if x in view.index_of:
-            return None
-        data = view.graph.nodes[x]
-        t = data.get("type")
-        step = data.get("step")
-        if t == "gateway" and step is not None:
-            return f"gateway:{step.gateway}"
-        if t == "task":  # an unlabelled task: nothing to compare
-            return None
-        return str(t)
-
-    ca = [ctrl(va, x) for x in na]
-    cb = [ctrl(vb, x) for x in nb]
+    ca = [control_kind(va, x) for x in na]
+    cb = [control_kind(vb, x) for x in nb]
     for i, x in enumerate(ca):
         if x is None:
             continue
