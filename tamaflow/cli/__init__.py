@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 
 from ..model.findings import TamaflowError
-from . import authoring, compare, importer, publish, render, score, summary, validate
+from . import authoring, compare, impact, importer, publish, render, score, summary, validate
 from ._app import app, user_message
 
 app.command()(authoring.new)
@@ -24,6 +24,7 @@ app.command()(render.render)
 app.command("import")(importer.import_)
 app.command()(compare.compare)
 app.command()(score.score)
+app.command()(impact.impact)
 app.command()(publish.publish)
 app.command()(summary.summary)
 

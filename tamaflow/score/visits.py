@@ -8,6 +8,8 @@ Depends only on the model (and numpy/scipy).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -23,7 +25,7 @@ from .wording import percent
 MAX_VISITS = 1e6
 
 
-def _branch_weights(g: nx.DiGraph, node: str, step: Step, notes: list[str]) -> dict[str, float]:
+def branch_weights(g: nx.DiGraph, node: str, step: Step, notes: list[str]) -> dict[str, float]:
     """Probability (or, for parallel/inclusive, expected tokens) along each outgoing flow."""
     out = sorted(g.out_edges(node, data=True), key=lambda e: e[2].get("order", 0))
     if step.gateway == "parallel":
@@ -45,6 +47,76 @@ def _branch_weights(g: nx.DiGraph, node: str, step: Step, notes: list[str]) -> d
     weights: dict[str, float] = {}
     for (_u, v, _d), w in zip(out, filled, strict=True):
         weights[v] = weights.get(v, 0.0) + w
+    return weights
+
+
+@dataclass(slots=True)
+class Transitions:
+    """The process graph as a Markov chain: `flows[u][v]` is the expected number of tokens node
+    `u` sends to `v` per visit (branch shares, parallel tokens, joins firing once)."""
+
+    start: str
+    nodes: list[str]
+    flows: dict[str, dict[str, float]]
+
+
+def transitions(process: Process, g: nx.DiGraph | None = None, notes: list[str] | None = None,
+                weights: Mapping[str, Sequence[float]] | None = None) -> Transitions:
+    """The chain `expected_visits` solves, on its own so that a caller can vary the branch shares
+    and solve many chains at once (`tamaflow.impact`'s Monte-Carlo).
+
+    `weights` gives, for a splitting gateway id, the weight of each of its outgoing flows in the
+    order of `branch_targets`, used as they are (no filling or normalising): the flows are affine in them, so a
+    caller can read each branch's effect off a few calls.
+    """
+    g = g if g is not None else to_graph(process)
+    notes = notes if notes is not None else []
+    starts = start_nodes(g)
+    if len(starts) != 1:
+        raise TamaflowError(f"cannot score a process with {len(starts)} start nodes: run `tamaflow validate`",
+                            process.path or "", process.pos.line, process.pos.col, "TF301")
+    start = starts[0]
+    nodes = list(g.nodes)
+    transient = [n for n in nodes if g.out_degree(n) > 0]
+    flows: dict[str, dict[str, float]] = {}
+    for u in transient:
+        step: Step | None = g.nodes[u].get("step")
+        if step is not None and step.is_gateway and not step.join and step.branches:
+            if weights is not None and u in weights:
+                flows[u] = _given_weights(g, u, weights[u])
+            else:
+                flows[u] = branch_weights(g, u, step, notes)
+        else:
+            flows[u] = {v: 1.0 for v in g.successors(u)}
+    joins = [n for n in transient if (s := g.nodes[n].get("step")) is not None and s.join
+             and s.gateway in ("parallel", "inclusive")]
+    if joins:
+        dom = immediate_dominators(g, start)
+        for j in joins:
+            d = dom.get(j)  # None: the join is not reachable from the start
+            split: Step | None = g.nodes[d].get("step") if d is not None else None
+            if d is not None and split is not None and split.is_gateway and not split.join and split.gateway in ("parallel", "inclusive"):
+                # arrivals do not count: the join fires once per activation of its split
+                for u in flows:
+                    flows[u].pop(j, None)
+                flows[d][j] = 1.0
+            else:
+                indeg = max(1, g.in_degree(j))
+                for u in flows:
+                    if j in flows[u]:
+                        flows[u][j] /= indeg
+    return Transitions(start, nodes, flows)
+
+
+def branch_targets(g: nx.DiGraph, node: str) -> list[str]:
+    """The targets of a gateway's outgoing flows in branch order: the order `weights` follow."""
+    return [v for _u, v, _d in sorted(g.out_edges(node, data=True), key=lambda e: e[2].get("order", 0))]
+
+
+def _given_weights(g: nx.DiGraph, node: str, given: Sequence[float]) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for v, w in zip(branch_targets(g, node), given, strict=True):
+        weights[v] = weights.get(v, 0.0) + float(w)
     return weights
 
 
@@ -77,38 +149,10 @@ def expected_visits(process: Process, g: nx.DiGraph | None = None,
     """
     g = g if g is not None else to_graph(process)
     notes = notes if notes is not None else []
-    starts = start_nodes(g)
-    if len(starts) != 1:
-        raise TamaflowError(f"cannot score a process with {len(starts)} start nodes: run `tamaflow validate`",
-                            process.path or "", process.pos.line, process.pos.col, "TF301")
-    start = starts[0]
-    nodes = list(g.nodes)
+    chain = transitions(process, g, notes)
+    start, nodes, flows = chain.start, chain.nodes, chain.flows
     transient = [n for n in nodes if g.out_degree(n) > 0]
     idx = {n: i for i, n in enumerate(transient)}
-    flows: dict[str, dict[str, float]] = {}
-    for u in transient:
-        step: Step | None = g.nodes[u].get("step")
-        if step is not None and step.is_gateway and not step.join and step.branches:
-            flows[u] = _branch_weights(g, u, step, notes)
-        else:
-            flows[u] = {v: 1.0 for v in g.successors(u)}
-    joins = [n for n in transient if (s := g.nodes[n].get("step")) is not None and s.join
-             and s.gateway in ("parallel", "inclusive")]
-    if joins:
-        dom = immediate_dominators(g, start)
-        for j in joins:
-            d = dom.get(j)  # None: the join is not reachable from the start
-            split: Step | None = g.nodes[d].get("step") if d is not None else None
-            if d is not None and split is not None and split.is_gateway and not split.join and split.gateway in ("parallel", "inclusive"):
-                # arrivals do not count: the join fires once per activation of its split
-                for u in flows:
-                    flows[u].pop(j, None)
-                flows[d][j] = 1.0
-            else:
-                indeg = max(1, g.in_degree(j))
-                for u in flows:
-                    if j in flows[u]:
-                        flows[u][j] /= indeg
     if start not in idx:  # a start that goes nowhere: nothing is visited but the start
         return {n: (1.0 if n == start else 0.0) for n in nodes}
     # (I − Q)^T as a sparse matrix: a process graph has about one flow per node, and a sparse

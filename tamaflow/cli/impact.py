@@ -1,0 +1,73 @@
+"""`tamaflow impact`: options → `tamaflow.app.impact.impact_paths` → a report on stdout or a file.
+
+The analysis lives in `tamaflow.impact` (imported inside the command, with compare and score, so
+other commands start without them); docs/impact.md explains the method and its limits.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from ..model.findings import TamaflowError
+from ._app import user_errors
+from ._output import BomOption, ForceOption, OutputOption, emit_text, emit_workbook, need_output
+
+
+class ImpactFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    xlsx = "xlsx"
+
+
+@user_errors
+def impact(
+    paths: Annotated[list[str], typer.Argument(help="Process files or folders (searched recursively), e.g. processes/.")],
+    format: Annotated[ImpactFormat, typer.Option("--format", "-f", help="table, json, csv (one row per procedure × "
+                      "city), markdown or xlsx (every table; needs -o).")] = ImpactFormat.table,
+    runs: Annotated[int, typer.Option("--runs", help="Monte-Carlo runs for the P10/P50/P90 range (0: none).")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the Monte-Carlo: same seed, same output.")] = 0,
+    hourly_cost: Annotated[float | None, typer.Option("--hourly-cost", help="Yen per staff hour, to show savings in "
+                           "yen. No default: without it the report has hours only.")] = None,
+    config: Annotated[str | None, typer.Option("--config", help="Score model config (as tamaflow score --config).")] = None,
+    spreads: Annotated[str | None, typer.Option("--spreads", help="Monte-Carlo spreads (YAML: minutes, exceptions, "
+                       "shares, volume, realisation); docs/impact.md.")] = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    bom: BomOption = None,
+) -> None:
+    """Standardisation business case: staff hours each city saves with the standard flow and RPA.
+
+    Exit 0 on success, 1 when a file is invalid, 2 on usage or config errors.
+    """
+    if runs < 0:
+        raise TamaflowError(f"--runs must be 0 or more, got {runs}", code="TF000")
+    need_output(format, output, force)
+    from ..app.impact import impact_paths
+    from ..impact import report
+
+    im = impact_paths(paths, runs=runs, seed=seed, hourly_cost=hourly_cost, config=config, spreads=spreads)
+    if format is ImpactFormat.xlsx:
+        from ..impact.tables import workbook_tables
+
+        emit_workbook(workbook_tables(im), output, force, title="標準化の効果 (tamaflow impact)")
+        return
+    if format is ImpactFormat.json:
+        text = report.to_json(im)
+    elif format is ImpactFormat.csv:
+        from ..impact.tables import pairs_table
+        from ..io.table import to_csv
+
+        text = to_csv(pairs_table(im))
+    elif format is ImpactFormat.markdown:
+        text = report.to_markdown(im)
+    else:
+        width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() and not output else 120
+        text = report.to_table(im, width=max(80, width))
+    emit_text(text, output, force, csv=format is ImpactFormat.csv, bom=bom)

@@ -1,0 +1,272 @@
+"""The impact of adopting the standard flow, per procedure × city: hours now, with the standard,
+with the standard and RPA, the concrete changes with their own hours, and the Monte-Carlo range.
+
+Why a layer of its own: it joins `compare` (the standard flow, the alignment) and `score` (the
+hours model), which never import each other; `publish` and `app` use it. Depends on model,
+compare and score only; renderings are in report.py and tables.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..compare import Comparison
+from ..compare.deviations import ONLINE_CHANNELS
+from ..model.ja_names import CHANNELS
+from ..model.process import Process
+from ..score import ProcessScore, ScoreConfig, score_process
+from .config import Spreads
+from .runs import city_chain, city_values, evaluate, evaluator
+from .standard import CityValues, Plan, city_standard, make_plan, score_standard, standard_process
+
+#: a change smaller than this many hours a year is not listed (it is rounding, not a change)
+MIN_HOURS = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One concrete change for a city: what (kind), where (the step id), in words, and the staff
+    hours a year it frees (negative: it costs hours, e.g. a step the city does not do yet)."""
+
+    kind: str
+    step: str | None
+    text: str
+    hours: float
+
+
+@dataclass(slots=True)
+class CityImpact:
+    city: str
+    city_name: str
+    path: str | None
+    volume: float
+    hours_now: float
+    hours_standard: float
+    hours_standard_rpa: float
+    seals_removed: int
+    paper_removed: int
+    in_person_removed: int
+    changes: list[Change]
+    #: savings per Monte-Carlo run (empty with --runs 0)
+    samples: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def savings(self) -> float:
+        return self.hours_now - self.hours_standard_rpa
+
+    @property
+    def savings_standard(self) -> float:
+        return self.hours_now - self.hours_standard
+
+    @property
+    def savings_rpa(self) -> float:
+        return self.hours_standard - self.hours_standard_rpa
+
+
+@dataclass(slots=True)
+class ProcedureImpact:
+    process: str
+    name: str
+    cities: list[CityImpact]
+    notes: list[str]
+    samples: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def hours_now(self) -> float:
+        return sum(c.hours_now for c in self.cities)
+
+    @property
+    def savings(self) -> float:
+        return sum(c.savings for c in self.cities)
+
+
+def percentiles(samples: np.ndarray) -> tuple[float, float, float] | None:
+    """P10, P50, P90 of the savings over the runs (None without runs)."""
+    if samples.size == 0:
+        return None
+    p10, p50, p90 = np.percentile(samples, [10, 50, 90])
+    return float(p10), float(p50), float(p90)
+
+
+def procedure_impact(comp: Comparison, procs: list[Process], cfg: ScoreConfig, spreads: Spreads, runs: int,
+                     seed: int, realisation: np.ndarray, names: Mapping[str, str]) -> ProcedureImpact:
+    """Impact of the standard flow of one compared procedure on each of its cities.
+
+    Parameters
+    ----------
+    comp : Comparison
+        `compare.compare_processes` of `procs` (its standard flow and alignment).
+    procs : list of Process
+        The cities' models, one each.
+    cfg : ScoreConfig
+        The score model (hours, potential, realisation).
+    spreads, runs, seed, realisation
+        The Monte-Carlo (`runs` 0: point estimates only); `realisation` holds one rate per run.
+    names : mapping
+        City slug → name, for the change sentences.
+
+    Returns
+    -------
+    ProcedureImpact
+        Cities ranked by savings (largest first), each with its changes and its savings per run.
+    """
+    notes: list[str] = []
+    timed = [p for p in procs if p.volume is not None]
+    if len(timed) < len(procs):
+        notes.append("volume (件数/年) が未記入のため除外: " + ", ".join(sorted(p.city for p in procs if p.volume is None)))
+    plan = make_plan(comp)
+    chains = {p.city: city_chain(p) for p in procs}
+    point = {p.city: city_values(p, chains[p.city], None, 1, seed) for p in procs}
+    mc: dict[str, CityValues] = {}
+    if runs > 0:
+        mc = {p.city: city_values(p, chains[p.city], spreads, runs, seed) for p in procs}
+    std_index = {sid: i for i, sid in enumerate(plan.steps)}
+    cities: list[CityImpact] = []
+    for p in timed:
+        now = score_process(p, cfg)
+        cs = city_standard(plan, p.city, point)
+        std = score_standard(plan, standard_process(plan, p, cs), cs, cfg)
+        hours_now = now.hours_per_year or 0.0
+        hours_std = std.hours_per_year or 0.0
+        hours_rpa = hours_std - (std.automatable_hours_per_year or 0.0)
+        name = names.get(p.city, p.city)
+        changes, counts = city_changes(plan, p, now, std, cs.kept, name, hours_now - hours_std)
+        ci = CityImpact(p.city, name, p.path, float(p.volume or 0.0), hours_now, hours_std, hours_rpa,
+                        counts["seal"], counts["paper"], counts["in_person"], changes)
+        if runs > 0:
+            vals = mc[p.city]
+            h_now, _a = evaluate(evaluator(now, vals.index, cfg), vals.minutes, vals.exceptions,
+                                 vals.visits, vals.volume, realisation)
+            cs_mc = city_standard(plan, p.city, mc)
+            std_visits = np.stack([np.broadcast_to(cs_mc.visits[sid], (runs,)) for sid in plan.steps], axis=1)
+            h_std, a_std = evaluate(evaluator(std, std_index, cfg), cs_mc.minutes, cs_mc.exceptions,
+                                    std_visits, vals.volume, realisation)
+            ci.samples = h_now - (h_std - a_std)
+        cities.append(ci)
+    cities.sort(key=lambda c: (-c.savings, c.city))
+    total = np.sum([c.samples for c in cities], axis=0) if runs > 0 and cities else np.zeros(0)
+    first = procs[0]
+    return ProcedureImpact(first.process, plan.process.name or first.name, cities, notes, total)
+
+
+def city_changes(plan: Plan, p: Process, now: ProcessScore, std: ProcessScore, kept: Mapping[str, list[str]],
+                 city_name: str, savings_standard: float) -> tuple[list[Change], dict[str, int]]:
+    """The concrete changes that take the city from its flow to the standard, each with its hours.
+
+    The hours of the standardisation changes add up to `savings_standard`: what no single step
+    explains (branch shares, how often steps are reached) is one last change of kind `flow`."""
+    now_by = {s.id: s for s in now.steps}
+    std_by = {s.id: s for s in std.steps}
+    counts = {"seal": 0, "paper": 0, "in_person": 0}
+    out: list[Change] = []
+    for sid, ps in plan.steps.items():
+        target = std_by[sid]
+        own = [now_by[s.id] for s in ps.members.get(p.city, []) if s.id in now_by]
+        if not own:
+            if (target.hours_per_year or 0.0) >= MIN_HOURS:
+                out.append(Change("add", sid, f"手順を加える: {target.name}", -(target.hours_per_year or 0.0)))
+            continue
+        delta = sum(s.hours_per_year or 0.0 for s in own) - (target.hours_per_year or 0.0)
+        actions: list[tuple[str, str]] = []
+        for blocker, kind, words in (("seal", "seal", "押印を廃止する"), ("paper", "paper", "紙をやめて電子で扱う"),
+                                     ("in_person", "in_person", "対面をやめる")):
+            n = sum(blocker in s.blockers for s in own)
+            if n and blocker not in target.blockers:
+                counts[blocker] += n
+                actions.append((kind, words))
+        if sid in kept:
+            why = "・".join({"electronic": "電子化済み", "no_seal": "押印なし"}[w] for w in kept[sid])
+            actions.append(("keep", f"市の手順を維持する ({why}、標準より進んでいる)"))
+        if not actions and abs(delta) >= MIN_HOURS:
+            actions.append(("align", "標準の手順・所要時間にそろえる"))
+        if actions:
+            steps = "・".join(s.name for s in own)
+            out.append(Change(actions[0][0], own[0].id, "、".join(w for _k, w in actions) + f": {steps} ({city_name})",
+                              delta))
+    for s in now.steps:
+        if s.id in plan.aligned.get(p.city, set()):
+            continue
+        marks = [b for b in ("seal", "paper", "in_person") if b in s.blockers]
+        for b in marks:
+            counts[b] += 1
+        if (s.hours_per_year or 0.0) >= MIN_HOURS or marks:
+            extra = "、押印を廃止する" if "seal" in marks else ""
+            out.append(Change("drop", s.id, f"手順をやめる{extra}: {s.name} ({city_name})", s.hours_per_year or 0.0))
+    explained = sum(c.hours for c in out)
+    if abs(savings_standard - explained) >= MIN_HOURS:
+        out.append(Change("flow", None, "分岐の割合・手順を通る回数を標準にそろえる", savings_standard - explained))
+    for ch in plan.process.channels:
+        if ch in ONLINE_CHANNELS and ch not in p.channels:
+            out.append(Change("channel", None, f"電子申請を加える: {CHANNELS.get(ch, ch)} (効果は上の手順と分岐に含む)", 0.0))
+    out.sort(key=lambda c: (-c.hours, c.kind, c.step or "", c.text))
+    rpa = [Change("rpa", s.id, f"RPA で自動化する: {s.name}", s.automatable_hours_per_year or 0.0)
+           for s in std.steps if (s.automatable_hours_per_year or 0.0) >= MIN_HOURS]
+    return out + sorted(rpa, key=lambda c: (-c.hours, c.step or "")), counts
+
+
+@dataclass(slots=True)
+class Impact:
+    """The region: every procedure, and how it was computed (for the report's `config`)."""
+
+    procedures: list[ProcedureImpact]
+    runs: int
+    seed: int
+    spreads: Spreads
+    realisation: float
+    realisation_range: tuple[float, float]
+    score_config: str | None
+    hourly_cost: float | None
+    notes: list[str]
+    samples: np.ndarray
+
+    @property
+    def hours_now(self) -> float:
+        return sum(p.hours_now for p in self.procedures)
+
+    @property
+    def savings(self) -> float:
+        return sum(p.savings for p in self.procedures)
+
+    def city_totals(self) -> list[tuple[str, str, float, float, np.ndarray]]:
+        """(city, name, hours now, savings, savings per run) over all procedures, most savings first."""
+        acc: dict[str, list] = {}
+        for proc in self.procedures:
+            for c in proc.cities:
+                entry = acc.setdefault(c.city, [c.city_name, 0.0, 0.0, np.zeros(c.samples.shape)])
+                entry[1] += c.hours_now
+                entry[2] += c.savings
+                entry[3] = entry[3] + c.samples
+        rows = [(city, e[0], e[1], e[2], e[3]) for city, e in acc.items()]
+        return sorted(rows, key=lambda r: (-r[3], r[0]))
+
+
+def impact_of(compared: list[tuple[Comparison, list[Process]]], cfg: ScoreConfig, spreads: Spreads, *, runs: int,
+              seed: int, realisation_range: tuple[float, float], names: Mapping[str, str],
+              hourly_cost: float | None = None, score_config: str | None = None,
+              notes: list[str] | None = None) -> Impact:
+    """The region's impact: every compared procedure, most savings first.
+
+    Parameters
+    ----------
+    compared : list of (Comparison, list of Process)
+        Each procedure's comparison and the models it was made from.
+    cfg, spreads, runs, seed
+        The score model and the Monte-Carlo (see `procedure_impact`).
+    realisation_range : (float, float)
+        The range the realisation rate is drawn from (equal ends: not varied).
+    names : mapping
+        City slug → name.
+    hourly_cost : float, optional
+        Yen per staff hour; without it the report has no yen.
+    """
+    from .runs import realisation_draws
+
+    real = realisation_draws(*realisation_range, runs, seed)
+    procs = [procedure_impact(comp, ps, cfg, spreads, runs, seed, real, names) for comp, ps in compared]
+    procs.sort(key=lambda p: (-p.savings, p.process))
+    total = np.sum([p.samples for p in procs], axis=0) if runs > 0 and procs else np.zeros(0)
+    return Impact(procs, runs, seed, spreads, cfg.realisation, realisation_range, score_config, hourly_cost,
+                  list(notes or []), total)
