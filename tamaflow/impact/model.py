@@ -20,7 +20,7 @@ from ..model.process import Process
 from ..score import ProcessScore, ScoreConfig, score_process
 from .config import Spreads
 from .runs import city_chain, city_values, evaluate, evaluator
-from .standard import CityValues, Plan, city_standard, make_plan, score_standard, standard_process
+from .standard import CityValues, Plan, city_standard, make_plan, score_standard, standard_medians, standard_process
 
 #: a change smaller than this many hours a year is not listed (it is rounding, not a change)
 MIN_HOURS = 0.05
@@ -124,10 +124,12 @@ def procedure_impact(comp: Comparison, procs: list[Process], cfg: ScoreConfig, s
     if runs > 0:
         mc = {p.city: city_values(p, chains[p.city], spreads, runs, seed) for p in procs}
     std_index = {sid: i for i, sid in enumerate(plan.steps)}
+    point_std = standard_medians(plan, point)
+    mc_std = standard_medians(plan, mc) if runs > 0 else point_std
     cities: list[CityImpact] = []
     for p in timed:
         now = score_process(p, cfg)
-        cs = city_standard(plan, p.city, point)
+        cs = city_standard(plan, p.city, point, point_std)
         std = score_standard(plan, standard_process(plan, p, cs), cs, cfg)
         hours_now = now.hours_per_year or 0.0
         hours_std = std.hours_per_year or 0.0
@@ -140,7 +142,7 @@ def procedure_impact(comp: Comparison, procs: list[Process], cfg: ScoreConfig, s
             vals = mc[p.city]
             h_now, _a = evaluate(evaluator(now, vals.index, cfg), vals.minutes, vals.exceptions,
                                  vals.visits, vals.volume, realisation)
-            cs_mc = city_standard(plan, p.city, mc)
+            cs_mc = city_standard(plan, p.city, mc, mc_std)
             std_visits = np.stack([np.broadcast_to(cs_mc.visits[sid], (runs,)) for sid in plan.steps], axis=1)
             h_std, a_std = evaluate(evaluator(std, std_index, cfg), cs_mc.minutes, cs_mc.exceptions,
                                     std_visits, vals.volume, realisation)

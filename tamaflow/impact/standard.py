@@ -19,7 +19,7 @@ compare and score.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,17 +108,28 @@ class CityStandard:
     kept: dict[str, list[str]]
 
 
-def city_standard(plan: Plan, city: str, cities: dict[str, CityValues]) -> CityStandard:
-    """Medians over the aligned steps of all cities; the city's own values where it keeps its step."""
+def standard_medians(plan: Plan, cities: dict[str, CityValues]) -> CityStandard:
+    """The standard's values before any city keeps a step: medians over the aligned steps of all
+    cities (computed once per procedure; `city_standard` only overrides the kept steps)."""
     visits: dict[str, np.ndarray] = {}
     minutes: dict[str, np.ndarray | None] = {}
     exceptions: dict[str, np.ndarray | None] = {}
-    kept: dict[str, list[str]] = {}
     for sid, ps in plan.steps.items():
-        reached = [np.max([cities[c].visits[:, cities[c].index[s.id]] for s in ss], axis=0)
-                   for c, ss in sorted(ps.members.items()) if c in cities]
+        members = [(cities[c], ss) for c, ss in sorted(ps.members.items()) if c in cities]
+        reached = [np.max([v.visits[:, v.index[s.id]] for s in ss], axis=0) for v, ss in members]
         med = _median(reached)
         visits[sid] = med if med is not None else np.zeros(1)
+        minutes[sid] = _median([v.minutes[s.id] for v, ss in members for s in ss if s.id in v.minutes])
+        exceptions[sid] = _median([v.exceptions[s.id] for v, ss in members for s in ss if s.id in v.exceptions])
+    return CityStandard(visits, minutes, exceptions, {})
+
+
+def city_standard(plan: Plan, city: str, cities: dict[str, CityValues], medians: CityStandard) -> CityStandard:
+    """The standard for `city`: the medians, and the city's own values where it keeps its step."""
+    minutes = dict(medians.minutes)
+    exceptions = dict(medians.exceptions)
+    kept: dict[str, list[str]] = {}
+    for sid, ps in plan.steps.items():
         own = ps.members.get(city)
         why = better(own[0], ps.step) if own else []
         if own and why:
@@ -127,14 +138,7 @@ def city_standard(plan: Plan, city: str, cities: dict[str, CityValues]) -> CityS
             mins = [vals.minutes[s.id] for s in own if s.id in vals.minutes]
             minutes[sid] = np.sum(mins, axis=0) if mins else None
             exceptions[sid] = vals.exceptions.get(own[0].id)
-            continue
-        pooled_m = [cities[c].minutes[s.id] for c, ss in sorted(ps.members.items()) if c in cities
-                    for s in ss if s.id in cities[c].minutes]
-        pooled_e = [cities[c].exceptions[s.id] for c, ss in sorted(ps.members.items()) if c in cities
-                    for s in ss if s.id in cities[c].exceptions]
-        minutes[sid] = _median(pooled_m)
-        exceptions[sid] = _median(pooled_e)
-    return CityStandard(visits, minutes, exceptions, kept)
+    return CityStandard(medians.visits, minutes, exceptions, kept)
 
 
 def _median(values: list[np.ndarray]) -> np.ndarray | None:
@@ -147,7 +151,7 @@ def _median(values: list[np.ndarray]) -> np.ndarray | None:
 def standard_process(plan: Plan, city: Process, cs: CityStandard) -> Process:
     """The standard flow as `city` would run it (the point estimate: run 0 of every array): the
     standard's steps with the medians, the kept steps' own attributes, the city's volume."""
-    proc = copy.deepcopy(plan.process)
+    proc = dataclasses.replace(plan.process, steps=[dataclasses.replace(s) for s in plan.process.steps])
     proc.city = city.city
     proc.volume = city.volume
     proc.path = None
