@@ -182,3 +182,24 @@ def test_markdown_and_table_name_the_method() -> None:
     assert "押印を廃止する: 決裁 (緑市) — +10.0 時間/年" in md
     table = run(str(LIB), "--runs", "0", "--config", PINNED).stdout
     assert "--hourly-cost" in table and "緑市" in table
+
+
+def test_summary_shows_the_top_ten_with_ranges(tmp_path: Path) -> None:
+    """`summary`'s 「標準化の効果」 is `impact` with its defaults (1,000 runs, seed 0): the same
+    top 10 city × procedure savings and ranges, and the region total on screen."""
+    import openpyxl
+
+    lib = str(ROOT / "processes")
+    d = data(lib)
+    pairs = sorted(((c["savings_hours"], p["process"], c["city"], c["savings_p10"], c["savings_p90"])
+                    for p in d["procedures"] for c in p["cities"]), key=lambda x: (-x[0], x[1], x[2]))[:10]
+    out = tmp_path / "summary.xlsx"
+    r = runner.invoke(app, ["summary", lib, "--format", "xlsx", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    ws = openpyxl.load_workbook(out)["標準化の効果"]
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, row, strict=True)) for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert [(x["削減/年"], x["手続ID"], x["市ID"], x["削減 P10"], x["削減 P90"]) for x in rows] == pairs
+    screen = runner.invoke(app, ["summary", lib], env={"COLUMNS": "200"}).stdout
+    assert "標準化の効果" in screen
+    assert f"標準フロー＋RPA で {d['totals']['savings_hours']:,.0f} 時間/年 の削減" in screen

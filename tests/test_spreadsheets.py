@@ -165,7 +165,8 @@ def test_summary_workbook_and_csv(library: Path, tmp_path: Path) -> None:
     code, stdout, _ = run("summary", str(library), "--format", "xlsx", "-o", str(out))
     assert code == 0 and stdout == b""
     wb = read_back(out)
-    assert wb.sheetnames == ["手続ごとの比較", "RPAの候補", "紙・押印・対面"]
+    assert wb.sheetnames == ["手続ごとの比較", "RPAの候補", "紙・押印・対面", "標準化の効果"]
+    check_sheet(wb["標準化の効果"], ["手続", "市", "現在/年", "標準+RPA/年", "削減/年", "削減 P10", "削減 P90"])
     ws = wb["手続ごとの比較"]
     check_sheet(ws, ["手続", "市", "類似度", "標準の手順", "標準との違い", "職員時間/年", "自動化可能/年"])
     assert ws.max_row == 1 + sum(1 for d in library.iterdir() if d.is_dir())

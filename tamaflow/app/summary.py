@@ -20,14 +20,15 @@ from rich.table import Table
 from rich.text import Text
 
 from ..check.validate import Report, validate_paths
-from ..compare import CompareOptions, catalogue_names, compare_processes
+from ..compare import CompareOptions, Comparison, catalogue_names, compare_processes
 from ..compare.comparison import Method
+from ..impact import DEFAULT_RUNS, Impact, Spreads, impact_of, percentiles, realisation_range
 from ..io.library import find_library_root, load_library
 from ..io.table import Column, shown
 from ..io.table import Table as DataTable
 from ..model.findings import TamaflowError
 from ..model.process import Process
-from ..score import ScoreReport, build_report, score_process
+from ..score import ScoreReport, build_report, default_config, score_process
 from ..score.estimate import ProcessScore, StepScore
 from ..score.report import BestVariant
 from .lenient import Usable, usable_from
@@ -59,6 +60,34 @@ class LibrarySummary:
     scores: ScoreReport | None = None
     #: how many RPA steps the scores keep (`lean_scores`); the summary may show at most these
     top: int = 10
+    #: each procedure's comparison, made once and shared by the tables and the impact
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
+    impact: Impact | None = None
+
+
+def comparison_of(summary: LibrarySummary, pid: str, cluster: DaskCluster | None = None,
+                  method: Method = "auto") -> Comparison:
+    """The comparison of one procedure's cities (computed on first use; with `cluster`, its pairs
+    are aligned on that Dask cluster, on the exact path: the same numbers; `method` as
+    `CompareOptions.method`)."""
+    if pid not in summary.comparisons:
+        procs = summary.by_procedure[pid]
+        options = CompareOptions(method="exact" if cluster is not None else method)
+        runner = cluster.runner(procs, summary.catalogue, options) if cluster is not None else None
+        summary.comparisons[pid] = compare_processes(procs, summary.catalogue, options, runner=runner)
+    return summary.comparisons[pid]
+
+
+def impact_of_library(summary: LibrarySummary) -> Impact:
+    """The standardisation business case of the library (`tamaflow impact` with its defaults:
+    1,000 runs, seed 0), made once from the same comparisons as the tables."""
+    if summary.impact is None:
+        cfg = default_config()
+        compared = [(comparison_of(summary, pid), procs) for pid, procs in sorted(summary.by_procedure.items())
+                    if len({p.city for p in procs}) > 1]
+        summary.impact = impact_of(compared, cfg, Spreads(), runs=DEFAULT_RUNS, seed=0,
+                                   realisation_range=realisation_range(cfg), names=summary.cities)
+    return summary.impact
 
 
 def summarise(library: str, *, strict: bool = False, top: int = 10) -> LibrarySummary:
@@ -110,6 +139,9 @@ def lean_scores(processes: Iterable[Process], top: int) -> Iterator[ProcessScore
 F_HOURS, F_SIM, F_SHARE, F_COUNT, F_MINUTES = '#,##0 "h"', "0.00", "0%", "0", "#,##0"
 
 
+#: one line under the impact table: what its range is
+IMPACT_NOTE = ("P10〜P90: assumed の値 (分・例外率・分岐の割合・件数) を動かした 1,000 回の試行の 10 回に 8 回が入る範囲。"
+               "詳細と限界: tamaflow impact、docs/impact.md")
 #: minutes per case this close are a tie (equal flows sum to the same float; any real difference is larger)
 TIE_MINUTES = 1e-6
 #: one line each under the comparison table: what its two compare columns measure
@@ -157,9 +189,7 @@ def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | Non
         progress.start(len(summary.by_procedure), "比較中")
     for pid in sorted(summary.by_procedure, key=lambda pid: (-hours.get(pid, 0.0), pid)):
         procs = summary.by_procedure[pid]
-        options = CompareOptions(method="exact" if cluster is not None else method)
-        runner = cluster.runner(procs, summary.catalogue, options) if cluster is not None else None
-        comp = compare_processes(procs, summary.catalogue, options, runner=runner)
+        comp = comparison_of(summary, pid, cluster, method)
         sim = float(np.mean([mean_off_diagonal(m) for m in comp.similarity.values()]))
         b = best.get(pid)
         t.add(procs[0].name, len(procs), round(sim, 2), sum(1 for s in comp.standard.process.steps if s.is_task),
@@ -185,13 +215,33 @@ def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | Non
                 c["paper"] += s.medium == "paper"
                 c["seal"] += bool(s.seal)
                 c["in-person"] += s.medium == "in-person"
+    t4 = impact_sheet(summary, top)
     t3 = DataTable("紙・押印・対面", (Column("city_name", "市"), Column("paper", "紙", F_COUNT),
                                      Column("seal", "押印", F_COUNT), Column("in_person", "対面", F_COUNT),
                                      Column("city", "市ID")))
     for city in sorted(counts, key=lambda c: (-counts[c]["paper"], c)):
         c = counts[city]
         t3.add(cities.get(city, city), c["paper"], c["seal"], c["in-person"], city)
-    return [t, t2, t3]
+    return [t, t2, t3, t4]
+
+
+def impact_sheet(summary: LibrarySummary, top: int) -> DataTable:
+    """The city × procedure pairs that save the most with the standard flow and RPA, with their
+    P10–P90 range (docs/impact.md)."""
+    from ..impact.report import top_pairs
+
+    im = impact_of_library(summary)
+    t = DataTable("標準化の効果", (
+        Column("name", "手続"), Column("city_name", "市"), Column("hours_now", "現在/年", F_HOURS),
+        Column("hours_standard_rpa", "標準+RPA/年", F_HOURS), Column("savings_hours", "削減/年", F_HOURS),
+        Column("savings_p10", "削減 P10", F_HOURS), Column("savings_p90", "削減 P90", F_HOURS),
+        Column("process", "手続ID"), Column("city", "市ID"),
+    ))
+    for p, c in top_pairs(im, top):
+        rng = percentiles(c.samples)
+        t.add(p.name, c.city_name, round(c.hours_now, 1), round(c.hours_standard_rpa, 1), round(c.savings, 1),
+              round(rng[0], 1) if rng else None, round(rng[2], 1) if rng else None, p.process, c.city)
+    return t
 
 
 def _rich(t: DataTable, title: str, hide: tuple[str, ...] = (), caption: str | None = None) -> Table:
@@ -210,11 +260,15 @@ def _rich(t: DataTable, title: str, hide: tuple[str, ...] = (), caption: str | N
 def summary_tables(summary: LibrarySummary, top: int, cluster: DaskCluster | None = None,
                    progress: StageProgress | None = None, method: Method = "auto") -> Iterator[Table | Text]:
     """The tables (and the closing line) of a library's summary, in screen order."""
-    procedures, rpa, paper = summary_sheets(summary, top, cluster, progress, method)
+    procedures, rpa, paper, impact = summary_sheets(summary, top, cluster, progress, method)
     yield _rich(procedures, "手続ごとの比較 (compare + score、職員時間の多い順)", ("process",),
                 caption=f"{SIMILARITY_NOTE}\n{DEVIATIONS_NOTE}")
     yield _rich(rpa, f"RPA の候補 上位 {top} 手順 (自動化可能な職員時間/年)", ("process", "city", "step"))
     yield _rich(paper, "紙・押印・対面の手順数 (市別)", ("city",))
+    from ..impact.report import headline
+
+    yield _rich(impact, f"標準化の効果: 削減の多い手続×市 上位 {top} (標準フロー＋RPA、職員時間/年)", ("process", "city"),
+                caption=f"{headline(impact_of_library(summary))}\n{IMPACT_NOTE}")
     assert summary.scores is not None
     hours = sum(p.hours_per_year or 0.0 for p in summary.scores.processes)
     auto = sum(p.automatable_hours_per_year or 0.0 for p in summary.scores.processes)
