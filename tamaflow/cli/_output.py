@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,17 @@ import typer
 from ..io.files import refuse_overwrite, write_atomic
 from ..io.table import Table, encoded
 from ..model.findings import TamaflowError
+
+
+class ReportFormat(StrEnum):
+    """The formats of a report command (score, impact): the screen, data and the spreadsheet ones."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    xlsx = "xlsx"
+
 
 OutputOption = Annotated[str | None, typer.Option(
     "--output", "-o", help="Write to this file instead of stdout (required for xlsx).")]

@@ -6,24 +6,15 @@ other commands start without them); docs/impact.md explains the method and its l
 
 from __future__ import annotations
 
-import shutil
-import sys
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import user_errors
-from ._output import BomOption, ForceOption, OutputOption, emit_text, emit_workbook, need_output
+from ._app import output_width, user_errors
+from ._output import BomOption, ForceOption, OutputOption, ReportFormat, emit_text, emit_workbook, need_output
 
-
-class ImpactFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-    xlsx = "xlsx"
+ImpactFormat = ReportFormat
 
 
 @user_errors
@@ -68,6 +59,6 @@ def impact(
     elif format is ImpactFormat.markdown:
         text = report.to_markdown(im)
     else:
-        width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() and not output else 120
-        text = report.to_table(im, width=max(80, width))
+        # piped or -o: the same 140 columns as compare, score and summary
+        text = report.to_table(im, width=max(80, output_width(to_file=bool(output))))
     emit_text(text, output, force, csv=format is ImpactFormat.csv, bom=bom)

@@ -6,22 +6,15 @@ both imported inside the command so other commands start without them.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from ..model.findings import TamaflowError
 from ._app import StrictOption, exit_if_left_out, output_width, user_errors
-from ._output import BomOption, ForceOption, OutputOption, emit_text, emit_workbook, need_output
+from ._output import BomOption, ForceOption, OutputOption, ReportFormat, emit_text, emit_workbook, need_output
 
-
-class ScoreFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-    xlsx = "xlsx"
+ScoreFormat = ReportFormat
 
 
 @user_errors

@@ -52,12 +52,12 @@ class Spreads:
 
 
 def realisation_range(cfg: ScoreConfig) -> tuple[float, float]:
-    """The published range of the RPA realisation rate from the score config, or the rate itself
-    at both ends when the config publishes no range (then it is not varied)."""
-    low = getattr(cfg, "realisation_low", None)
-    high = getattr(cfg, "realisation_high", None)
-    if isinstance(low, int | float) and isinstance(high, int | float) and low <= high:
-        return float(low), float(high)
+    """The published range of the RPA realisation rate from the score config (`realisation_range`,
+    fitted on municipal cases: docs/score.md), or the rate itself at both ends when the config
+    has none (then it is not varied)."""
+    rng = getattr(cfg, "realisation_range", None)
+    if isinstance(rng, tuple) and len(rng) == 2 and all(isinstance(x, int | float) for x in rng) and rng[0] <= rng[1]:
+        return float(rng[0]), float(rng[1])
     return cfg.realisation, cfg.realisation
 
 

@@ -150,7 +150,7 @@ def _md_table(head: list[str], rows: list[list[str]]) -> list[str]:
     return out + ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
 
 
-def _method_lines(im: Impact) -> list[str]:
+def method_lines(im: Impact) -> list[str]:
     lo, hi = im.realisation_range
     real = f"実現率 {lo:g}〜{hi:g} (score の設定の公表範囲)" if hi > lo else f"実現率 {im.realisation:g} (範囲の公表なし: 固定)"
     runs = f"{im.runs:,} 回の試行 (seed {im.seed})" if im.runs else "試行なし (--runs 0: 点推定のみ)"
@@ -161,7 +161,7 @@ def _method_lines(im: Impact) -> list[str]:
 
 def to_markdown(im: Impact) -> str:
     lines = ["# 標準化の効果 (tamaflow impact)", "", f"- {headline(im)}"]
-    lines += [f"- {x}" for x in _method_lines(im)]
+    lines += [f"- {x}" for x in method_lines(im)]
     lines += [f"- {n}" for n in im.notes]
     lines += ["", "## 手続ごと (削減の多い順)", ""] + _md_table(*procedure_rows(im))
     lines += ["", "## 市ごと (全手続の合計)", ""] + _md_table(*city_rows(im))
@@ -195,7 +195,7 @@ def to_table(im: Impact, width: int = 120) -> str:
             t.add_row(*(Text(x) for x in r))
         console.print(t)
 
-    for line in [headline(im), *_method_lines(im), *im.notes]:
+    for line in [headline(im), *method_lines(im), *im.notes]:
         console.print(Text(line))
     table("手続ごと (削減の多い順)", *procedure_rows(im))
     table("市ごと (全手続の合計)", *city_rows(im))

@@ -6,19 +6,25 @@ loads the library, asks compare, score and render for their results and fills th
 the reason goes into an `unavailable` mapping so the page can say why instead of showing nothing
 (or, worse, made-up numbers).
 
-Depends only on the model.
+Depends only on the model (and names `tamaflow.impact.Impact`, the one analysis result kept whole:
+its pages show its own numbers).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..model.process import Process
+
+if TYPE_CHECKING:
+    from ..impact import Impact
 
 #: keys of the `unavailable` mappings, one per section that comes from another module
 SECTION_COMPARE = "compare"
 SECTION_SCORE = "score"
 SECTION_RENDER = "render"
+SECTION_IMPACT = "impact"
 
 
 @dataclass(slots=True)
@@ -160,3 +166,5 @@ class SiteData:
     #: files left out because they have errors, and the banner that says so (「N 件のファイルに…」)
     excluded: list[ExcludedFile] = field(default_factory=list)
     excluded_banner: str | None = None
+    #: the standardisation business case (`tamaflow.impact`, its CLI defaults), or None
+    impact: Impact | None = None

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
+from markupsafe import Markup
 
 from ..io.files import OverwriteRefused, write_atomic
 from ..io.table import safe_text
@@ -33,8 +34,9 @@ from ..model.findings import TamaflowError
 from ..model.graph import successors
 from ..model.kinds import kind_code, kind_text_ja
 from ..model.process import END, Process
-from .data import SECTION_COMPARE, SECTION_RENDER, SECTION_SCORE, Procedure, ScoreRow, SiteData, Variant
+from .data import SECTION_COMPARE, SECTION_IMPACT, SECTION_RENDER, SECTION_SCORE, Procedure, ScoreRow, SiteData, Variant
 from .heatmap import heatmap_svg
+from .impact import by_variant, range_of, savings_chart_svg
 from .search import build_index, index_js, js_literal
 from .text import column_digits, is_truncated, jst, short_city, truncate
 
@@ -329,7 +331,7 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
     env = _env()
     w = _Writer(out)
     has_viewer = bpmn_js is not None
-    n_pages = 3 + len(data.procedures) + sum(len(p.variants) for p in data.procedures) + len(
+    n_pages = 4 + len(data.procedures) + sum(len(p.variants) for p in data.procedures) + len(
         {v.city for p in data.procedures for v in p.variants})
     progress.start(n_pages, "サイトを書き出し中")
 
@@ -361,6 +363,9 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
          variant_of={(p.process, v.city): v for p in data.procedures for v in p.variants},
          excluded_cells={(x.process, x.city) for x in data.excluded if x.process})
     page("search.html", "search.html")
+    impact_by = by_variant(data.impact)
+    impact_missing = data.unavailable.get(SECTION_IMPACT)
+    _impact_page(data, page)
 
     # procedures and their variants
     for proc in data.procedures:
@@ -397,6 +402,9 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
             lane_counts = {lane.id: sum(1 for s in v.process.steps if s.lane == lane.id) for lane in v.process.lanes}
             page(f"{stem}.html", "variant.html", proc=proc, v=v, steps=steps, lane_counts=lane_counts,
                  counts=_task_counts([v.process]), marks=_diagram_marks(v),
+                 impact_city=impact_by.get((proc.process, v.city)),
+                 impact_range=range_of(impact_by[(proc.process, v.city)]) if (proc.process, v.city) in impact_by else "—",
+                 impact_missing=impact_missing,
                  compare_missing=_reason(SECTION_COMPARE, proc, data),
                  score_missing=_reason(SECTION_SCORE, proc, data),
                  render_missing=_reason(SECTION_RENDER, proc, data))
@@ -404,8 +412,10 @@ def build_site(data: SiteData, out: Path, *, force: bool = False, bpmn_js: Path 
     # cities
     for slug in data.cities:
         if slug in by_city:
+            rows = [(proc, impact_by[(proc.process, slug)], range_of(impact_by[(proc.process, slug)]))
+                    for proc, _v in by_city[slug] if (proc.process, slug) in impact_by]
             page(f"c/{slug}.html", "city.html", slug=slug, items=by_city[slug], counts=counts[slug],
-                 similarity_class=_similarity_class)
+                 similarity_class=_similarity_class, impact_rows=rows, impact_missing=impact_missing)
 
     manifest = {"generator": GENERATOR, "files": sorted([*w.stats.files, MANIFEST])}
     w.put(MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
@@ -423,6 +433,17 @@ def _diagram_marks(v: Variant) -> dict[str, dict[str, Any]]:
         if kinds:
             out[s.id] = {"m": kinds, "t": " / ".join(truncate(m, 200) for m in v.deviation_steps.get(s.id, []))}
     return out
+
+
+def _impact_page(data: SiteData, page: Any) -> None:
+    """「標準化の効果」: the region's table, and per procedure a bar chart and the cities' table."""
+    from ..impact.report import headline, method_lines
+
+    im = data.impact
+    page("impact.html", "impact.html", impact=im, impact_missing=data.unavailable.get(SECTION_IMPACT),
+         headline=headline(im) if im else "", method=method_lines(im) if im else [],
+         charts={p.process: Markup(savings_chart_svg(p)) for p in im.procedures} if im else {},
+         pairs=sum(len(p.cities) for p in im.procedures) if im else 0, range_of=range_of)
 
 
 def _reason(section: str, proc: Procedure, data: SiteData) -> str | None:
