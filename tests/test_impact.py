@@ -206,3 +206,26 @@ def test_summary_shows_the_top_ten_with_ranges(tmp_path: Path) -> None:
     screen = runner.invoke(app, ["summary", lib], env={"COLUMNS": "200"}).stdout
     assert "標準化の効果" in screen
     assert f"標準フロー＋RPA で {d['totals']['savings_hours']:,.0f} 時間/年 の削減" in screen
+
+
+def test_a_broken_file_is_left_out_not_fatal(tmp_path: Path) -> None:
+    """One city mid-edit (a `next:` to no step): the others are computed, the file's validator
+    line and the banner go to stderr, exit 1; --strict refuses and writes nothing."""
+    import shutil
+
+    lib = tmp_path / "lib"
+    shutil.copytree(LIB, lib)
+    z = lib / "median" / "z.yaml"
+    z.write_text(z.read_text(encoding="utf-8").replace("    name: システムに入力する\n",
+                                                       "    name: システムに入力する\n    next: nowhere\n"),
+                 encoding="utf-8")
+    r = runner.invoke(app, ["impact", str(lib), "--format", "json", "--runs", "0", "--config", PINNED])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    err = r.stderr.splitlines()
+    assert err[-1] == "1 件のファイルにエラーがあるため除外しました"
+    assert any(line.startswith(f"{z}:") and "TF021" in line for line in err), r.stderr
+    d = json.loads(r.stdout)
+    assert set(cities(d, "median")) == {"x", "y"}
+    assert cities(d, "demo")["aoba"]["hours_now"] == 480.0
+    strict = runner.invoke(app, ["impact", str(lib), "--strict", "--runs", "0"])
+    assert strict.exit_code == 1 and strict.stdout == ""

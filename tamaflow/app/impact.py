@@ -1,6 +1,7 @@
 """The standardisation business case: the `tamaflow impact` use case.
 
-Validates the files (a business case built on invalid files would be made up), groups them by
+Validates the files and leaves out the ones with errors (`app.lenient`: a business case built on
+invalid files would be made up, and one file mid-edit must not stop the region's), groups them by
 procedure, compares each procedure's cities (`compare.compare_processes`: the standard flow) and
 hands the comparisons to `tamaflow.impact`, which scores the cities now and with the standard.
 A procedure with one city has no standard to adopt and is named in the notes.
@@ -8,7 +9,8 @@ A procedure with one city has no standard to adopt and is named in the notes.
 
 from __future__ import annotations
 
-from ..check.validate import validated
+from dataclasses import dataclass
+
 from ..compare import Comparison, compare_processes
 from ..impact import Impact, impact_of, load_spreads, realisation_range
 from ..model.findings import TamaflowError
@@ -16,15 +18,25 @@ from ..model.process import Process
 from ..score import load_score_config
 from .cities import city_names
 from .compare import load_catalogue_for
+from .lenient import NothingUsable, Usable, usable_processes
+
+
+@dataclass(slots=True)
+class Impacted:
+    """The impact, and the files left out because they have errors."""
+
+    impact: Impact
+    usable: Usable
 
 
 def impact_paths(paths: list[str], *, runs: int = 1000, seed: int = 0, hourly_cost: float | None = None,
-                 config: str | None = None, spreads: str | None = None) -> Impact:
+                 config: str | None = None, spreads: str | None = None, strict: bool = False) -> Impacted:
     """The impact of adopting each procedure's standard flow, for every city under `paths`.
 
     `config` is the score model's config (`tamaflow score --config`), `spreads` the Monte-Carlo's
-    (docs/impact.md); `runs` 0 gives point estimates only. Raises `check.validate.InvalidFiles`
-    when a file has validation errors."""
+    (docs/impact.md); `runs` 0 gives point estimates only. Files with validation errors are left
+    out (`Impacted.usable`); with `strict`, any error raises `check.validate.InvalidFiles` instead,
+    and when every file has errors, `NothingUsable`."""
     if runs < 0:
         raise TamaflowError(f"--runs must be 0 or more, got {runs}", code="TF000")
     if hourly_cost is not None and not hourly_cost > 0:
@@ -32,12 +44,14 @@ def impact_paths(paths: list[str], *, runs: int = 1000, seed: int = 0, hourly_co
                             code="TF000")
     cfg = load_score_config(config)
     spread = load_spreads(spreads)
-    checked = validated(paths, lambda r: f"{r.files} file(s): {r.errors} error(s): fix them (tamaflow validate) "
-                        "before computing the impact")
-    if not checked.processes:
+    usable = usable_processes(paths, strict=strict, refusal=lambda r: f"{r.files} file(s): {r.errors} error(s): fix "
+                              "them (tamaflow validate) before computing the impact")
+    if not usable.processes:
+        if usable.skipped:
+            raise NothingUsable(usable, "every process file has errors: nothing left to compute the impact of")
         raise TamaflowError(f"no process files found in {', '.join(paths)}", code="TF000")
     by_procedure: dict[str, list[Process]] = {}
-    for p in checked.processes:
+    for p in usable.processes:
         by_procedure.setdefault(p.process, []).append(p)
     catalogue = load_catalogue_for(paths)
     compared: list[tuple[Comparison, list[Process]]] = []
@@ -48,5 +62,5 @@ def impact_paths(paths: list[str], *, runs: int = 1000, seed: int = 0, hourly_co
             notes.append(f"{pid}: 市が 1 つだけのため標準フローがなく、対象外 ({procs[0].path})")
             continue
         compared.append((compare_processes(procs, catalogue), procs))
-    return impact_of(compared, cfg, spread, runs=runs, seed=seed, realisation_range=realisation_range(cfg) if spread.realisation else (cfg.realisation,) * 2,
-                     names=city_names(paths), hourly_cost=hourly_cost, score_config=config, notes=notes)
+    return Impacted(impact_of(compared, cfg, spread, runs=runs, seed=seed, realisation_range=realisation_range(cfg) if spread.realisation else (cfg.realisation,) * 2,
+                     names=city_names(paths), hourly_cost=hourly_cost, score_config=config, notes=notes), usable)

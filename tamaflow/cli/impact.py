@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import output_width, user_errors
+from ._app import StrictOption, exit_if_left_out, output_width, user_errors
 from ._output import BomOption, ForceOption, OutputOption, ReportFormat, emit_text, emit_workbook, need_output
 
 ImpactFormat = ReportFormat
@@ -32,10 +32,13 @@ def impact(
     output: OutputOption = None,
     force: ForceOption = False,
     bom: BomOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Standardisation business case: staff hours each city saves with the standard flow and RPA.
 
-    Exit 0 on success, 1 when a file is invalid, 2 on usage or config errors.
+    Files with validation errors are left out: the others are used, then the left-out files'
+    errors and 「N 件のファイルにエラーがあるため除外しました」 go to stderr. Exit 0 on success, 1 when
+    a file was left out (or, with --strict, refused: nothing written), 2 on usage or config errors.
     """
     if runs < 0:
         raise TamaflowError(f"--runs must be 0 or more, got {runs}", code="TF000")
@@ -43,11 +46,14 @@ def impact(
     from ..app.impact import impact_paths
     from ..impact import report
 
-    im = impact_paths(paths, runs=runs, seed=seed, hourly_cost=hourly_cost, config=config, spreads=spreads)
+    done = impact_paths(paths, runs=runs, seed=seed, hourly_cost=hourly_cost, config=config, spreads=spreads,
+                        strict=strict)
+    im = done.impact
     if format is ImpactFormat.xlsx:
         from ..impact.tables import workbook_tables
 
         emit_workbook(workbook_tables(im), output, force, title="標準化の効果 (tamaflow impact)")
+        exit_if_left_out(done.usable)
         return
     if format is ImpactFormat.json:
         text = report.to_json(im)
@@ -62,3 +68,4 @@ def impact(
         # piped or -o: the same 140 columns as compare, score and summary
         text = report.to_table(im, width=max(80, output_width(to_file=bool(output))))
     emit_text(text, output, force, csv=format is ImpactFormat.csv, bom=bom)
+    exit_if_left_out(done.usable)
