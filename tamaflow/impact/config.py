@@ -2,8 +2,8 @@
 
 Only values a file lists under `assumed:` are varied (minutes, exception rates, branch shares,
 volumes); a value a source states stays as written. The RPA realisation rate is a model
-parameter: it is varied over the range the score config publishes for it, and not at all when
-the config gives none (no range is invented here). Each spread is uniform: any value inside the
+parameter: it is varied over the range the score config publishes for it (no range is invented
+here; `realisation: false` in a spreads file holds it at the config's rate). Each spread is uniform: any value inside the
 range is taken as equally likely, because the files give no reason to prefer one (docs/impact.md).
 
 A spreads file (`--spreads FILE`) lists only what it changes; every problem is reported at its
@@ -52,13 +52,10 @@ class Spreads:
 
 
 def realisation_range(cfg: ScoreConfig) -> tuple[float, float]:
-    """The published range of the RPA realisation rate from the score config (`realisation_range`,
-    fitted on municipal cases: docs/score.md), or the rate itself at both ends when the config
-    has none (then it is not varied)."""
-    rng = getattr(cfg, "realisation_range", None)
-    if isinstance(rng, tuple) and len(rng) == 2 and all(isinstance(x, int | float) for x in rng) and rng[0] <= rng[1]:
-        return float(rng[0]), float(rng[1])
-    return cfg.realisation, cfg.realisation
+    """The published range of the RPA realisation rate, from the score config
+    (`realisation_range.low` / `.high`, fitted on municipal cases: docs/score.md)."""
+    low, high = cfg.realisation_range
+    return float(low), float(high)
 
 
 def load_spreads(path: str | None) -> Spreads:

@@ -152,7 +152,7 @@ def _md_table(head: list[str], rows: list[list[str]]) -> list[str]:
 
 def method_lines(im: Impact) -> list[str]:
     lo, hi = im.realisation_range
-    real = f"実現率 {lo:g}〜{hi:g} (score の設定の公表範囲)" if hi > lo else f"実現率 {im.realisation:g} (範囲の公表なし: 固定)"
+    real = f"実現率 {lo:g}〜{hi:g} (score の設定の公表範囲)" if hi > lo else f"実現率 {im.realisation:g} (固定)"
     runs = f"{im.runs:,} 回の試行 (seed {im.seed})" if im.runs else "試行なし (--runs 0: 点推定のみ)"
     return [f"範囲: assumed に挙がった値だけを動かした {runs}: 分 ±{im.spreads.minutes:.0%}、例外率 ±{im.spreads.exceptions:g}、"
             f"分岐の割合 ±{im.spreads.shares:g}、件数 ±{im.spreads.volume:.0%}、{real}。P10〜P90 = 10 回に 8 回はこの中",
