@@ -15,6 +15,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from ..compare import CompareOptions, Comparison, catalogue_names, compare_proce
 from ..compare.comparison import Method
 from ..compare.deviations import Deviation
 from ..impact import DEFAULT_RUNS, Impact, Spreads, impact_of, realisation_range
+from ..io.files import replacing_folder
 from ..io.library import find_library_root, load_library
 from ..model.findings import TamaflowError
 from ..model.process import Process
@@ -388,9 +390,18 @@ class Published:
     usable: Usable
 
 
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+#: how long a publish waits by default for another one writing the same site folder
+DEFAULT_WAIT = 120.0
+
+
 def publish_site(library: Path, output: Path, *, force: bool = False, jobs: int | None = None,
                  progress: StageProgress | None = None, strict: bool = False,
-                 method: Method = "auto") -> Published:
+                 method: Method = "auto", wait: float = DEFAULT_WAIT,
+                 say: Callable[[str], None] = _stderr) -> Published:
     """Build the static documentation site of `library` into `output`.
 
     Refuses (TamaflowError, usage) a path that is not the library folder itself or an output
@@ -398,7 +409,12 @@ def publish_site(library: Path, output: Path, *, force: bool = False, jobs: int 
     its home page and on their procedure's page (`Published.usable`); with `strict` they raise
     `check.validate.InvalidFiles` instead, before anything is written. `jobs` threads draw and
     score (default: CPUs). `method`: how compare aligns each procedure's cities
-    (`CompareOptions.method`; by their number unless told)."""
+    (`CompareOptions.method`; by their number unless told).
+
+    The site is written whole or not at all (`io.files.replacing_folder`): built beside `output`
+    and swapped in, so readers and a publish killed at any moment see the old site or the new
+    one. The analyses run unlocked; only the write and swap take `output`'s lock, waiting up to
+    `wait` seconds for another command writing it (`say` tells the user about the wait)."""
     if not library.is_dir():
         raise TamaflowError(f"{library}: not a folder (give the process library, e.g. processes/)", code="TF000")
     root = find_library_root(library)
@@ -417,5 +433,6 @@ def publish_site(library: Path, output: Path, *, force: bool = False, jobs: int 
     bpmn_js = find_bpmn_js([Path.cwd(), library, Path(__file__).resolve().parents[2]])
     progress = progress or SilentProgress()
     data = collect(library, usable.processes, progress, jobs or os.cpu_count() or 1, usable.skipped, method)
-    stats = build_site(data, output, force=force, bpmn_js=bpmn_js, progress=progress)
+    with replacing_folder(output, wait=wait, command="tamaflow publish", say=say) as staging:
+        stats = build_site(data, staging, force=force, bpmn_js=bpmn_js, progress=progress)
     return Published(stats=stats, unavailable=dict(data.unavailable), has_viewer=bpmn_js is not None, usable=usable)

@@ -8,13 +8,16 @@ refuses to overwrite without `force`, and writes `DIR/<process>/<city>.<ext>` at
 
 from __future__ import annotations
 
+import os
+import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..check.validate import collect_files
-from ..io.files import refuse_overwrite, write_atomic
+from ..io.files import FolderLock, refuse_overwrite, replacing_folder, write_atomic
 from ..io.yaml_loader import load_process_strict
 from ..model.findings import TamaflowError
 from ..model.process import Process, Step
@@ -23,6 +26,14 @@ from ..render import render as render_bytes
 from ..score import score_process
 from ..score.wording import QUADRANT_JA
 from .cities import CityNames
+
+#: how long a render waits by default for another command writing the same folder
+DEFAULT_WAIT = 120.0
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
 
 #: the overlays `render_files` draws: RPA potential, or the differences from another file
 OVERLAYS = ("rpa", "diff")
@@ -113,13 +124,19 @@ class Rendered:
 
 
 def render_files(paths: list[str], formats: list[str], output: str, *, force: bool = False,
-                 overlay: str | None = None, against: str | None = None, prune: bool = False) -> Rendered:
+                 overlay: str | None = None, against: str | None = None, prune: bool = False,
+                 wait: float = DEFAULT_WAIT, say: Callable[[str], None] = _stderr) -> Rendered:
     """Draw every process file under `paths` in each of `formats` into `output`/<process>/<city>.<ext>.
 
     Nothing is written when a target exists and `force` is off, or when two files would be
     drawn to the same target. `overlay` is one of `OVERLAYS`; `against` is the file the diff
     overlay compares with; `prune` deletes drawings of the chosen formats that this run did not
-    produce."""
+    produce.
+
+    `output` is written under its folder lock (waiting up to `wait` seconds for another command
+    writing it; `say` tells the user). With `prune` the folder is replaced as a whole
+    (`io.files.replacing_folder`), so a render killed at any moment leaves the old drawings or
+    the new ones, never a half-pruned mix."""
     assert all(f in FORMATS for f in formats) and overlay in (None, *OVERLAYS)
     files = collect_files(paths)
     if not files:
@@ -136,21 +153,35 @@ def render_files(paths: list[str], formats: list[str], output: str, *, force: bo
                 raise TamaflowError(f"{f}: process `{p.process}` of city `{p.city}` is also in {targets[path]}; "
                                     "both would be drawn to the same file", f, p.pos.line, p.pos.col, "TF000")
             targets[path] = f
-            refuse_overwrite(path, force)
 
-    written = 0
-    names = CityNames()
-    for f, p in zip(files, processes, strict=True):
-        city_name = names.lookup(f, p.city)
-        colours: Overlay | None = None
-        if overlay == "rpa":
-            colours = rpa_overlay(p)
-        elif overlay == "diff" and other is not None:
-            colours = diff_overlay(p, other, f"{other.city}/{other.process}")
-        for fmt in formats:
-            write_atomic(output_path(out_dir, p, fmt), render_bytes(p, fmt, colours, city_name))
-            written += 1
-    removed = prune_outputs(out_dir, formats, set(targets)) if prune else []
+    def draw(base: Path) -> int:
+        """Check the targets (under the lock) and draw every file into `base`."""
+        for path in targets:
+            refuse_overwrite(path, force)
+        written = 0
+        names = CityNames()
+        for f, p in zip(files, processes, strict=True):
+            city_name = names.lookup(f, p.city)
+            colours: Overlay | None = None
+            if overlay == "rpa":
+                colours = rpa_overlay(p)
+            elif overlay == "diff" and other is not None:
+                colours = diff_overlay(p, other, f"{other.city}/{other.process}")
+            for fmt in formats:
+                write_atomic(output_path(base, p, fmt), render_bytes(p, fmt, colours, city_name))
+                written += 1
+        return written
+
+    command = "tamaflow render" + (" --prune" if prune else "")
+    if not prune:  # file by file, each atomic; the lock keeps a concurrent --prune from dropping them
+        with FolderLock(Path(os.path.abspath(out_dir)), wait=wait, command=command, say=say):
+            written = draw(out_dir)
+        return Rendered(processes=len(processes), written=written, out_dir=out_dir, removed=[])
+    # with --prune the folder changes as a whole: drawn and pruned beside it, then swapped in
+    with replacing_folder(out_dir, wait=wait, command=command, say=say) as staging:
+        written = draw(staging)
+        keep = {staging / t.relative_to(out_dir) for t in targets}
+        removed = [out_dir / r.relative_to(staging) for r in prune_outputs(staging, formats, keep)]
     return Rendered(processes=len(processes), written=written, out_dir=out_dir, removed=removed)
 
 

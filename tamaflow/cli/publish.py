@@ -24,6 +24,8 @@ def publish(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel analyses (default: CPUs).")] = None,
     quiet: QuietOption = False,
     strict: StrictOption = False,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Seconds to wait while another tamaflow command writes the same site folder.")] = 120.0,
 ) -> None:
     """Build the static documentation site: home matrix, a page per procedure and per variant,
     search. Opens from disk (file://) or any static host; no network needed.
@@ -31,14 +33,18 @@ def publish(
     Files with validation errors are left out: the site is built from the rest and says so on its
     home page (the files and their errors) and on their procedure's page; the errors and
     「N 件のファイルにエラーがあるため除外しました」 go to stderr. Exit 0 when built from every file, 1
-    when files were left out (or, with --strict, refused: nothing is written), 2 on usage errors.
+    when files were left out (or, with --strict, refused: nothing is written), 2 on usage errors
+    or when the folder stayed locked longer than --wait.
+
+    The site is built beside the folder and swapped in whole: readers, and a publish that is
+    killed, see the old site or the new one. Two publishes to one folder take turns.
     """
     from ..app.progress import TerminalProgress
     from ..app.publish import publish_site
 
     started = time.perf_counter()
     with TerminalProgress(quiet=quiet) as progress:
-        done = publish_site(library, output, force=force, jobs=jobs, progress=progress, strict=strict)
+        done = publish_site(library, output, force=force, jobs=jobs, progress=progress, strict=strict, wait=wait)
     if not done.has_viewer:
         print("warning: npm package bpmn-js not found (run `make node`): diagrams are shown as static SVG",
               file=sys.stderr)

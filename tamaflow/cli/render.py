@@ -38,7 +38,10 @@ def render(
     against: Annotated[str | None, typer.Option("--against", help="The process file to diff against.")] = None,
     prune: Annotated[bool, typer.Option(
         "--prune", help="Delete DIR/<process>/<city>.<ext> drawings (of the chosen formats) that this run did "
-        "not produce, e.g. of deleted processes. For rendering a whole library.")] = False,
+        "not produce, e.g. of deleted processes. For rendering a whole library; the folder is then "
+        "replaced as a whole.")] = False,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Seconds to wait while another tamaflow command writes the same folder.")] = 120.0,
 ) -> None:
     """Draw processes as BPMN 2.0 (with swimlane layout), SVG, PNG or DOT."""
     if overlay is OverlayChoice.diff and against is None:
@@ -49,6 +52,6 @@ def render(
 
     formats = list(dict.fromkeys(f.value for f in to))
     done = render_files(paths, formats, output, force=force, overlay=overlay.value if overlay else None,
-                        against=against, prune=prune)
+                        against=against, prune=prune, wait=wait)
     typer.echo(f"rendered {done.processes} process(es) to {done.written} file(s) in {done.out_dir}"
                + (f", removed {len(done.removed)} stale file(s)" if done.removed else ""), err=True)

@@ -3,8 +3,21 @@ without being told to."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import json
 import os
+import shutil
+import signal
+import socket
+import stat
+import sys
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..model.findings import TamaflowError
@@ -64,3 +77,254 @@ def shown_path(path: Path) -> str:
     it lies below it, else as it is."""
     rel = os.path.relpath(path)
     return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
+
+
+# ------------------------------------------------------------------ whole folders, one at a time
+#
+# A site or a drawings folder is many files that link to each other; rewriting them in place
+# means a reader (or a publish killed half-way) sees a mix of two builds with broken links.
+# `replacing_folder` builds the new folder beside the old one and swaps it in with renames, under
+# a lock beside the target so that two commands writing the same folder take turns.
+
+#: test hook: `TAMAFLOW_TEST_SIGNAL_AT=<checkpoint>=<KILL|STOP>` makes the process send itself
+#: that signal at the named checkpoint of a folder swap, so tests can kill -9 a real publish at
+#: the exact moment a rename happens (the crash test technique of SQLite)
+TEST_SIGNAL_AT = "TAMAFLOW_TEST_SIGNAL_AT"
+#: test hook: set to 1 to use the portable two-rename swap even where the atomic exchange exists
+TEST_PORTABLE_SWAP = "TAMAFLOW_TEST_PORTABLE_SWAP"
+
+
+def _checkpoint(name: str) -> None:
+    """Where a crash test may stop or kill this process (no-op unless the test hook is set)."""
+    spec = os.environ.get(TEST_SIGNAL_AT, "")
+    point, _, sig = spec.partition("=")
+    if point == name:
+        os.kill(os.getpid(), getattr(signal, f"SIG{sig or 'KILL'}"))
+
+
+def side_paths(target: Path) -> tuple[Path, Path, str]:
+    """The lock file, the backup name and the prefix of staging folders of `target`: hidden
+    names beside it (not inside it: the folder itself is what gets swapped)."""
+    parent, name = target.parent, target.name
+    return parent / f".{name}.tamaflow-lock", parent / f".{name}.tamaflow-old", f".{name}.tamaflow-new-"
+
+
+class FolderBusy(TamaflowError):
+    """Another tamaflow command holds the folder's lock and did not let go within the wait."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockHolder:
+    """Who holds (or held) a folder lock, as written in the lock file."""
+
+    pid: int
+    host: str
+    started: str
+    command: str
+
+    def describe(self) -> str:
+        return f"pid {self.pid} on {self.host}, `{self.command}` started {self.started}"
+
+    @staticmethod
+    def parse(text: str) -> LockHolder | None:
+        try:
+            d = json.loads(text)
+            return LockHolder(int(d["pid"]), str(d["host"]), str(d["started"]), str(d.get("command", "tamaflow")))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def _read_fd(fd: int) -> str:
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, 4096).decode("utf-8", "replace")
+
+
+class FolderLock:
+    """An exclusive lock on a folder, held by one tamaflow command at a time.
+
+    The lock is `flock` on a file beside the folder: the kernel releases it when its holder
+    exits, even on kill -9, so a dead holder never blocks anyone. The file names the holder
+    (pid, host, start time, command) for the message the others print; a file that still names
+    a holder while nobody holds the lock was left by a killed process and is taken over, saying
+    so. `wait` bounds how long a second command waits before it refuses with that message."""
+
+    def __init__(self, target: Path, *, wait: float, command: str, say: Callable[[str], None]) -> None:
+        self.target = target
+        self.path = side_paths(target)[0]
+        self.wait = wait
+        self.command = command
+        self.say = say
+        self._fd: int | None = None
+
+    def __enter__(self) -> FolderLock:
+        deadline = time.monotonic() + self.wait
+        announced = False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = LockHolder.parse(_read_fd(fd))
+                os.close(fd)
+                who = holder.describe() if holder else "another tamaflow command"
+                if time.monotonic() >= deadline:
+                    raise FolderBusy(f"{shown_path(self.target)}: in use by {who} (lock {shown_path(self.path)}); "
+                                     f"gave up after {self.wait:g} s: try again when it has finished, or wait "
+                                     "longer with --wait SECONDS", code="TF000") from None
+                if not announced:
+                    self.say(f"{shown_path(self.target)}: waiting up to {self.wait:g} s for {who} to finish")
+                    announced = True
+                time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+                continue
+            try:  # the holder before us may have removed the file we opened: lock the one in place
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            break
+        stale = LockHolder.parse(_read_fd(fd))
+        if stale is not None:
+            self.say(f"{shown_path(self.target)}: taking over the lock left by {stale.describe()}: "
+                     "that process is gone")
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
+              "started": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, json.dumps(me).encode("utf-8"))
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is None:
+            return
+        os.unlink(self.path)  # while still holding it: a waiter then finds the file gone and retries
+        os.close(self._fd)
+        self._fd = None
+
+
+def _rename_exchange() -> Callable[[Path, Path], bool] | None:
+    """Linux's renameat2(RENAME_EXCHANGE), which swaps two folders in one step, or None."""
+    if sys.platform != "linux" or os.environ.get(TEST_PORTABLE_SWAP) == "1":
+        return None
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    at_fdcwd, exchange = -100, 2
+
+    def swap(a: Path, b: Path) -> bool:
+        """True when swapped; False when this file system cannot (then use two renames)."""
+        if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), exchange) == 0:
+            return True
+        err = ctypes.get_errno()
+        if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            return False
+        raise OSError(err, os.strerror(err), str(a))
+
+    return swap
+
+
+def _remove_tree(path: Path, checkpoint: str | None = None) -> None:
+    """Delete a folder of ours (a backup or a staging folder), bottom up; one killed half-way
+    is finished by the next run's `recover_folder`. `checkpoint` is passed after the first file."""
+    first = checkpoint is not None
+    for root, dirs, files in os.walk(path, topdown=False):
+        for f in files:
+            with suppress(FileNotFoundError):
+                os.unlink(os.path.join(root, f))
+            if first and checkpoint:
+                _checkpoint(checkpoint)
+                first = False
+        for d in dirs:
+            sub = os.path.join(root, d)
+            with suppress(FileNotFoundError):
+                os.unlink(sub) if os.path.islink(sub) else os.rmdir(sub)
+    with suppress(FileNotFoundError):
+        os.rmdir(path)
+
+
+def recover_folder(target: Path) -> list[str]:
+    """Finish or undo a swap a killed command left (call it holding the lock): put the backup
+    back when the target is missing, else delete the backup and any staging folders. Returns
+    what was done, for the command to say."""
+    _lock, backup, prefix = side_paths(target)
+    done: list[str] = []
+    if backup.is_dir():
+        if not target.exists():
+            os.rename(backup, target)
+            done.append(f"restored {shown_path(target)} from an interrupted swap")
+        else:
+            _remove_tree(backup)
+            done.append(f"removed {shown_path(backup)} left by an interrupted swap")
+    for staged in sorted(target.parent.glob(prefix + "*")):
+        if staged.is_dir():
+            _remove_tree(staged)
+            done.append(f"removed {shown_path(staged)} left by an interrupted run")
+    return done
+
+
+def _copy_links(src: Path, dst: Path) -> None:
+    """Fill `dst` with the files of `src`, as hard links where the file system allows (cheap,
+    and safe: our writers replace files by rename and never write into one in place)."""
+
+    def link(s: str, d: str) -> None:
+        try:
+            os.link(s, d)
+        except OSError:
+            shutil.copy2(s, d)
+
+    shutil.copytree(src, dst, symlinks=True, copy_function=link, dirs_exist_ok=True)
+
+
+@contextmanager
+def replacing_folder(target: Path, *, wait: float, command: str,
+                     say: Callable[[str], None]) -> Iterator[Path]:
+    """Yield a staging folder that replaces `target` as a whole when the block ends normally.
+
+    Under the folder's lock: leftovers of an interrupted swap are recovered, the staging folder
+    is created beside `target` pre-filled with its current files (so the caller writes, prunes
+    and counts unchanged files as if in place), and on success swapped in: in one step with
+    renameat2(RENAME_EXCHANGE) where Linux offers it, else old → backup, new → target, backup
+    deleted (a kill between the two renames is undone by the next run). On an exception the
+    staging folder is deleted and `target` is untouched. Killed at any moment, `target` is the
+    old folder or the new one, never a mix."""
+    target = Path(os.path.abspath(target))
+    if target.parent == target:
+        raise TamaflowError(f"{target}: cannot replace the root folder", code="TF000")
+    with FolderLock(target, wait=wait, command=command, say=say):
+        for line in recover_folder(target):
+            say(line)
+        _lock, backup, prefix = side_paths(target)
+        staging = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+        try:
+            if target.is_dir():
+                _copy_links(target, staging)
+                os.chmod(staging, stat.S_IMODE(target.stat().st_mode))
+            else:
+                os.chmod(staging, 0o777 & ~_umask())
+            yield staging
+            _checkpoint("staged")
+            exchange = _rename_exchange() if target.is_dir() else None
+            if exchange is not None and exchange(staging, target):
+                _checkpoint("swapped")
+                _remove_tree(staging, "cleaning")
+                return
+            if target.exists():
+                os.rename(target, backup)
+                _checkpoint("moved-aside")
+            os.rename(staging, target)
+            _checkpoint("swapped")
+            if backup.exists():
+                _remove_tree(backup, "cleaning")
+        except BaseException:
+            if backup.is_dir() and not target.exists():
+                os.rename(backup, target)
+            if staging.exists():
+                _remove_tree(staging)
+            raise
