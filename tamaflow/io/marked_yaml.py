@@ -357,7 +357,9 @@ def _resolve_plain(raw: str, path: str, mark: Any) -> tuple[str, Any]:
     if resolved == _STR:  # most text: no constructor needed
         value: Any = raw
     elif resolved == _INT and raw.isascii() and raw.isdigit() and (raw[0] != "0" or raw == "0"):
-        value = int(raw)  # a plain decimal (octal, hex, base 60 and `_` go through PyYAML)
+        value = _construct(resolved, raw, None, path, mark) if len(raw) > 18 else int(raw)
+        # a plain decimal (octal, hex, base 60 and `_` go through PyYAML, and so do numbers too
+        # long for int(), which say so as an error)
     else:
         value = _construct(resolved, raw, None, path, mark)
     hit = (resolved, value)
@@ -371,8 +373,10 @@ def _construct(tag: str, raw: str, style: str | None, path: str, mark: Any) -> A
     try:
         return _builder.build(tag, raw, style)
     except (yaml.YAMLError, ValueError, OverflowError) as e:
+        shown = raw if len(raw) <= 40 else f"{raw[:20]}…{raw[-10:]} ({len(raw)} characters)"
+        why = "too many digits for a number (quote it if it is text)" if "digits" in str(e) else str(e)[:200]
         raise TamaflowError(
-            f"cannot read {raw!r} as {tag.rsplit(':', 1)[-1]}: {e}".splitlines()[0],
+            f"cannot read {shown!r} as {tag.rsplit(':', 1)[-1]}: {why}".splitlines()[0],
             path, *_lc(mark), code="TF002",
         ) from None
 
