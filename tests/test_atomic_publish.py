@@ -257,3 +257,36 @@ def test_render_prune_killed_or_locked_leaves_whole_drawings(builds: dict[str, P
     code, err = finish(holder)
     assert code == 0, err
     assert "removed" in err and tree(out) == tree(ref["new"]) and leftovers(out) == []
+
+
+# ------------------------------------------------------------------- the swap itself, in-process
+
+
+def test_a_failed_build_leaves_the_folder_untouched_and_nothing_beside_it(tmp_path: Path) -> None:
+    from tamaflow.io.files import replacing_folder
+
+    target = tmp_path / "site"
+    target.mkdir()
+    (target / "index.html").write_text("old", "utf-8")
+    with pytest.raises(RuntimeError), replacing_folder(target, wait=0, command="test", say=print) as staging:
+        (staging / "index.html").write_text("half", "utf-8")
+        raise RuntimeError("analysis failed")
+    assert tree(target) == {"index.html": b"old"} and leftovers(target) == []
+
+
+@pytest.mark.parametrize("portable", [False, True])
+def test_a_symlinked_folder_is_replaced_behind_its_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       portable: bool) -> None:
+    from tamaflow.io.files import replacing_folder
+
+    if portable:
+        monkeypatch.setenv("TAMAFLOW_TEST_PORTABLE_SWAP", "1")
+    real, link = tmp_path / "real", tmp_path / "link"
+    real.mkdir()
+    (real / "a.html").write_text("old", "utf-8")
+    link.symlink_to(real)
+    with replacing_folder(link, wait=0, command="test", say=print) as staging:
+        assert (staging / "a.html").read_text("utf-8") == "old"  # pre-filled with a copy
+        (staging / "a.html").unlink()
+        (staging / "b.html").write_text("new", "utf-8")
+    assert link.is_symlink() and tree(real) == {"b.html": b"new"} and leftovers(real) == []

@@ -8,7 +8,6 @@ refuses to overwrite without `force`, and writes `DIR/<process>/<city>.<ext>` at
 
 from __future__ import annotations
 
-import os
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -174,7 +173,7 @@ def render_files(paths: list[str], formats: list[str], output: str, *, force: bo
 
     command = "tamaflow render" + (" --prune" if prune else "")
     if not prune:  # file by file, each atomic; the lock keeps a concurrent --prune from dropping them
-        with FolderLock(Path(os.path.abspath(out_dir)), wait=wait, command=command, say=say):
+        with FolderLock(out_dir, wait=wait, command=command, say=say):
             written = draw(out_dir)
         return Rendered(processes=len(processes), written=written, out_dir=out_dir, removed=[])
     # with --prune the folder changes as a whole: drawn and pruned beside it, then swapped in

@@ -102,6 +102,15 @@ def _checkpoint(name: str) -> None:
         os.kill(os.getpid(), getattr(signal, f"SIG{sig or 'KILL'}"))
 
 
+def canonical(target: Path) -> Path:
+    """The real folder behind `target` (symlinks resolved): a swap must replace the folder a
+    link points to, never the link, and every command must lock the same name for it."""
+    real = Path(os.path.realpath(target))
+    if real.parent == real:
+        raise TamaflowError(f"{target}: cannot replace the root folder", code="TF000")
+    return real
+
+
 def side_paths(target: Path) -> tuple[Path, Path, str]:
     """The lock file, the backup name and the prefix of staging folders of `target`: hidden
     names beside it (not inside it: the folder itself is what gets swapped)."""
@@ -149,8 +158,8 @@ class FolderLock:
     so. `wait` bounds how long a second command waits before it refuses with that message."""
 
     def __init__(self, target: Path, *, wait: float, command: str, say: Callable[[str], None]) -> None:
-        self.target = target
-        self.path = side_paths(target)[0]
+        self.target = canonical(target)
+        self.path = side_paths(self.target)[0]
         self.wait = wait
         self.command = command
         self.say = say
@@ -159,9 +168,13 @@ class FolderLock:
     def __enter__(self) -> FolderLock:
         deadline = time.monotonic() + self.wait
         announced = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+            except OSError as e:
+                raise TamaflowError(f"{shown_path(self.target)}: cannot create the lock file {shown_path(self.path)} "
+                                    f"beside it: {e.strerror}", code="TF000") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -269,17 +282,10 @@ def recover_folder(target: Path) -> list[str]:
     return done
 
 
-def _copy_links(src: Path, dst: Path) -> None:
-    """Fill `dst` with the files of `src`, as hard links where the file system allows (cheap,
-    and safe: our writers replace files by rename and never write into one in place)."""
-
-    def link(s: str, d: str) -> None:
-        try:
-            os.link(s, d)
-        except OSError:
-            shutil.copy2(s, d)
-
-    shutil.copytree(src, dst, symlinks=True, copy_function=link, dirs_exist_ok=True)
+def _copy_tree(src: Path, dst: Path) -> None:
+    """Fill `dst` with copies of the files of `src` (times kept). Copies, not hard links: a
+    writer that opened a linked file in place would change the old folder under its readers."""
+    shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
 
 
 @contextmanager
@@ -288,23 +294,25 @@ def replacing_folder(target: Path, *, wait: float, command: str,
     """Yield a staging folder that replaces `target` as a whole when the block ends normally.
 
     Under the folder's lock: leftovers of an interrupted swap are recovered, the staging folder
-    is created beside `target` pre-filled with its current files (so the caller writes, prunes
+    is created beside `target` holding a copy of its current files (so the caller writes, prunes
     and counts unchanged files as if in place), and on success swapped in: in one step with
     renameat2(RENAME_EXCHANGE) where Linux offers it, else old → backup, new → target, backup
     deleted (a kill between the two renames is undone by the next run). On an exception the
     staging folder is deleted and `target` is untouched. Killed at any moment, `target` is the
     old folder or the new one, never a mix."""
-    target = Path(os.path.abspath(target))
-    if target.parent == target:
-        raise TamaflowError(f"{target}: cannot replace the root folder", code="TF000")
+    target = canonical(target)
     with FolderLock(target, wait=wait, command=command, say=say):
         for line in recover_folder(target):
             say(line)
         _lock, backup, prefix = side_paths(target)
-        staging = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+        except OSError as e:
+            raise TamaflowError(f"{shown_path(target)}: cannot create a folder beside it to build in: {e.strerror}",
+                                code="TF000") from None
         try:
             if target.is_dir():
-                _copy_links(target, staging)
+                _copy_tree(target, staging)
                 os.chmod(staging, stat.S_IMODE(target.stat().st_mode))
             else:
                 os.chmod(staging, 0o777 & ~_umask())
