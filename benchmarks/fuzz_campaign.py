@@ -17,7 +17,9 @@ loaders' own work is measured per input). One input in `--cli-every` goes throug
 entry point instead (`python -m tamaflow validate|import`, also under RLIMIT_AS). Outcomes:
   ok / findings / error   loaded; loaded with findings; refused with one clean TamaflowError
   crash                   any other exception, or a traceback / unexpected exit from the CLI
-  slow                    finished, but over --max-seconds (2 s)
+  slow                    finished, but over --max-seconds (2 s of CPU time: wall time on a
+                          shared machine measures the neighbours), and again when rerun alone
+                          (`slow-once`: over it only in the busy first run)
   timeout / memory / died killed after the hard timeout; MemoryError; the worker died
 Every input with a bad outcome is saved under OUT/bad/ for a regression fixture. The summary
 (counts per target, mutation and outcome, the slowest input, time per input) is printed and
@@ -73,8 +75,10 @@ INVALID_UTF8 = [b"\xff", b"\xfe\xff", b"\xc3\x28", b"\xa0\xa1", b"\xe2\x28\xa1",
 
 def _odd(rng: random.Random, size: int) -> str:
     parts: list[str] = []
-    while sum(map(len, parts)) < size:
+    total = 0
+    while total < size:
         parts.append(rng.choice(ODD_TEXT) * rng.randint(1, 50))
+        total += len(parts[-1])
     return "".join(parts)[:size]
 
 
@@ -398,6 +402,13 @@ def run_via_cli(case: Case, work: Path, timeout: float) -> tuple[str, str]:
     return {0: "ok", 1: "findings", 2: "error"}[r.returncode], ""
 
 
+def _cpu(children: bool) -> float:
+    """CPU seconds (user + system) of this process, or of its finished children: what an input
+    costs, independent of how busy the shared machine is."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def worker(seed: int, cli_every: int, cli_timeout: float) -> None:
     """Read indices on stdin, answer one JSON line each: outcome, detail, seconds."""
     _limit_memory()
@@ -410,14 +421,16 @@ def worker(seed: int, cli_every: int, cli_timeout: float) -> None:
         print("ready", flush=True)
         for line in sys.stdin:
             case = make_case(seed, int(line), corpus, cli_every)
-            started = time.perf_counter()
+            started, cpu0 = time.perf_counter(), _cpu(case.via_cli)
             if case.via_cli:
                 outcome, detail = run_via_cli(case, work, cli_timeout)
             else:
                 outcome, detail = run_in_process(case, work)
-            secs = time.perf_counter() - started
+            secs, cpu = time.perf_counter() - started, _cpu(case.via_cli) - cpu0
+            who = resource.RUSAGE_CHILDREN if case.via_cli else resource.RUSAGE_SELF
             print(json.dumps({"i": case.index, "target": case.target, "mutation": case.mutation, "cli": case.via_cli,
-                              "outcome": outcome, "detail": detail, "secs": round(secs, 4), "bytes": len(case.data)}),
+                              "outcome": outcome, "detail": detail, "secs": round(secs, 4), "cpu": round(cpu, 4),
+                              "rss_mb": resource.getrusage(who).ru_maxrss // 1024, "bytes": len(case.data)}),
                   flush=True)
 
 
@@ -496,10 +509,16 @@ def summarise(results: list[dict[str, object]], wall: float, args: argparse.Name
         by_target[("cli " if r["cli"] else "") + str(r["target"])][str(r["outcome"])] += 1
         for m in str(r["mutation"]).split("+"):
             by_mutation[m][str(r["outcome"])] += 1
-    in_process = sorted(float(r["secs"]) for r in results if not r["cli"])  # type: ignore[arg-type]
-    cli = sorted(float(r["secs"]) for r in results if r["cli"])  # type: ignore[arg-type]
-    slowest = max((r for r in results if not r["cli"]), key=lambda r: float(r["secs"]), default=None)  # type: ignore[arg-type]
-    slowest_cli = max((r for r in results if r["cli"]), key=lambda r: float(r["secs"]), default=None)  # type: ignore[arg-type]
+    def num(r: dict[str, object], key: str) -> float:
+        return float(str(r.get(key, r["secs"])))
+
+    in_process = sorted(num(r, "cpu") for r in results if not r["cli"])
+    in_process_wall = sorted(num(r, "secs") for r in results if not r["cli"])
+    cli = sorted(num(r, "cpu") for r in results if r["cli"])
+    cli_wall = sorted(num(r, "secs") for r in results if r["cli"])
+    slowest = max((r for r in results if not r["cli"]), key=lambda r: num(r, "cpu"), default=None)
+    slowest_wall = max((r for r in results if not r["cli"]), key=lambda r: num(r, "secs"), default=None)
+    slowest_cli = max((r for r in results if r["cli"]), key=lambda r: num(r, "cpu"), default=None)
 
     def pct(xs: list[float], q: float) -> float:
         return round(xs[min(len(xs) - 1, int(q * len(xs)))], 4) if xs else 0.0
@@ -508,12 +527,41 @@ def summarise(results: list[dict[str, object]], wall: float, args: argparse.Name
         "seed": args.seed, "inputs": len(results), "wall_seconds": round(wall, 1), "outcomes": dict(by_outcome),
         "by_target": {k: dict(v) for k, v in sorted(by_target.items())},
         "by_mutation": {k: dict(v) for k, v in sorted(by_mutation.items())},
-        "in_process_seconds": {"median": pct(in_process, 0.5), "p99": pct(in_process, 0.99),
-                               "mean": round(sum(in_process) / len(in_process), 4) if in_process else 0.0},
-        "cli_seconds": {"median": pct(cli, 0.5), "p99": pct(cli, 0.99), "count": len(cli)},
-        "slowest": slowest, "slowest_cli": slowest_cli,
+        "in_process_cpu_seconds": {"median": pct(in_process, 0.5), "p99": pct(in_process, 0.99),
+                                   "max": pct(in_process, 1.0),
+                                   "mean": round(sum(in_process) / len(in_process), 4) if in_process else 0.0},
+        "in_process_wall_seconds": {"median": pct(in_process_wall, 0.5), "p99": pct(in_process_wall, 0.99),
+                                    "max": pct(in_process_wall, 1.0)},
+        "cli_cpu_seconds": {"median": pct(cli, 0.5), "p99": pct(cli, 0.99), "max": pct(cli, 1.0), "count": len(cli)},
+        "cli_wall_seconds": {"median": pct(cli_wall, 0.5), "max": pct(cli_wall, 1.0)},
+        "max_rss_mb": max((int(str(r.get("rss_mb", 0))) for r in results), default=0),
+        "slowest": slowest, "slowest_wall": slowest_wall, "slowest_cli": slowest_cli,
         "bad": [r for r in results if r["outcome"] in BAD][:200],
     }
+
+
+def recheck_slow(results: list[dict[str, object]], corpus: dict[str, list[bytes]], args: argparse.Namespace) -> None:
+    """Run the inputs that were slow once more, one at a time: on a shared machine a busy
+    moment makes a 0.3 s input take 2.5 s. Only an input slow twice stays `slow`; the others
+    become `slow-once` (counted, not a finding)."""
+    slow = [r for r in results if r["outcome"] == "slow"]
+    if not slow:
+        return
+    pool = Pool(1, args)
+    try:
+        for r in slow:
+            pool.submit(int(str(r["i"])))
+            again: list[dict[str, object]] = []
+            while not again:
+                again = pool.collect(corpus)
+            secs = float(str(again[0].get("cpu", again[0]["secs"])))
+            r["detail"] = f"{r['detail']}; again {secs} s CPU"
+            if again[0]["outcome"] not in BAD and secs <= args.max_seconds:
+                r["outcome"] = "slow-once"
+                (args.out / "bad" / f"{r['i']}.{r['target']}").unlink(missing_ok=True)
+            print(f"[{r['i']}] recheck: {r['outcome']} ({r['detail']})", flush=True)
+    finally:
+        pool.close()
 
 
 def main() -> None:
@@ -522,9 +570,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cli-every", type=int, default=250, help="one input in N through the real CLI (0: none)")
-    ap.add_argument("--max-seconds", type=float, default=2.0, help="slower than this is a finding")
-    ap.add_argument("--hard-timeout", type=float, default=10.0, help="an in-process input is killed after this")
-    ap.add_argument("--cli-timeout", type=float, default=60.0)
+    ap.add_argument("--max-seconds", type=float, default=2.0,
+                    help="more CPU seconds than this is a finding (CPU, not wall: the machine is shared)")
+    ap.add_argument("--hard-timeout", type=float, default=30.0, help="wall seconds before an in-process input is killed")
+    ap.add_argument("--cli-timeout", type=float, default=120.0, help="wall seconds before a CLI run is killed")
     ap.add_argument("--minutes", type=float, default=0.0, help="stop after this long (0: no limit)")
     ap.add_argument("--only", type=int, action="append", help="run only these indices (reproduce a finding)")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "tamaflow-fuzz")
@@ -554,8 +603,8 @@ def main() -> None:
                 while pool.idle and queue and time.monotonic() < deadline:
                     pool.submit(queue.popleft())
                 for r in pool.collect(corpus):
-                    if r["outcome"] not in BAD and float(r["secs"]) > args.max_seconds:  # type: ignore[arg-type]
-                        r["outcome"], r["detail"] = "slow", f"{r['secs']} s"
+                    if r["outcome"] not in BAD and float(str(r.get("cpu", r["secs"]))) > args.max_seconds:
+                        r["outcome"], r["detail"] = "slow", f"{r.get('cpu')} s CPU, {r['secs']} s wall"
                     if r["outcome"] in BAD:
                         case = make_case(args.seed, int(str(r["i"])), corpus, args.cli_every)
                         (args.out / "bad" / f"{r['i']}.{case.target}").write_bytes(case.data)
@@ -563,12 +612,14 @@ def main() -> None:
                     results.append(r)
                     if not args.only:
                         out.write(json.dumps(r, ensure_ascii=False) + "\n")
-                    if len(results) % 1000 == 0:
+                    if len(results) % 100 == 0:
                         out.flush()
+                    if len(results) % 1000 == 0:
                         rate = len(results) / (time.monotonic() - started)
                         print(f"{len(results) + len(done)} inputs, {rate:.1f}/s", file=sys.stderr, flush=True)
         finally:
             pool.close()
+    recheck_slow(results, corpus, args)
     every = [*done.values(), *results] if not args.only else results
     summary = summarise(every, time.monotonic() - started, args)
     summary["this_run"] = {"inputs": len(results), "wall_seconds": round(time.monotonic() - started, 1)}

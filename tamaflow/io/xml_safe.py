@@ -92,7 +92,9 @@ def parse_xml(path: str, data: bytes | None = None) -> etree._ElementTree:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as e:
         line, col = (e.position if e.position else (e.lineno or 1, e.offset or 1))
-        msg = re.sub(r",?\s*line \d+(, column \d+)?.*$", "", str(e.msg or e)).strip()
+        # libxml2 may append the offending text on further lines: the message stays one line
+        first = (str(e.msg or e).strip().splitlines() or ["not well-formed"])[0]
+        msg = re.sub(r",?\s*line \d+(, column \d+)?.*$", "", first).strip()
         raise TamaflowError(f"XML syntax error: {msg}", path, max(int(line), 1), max(int(col), 1), "TF002") from None
     except ValueError as e:  # e.g. an unsupported encoding declaration
         raise TamaflowError(f"XML syntax error: {e}", path, 1, 1, "TF002") from None
