@@ -45,6 +45,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_LIMIT = 512 * 1024 * 1024
+#: a generated input is cut to this size: bigger ones test the generator, not the loaders (which
+#: refuse files over their own limits before reading them)
+MAX_INPUT = 8 * 1024 * 1024
+#: a finding or error message longer than this is not a line an analyst can read
+MAX_MESSAGE = 2000
 BAD = ("crash", "slow", "timeout", "memory", "died")
 
 # ----------------------------------------------------------------------------------- seeds
@@ -335,7 +340,7 @@ def make_case(seed: int, index: int, corpus: dict[str, list[bytes]], cli_every: 
     names = []
     for _ in range(rng.choices([1, 2, 3], weights=[70, 20, 10])[0]):
         m = rng.choice(mutations)
-        data = m(rng, data, rng.choice(files))
+        data = m(rng, data, rng.choice(files))[:MAX_INPUT]
         names.append(m.__name__[2:])
     return Case(index, target, "+".join(names), cli_every > 0 and index % cli_every == 0, data)
 
@@ -362,16 +367,17 @@ def run_in_process(case: Case, work: Path) -> tuple[str, str]:
                 findings += run_rules(proc)
             elif not any(f.severity == "error" for f in findings):
                 return "crash", "no process and no error finding"
-            bad = [f for f in findings if f.line < 0 or f.column < 0 or not f.message]
+            bad = [f for f in findings if f.line < 0 or f.column < 0 or not f.message or "\n" in f.message
+                   or len(f.message) > MAX_MESSAGE]
             if bad:
-                return "crash", f"malformed finding {bad[0]}"
+                return "crash", f"malformed finding {bad[0].code} ({len(bad[0].message)} chars): {bad[0].message[:200]!r}"
             return ("findings" if findings else "ok"), ""
         src = work / f"in.{case.target}"
         src.write_bytes(case.data)
         import_file(str(src), work / "out" / "imported.yaml", force=True)
         return "ok", ""
     except TamaflowError as e:
-        if not str(e).strip() or "\n" in str(e).strip():
+        if not str(e).strip() or "\n" in str(e).strip() or len(str(e)) > MAX_MESSAGE:
             return "crash", f"error message is not one line: {str(e)[:200]!r}"
         return "error", ""
     except MemoryError:

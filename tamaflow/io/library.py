@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..model.findings import Finding, TamaflowError
+from ..model.findings import Finding, TamaflowError, quoted
 from ..model.ids import SLUG
 from ..model.library import CATALOGUE_FILE, CITIES_FILE, Activity, City, Library
 from ..model.process import Pos
@@ -62,7 +62,7 @@ def _read_entries(path: str, key: str, entry: str, id_word: str, valid: re.Patte
         for k, v in node.items():
             ident = k.value
             if not isinstance(ident, str) or not valid.match(ident):
-                c.error(k.pos, "TF016", f"{id_word} {k.raw!r} {invalid}")
+                c.error(k.pos, "TF016", f"{id_word} {quoted(k.raw)} {invalid}")
                 continue
             if v.kind != "map":
                 c.error(v.pos, "TF011", f"{entry} `{ident}` must be a mapping with `name:`")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..model.findings import Finding, TamaflowError
+from ..model.findings import Finding, TamaflowError, quoted
 from ..model.ids import SAFE_ID, SLUG
 from ..model.process import Branch, Lane, Pos, Process, Step
 from .marked_yaml import MNode, read_marked
@@ -166,18 +166,18 @@ class _Reader:
                     return None
                 return s
             if t == "slug" and not SLUG.match(s):
-                c.error(node.pos, "TF016", f"{label} {s!r} is not a safe id: use lower-case ASCII letters, "
+                c.error(node.pos, "TF016", f"{label} {quoted(s)} is not a safe id: use lower-case ASCII letters, "
                         "digits, - and _ (it becomes a file name)")
                 return None
             if t == "id" and (not SAFE_ID.match(s) or ".." in s):
-                c.error(node.pos, "TF016", f"{label} {s!r} is not a safe id: use ASCII letters, digits, _ . - "
+                c.error(node.pos, "TF016", f"{label} {quoted(s)} is not a safe id: use ASCII letters, digits, _ . - "
                         "(no leading _ , no `..`; it becomes a file name and a BPMN id)")
                 return None
             if t == "code" and not CATALOGUE_CODE.match(s):
-                c.error(node.pos, "TF016", f"{label} {s!r} is not a catalogue code like GEN-010")
+                c.error(node.pos, "TF016", f"{label} {quoted(s)} is not a catalogue code like GEN-010")
                 return None
             if t == "enum" and s not in f.enum:
-                c.error(node.pos, "TF014", f"{label} {s!r} is not one of {', '.join(f.enum)}{did_you_mean(s, f.enum)}")
+                c.error(node.pos, "TF014", f"{label} {quoted(s)} is not one of {', '.join(f.enum)}{did_you_mean(s, f.enum)}")
                 return None
             return s
         if t in ("number", "share"):
@@ -210,7 +210,7 @@ class _Reader:
         if t == "bool":
             if node.kind != "scalar" or not isinstance(node.value, bool):
                 c.error(node.pos, "TF011", f"{label} must be true or false, not {_describe(node)}"
-                        + (f" ({node.raw!r})" if node.kind == "scalar" and node.raw else ""))
+                        + (f" ({quoted(node.raw)})" if node.kind == "scalar" and node.raw else ""))
                 return None
             return node.value
         if t in ("strings", "fields"):
@@ -225,7 +225,7 @@ class _Reader:
                     continue
                 s = item.value.strip()
                 if f.enum and s not in f.enum:
-                    c.error(item.pos, "TF014", f"{label} item {s!r} is not one of {', '.join(f.enum)}"
+                    c.error(item.pos, "TF014", f"{label} item {quoted(s)} is not one of {', '.join(f.enum)}"
                             f"{did_you_mean(s, f.enum)}")
                     continue
                 out.append(s)
@@ -250,7 +250,7 @@ class _Reader:
         for k, v in node.value if node.kind == "map" else ():
             key = k.value
             if key.__class__ is not str:
-                self.c.error(k.pos, "TF010", f"field name {k.raw!r}{where} must be text{_coercion_hint(k)}")
+                self.c.error(k.pos, "TF010", f"field name {quoted(k.raw)}{where} must be text{_coercion_hint(k)}")
                 continue
             f = by_name.get(key)
             if f is None:
@@ -296,7 +296,7 @@ class _Reader:
         out = []
         for k, v in node.items():
             if not isinstance(k.value, str) or not SAFE_ID.match(k.value):
-                self.c.error(k.pos, "TF016", f"lane id {k.raw!r} is not a safe id: use ASCII letters, digits, _ . -")
+                self.c.error(k.pos, "TF016", f"lane id {quoted(k.raw)} is not a safe id: use ASCII letters, digits, _ . -")
                 continue
             if v.kind != "scalar" or not isinstance(v.value, str) or not v.value.strip():
                 self.c.error(v.pos, "TF011", f"lane `{k.value}` needs a name (text), not {_describe(v)}"
@@ -331,7 +331,7 @@ class _Reader:
             return None
         idnode = node.get("id")
         sid = idnode.value if idnode is not None and isinstance(idnode.value, str) else None
-        where = f" in step `{sid}`" if sid else f" in step {index + 1}"
+        where = f" in step `{sid}`" if sid and len(sid) <= 60 else f" in step {index + 1}"
         vals, pos = self.fields(node, STEP_FIELDS, where, {"branches": lambda n: self.branches(n, where)})
         if "id" not in vals:
             return None

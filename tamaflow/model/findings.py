@@ -16,6 +16,15 @@ from .codes import ExitCategory, category_of
 Severity = Literal["error", "warning", "info"]
 
 
+def quoted(value: object, limit: int = 60) -> str:
+    """`repr(value)` for a message, shortened when long: a message is one line an analyst
+    reads, not an echo of a 1.6-million-character id (benchmarks/fuzz_campaign.py found that)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 12]}…{text[-8:]} ({len(str(value)):,} characters)"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Finding:
     file: str
