@@ -19,7 +19,7 @@ FULL = FIXTURES / "full.yaml"
 VARIANT = FIXTURES / "full-variant.yaml"
 LIBRARY = sorted(p for p in (ROOT / "processes").rglob("*.yaml") if p.name not in ("cities.yaml", "catalogue.yaml"))
 SVG = "{http://www.w3.org/2000/svg}"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot missing: run `make sysdeps`")
+needs_dot = pytest.mark.skipif(shutil.which("neato") is None, reason="Graphviz missing: run `make sysdeps`")
 runner = CliRunner()
 
 
@@ -32,23 +32,30 @@ def run(*args: str) -> str:
 def test_dot_lanes_shapes_and_font(tmp_path: Path) -> None:
     run(str(FULL), "--to", "dot", "-o", str(tmp_path))
     dot = (tmp_path / "render-full" / "kunitachi.dot").read_text("utf-8")
-    # one cluster band per lane, in YAML order, each stretched by anchors on the first/last rank
-    clusters = re.findall(r'subgraph "cluster__lane_(\w+)"', dot)
-    assert clusters == ["resident", "counter", "back", "system"]
-    assert dot.count("rank=same") == 2
-    assert 'fontname="IPAGothic"' in dot
-    assert re.search(r'"ok" \[shape=diamond.*label="×".*xlabel="要件を満たすか"', dot)
-    assert re.search(r'"fork" \[shape=diamond.*label="\+"', dot)
-    assert re.search(r'"enter" \[shape=component', dot)  # service
-    assert re.search(r'"rule" \[shape=tab', dot)
-    assert re.search(r'"ask_fix" \[shape=cds', dot)  # send
-    assert re.search(r'"submit" \[shape=box, style="filled,rounded,dashed"', dot)  # manual
-    assert re.search(r'"done" \[shape=circle.*penwidth=3', dot)
-    assert '"ok" -> "fork" [label="満たす 85% (既定)"' in dot
-    # the rework loop is drawn dashed and does not stretch the ranking
-    assert re.search(r'"wait_fix" -> "receive" \[constraint=false, style=dashed', dot)
+    # every position is fixed: lane bands in YAML order, drawn by neato -n2
+    assert "neato -n2" in dot.splitlines()[0] and "layout=neato" in dot
+    bands = re.findall(r'^  "lane:_lane_(\w+)#0" \[.*pos="[\d.]+,([\d.]+)!"', dot, re.M)
+    assert [lane for lane, _ in bands] == ["resident", "counter", "back", "system"]
+    ys = [float(y) for _, y in bands]
+    assert ys == sorted(ys, reverse=True)  # Graphviz' y grows upwards: the first lane is on top
+    assert 'fontname="Meiryo, Yu Gothic, IPAGothic, sans-serif"' in dot
+    assert re.search(r'"ok" \[id="node-ok", pos=.*shape=diamond.*label="×"', dot)
+    assert re.search(r'"label:ok" \[.*label=<要件を満たすか>', dot)
+    assert re.search(r'"fork" \[.*shape=diamond.*label="\+"', dot)
+    assert re.search(r'"enter" \[.*shape=component', dot)  # service
+    assert re.search(r'"rule" \[.*shape=tab', dot)
+    assert re.search(r'"ask_fix" \[.*shape=cds', dot)  # send
+    assert re.search(r'"submit" \[.*shape=box, style="filled,rounded,dashed"', dot)  # manual
+    assert re.search(r'"done" \[.*shape=circle.*penwidth=3', dot)
+    assert re.search(r'"label:_flow_ok_fork" \[.*label=<満たす 85%<BR/>\(既定\)>', dot)
+    # the rework loop is drawn dashed red, with the legend saying so
+    assert re.search(r'"wait_fix" -> "[^"]*receive" \[id="edge-[^"]+", pos="e,[^"]+", style=dashed, color="#c0392b"', dot)
+    assert "差し戻し" in dot
+    # kinds in plain Japanese, never ユーザー
+    assert "職員作業" in dot and "ユーザー" not in dot
     # HTML-like labels escape markup
-    assert "受付 &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 確認" in dot
+    label = re.search(r'"(\w+)" \[id="node-\1".*label=<<TABLE[^>]*><TR><TD>(.*?&lt;script.*?)</TD>', dot)
+    assert label and label.group(2).replace("<BR/>", "") == "受付 &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp; 確認"
 
 
 @needs_dot
@@ -59,11 +66,11 @@ def test_svg_and_png(tmp_path: Path) -> None:
     assert root.tag == f"{SVG}svg"
     assert not list(root.iter(f"{SVG}script")), "a label must never become markup"
     texts = [t.text or "" for t in root.iter(f"{SVG}text")]
-    assert "子ども家庭課 審査担当" in texts and "内容を審査する" in texts
+    assert "子ども家庭課" in texts and "審査担当" in texts and "内容を審査する" in texts
     assert any("<script>" in t for t in texts)
     titles = [t.text for t in root.iter(f"{SVG}title")]
-    assert titles.count("cluster__lane_back") == 1
-    assert any("IPAGothic" in (t.get("font-family") or "") for t in root.iter(f"{SVG}text"))
+    assert titles.count("子ども家庭課 審査担当") == 1  # the lane header's tooltip: its whole name
+    assert {t.get("font-family") for t in root.iter(f"{SVG}text")} == {"Meiryo, Yu Gothic, IPAGothic, sans-serif"}
     png = (tmp_path / "render-full" / "kunitachi.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
 
@@ -150,4 +157,4 @@ def test_library_dot(src: Path, tmp_path: Path) -> None:
     run(str(src), "--to", "dot", "-o", str(tmp_path))
     (dot,) = tmp_path.rglob("*.dot")
     text = dot.read_text("utf-8")
-    assert text.startswith("digraph ") and text.endswith("}\n")
+    assert text.splitlines()[1].startswith("digraph ") and text.endswith("}\n")

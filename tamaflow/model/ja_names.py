@@ -7,24 +7,13 @@ with its Japanese name. Unknown ids are shown as they are. Only data; no imports
 
 from __future__ import annotations
 
-#: task kinds as the site names them
+#: task kinds as the site and the diagrams name them
 KINDS: dict[str, str] = {
     "user": "職員作業",
     "manual": "手作業",
     "service": "システム処理",
     "send": "送付",
     "receive": "受領",
-    "rule": "ルール判定",
-    "approval": "決裁",
-}
-
-#: the short kind tag drawn inside a Graphviz task box (space is tight there, hence not `KINDS`)
-DIAGRAM_KINDS: dict[str, str] = {
-    "user": "ユーザー",
-    "manual": "手作業",
-    "service": "システム",
-    "send": "送信",
-    "receive": "受信",
     "rule": "ルール判定",
     "approval": "決裁",
 }

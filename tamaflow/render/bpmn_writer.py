@@ -29,7 +29,11 @@ from ..io.bpmn.write import (
 )
 from ..model.process import Process
 from .flow import Bounds, Flow, FlowEdge, FlowNode
-from .layout import build_layout
+from .layout import BPMN_STYLE, LABEL_MAX_W, build_layout
+from .text import clip
+
+#: lines of a lane or pool name in its 30 px strip
+STRIP_LINES = 2
 
 
 def element_tag(node: FlowNode) -> str:
@@ -69,7 +73,11 @@ def flow_to_xml(flow: Flow, city_name: str | None = None) -> etree._Element:
     pool_id = ids.claim("_pool")
     proc_id = ids.claim(f"_process_{p.process}_{p.city}")
     collab = sub(defs, bpmn("collaboration"), {"id": collab_id})
-    sub(collab, bpmn("participant"), {"id": pool_id, "name": pool_title(p, city_name), "processRef": proc_id})
+    title = pool_title(p, city_name)
+    shown = clip(title, max(LABEL_MAX_W, flow.pool.h - 10), STRIP_LINES)
+    part = sub(collab, bpmn("participant"), {"id": pool_id, "name": shown, "processRef": proc_id})
+    if shown != title:  # the drawing clipped it: the full title stays readable in the modeler
+        sub(part, bpmn("documentation"), text=title)
 
     proc = sub(defs, bpmn("process"), {"id": proc_id, "name": p.name, "isExecutable": "false"})
     sub(proc, bpmn("documentation"), text=process_doc(p))
@@ -79,21 +87,29 @@ def flow_to_xml(flow: Flow, city_name: str | None = None) -> etree._Element:
     if has_lanes:
         lane_set = sub(proc, bpmn("laneSet"), {"id": ids.claim("_laneset")})
         for lb in flow.lanes:
-            lane = sub(lane_set, bpmn("lane"), {"id": lb.bpmn_id, "name": lb.name})
-            sub(sub(lane, bpmn("extensionElements")), tf("lane"), {"lane_id": lb.id or ""})
+            shown = clip(lb.name, max(LABEL_MAX_W, lb.bounds.h - 10), STRIP_LINES)
+            lane = sub(lane_set, bpmn("lane"), {"id": lb.bpmn_id, "name": shown})
+            tf_lane = {"lane_id": lb.id or ""}
+            if shown != lb.name:  # clipped in the drawing: documentation and tf:lane keep it whole
+                sub(lane, bpmn("documentation"), text=lb.name)
+                tf_lane["name"] = lb.name
+            sub(sub(lane, bpmn("extensionElements")), tf("lane"), tf_lane)
             for nid in lb.nodes:
                 sub(lane, bpmn("flowNodeRef"), text=nid)
 
     step_index = {s.id: i for i, s in enumerate(p.steps)}
     for n in flow.nodes:
         attrs = {"id": n.id}
-        if n.name:
-            attrs["name"] = n.name
+        shown = BPMN_STYLE.node_name(n)
+        if shown:
+            attrs["name"] = shown
         if n.default_flow is not None:
             attrs["default"] = n.default_flow
         el = sub(proc, bpmn(element_tag(n)), attrs)
         if n.step is not None:
             doc = step_doc(n.step)
+            if shown != n.name:  # clipped in the drawing: the documentation keeps the whole name
+                doc = f"name: {n.name}" + (f"\n{doc}" if doc else "")
             if doc:
                 sub(el, bpmn("documentation"), text=doc)
             write_tf_step(sub(el, bpmn("extensionElements")), n.step, step_index[n.step.id])
@@ -138,8 +154,9 @@ def flow_to_xml(flow: Flow, city_name: str | None = None) -> etree._Element:
 
 def _sequence_flow(proc: etree._Element, e: FlowEdge) -> None:
     attrs = {"id": e.id}
-    if e.name:
-        attrs["name"] = e.name
+    if e.name:  # clipped like the label the layout made room for; the branch's documentation
+        # and its conditionExpression keep the whole condition
+        attrs["name"] = clip(e.name, BPMN_STYLE.label_w, BPMN_STYLE.label_lines)
     attrs["sourceRef"] = e.source
     attrs["targetRef"] = e.target
     el = sub(proc, bpmn("sequenceFlow"), attrs)

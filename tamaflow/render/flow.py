@@ -71,6 +71,8 @@ class FlowNode:
     default_flow: str | None = None
     bounds: Bounds = field(default_factory=lambda: Bounds(0, 0, 0, 0))
     label: Bounds | None = None
+    #: the external label's lines as the layout wrapped them into `label`
+    label_lines: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -92,6 +94,7 @@ class FlowEdge:
     branch_index: int | None = None
     waypoints: list[tuple[int, int]] = field(default_factory=list)
     label: Bounds | None = None
+    label_lines: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -14,12 +14,13 @@ Pure functions of the model: no I/O, no lxml, nothing from compare/score.
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from ..model.process import Process
 from .flow import Bounds, Flow, FlowEdge, FlowNode, build_flow, dfs_order, longest_path_layers
+from .text import clip, clip_lines, text_width
 
 # ----- sizes (pixels, bpmn-js conventions) ------------------------------------------------------
 TASK_W, TASK_H = 100, 80
@@ -38,27 +39,63 @@ LABEL_MAX_W = 90
 LINE_H = 14
 
 
-def text_width(text: str) -> int:
-    """Approximate width at bpmn-js' 11 px label font: wide (CJK) characters ≈ 11 px, others ≈ 6.5."""
-    w = 0.0
-    for ch in text:
-        w += 11.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 6.5
-    return int(w + 0.5)
+@dataclass(frozen=True, slots=True)
+class Style:
+    """What a drawing needs room for. BPMN (the default) follows bpmn-js: 100 px tasks and a
+    30 px strip for the pool and for each lane name, written vertically. The Graphviz drawing
+    writes lane names horizontally in a wider header, has no pool strip (its title is above)
+    and adds a kind line and 押印/紙/対面 badges under a task's name (`extra_h`)."""
+
+    task_w: int = TASK_W
+    task_min_h: int = TASK_H
+    #: lines of a task name before the ellipsis (the longest name in the library needs 5)
+    name_lines: int = 7
+    #: lines of an external label (conditions, event and gateway names) before the ellipsis
+    label_lines: int = 4
+    label_w: int = LABEL_MAX_W
+    pool_label: int = POOL_LABEL
+    lane_label: int = LANE_LABEL
+    #: extra height a renderer draws under a task's name
+    extra_h: Callable[[FlowNode], int] | None = None
+    #: the label a renderer writes on a flow (BPMN: its name, the condition)
+    edge_text: Callable[[FlowEdge], str] | None = None
+
+    def flow_label(self, e: FlowEdge) -> str:
+        """The text drawn beside a flow."""
+        return self.edge_text(e) if self.edge_text is not None else e.name
+
+    def name_lines_of(self, name: str) -> list[str]:
+        """The lines of a task name inside its box (clipped with an ellipsis)."""
+        return clip_lines(name, self.task_w - 10, self.name_lines) if name else []
+
+    def label_lines_of(self, text: str, width: int | None = None) -> list[str]:
+        """The lines of an external label (clipped with an ellipsis), wrapped at `width`."""
+        return clip_lines(text, width or self.label_w, self.label_lines)
+
+    def node_name(self, n: FlowNode) -> str:
+        """A node's name as one clipped string (BPMN `name`: the modeler wraps it itself)."""
+        if n.kind == "task":
+            return clip(n.name, self.task_w - 10, self.name_lines)
+        return clip(n.name, self.label_w, self.label_lines)
+
+    def label_size(self, text: str, width: int | None = None) -> tuple[int, int]:
+        """Width and height of a wrapped external label."""
+        lines = self.label_lines_of(text, width)
+        return max(10, max(text_width(x) for x in lines)), LINE_H * len(lines)
+
+    def task_height(self, n: FlowNode) -> int:
+        """Tasks grow taller when their (clipped) name needs more than four lines."""
+        lines = max(1, len(self.name_lines_of(n.name)))
+        extra = self.extra_h(n) if self.extra_h is not None else 0
+        return max(self.task_min_h, lines * LINE_H + 24 + extra)
+
+
+BPMN_STYLE = Style()
 
 
 def label_size(text: str, max_w: int = LABEL_MAX_W) -> tuple[int, int]:
-    """Width and height of a wrapped external label."""
-    w = text_width(text)
-    if w <= max_w:
-        return max(w, 10), LINE_H
-    lines = -(-w // max_w)
-    return max_w, LINE_H * lines
-
-
-def _task_height(name: str) -> int:
-    """Tasks grow taller when their name needs more than four lines inside the 100 px box."""
-    lines = -(-text_width(name) // (TASK_W - 10)) if name else 1
-    return max(TASK_H, lines * LINE_H + 24)
+    """Width and height of a wrapped external label in the BPMN style."""
+    return Style(label_w=max_w).label_size(text)
 
 
 @dataclass(slots=True)
@@ -75,15 +112,15 @@ class _Item:
     node: FlowNode | None = None
 
 
-def _size(n: FlowNode) -> tuple[int, int]:
+def _size(n: FlowNode, style: Style) -> tuple[int, int]:
     if n.kind == "task":
-        return TASK_W, _task_height(n.name)
+        return style.task_w, style.task_height(n)
     if n.kind == "gateway":
         return GATEWAY_W, GATEWAY_H
     return EVENT_W, EVENT_H
 
 
-def layout(flow: Flow) -> Flow:
+def layout(flow: Flow, style: Style = BPMN_STYLE) -> Flow:
     """Fill in bounds, waypoints and label bounds (in place; returns the flow for chaining)."""
     if not flow.nodes:
         return flow
@@ -91,12 +128,12 @@ def layout(flow: Flow) -> Flow:
     layer = longest_path_layers(flow, back, topo)
     items, chains = _grid(flow, back, topo, layer)
     lane_rows = _assign_rows(items, len(flow.lanes))
-    grid = _measure(flow, layer, lane_rows)
-    _place(flow, items, grid, lane_rows)
+    grid = _measure(flow, layer, lane_rows, style)
+    _place(flow, items, grid, lane_rows, style)
     router = _Router(flow, items, chains, layer, back, grid)
     for e in flow.edges:
         e.waypoints = _clean(router.route(e))
-    _place_labels(flow)
+    _place_labels(flow, style)
     return flow
 
 
@@ -189,12 +226,12 @@ class _Measures:
         return self.lane_top[lane] + LANE_PAD + (row + 1) * self.row_h
 
 
-def _measure(flow: Flow, layer: dict[str, int], lane_rows: list[int]) -> _Measures:
+def _measure(flow: Flow, layer: dict[str, int], lane_rows: list[int], style: Style) -> _Measures:
     """Column widths (the widest shape; a wider gap after a split with labelled branches), one
     row height for the whole diagram (the tallest shape plus margins) and the lanes' tops."""
     edge_by_id = {e.id: e for e in flow.edges}
     n_layers = max(layer.values()) + 1
-    sizes = {n.id: _size(n) for n in flow.nodes}
+    sizes = {n.id: _size(n, style) for n in flow.nodes}
     tallest = max(h for _, h in sizes.values())
     row_h = tallest + 2 * ROW_MARGIN
     col_w = [EVENT_W] * n_layers
@@ -205,7 +242,7 @@ def _measure(flow: Flow, layer: dict[str, int], lane_rows: list[int]) -> _Measur
         if n.kind == "gateway" and len(n.outgoing) > 1 and any(edge_by_id[f].name for f in n.outgoing):
             labelled_split[k] = True
     gaps = [GAP_LABELLED if labelled_split[k] else GAP for k in range(n_layers)]
-    content_x = ORIGIN_X + POOL_LABEL + LANE_LABEL
+    content_x = ORIGIN_X + style.pool_label + style.lane_label
     col_x: list[int] = []
     x = content_x + LEFT_MARGIN
     for k in range(n_layers):
@@ -219,7 +256,7 @@ def _measure(flow: Flow, layer: dict[str, int], lane_rows: list[int]) -> _Measur
     return _Measures(sizes, row_h, col_x, col_w, gaps, content_x, x - gaps[-1] + RIGHT_MARGIN, lane_top, y)
 
 
-def _place(flow: Flow, items: dict[str, _Item], m: _Measures, lane_rows: list[int]) -> None:
+def _place(flow: Flow, items: dict[str, _Item], m: _Measures, lane_rows: list[int], style: Style) -> None:
     """Bounds of every shape (centred in its column and row), of the pool and of each lane."""
     for n in flow.nodes:
         it = items[n.id]
@@ -230,7 +267,7 @@ def _place(flow: Flow, items: dict[str, _Item], m: _Measures, lane_rows: list[in
     flow.pool = Bounds(ORIGIN_X, ORIGIN_Y, m.pool_right - ORIGIN_X, m.pool_bottom - ORIGIN_Y)
     for i, lb in enumerate(flow.lanes):
         h = lane_rows[i] * m.row_h + 2 * LANE_PAD
-        lb.bounds = Bounds(ORIGIN_X + POOL_LABEL, m.lane_top[i], m.pool_right - ORIGIN_X - POOL_LABEL, h)
+        lb.bounds = Bounds(ORIGIN_X + style.pool_label, m.lane_top[i], m.pool_right - ORIGIN_X - style.pool_label, h)
 
 
 class _Router:
@@ -364,35 +401,54 @@ def _clean(pts: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _place_labels(flow: Flow) -> None:
+def _beside(seg: tuple[tuple[int, int], tuple[int, int]], w: int, h: int) -> list[Bounds]:
+    """Spots for a label of w×h beside one segment of a flow, near its start: right then left
+    of a vertical segment, above then below a horizontal one."""
+    (x1, y1), (x2, y2) = seg
+    if x1 == x2:
+        y = y1 + 3 if y2 > y1 else y1 - h - 3
+        return [Bounds(x1 + 5, y, w, h), Bounds(x1 - 5 - w, y, w, h)]
+    x = x1 + 5 if x2 > x1 else x1 - 5 - w
+    return [Bounds(x, y1 - h - 3, w, h), Bounds(x, y1 + 3, w, h)]
+
+
+def _place_labels(flow: Flow, style: Style = BPMN_STYLE) -> None:
     """External labels, each at the first of a few candidate spots that covers the fewest
-    shapes, then other labels, then flow lines: conditions beside the first segment after the
-    split (right, else left of it; above, else below it), events below (else above) their circle, named
+    shapes, then leaves its lane the least, then covers other labels, then flow lines:
+    conditions beside the first segment after the split (right, else left of it; above, else
+    below it), else beside the next segment; events below (else above) their circle; named
     gateways above-left (else below-left, above-right, below-right) of the diamond."""
     obstacles = _Obstacles(flow)
+    lane_of = {nid: lb.bounds for lb in flow.lanes for nid in lb.nodes}
     # flow labels first: they have fewer good spots than a gateway's name
     for e in flow.edges:
-        if not e.name or len(e.waypoints) < 2:
+        text = style.flow_label(e)
+        if not text or len(e.waypoints) < 2:
             continue
-        (x1, y1), (x2, y2) = e.waypoints[0], e.waypoints[1]
-        w, h = label_size(e.name)
-        if x1 == x2:  # vertical first segment
-            y = y1 + 3 if y2 > y1 else y1 - h - 3
-            cands = [Bounds(x1 + 5, y, w, h), Bounds(x1 - 5 - w, y, w, h)]
-        else:
-            cands = [Bounds(x1 + 5, y1 - h - 3, w, h), Bounds(x1 + 5, y1 + 3, w, h)]
-        e.label = obstacles.place(cands, e.source)
+        w, h = style.label_size(text)
+        cands = _beside((e.waypoints[0], e.waypoints[1]), w, h)
+        if len(e.waypoints) >= 3:
+            cands += _beside((e.waypoints[1], e.waypoints[2]), w, h)
+        e.label = obstacles.place(cands, "", lane_of.get(e.source))
+        e.label_lines = style.label_lines_of(text)
     for n in flow.nodes:
         b = n.bounds
         if not n.name or n.kind == "task":
             continue
-        w, h = label_size(n.name)
-        if n.kind == "gateway":
-            cands = [Bounds(b.cx - 6 - w, b.y - h - 2, w, h), Bounds(b.cx - 6 - w, b.bottom + 2, w, h),
-                     Bounds(b.cx + 6, b.y - h - 2, w, h), Bounds(b.cx + 6, b.bottom + 2, w, h)]
-        else:
-            cands = [Bounds(b.cx - w // 2, b.bottom + 5, w, h), Bounds(b.cx - w // 2, b.y - h - 5, w, h)]
-        n.label = obstacles.place(cands, n.id)
+        # each spot at the usual width, then wrapped half as wide again (fewer lines, for a
+        # name below an event at the bottom of its lane)
+        options: list[tuple[Bounds, int]] = []
+        for width in (style.label_w, style.label_w * 3 // 2):
+            w, h = style.label_size(n.name, width)
+            if n.kind == "gateway":
+                spots = [Bounds(b.cx - 6 - w, b.y - h - 2, w, h), Bounds(b.cx - 6 - w, b.bottom + 2, w, h),
+                         Bounds(b.cx + 6, b.y - h - 2, w, h), Bounds(b.cx + 6, b.bottom + 2, w, h)]
+            else:
+                spots = [Bounds(b.cx - w // 2, b.bottom + 5, w, h), Bounds(b.cx - w // 2, b.y - h - 5, w, h),
+                         Bounds(b.right + 5, b.cy - h // 2, w, h), Bounds(b.x - 5 - w, b.cy - h // 2, w, h)]
+            options += [(spot, width) for spot in spots]
+        n.label = obstacles.place([spot for spot, _ in options], n.id, lane_of.get(n.id))
+        n.label_lines = style.label_lines_of(n.name, next(wd for spot, wd in options if spot is n.label))
 
 
 _T = TypeVar("_T")
@@ -421,22 +477,25 @@ class _Obstacles:
         for k in self._keys(b):
             table.setdefault(k, []).append(item)
 
-    def cost(self, b: Bounds, owner: str) -> int:
+    def cost(self, b: Bounds, owner: str, lane: Bounds | None = None) -> int:
+        """Covered shapes weigh most, then leaving the owner's lane, other labels, flow lines."""
         shapes: set[str] = set()
         labels = lines = 0
         for k in self._keys(b):
             shapes.update(sid for sid, sb in self.shapes.get(k, []) if sid != owner and b.overlaps(sb))
             labels += sum(1 for lb in self.labels.get(k, []) if b.overlaps(lb))
             lines += sum(1 for seg in self.lines.get(k, []) if b.overlaps(seg))
-        return 1000 * len(shapes) + 10 * labels + lines
+        outside = lane is not None and not (lane.x <= b.x and b.right <= lane.right and lane.y <= b.y
+                                            and b.bottom <= lane.bottom)
+        return 1000 * len(shapes) + 500 * outside + 10 * labels + lines
 
-    def place(self, candidates: list[Bounds], owner: str) -> Bounds:
-        best = min(range(len(candidates)), key=lambda i: (self.cost(candidates[i], owner), i))
+    def place(self, candidates: list[Bounds], owner: str, lane: Bounds | None = None) -> Bounds:
+        best = min(range(len(candidates)), key=lambda i: (self.cost(candidates[i], owner, lane), i))
         chosen = candidates[best]
         self._add(self.labels, chosen, chosen)
         return chosen
 
 
-def build_layout(process: Process) -> Flow:
-    """`layout(build_flow(process))`: the one call renderers need."""
-    return layout(build_flow(process))
+def build_layout(process: Process, style: Style = BPMN_STYLE) -> Flow:
+    """`layout(build_flow(process), style)`: the one call renderers need."""
+    return layout(build_flow(process), style)

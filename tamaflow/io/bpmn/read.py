@@ -169,7 +169,9 @@ def _tf_lanes(proc_el: etree._Element) -> tuple[list[Lane], dict[str, str]]:
             lid = (tl.get("lane_id") or tl.get("id")) if tl is not None else None
             if lid:
                 ids[lane.get("id", "")] = lid
-                lanes.append(Lane(lid, lane.get("name") or lid, _pos(lane)))
+                # tf:lane keeps the whole name when the drawing's `name` was clipped
+                lanes.append(Lane(lid, (tl.get("name") if tl is not None else None) or lane.get("name") or lid,
+                                  _pos(lane)))
     return lanes, ids
 
 
