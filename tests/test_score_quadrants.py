@@ -91,7 +91,8 @@ def _svg_nodes(svg: Path) -> dict[str, tuple[str, str]]:
     for g in ET.parse(svg).getroot().iter(f"{SVG}g"):
         if g.get("class") != "node":
             continue
-        sid = g.findtext(f"{SVG}title")
+        # the group's id is node-<step id>; its <title> is the step's full name (the tooltip)
+        sid = (g.get("id") or "").removeprefix("node-")
         link = g.find(f"{SVG}g/{SVG}a")
         # an Element without children is falsy: pick the first filled shape explicitly
         shape = next((e for e in g.iter() if e.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse")), None)

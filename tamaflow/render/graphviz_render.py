@@ -23,7 +23,10 @@ shape's `<title>` holds its full text (the hover tooltip), whatever the drawing 
 
 from __future__ import annotations
 
+import bisect
+import functools
 import html
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -36,7 +39,7 @@ from ..model.process import Process
 from .flow import END_LABEL, START_LABEL, Bounds, Flow, FlowEdge, FlowNode, back_edges, build_flow
 from .layout import LINE_H, Style, layout
 from .rows import Page, compose
-from .text import clip_lines, drawable, text_width, xml_safe
+from .text import clip_lines, drawable, replace_clusters, text_width, xml_safe
 
 #: font list for SVG viewers (CSS fallbacks) and Pango (PNG): Windows first, then Debian
 FONT = "Meiryo, Yu Gothic, IPAGothic, sans-serif"
@@ -65,9 +68,9 @@ BACK_EDGE = "#c0392b"
 BADGE_H = 16
 KIND_LINE_H = 12
 #: the Graphviz drawing's room: wider tasks than BPMN (ten kanji a line), lane names written
-#: horizontally in a 90 pt header, no pool strip (the title is above the lanes)
+#: horizontally in a 100 pt header, no pool strip (the title is above the lanes)
 TASK_W = 120
-LANE_HEADER_W = 90
+LANE_HEADER_W = 100
 TITLE_MAX_W = 900
 LEGEND_ROW = 18
 
@@ -251,7 +254,9 @@ def to_dot(process: Process, overlay: Overlay | None = None, flow: Flow | None =
     legend_size = None
     if legend:
         legend_size = (max(text_width(t) for _, _, t in legend) * 10 // 11 + 40, LEGEND_ROW * len(legend) + 6)
-    page = compose(flow, LANE_HEADER_W, title_size, legend_size)
+    # a lane header needs its name's lines (up to six, then it is clipped) and some air
+    lane_min_h = [max(40, len(clip_lines(lb.name, LANE_HEADER_W - 10, 6)) * LINE_H + 16) for lb in flow.lanes]
+    page = compose(flow, LANE_HEADER_W, title_size, legend_size, lane_min_h)
     return _write(process, flow, page, overlay, (title, title_lines), legend)
 
 
@@ -360,6 +365,49 @@ def run_dot(source: str, fmt: str) -> bytes:
     return svg_titles(data) if fmt == "svg" else data
 
 
+#: what a PNG shows for an emoji no installed font can draw (Pango would draw a hex box taller
+#: than the line, running over the next line); SVG viewers bring their own emoji fonts
+NO_GLYPH = "□"
+
+
+@functools.cache
+def _font_coverage() -> tuple[tuple[int, int], ...]:
+    """Code point ranges the installed fonts cover, from fontconfig (empty if it is missing)."""
+    try:
+        out = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True, check=False,
+                             timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    ranges = set()
+    for token in out.split():
+        first, _, last = token.partition("-")
+        try:
+            ranges.add((int(first, 16), int(last or first, 16)))
+        except ValueError:
+            continue
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):  # disjoint, so one bisect finds the only range that can hold a point
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return tuple(merged)
+
+
+def _drawable_glyphs(cluster: str) -> bool:
+    """Whether some installed font has every visible code point of an emoji cluster."""
+    cov = _font_coverage()
+    starts = [a for a, _ in cov]
+    for ch in cluster:
+        o = ord(ch)
+        if o == 0x200D or 0xFE00 <= o <= 0xFE0F or 0x1F3FB <= o <= 0x1F3FF:
+            continue  # joiners, variation selectors and skin tones need no glyph of their own
+        i = bisect.bisect_right(starts, o) - 1
+        if i < 0 or o > cov[i][1]:
+            return False
+    return True
+
+
 _XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
 _SVG = "{http://www.w3.org/2000/svg}"
 
@@ -386,6 +434,8 @@ def render_graphviz(process: Process, fmt: str, overlay: Overlay | None = None, 
     source = to_dot(process, overlay, city_name=city_name)
     if fmt == "dot":
         return source.encode("utf-8")
+    if fmt == "png":
+        source = replace_clusters(source, _drawable_glyphs, NO_GLYPH)
     return run_dot(source, fmt)
 
 

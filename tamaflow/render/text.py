@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 ELLIPSIS = "…"
 #: what XML 1.0 cannot hold (control characters a YAML escape can produce, lone surrogates)
@@ -64,6 +64,16 @@ def clusters(text: str) -> Iterator[str]:
         yield cur
 
 
+def is_emoji(c: str) -> bool:
+    """Whether a cluster is drawn as an emoji (pictographs, dingbats, flags, ZWJ sequences)."""
+    return any(ord(x) >= 0x1F000 or 0x2600 <= ord(x) <= 0x27BF for x in c)
+
+
+def replace_clusters(text: str, keep: Callable[[str], bool], by: str) -> str:
+    """`text` with every emoji cluster that `keep` refuses replaced by `by`."""
+    return "".join(c if not is_emoji(c) or keep(c) else by for c in clusters(text))
+
+
 def cluster_width(c: str) -> float:
     """Estimated width of one cluster at the 11 px label font."""
     ch = c[0]
@@ -88,7 +98,7 @@ def text_width(text: str) -> int:
 def wrap(text: str, max_w: int) -> list[str]:
     """Greedy wrapping into lines no wider than `max_w` (a single wider cluster gets its own
     line). Japanese has no spaces, so lines break between any two clusters; where the line holds
-    a space in its second half, it breaks there instead (「満たす 85% (既定)」 keeps 「(既定)」
+    a space after its first third, it breaks there instead (「満たす 85% (既定)」 keeps 「(既定)」
     whole). A space at a break is dropped."""
     lines: list[str] = []
     cur: list[str] = []
@@ -97,7 +107,7 @@ def wrap(text: str, max_w: int) -> list[str]:
         cw = cluster_width(c)
         if cur and w + cw > max_w:
             space = max((i for i, x in enumerate(cur) if x == " "), default=-1)
-            if space > len(cur) // 2:
+            if space > len(cur) // 3:
                 lines.append("".join(cur[:space]).rstrip())
                 cur = cur[space + 1:]
             else:
