@@ -253,7 +253,8 @@ def to_dot(process: Process, overlay: Overlay | None = None, flow: Flow | None =
     title_size = (max(text_width(x) for x in title_lines) * 14 // 11 + 10, 20 * len(title_lines))
     legend_size = None
     if legend:
-        legend_size = (max(text_width(t) for _, _, t in legend) * 10 // 11 + 40, LEGEND_ROW * len(legend) + 6)
+        # a heading row and one row per entry; a 30 pt key cell, spacing and the border
+        legend_size = (max(text_width(t) for _, _, t in legend) * 10 // 11 + 56, LEGEND_ROW * (len(legend) + 1) + 12)
     # a lane header needs its name's lines (up to six, then it is clipped) and some air
     lane_min_h = [max(40, len(clip_lines(lb.name, LANE_HEADER_W - 10, 6)) * LINE_H + 16) for lb in flow.lanes]
     page = compose(flow, LANE_HEADER_W, title_size, legend_size, lane_min_h)

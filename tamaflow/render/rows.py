@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..model.process import END
 from .flow import Bounds, Flow, FlowEdge, LaneBox
 
 MARGIN = 10
@@ -171,7 +172,8 @@ def _cuts(flow: Flow, candidates: list[int], start: int, end: int, rows: int) ->
 def compose(flow: Flow, header_w: int, title_size: tuple[int, int], legend_size: tuple[int, int] | None,
             lane_min_h: list[int]) -> Page:
     """The page of a laid-out flow whose lanes have a `header_w` wide header (see the module
-    docstring): of one to `MAX_ROWS` rows, the one that prints largest on A4 landscape.
+    docstring): of one to `MAX_ROWS` rows, the fewest that print largest on A4 landscape (at
+    most at full size).
     `title_size` and `legend_size` are the boxes the renderer needs for them; `lane_min_h` the
     height each lane's header needs."""
     lanes = flow.lanes
@@ -183,7 +185,9 @@ def compose(flow: Flow, header_w: int, title_size: tuple[int, int], legend_size:
         if cuts is None:
             break
         page = _build(flow, cuts, header_w, title_size, legend_size, lane_min_h)
-        score = max(page.width / A4[0], page.height / A4[1])  # 1 / the scale it prints at on A4
+        # 1 / the scale it prints at on A4; no gain past full size, so a drawing that fits A4
+        # as it is stays in one row
+        score = max(page.width / A4[0], page.height / A4[1], 1.0)
         if best is None or score < best[0] - 1e-9:
             best = (score, page)
     assert best is not None
@@ -304,7 +308,12 @@ def _knots(flow: Flow, page: Page, parts: list[_Part], k: int, lane_min_h: list[
 
 def _split_edges(flow: Flow, page: Page) -> tuple[list[_Part], list[_Cross]]:
     """Each flow's waypoints cut at the row cuts, with a connector pair at every crossing."""
-    names = {n.id: n.name or n.id for n in flow.nodes}
+    steps = flow.process.step_map()
+
+    def name(step_id: str) -> str:  # the YAML step a flow joins (a merge gateway has no name)
+        s = steps.get(step_id)
+        return (s.name or s.id) if s is not None else "終了" if step_id == END else "開始"
+
     parts: list[_Part] = []
     crosses: list[_Cross] = []
     for e in flow.edges:
@@ -322,8 +331,8 @@ def _split_edges(flow: Flow, page: Page) -> tuple[list[_Part], list[_Cross]]:
                 x_cut = page.cuts[row + 1] if step > 0 else page.cuts[row]
                 text = str(len(crosses) // 2 + 1)
                 key = f"{e.id}#{part}"
-                crosses.append(_Cross(f"{key}a", text, f"{names[e.target]} へ続く", row, step > 0, ay))
-                crosses.append(_Cross(f"{key}b", text, f"{names[e.source]} から続く", row + step, step < 0, ay))
+                crosses.append(_Cross(f"{key}a", text, f"{name(e.step_target)} へ続く", row, step > 0, ay))
+                crosses.append(_Cross(f"{key}b", text, f"{name(e.step_source)} から続く", row + step, step < 0, ay))
                 parts.append(_Part(e, key, tail, f"connector:{key}a", row, [*cur, (x_cut, ay)], False, f"{key}a"))
                 tail = f"connector:{key}b"
                 row += step
