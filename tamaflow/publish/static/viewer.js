@@ -37,6 +37,23 @@
   }
 
   /* the XML with long names cut; `full` collects id -> whole name */
+  var TF_NS = "https://tamaflow.example/schema/bpmn";
+
+  /* the whole name tamaflow stored beside a clipped one (tf:step or tf:lane), else "" */
+  function wholeName(node) {
+    var ext = node.firstElementChild;
+    for (; ext; ext = ext.nextElementSibling) {
+      if (ext.localName !== "extensionElements") { continue; }
+      var tf = ext.firstElementChild;
+      for (; tf; tf = tf.nextElementSibling) {
+        if (tf.namespaceURI === TF_NS && (tf.localName === "step" || tf.localName === "lane") && tf.getAttribute("name")) {
+          return tf.getAttribute("name");
+        }
+      }
+    }
+    return "";
+  }
+
   function shorten(xml, full) {
     if (typeof window.DOMParser !== "function") { return xml; }
     var doc = new window.DOMParser().parseFromString(xml, "application/xml");
@@ -44,8 +61,13 @@
     var changed = false;
     Array.prototype.forEach.call(doc.getElementsByTagName("*"), function (node) {
       var name = node.getAttribute("name");
+      /* tamaflow's BPMN clips a long name itself and keeps the whole one on tf:step / tf:lane */
+      var whole = name && wholeName(node);
+      if (whole && whole !== name) {
+        full[node.getAttribute("id") || ""] = whole;
+      }
       if (name && Array.from(name).length > LABEL_LIMIT) {
-        full[node.getAttribute("id") || ""] = name;
+        full[node.getAttribute("id") || ""] = whole || name;
         node.setAttribute("name", cut(name));
         changed = true;
       }
