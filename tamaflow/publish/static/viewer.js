@@ -37,7 +37,8 @@
   }
 
   /* the XML with long names cut; `full` collects id -> whole name */
-  var TF_NS = "https://tamaflow.example/schema/bpmn";
+  /* tamaflow's extension namespace, matched without its scheme (assets name no network address) */
+  var TF_NS_TAIL = "//tamaflow.example/schema/bpmn";
 
   /* the whole name tamaflow stored beside a clipped one (tf:step or tf:lane), else "" */
   function wholeName(node) {
@@ -46,7 +47,8 @@
       if (ext.localName !== "extensionElements") { continue; }
       var tf = ext.firstElementChild;
       for (; tf; tf = tf.nextElementSibling) {
-        if (tf.namespaceURI === TF_NS && (tf.localName === "step" || tf.localName === "lane") && tf.getAttribute("name")) {
+        var ns = tf.namespaceURI || "";
+        if (ns.slice(-TF_NS_TAIL.length) === TF_NS_TAIL && (tf.localName === "step" || tf.localName === "lane") && tf.getAttribute("name")) {
           return tf.getAttribute("name");
         }
       }
