@@ -109,7 +109,12 @@ class FlowGraph:
         cand = base
         i = 2
         while cand in taken or safe_id(cand) in taken:
-            cand = f"{base}_{i}"
+            suffix = f"_{i}"
+            cand = base + suffix
+            if len(safe_id(base)) + len(suffix) > ID_LIMIT:
+                # the suffix must survive safe_id's cut at ID_LIMIT, or a long base never gets
+                # unique (the importer looped for ever on a 100-character id)
+                cand = safe_id(base)[:ID_LIMIT - len(suffix)] + suffix
             i += 1
         return cand
 

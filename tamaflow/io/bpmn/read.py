@@ -38,6 +38,7 @@ shared with the PNML reader). Its counterpart is io/bpmn/write.py (the `tf:` ext
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -99,10 +100,13 @@ def _tf_text(el: etree._Element, name: str) -> str | None:
 
 
 def _number(raw: str) -> float | int | None:
+    """A tamaflow attribute's number, or None when it is not a finite one (`1e309` is infinity
+    to float(), and int() of infinity raised OverflowError out of the importer)."""
     try:
-        return int(raw) if re.fullmatch(r"-?\d+", raw.strip()) else float(raw)
+        value = int(raw) if re.fullmatch(r"-?\d+", raw.strip()) else float(raw)
     except ValueError:
         return None
+    return value if isinstance(value, int) or math.isfinite(value) else None
 
 
 _STEP_BOOLS = ("join", "end", "rule_based", "structured", "seal", "system_change")
