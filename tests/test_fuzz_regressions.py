@@ -91,3 +91,26 @@ def test_million_character_labels_import_within_512_mb(name: str, tmp_path: Path
                        capture_output=True, text=True, preexec_fn=_limit_memory, timeout=600, check=False)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
     assert (tmp_path / "out.yaml").stat().st_size > 1_000_000  # the labels are all there
+
+
+def test_a_rule_quoting_a_huge_name_with_a_line_break_still_prints_one_short_line(tmp_path: Path) -> None:
+    """TF106 quotes the gateway's name: 5,000 characters and a line break made a 15 kB message
+    over two lines. `Finding.human` keeps it to one line of at most HUMAN_LIMIT characters."""
+    from tamaflow.model.findings import HUMAN_LIMIT
+
+    name = "あ" * 5000 + "\\n" + "い" * 100
+    f = tmp_path / "kunitachi.yaml"
+    f.write_text(
+        "process: test\nname: テスト\ncity: kunitachi\nlanes:\n  counter: 窓口\nsteps:\n"
+        "  - {id: start, event: start, name: 開始, lane: counter}\n"
+        f"  - id: gw\n    gateway: exclusive\n    lane: counter\n    name: \"{name}\"\n    branches:\n"
+        "      - {to: a, when: はい, share: 0.7}\n      - {to: b, when: いいえ, share: 0.6}\n"
+        "  - {id: a, name: 受付, lane: counter, next: done}\n  - {id: b, name: 審査, lane: counter, next: done}\n"
+        "  - {id: done, event: end, name: 終了, lane: counter}\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(f)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    tf106 = [line for line in lines if " TF106 " in line]
+    assert len(tf106) == 1 and tf106[0].endswith(" characters)"), tf106
+    assert all(len(line) <= HUMAN_LIMIT + 120 for line in lines), [len(x) for x in lines]
+    assert not any(line.startswith("い") for line in lines), "the name's second line leaked onto its own line"

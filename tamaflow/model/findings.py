@@ -25,6 +25,10 @@ def quoted(value: object, limit: int = 60) -> str:
     return f"{text[:limit - 12]}…{text[-8:]} ({len(str(value)):,} characters)"
 
 
+#: longest message a `Finding.human` line carries
+HUMAN_LIMIT = 400
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Finding:
     file: str
@@ -39,8 +43,15 @@ class Finding:
         return asdict(self)
 
     def human(self) -> str:
-        """`path:line:col: severity CODE message` — the one line an analyst reads."""
-        return f"{self.file}:{self.line}:{self.column}: {self.severity} {self.code} {self.message}"
+        """`path:line:col: severity CODE message` — the one line an analyst reads.
+
+        One line whatever the message quotes: line breaks in a quoted name show as ⏎, and a
+        message over `HUMAN_LIMIT` characters (a rule quoting a million-character step name) is
+        cut with its length said. JSON (`to_dict`) keeps the whole message."""
+        msg = self.message.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+        if len(msg) > HUMAN_LIMIT:
+            msg = f"{msg[:HUMAN_LIMIT - 40]}… ({len(self.message):,} characters)"
+        return f"{self.file}:{self.line}:{self.column}: {self.severity} {self.code} {msg}"
 
 
 class TamaflowError(Exception):
