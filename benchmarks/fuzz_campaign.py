@@ -48,8 +48,10 @@ MEMORY_LIMIT = 512 * 1024 * 1024
 #: a generated input is cut to this size: bigger ones test the generator, not the loaders (which
 #: refuse files over their own limits before reading them)
 MAX_INPUT = 8 * 1024 * 1024
-#: a finding or error message longer than this is not a line an analyst can read
+#: a finding or error line longer than this is not a line an analyst can read
 MAX_MESSAGE = 2000
+#: what would break a printed line apart or drive the terminal (tab is fine)
+UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 BAD = ("crash", "slow", "timeout", "memory", "died")
 
 # ----------------------------------------------------------------------------------- seeds
@@ -352,6 +354,11 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
+def _unreadable(line: str) -> bool:
+    """Not one printable line of a readable length."""
+    return not line.strip() or len(line) > MAX_MESSAGE or UNPRINTABLE.search(line) is not None
+
+
 def run_in_process(case: Case, work: Path) -> tuple[str, str]:
     """The loaders as the commands call them: YAML read + structural rules; BPMN/PNML the
     whole `tamaflow import` use case (read, ids, YAML written, rules)."""
@@ -367,17 +374,20 @@ def run_in_process(case: Case, work: Path) -> tuple[str, str]:
                 findings += run_rules(proc)
             elif not any(f.severity == "error" for f in findings):
                 return "crash", "no process and no error finding"
-            bad = [f for f in findings if f.line < 0 or f.column < 0 or not f.message or "\n" in f.message
-                   or len(f.message) > MAX_MESSAGE]
+            # the printed line is checked, not `message`: JSON keeps a message whole by design, and
+            # `Finding.human` is what the CLI prints (one line, cut, escaped)
+            bad = [f for f in findings if f.line < 0 or f.column < 0 or not f.message or _unreadable(f.human())]
             if bad:
-                return "crash", f"malformed finding {bad[0].code} ({len(bad[0].message)} chars): {bad[0].message[:200]!r}"
+                return "crash", f"malformed finding {bad[0].code} ({len(bad[0].human())} chars): {bad[0].human()[:200]!r}"
             return ("findings" if findings else "ok"), ""
         src = work / f"in.{case.target}"
         src.write_bytes(case.data)
         import_file(str(src), work / "out" / "imported.yaml", force=True)
         return "ok", ""
     except TamaflowError as e:
-        if not str(e).strip() or "\n" in str(e).strip() or len(str(e)) > MAX_MESSAGE:
+        # `str(e)` is what the CLI prints; an error that carries several findings prints one per line
+        lines = str(e).split("\n")
+        if not str(e).strip() or (len(lines) > 1 and not hasattr(e, "errors")) or any(map(_unreadable, lines)):
             return "crash", f"error message is not one line: {str(e)[:200]!r}"
         return "error", ""
     except MemoryError:
@@ -405,6 +415,10 @@ def run_via_cli(case: Case, work: Path, timeout: float) -> tuple[str, str]:
         return "crash", f"cli exit {r.returncode}: {err.strip().splitlines()[-1][:300] if err.strip() else ''}"
     if r.returncode != 0 and not err.strip():
         return "crash", f"cli exit {r.returncode} without a message"
+    printed = [line for line in (r.stdout.decode("utf-8", "replace") + err).split("\n") if line.strip()]
+    unreadable = [line for line in printed if _unreadable(line)]
+    if unreadable:
+        return "crash", f"cli printed a line that is not one readable line: {unreadable[0][:200]!r}"
     return {0: "ok", 1: "findings", 2: "error"}[r.returncode], ""
 
 

@@ -6,6 +6,7 @@ short `path:line:col:` lines and exit 0 or 1, never a traceback."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import resource
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tamaflow.cli import app
+from tamaflow.model.findings import HUMAN_LIMIT
 
 FUZZ = Path(__file__).resolve().parent / "fixtures" / "fuzz"
 #: file → (exit code, words one message line must hold) the input must end with
@@ -29,10 +31,20 @@ EXPECT: dict[str, tuple[int, str]] = {
     "s15-11980-comment-not-terminated-3.bpmn": (1, ":32:1: XML syntax error: Comment not terminated"),
     # a lane id of 1,000 characters was echoed whole in its TF016 line (others: 1.6 million)
     "s15-550-huge-lane-id.yaml": (1, "TF016 `lane` in step `check_id` '\\u200b\\u200d\\u200e\\u202e<script>x</script><scri…"),
+    # the campaign checked the message, not the printed line (which showed the breaks as ⏎)
+    "s15-10284-field-name-with-line-breaks.yaml": (
+        1, "TF014 `assumed` in step `fee` names `e⏎⏎⏎⏎⏎xceptions`, which is not a field (did you mean `exceptions`?)"),
+    # a 100,000-character namespace of the root element was echoed whole in a TamaflowError
+    "s15-12484-huge-root-namespace.bpmn": (
+        1, "xxx, expected <definitions> in http://www.omg.org/spec/BPMN/20100524/MODEL (cut from 100,129 characters)"),
+    # a 10,000-character step name holding carriage returns, quoted by a rule's warning
+    "s15-21026-huge-name-with-carriage-returns.yaml": (0, "has no `lane` [lane-required] (cut from 10,048 characters)"),
 }
 #: the address space the campaign gives each input
 MEMORY_LIMIT = 512 * 1024 * 1024
 runner = CliRunner()
+#: a line break or a control character inside a printed line (tab is fine)
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 #: BPMN files with labels of a million characters (gzipped): the YAML writer escaped them one
@@ -73,7 +85,8 @@ def test_fuzz_input_ends_with_short_clean_error_lines(name: str, tmp_path: Path)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == code, result.output
     errors = [line for line in result.output.splitlines() if re.match(r"^\S.*:\d+:\d+: ", line)]
-    assert errors and all(len(line) < 400 for line in errors), result.output[:2000]
+    assert errors and all(len(line.split(": ", 1)[1]) <= HUMAN_LIMIT + 30 for line in errors), result.output[:2000]
+    assert not any(UNPRINTABLE.search(line) for line in result.output.split("\n")), result.output[:2000]
     assert any(words in line for line in errors), result.output[:2000]
     assert "Traceback" not in result.output
 
@@ -96,8 +109,6 @@ def test_million_character_labels_import_within_512_mb(name: str, tmp_path: Path
 def test_a_rule_quoting_a_huge_name_with_a_line_break_still_prints_one_short_line(tmp_path: Path) -> None:
     """TF106 quotes the gateway's name: 5,000 characters and a line break made a 15 kB message
     over two lines. `Finding.human` keeps it to one line of at most HUMAN_LIMIT characters."""
-    from tamaflow.model.findings import HUMAN_LIMIT
-
     name = "あ" * 5000 + "\\n" + "い" * 100
     f = tmp_path / "kunitachi.yaml"
     f.write_text(
@@ -114,3 +125,22 @@ def test_a_rule_quoting_a_huge_name_with_a_line_break_still_prints_one_short_lin
     assert len(tf106) == 1 and tf106[0].endswith(" characters)"), tf106
     assert all(len(line) <= HUMAN_LIMIT + 120 for line in lines), [len(x) for x in lines]
     assert not any(line.startswith("い") for line in lines), "the name's second line leaked onto its own line"
+
+
+def test_a_quoted_terminal_escape_and_line_separator_print_escaped_on_one_line(tmp_path: Path) -> None:
+    """A YAML double-quoted key can hold ESC (`\\e`) and U+2028: echoed raw, the first recolours
+    the analyst's terminal and the second splits the line for editors and `str.splitlines`.
+    `one_line` shows them as `\\x1b` and ⏎; JSON keeps the name as it is."""
+    f = tmp_path / "kunitachi.yaml"
+    f.write_text(
+        "process: test\nname: テスト\ncity: kunitachi\nlanes:\n  counter: 窓口\nsteps:\n"
+        "  - {id: start, event: start, name: 開始, lane: counter, next: a}\n"
+        '  - {id: a, name: 受付, lane: counter, next: done, "\\e[31m赤\\L色": 1}\n'
+        "  - {id: done, event: end, name: 終了, lane: counter}\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(f)])
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output and "\u2028" not in result.output, repr(result.output)
+    line = next(x for x in result.output.split("\n") if ":8:" in x)
+    assert re.match(r"^\S+kunitachi\.yaml:8:\d+: error TF0\d\d .*\\x1b\[31m赤⏎色", line), line
+    as_json = runner.invoke(app, ["validate", str(f), "--format", "json"])
+    assert json.loads(as_json.stdout)[0]["message"] == "unknown field `\x1b[31m赤\u2028色` in step `a`"

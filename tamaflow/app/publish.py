@@ -281,7 +281,7 @@ def excluded_files(library: Path, skipped: list[SkippedFile]) -> list[sitedata.E
             rel = s.file
         parts = rel.split("/")
         process, city = (parts[0], Path(parts[1]).stem) if len(parts) == 2 else (None, None)
-        lines = [f"{rel}:{f.line}:{f.column}: {f.severity} {f.code} {f.message}" for f in s.errors]
+        lines = [dataclasses.replace(f, file=rel).human() for f in s.errors]
         out.append(sitedata.ExcludedFile(file=rel, lines=lines, process=process, city=city))
     return out
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..model.findings import Finding, TamaflowError, quoted
+from ..model.findings import HUMAN_LIMIT, Finding, TamaflowError, one_line, quoted
 from ..model.ids import SAFE_ID, SLUG
 from ..model.process import Branch, Lane, Pos, Process, Step
 from .marked_yaml import MNode, read_marked
@@ -457,5 +457,6 @@ def load_process_strict(path: str | Path) -> Process:
     if proc is None or errors:
         f = errors[0]
         more = f" (and {len(errors) - 1} more; run `tamaflow validate`)" if len(errors) > 1 else ""
-        raise TamaflowError(f"{f.message}{more}", f.file, f.line, f.column, f.code)
+        # cut the message here, not in `str(err)`: the count of the others must stay on the line
+        raise TamaflowError(f"{one_line(f.message, HUMAN_LIMIT - len(more))}{more}", f.file, f.line, f.column, f.code)
     return proc

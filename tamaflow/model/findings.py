@@ -7,6 +7,7 @@ default severity, is in the registry of `codes.py`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -25,8 +26,33 @@ def quoted(value: object, limit: int = 60) -> str:
     return f"{text[:limit - 12]}…{text[-8:]} ({len(str(value)):,} characters)"
 
 
-#: longest message a `Finding.human` line carries
+#: longest message a `Finding.human` line (or a `TamaflowError` line) carries
 HUMAN_LIMIT = 400
+#: what Python, editors and terminals take for the end of a line (`str.splitlines`): shown as ⏎
+_LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+#: other control characters (ESC starts a terminal colour or cursor sequence): shown escaped
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    text = _LINE_BREAKS.sub("⏎", text)
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def one_line(message: str, limit: int = HUMAN_LIMIT) -> str:
+    """`message` as one printable line of about `limit` characters at most: the one place that
+    makes what a message quotes from a user's file (a name with line breaks, a 1-million-
+    character label, a terminal escape) safe to print. Line breaks show as ⏎, other control
+    characters as `\\x1b`; a longer message keeps its start and its end (where the fix is
+    usually said) and the length it had. Data outputs (JSON) keep the message whole."""
+    if len(message) <= limit:
+        text = _printable(message)
+        if len(text) <= limit:
+            return text
+    tail = limit // 5
+    head = limit - tail - 40  # escapes make the printable text longer: cut it, not the message
+    return (f"{_printable(message[:head])[:head]} … {_printable(message[-tail:])[-tail:]} "
+            f"(cut from {len(message):,} characters)")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -45,13 +71,9 @@ class Finding:
     def human(self) -> str:
         """`path:line:col: severity CODE message` — the one line an analyst reads.
 
-        One line whatever the message quotes: line breaks in a quoted name show as ⏎, and a
-        message over `HUMAN_LIMIT` characters (a rule quoting a million-character step name) is
-        cut with its length said. JSON (`to_dict`) keeps the whole message."""
-        msg = self.message.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
-        if len(msg) > HUMAN_LIMIT:
-            msg = f"{msg[:HUMAN_LIMIT - 40]}… ({len(self.message):,} characters)"
-        return f"{self.file}:{self.line}:{self.column}: {self.severity} {self.code} {msg}"
+        One line whatever the message quotes (`one_line`). JSON (`to_dict`) keeps the whole
+        message."""
+        return f"{self.file}:{self.line}:{self.column}: {self.severity} {self.code} {one_line(self.message)}"
 
 
 class TamaflowError(Exception):
@@ -82,4 +104,4 @@ class TamaflowError(Exception):
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}: " if self.file else ""
-        return f"{where}{self.message}"
+        return f"{where}{one_line(self.message)}"
