@@ -238,6 +238,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "threshold": (0.55, 0.6, 0.65),
     "context": (0.2, 0.4),
     "gap": (0.0, 0.2),
+    "split_neighbour": (0.6, 1.0),  # 1.0: no 1:n by place
 }
 
 

@@ -104,9 +104,19 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("手数料を受け取る", "collect_payment"),  # the object decides the sense (becomes:)
     ("申請書を受け取る", "receive"),
     ("証明書作成", "produce"),
+    ("出生届を窓口へ出す", "submit"),  # 出す alone is the action, not an auxiliary
+    ("届書を確認していく", "check"),  # いく after 〜て is the auxiliary
 ])
 def test_the_head_action_is_found(label: str, concept: str) -> None:
     assert head(label) == concept
+
+
+def test_a_word_the_vocabulary_lacks_takes_its_concept_from_the_synonym_dictionary() -> None:
+    # 取り立てる is not in the work vocabulary; SudachiDict's synonym dictionary groups it with
+    # 徴収, which is, so the step collects a payment
+    assert "取り立てる" not in work_vocabulary().words
+    assert head("手数料を取り立てる") == "collect_payment"
+    assert label_similarity("手数料を取り立てる", "手数料の徴収") >= 0.9
 
 
 def test_a_compound_label_has_one_clause_per_action() -> None:
@@ -186,6 +196,29 @@ def test_a_compound_step_pairs_with_both_steps_it_names(tmp_path: Path) -> None:
     assert receive["kita"] == "k_recv" and identity["kita"] == "k_recv"
     merged = [d["merged"] for d in doc["alignment_details"] if "merged" in d]
     assert merged == [{"kita": "受付・本人確認"}]
+
+
+def test_two_steps_in_a_row_pair_with_the_one_step_that_does_both(tmp_path: Path) -> None:
+    # higashi checks the papers in two steps (the form, then the attachments) where nishi has one
+    # 書類審査: both join its correspondence by their place, though only one can be its 1:1 match
+    base = yaml.safe_load((ORDER / "nishi.yaml").read_text(encoding="utf-8"))
+    nishi = dict(base, steps=[dict(s, name="書類審査") if s["id"] == "n_check" else s for s in base["steps"]])
+    higashi = dict(base, city="higashi", steps=[
+        {"id": "h_recv", "name": "申請書を受け付ける", "lane": "counter"},
+        {"id": "h_items", "name": "申請書類の点検", "lane": "back"},
+        {"id": "h_attach", "name": "添付書類の確認", "lane": "back"},
+        {"id": "h_input", "name": "システムへ入力", "lane": "back"},
+        {"id": "h_approve", "name": "課長決裁", "lane": "back"},
+        {"id": "h_send", "name": "交付決定通知書の郵送", "lane": "back"},
+    ])
+    for doc in (nishi, higashi):
+        (tmp_path / f"{doc['city']}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    groups = alignment(tmp_path / "nishi.yaml", tmp_path / "higashi.yaml")
+    check = next(g for g in groups if g.get("nishi") == "n_check")
+    assert sorted(check["higashi"]) == ["h_attach", "h_items"]  # type: ignore[arg-type]
+    # the steps around it stay one to one
+    assert {"nishi": "n_input", "higashi": "h_input"} in groups
+    assert {"nishi": "n_recv", "higashi": "h_recv"} in groups
 
 
 # ------------------------------------------------------------------ the standard's decisions

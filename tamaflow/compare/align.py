@@ -61,6 +61,10 @@ class MatchOptions:
     #: matched step's and at least `split_min`
     split_margin: float = 0.05
     split_min: float = 0.9
+    #: 1:n by place: a left-over step whose best counterpart was taken by its own flow neighbour
+    #: joins that correspondence when their label similarity reaches this (a split step: the
+    #: other city does in one step what this city does in two); 1 switches it off
+    split_neighbour: float = 0.6
     #: 1:n by concatenation: share of the partner's label features that only the left-over
     #: step supplies (受付・本人確認 = 受付 + 本人確認)
     concat_cover: float = 0.2
@@ -270,6 +274,8 @@ class Matcher:
                     extra.append(Correspondence(r, c, float(C[r, c]), float(S[r, c]), "1:n"))
         # (ii) a step whose label is covered by a matched step plus its direct neighbour
         extra.extend(self._concatenations(va, vb, S, pairs, a_of, b_of))
+        # (iii) a left-over step whose best counterpart its own neighbour already took
+        extra.extend(_neighbour_splits(va, vb, S, C, a_of, b_of, o.split_neighbour, o.threshold, o.split_min))
         seen: set[tuple[int, int]] = {(p.a, p.b) for p in pairs}
         out = []
         for e in extra:
@@ -344,6 +350,44 @@ class Matcher:
                         a, b = (k, partner) if side == "a" else (partner, k)
                         out.append(Correspondence(a, b, js, float(alone), "1:n"))
         return out
+
+
+def _neighbour_splits(
+    va: VariantView, vb: VariantView, S: np.ndarray, C: np.ndarray, a_of: dict[int, int], b_of: dict[int, int],
+    minimum: float, threshold: float, ceiling: float,
+) -> list[Correspondence]:
+    """Split steps found by place: a step left over by the 1:1 assignment whose most similar
+    step in the other flow is matched to the left-over step's own predecessor or successor is
+    the second half of that activity (one city's 書類審査 is another's 記載事項の点検 followed by
+    添付書類の確認). The join spreads along a run of left-over neighbours, never across a step
+    matched elsewhere, and never onto a pair that crosses the order's anchors (C = -inf)."""
+    if minimum >= 1.0:
+        return []
+    out: list[Correspondence] = []
+    for view, M, Cm, taken_by, flip in ((va, S, C, a_of, False), (vb, S.T, C.T, b_of, True)):
+        # other-side node → the nodes of this side that hold it (its 1:1 partner, then joiners)
+        holders = {other: {mine} for other, mine in taken_by.items()}
+        partner = {mine: other for other, mine in taken_by.items()}
+        changed = True
+        while changed:
+            changed = False
+            for r in range(M.shape[0]):
+                if r in partner or not M.shape[1]:
+                    continue
+                c = int(np.argmax(M[r]))
+                held = holders.get(c)
+                if held is None or M[r, c] < minimum or not Cm[r, c] >= threshold:
+                    continue
+                if held.isdisjoint(view.preds[r]) and held.isdisjoint(view.succs[r]):
+                    continue
+                if any(M[h, c] >= ceiling for h in held):
+                    continue  # the neighbour already says all the partner says: no second half
+                partner[r] = c
+                held.add(r)
+                changed = True
+                a, b = (c, r) if flip else (r, c)
+                out.append(Correspondence(a, b, float(Cm[r, c]), float(M[r, c]), "1:n"))
+    return out
 
 
 def _clause_pairing(mine: str, left: str, clauses: Sequence[str], vocab: Vocabulary, weights: SimilarityWeights) -> float:

@@ -69,6 +69,22 @@ EN_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("sign", "signature", "seal"),
     ("response", "answer", "reply", "result"),
     ("acceptance", "admission", "approval"),
+    # the words of civil administration (registration, certificates, fees, the people at the
+    # counter), as in any municipal process collection
+    ("notice", "notification", "declaration", "declare", "report"),
+    ("identity", "identification", "identify", "id"),
+    ("applicant", "citizen", "customer", "client", "resident", "requester", "declarant", "informant"),
+    ("input", "capture", "log", "save"),
+    ("search", "retrieve", "find", "query", "consult", "lookup"),
+    ("calculate", "compute", "determine"),
+    ("stamp", "endorse"),
+    ("certificate", "attestation", "extract"),
+    ("scan", "digitize", "digitise"),
+    ("fee", "charge", "payment"),
+    ("data", "information", "details", "particulars"),
+    ("municipality", "city", "town", "council", "authority"),
+    ("child", "baby", "newborn", "infant"),
+    ("print", "printout"),
 )
 
 #: pairs whose shared object does not make the steps the same (the two sides of an exchange)
@@ -172,9 +188,20 @@ def ja_skeleton(text: str) -> str:
     return t
 
 
+#: Snowball keeps a verb and its nominalisation apart where the Latin stem changes its ending
+#: (verify/verification → verifi/verif, register/registration → regist/registr, submit/
+#: submission → submit/submiss, decide/decision → decid/decis); these endings of a stem are
+#: brought back to one form, so the action and the noun naming it meet
+_DERIVATION: tuple[tuple[str, str], ...] = (("ifi", "if"), ("istr", "ist"), ("miss", "mit"), ("cis", "cid"))
+
+
 def en_stem(word: str) -> str:
     w = EN_IRREGULAR.get(word, word)
-    return str(_STEMMER.stemWord(w))
+    stem = str(_STEMMER.stemWord(w))
+    for end, repl in _DERIVATION:
+        if stem.endswith(end) and len(stem) >= len(end) + 2:
+            return stem[: -len(end)] + repl
+    return stem
 
 
 def en_words(text: str) -> list[str]:
