@@ -6,6 +6,7 @@ the JSON has the same shape, the size picks the path by default, and the flags e
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -62,6 +63,34 @@ def test_fast_agrees_with_exact(exact_json: str, fast_json: str) -> None:
         assert mad <= (0.02 if m == "mean" else 0.03), (m, mad)
     # the same standard flow, step for step (ids and names)
     assert [s["id"] for s in fast["standard"]["steps"]] == [s["id"] for s in exact["standard"]["steps"]]
+
+
+def _merged(doc: dict) -> tuple[set[tuple[str, str]], set[tuple[str, str, str, str]]]:
+    """The steps an alignment reports as merged into another activity (variant, step), and the
+    pairs its entries make with at least one merged side."""
+    steps: set[tuple[str, str]] = set()
+    pairs: set[tuple[str, str, str, str]] = set()
+    for entry, details in zip(doc["alignment"], doc["alignment_details"], strict=True):
+        merged = set(details.get("merged", {}))
+        ids = {v: ([s] if isinstance(s, str) else s) for v, s in entry.items()}
+        steps |= {(v, x) for v in merged for x in ids[v]}
+        for a, b in itertools.combinations(sorted(ids), 2):
+            if a in merged or b in merged:
+                pairs |= {(a, x, b, y) for x in ids[a] for y in ids[b]}
+    return steps, pairs
+
+
+def test_fast_reports_the_merged_steps_exact_does(exact_json: str, fast_json: str) -> None:
+    """A step doing another activity's work inside its own (a second 決裁 or an extra check that
+    other cities have as a step of its own) is tied to that activity in the exact path through
+    any one city that has both; the fast path must find most of those ties, not only the ones
+    with the pivot's common activities (it found none of the 53 here before)."""
+    (se, pe), (sf, pf) = _merged(json.loads(exact_json)), _merged(json.loads(fast_json))
+    assert len(se) >= 20, "the generated set has merged steps to find"
+    both = len(se & sf)
+    assert both / len(se) >= 0.8 and both / len(sf) >= 0.7, (len(se), len(sf), both)
+    precision, recall = len(pe & pf) / len(pf), len(pe & pf) / len(pe)
+    assert 2 * precision * recall / (precision + recall) >= 0.65, (precision, recall)
 
 
 def _shape(x: object) -> object:

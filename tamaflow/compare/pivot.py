@@ -9,13 +9,19 @@ Here it costs a fixed sample's pairs plus 2·k:
    once, in consensus order.
 2. **First pass**: each variant is aligned to that pivot (`Matcher.align`, so labels, codes,
    context and flow order count as in the exact path). A variant's step matched to a pivot step
-   joins that step's group; a 1:n correspondence makes a split step a second member, or a merged
-   step a `merged` entry, as `align.group` and `_merged_links` do.
+   joins that step's group; a 1:n correspondence makes a merged step a `merged` entry, as
+   `align.group` and `_merged_links` do. A split step (a second step doing a pivot step's work)
+   waits: it joins that group only if the left-over steps offer it no partner, because the exact
+   path joins 1:1 links before 1:n ones (a city's second 決裁 is grouped with other cities'
+   second 決裁, not folded into the first).
 3. **Second pass (refinement)**: steps no pivot step took are grouped among themselves by label
-   (their distinct labels, one similarity block, strongest first, never two steps of one
-   variant), and the standard derived from *all* variants' groups becomes the second pivot; each
-   variant is aligned to it again, which corrects what the small sample got wrong (its majority
+   and place (distinct labels after the same grouped step, one similarity block, strongest
+   first, less the exact path's penalty for crossing anchors, never two steps of one variant),
+   and the standard derived from *all* variants' groups becomes the second pivot; each variant
+   is aligned to it again, which corrects what the small sample got wrong (its majority
    wording, its order, activities too rare to be sampled).
+4. **Merged ties between any two variants**: the exact path ties a step to another group through
+   any one city that has both steps (`_duplicate_ties` reads that rule off the groups).
 
 Correspondences between two variants are read through the pivot: two steps correspond when they
 sit in one group. The similarity measures come from the same groups, vectorised (`fastsim.py`).
@@ -25,6 +31,7 @@ Depends on the model only (through variant.py) and the compare modules beside it
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -34,7 +41,7 @@ from .align import Group, Matcher, MatchOptions, PairAlignment, group
 from .labels import Vocabulary
 from .pairs import measure_pair
 from .similarity import GedWeights
-from .standard import derive_standard
+from .standard import derive_standard, mean_position
 from .variant import VariantView, build_view
 
 #: variants compared exactly to derive the first pivot; 24 give 276 pairs (about a second)
@@ -85,7 +92,8 @@ def _pivot_view(views: Sequence[VariantView], groups: Sequence[Group], min_membe
 
 def _through(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOptions, pivot: VariantView,
              progress: Progress | None, done: int,
-             total: int) -> tuple[Matcher, list[Group], list[tuple[int, int, int]], list[list[int]]]:
+             total: int) -> tuple[Matcher, list[Group], list[tuple[int, int, int]], list[list[int]],
+                                  dict[tuple[int, int], int]]:
     """Align every variant to `pivot`: the matcher (the pivot is its view 0), one group per
     pivot node (empty ones dropped later), the merged ties, and per variant the nodes no pivot
     node took."""
@@ -93,6 +101,7 @@ def _through(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOption
     groups = [Group() for _ in range(pivot.size)]
     merged: list[tuple[int, int, int]] = []
     left: list[list[int]] = []
+    split: dict[tuple[int, int], int] = {}
     for v in range(len(views)):
         # the pivot is the alignment's first side: its row block of label similarities is
         # computed once and serves every variant
@@ -104,9 +113,10 @@ def _through(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOption
             if c.kind != "1:n":
                 continue
             if c.b not in one and v in groups[c.a].members and c.b not in groups[c.a].members[v]:
-                # a second step of this variant doing the pivot step's work (a split step)
-                groups[c.a].members[v].append(c.b)
-                one[c.b] = c.a
+                # a second step of this variant doing the pivot step's work (a split step): it
+                # joins that group only if the left-over steps offer it no 1:1 partner
+                # (`_settle_splits`): the exact path joins 1:1 links before 1:n ones
+                split.setdefault((v, c.b), c.a)
             elif c.b not in one and v not in groups[c.a].members:
                 groups[c.a].members[v] = [c.b]
                 one[c.b] = c.a
@@ -118,7 +128,7 @@ def _through(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOption
     for g in groups:
         for v in g.members:
             g.members[v].sort()
-    return matcher, groups, merged, left
+    return matcher, groups, merged, left, split
 
 
 def _item(matcher: Matcher, views: Sequence[VariantView], v: int, x: int) -> tuple[int, tuple[str, str, str]]:
@@ -191,24 +201,55 @@ def _attach_left(matcher: Matcher, views: Sequence[VariantView], groups: Sequenc
         left[v] = [x for x in left[v] if (v, x) not in taken]
 
 
+def _slots(views: Sequence[VariantView], groups: Sequence[Group], left: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Where each left-over step sits among the grouped ones: the rank (by mean position) of the
+    group of the nearest grouped step before it in its variant's flow, -1 when none is."""
+    ranked = sorted((gi for gi, g in enumerate(groups) if g.members),
+                    key=lambda gi: (mean_position(views, groups[gi]), gi))
+    placed: list[list[tuple[float, int]]] = [[] for _ in views]
+    for r, gi in enumerate(ranked):
+        for v, xs in groups[gi].members.items():
+            placed[v].extend((float(views[v].position[x]), r) for x in xs)
+    out: list[list[int]] = []
+    for v, view in enumerate(views):
+        mine = sorted(placed[v])
+        at = [p for p, _ in mine]
+        out.append([mine[i - 1][1] if (i := bisect_left(at, float(view.position[x]))) else -1 for x in left[v]])
+    return out
+
+
 def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[Sequence[int]],
-                threshold: float) -> list[Group]:
-    """Group the steps no pivot step took, by label alone: distinct (label, code, type) items,
-    one similarity block over them, joined strongest first above `threshold`, never two steps of
-    one variant in a group. Every step ends in some group (alone if need be)."""
+                threshold: float, groups: Sequence[Group] = (), order: float = 0.0,
+                context: float = 0.0) -> list[Group]:
+    """Group the steps no pivot step took: distinct (label, code, type) items in the same place
+    (after the same grouped step, `_slots`) are one unit; units join strongest first when their
+    labels' similarity, less `order` · d/(d + 1) for d groups between their places (the exact
+    path's penalty for a pair that crosses d anchors), reaches `threshold`, never two steps of
+    one variant in a group. So the same extra check early and late in the flow is two activities
+    when some city has both, as the exact path finds pair by pair. Every step ends in some group
+    (alone if need be)."""
     nodes = [(v, x) for v in range(len(views)) for x in left[v]]
     if not nodes:
         return []
     rep, where = _distinct(matcher, views, nodes)
-    S = matcher.item_matrix(rep, rep)
+    slot = [s for per in _slots(views, groups, left) for s in per]
+    unit_of: dict[tuple[int, int], int] = {}
+    unit = [unit_of.setdefault((it, sl), len(unit_of)) for it, sl in zip(where, slot, strict=True)]
+    u_item = np.array([it for it, _ in unit_of], dtype=np.int64)
+    u_slot = np.array([sl for _, sl in unit_of], dtype=np.float64)
+    S = matcher.item_matrix(rep, rep)[np.ix_(u_item, u_item)]
+    d = np.abs(u_slot[:, None] - u_slot[None, :])
+    S = S - order * d / (d + 1.0)
     np.fill_diagonal(S, 0.0)
     iu, ju = np.nonzero(np.triu(S >= threshold, 1))
-    order = np.lexsort((ju, iu, -S[iu, ju]))
-    # union-find over items; an item's group may hold each variant once
-    parent = list(range(len(rep)))
-    owners: list[set[int]] = [set() for _ in rep]
-    for (v, _x), it in zip(nodes, where, strict=True):
-        owners[it].add(v)
+    # neighbours agree in one place and not across places (the exact path's context term)
+    strength = S[iu, ju] - context * (d[iu, ju] > 0)
+    ranking = np.lexsort((ju, iu, -strength))
+    # union-find over units; a unit's group may hold each variant once
+    parent = list(range(len(unit_of)))
+    owners: list[set[int]] = [set() for _ in unit_of]
+    for (v, _x), un in zip(nodes, unit, strict=True):
+        owners[un].add(v)
 
     def find(a: int) -> int:
         while parent[a] != a:
@@ -216,7 +257,7 @@ def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[S
             a = parent[a]
         return a
 
-    for t in order.tolist():
+    for t in ranking.tolist():
         a, b = find(int(iu[t])), find(int(ju[t]))
         if a == b or owners[a] & owners[b]:
             continue
@@ -225,13 +266,121 @@ def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[S
         parent[b] = a
         owners[a] |= owners[b]
     out: dict[int, Group] = {}
-    for (v, x), it in zip(nodes, where, strict=True):
-        home = out.setdefault(find(it), Group())
+    for (v, x), un in zip(nodes, unit, strict=True):
+        home = out.setdefault(find(un), Group())
         if v in home.members:
-            out.setdefault(-1 - len(out), Group()).members[v] = [x]  # the same label twice in one city
+            out.setdefault(-1 - len(out), Group()).members[v] = [x]  # the same label twice in one place
             continue
         home.members[v] = [x]
     return list(out.values())
+
+
+def _settle_splits(groups: Sequence[Group], rest: Sequence[Group], split: dict[tuple[int, int], int]) -> None:
+    """A split step left alone among the left-over steps (a group of one in `rest`) becomes the
+    second member of the pivot group it was tied to; one that found partners stays with them.
+    Updates `groups` and `rest` in place (emptied groups are dropped by the caller)."""
+    alone = {(v, xs[0]): g for g in rest if len(g.members) == 1 for v, xs in g.members.items() if len(xs) == 1}
+    for (v, b), a in sorted(split.items()):
+        g = alone.get((v, b))
+        if g is None or v not in groups[a].members:
+            continue
+        groups[a].members[v] = sorted([*groups[a].members[v], b])
+        g.members.clear()
+
+
+def _between(before: np.ndarray, where: dict[int, int], y: int, z: int) -> frozenset[tuple[int, int]]:
+    """The anchors a tie of y (the left-over step) to z's partner would cross: (group, side) for
+    each step of the variant strictly between z and y in flow order (by reachability, so a loop
+    or another branch puts nothing between). side +1: the step comes before y, so the partner's
+    step of that group crosses when it comes after the partner; -1 the other way round.
+    `before[a, b]`: a comes strictly before b."""
+    out: set[tuple[int, int]] = set()
+    for q, g in where.items():
+        if q in (y, z):
+            continue
+        if before[z, q] and before[q, y]:
+            out.add((g, 1))
+        elif before[y, q] and before[q, z]:
+            out.add((g, -1))
+    return frozenset(out)
+
+
+def _sides(before: np.ndarray, where: dict[int, int], x: int) -> frozenset[tuple[int, int]]:
+    """(group, +1) for each grouped step strictly after x in the variant's flow, (group, -1) for
+    each one strictly before it: the anchors a tie at x crosses when they meet `_between`."""
+    return frozenset((g, 1) if before[x, q] else (g, -1) for q, g in where.items()
+                     if q != x and (before[x, q] or before[q, x]))
+
+
+def _duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Sequence[Group],
+                    match: MatchOptions) -> list[tuple[int, int, int]]:
+    """The merged ties the exact path's 1:n rule (i) makes between any two variants, read off the
+    groups instead of from k² alignments: (variant, node, group) for each step x of a variant v
+    that some member w of group G would tie to G.
+
+    Aligning v with w, the exact path matches v's step x (group H) to w's step z of the same
+    group; w's step y in G is left over, and joins x as 1:n when its label is as close to x as
+    z's (`split_min`, `split_margin`, `Matcher._one_to_many`) and the pair crosses no anchor.
+    `_merged_links` then reports x as merged into G, from any one such w. So here: v has no step
+    in G; some member w of both G and H has y in G and z in H with S(x, y) ≥ split_min and
+    S(x, y) ≥ S(x, z) − split_margin; and no step of w strictly between z and y belongs to a
+    group whose step in v lies on the other side of x (`_between`, `_sides`). The ties with the
+    pivot (`_through`) find this only for the pivot's common activities; an extra check step that
+    a tenth of the cities have is tied to most of the others in the exact path, and here too.
+    Labels are compared as distinct items, in one similarity block."""
+    nodes = [(v, x, gi) for gi, g in enumerate(groups) for v, xs in g.members.items() for x in xs]
+    if not nodes:
+        return []
+    reps, item_at = _distinct(matcher, views, [(v, x) for v, x, _ in nodes])
+    item = {(v, x): it for (v, x, _), it in zip(nodes, item_at, strict=True)}
+    S = matcher.item_matrix(reps, reps)
+    close = S >= match.split_min
+    # (group H, group G) pairs where some step of H reads like some step of G
+    inc = np.zeros((len(reps), len(groups)), dtype=bool)
+    inc[np.asarray(item_at), np.asarray([gi for _, _, gi in nodes])] = True
+    near = (inc.T.astype(np.int32) @ close.astype(np.int32) @ inc.astype(np.int32)) > 0
+    np.fill_diagonal(near, False)
+    where: list[dict[int, int]] = [{} for _ in views]
+    for v, x, gi in nodes:
+        where[v][x] = gi
+    strict: dict[int, np.ndarray] = {}
+
+    def before(v: int) -> np.ndarray:
+        if v not in strict:
+            strict[v] = views[v].reach & ~views[v].reach.T
+        return strict[v]
+
+    sides: dict[tuple[int, int], frozenset[tuple[int, int]]] = {}
+    out: set[tuple[int, int, int]] = set()
+    for H, G in zip(*np.nonzero(near), strict=True):
+        gh, gg = groups[int(H)], groups[int(G)]
+        both = [w for w in gg.members if w in gh.members]
+        outsiders = [(v, x) for v, xs in gh.members.items() if v not in gg.members for x in xs]
+        if not both or not outsiders:
+            continue
+        # witnesses: (y item, z item, groups between), distinct
+        wit: dict[frozenset[tuple[int, int]], set[tuple[int, int]]] = {}
+        for w in both:
+            z = gh.members[w][0]
+            for y in gg.members[w]:
+                wit.setdefault(_between(before(w), where[w], y, z), set()).add((item[(w, y)], item[(w, z)]))
+        fired: dict[int, list[frozenset[tuple[int, int]]]] = {}
+        xs_items = np.array(sorted({item[vx] for vx in outsiders}), dtype=np.int64)
+        for cut, pairs in wit.items():
+            yz = np.array(sorted(pairs))
+            sy, sz = S[np.ix_(xs_items, yz[:, 0])], S[np.ix_(xs_items, yz[:, 1])]
+            ok = ((sy >= match.split_min) & (sy >= sz - match.split_margin)).any(axis=1)
+            for xi in xs_items[ok].tolist():
+                fired.setdefault(xi, []).append(cut)
+        for v, x in outsiders:
+            cuts = fired.get(item[(v, x)], ())
+            if not cuts:
+                continue
+            if (v, x) not in sides:
+                sides[(v, x)] = _sides(before(v), where[v], x)
+            if any(not (cut & sides[(v, x)]) for cut in cuts):
+                out.add((v, x, int(G)))
+    return sorted(out)
 
 
 def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOptions,
@@ -282,17 +431,25 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
         # nothing two sampled cities share: every step stands alone
         return PivotAlignment([Group({v: [x]}) for v in range(k) for x in range(views[v].size)], [],
                               Matcher([sample[0], *views], vocab, match), exact)
-    matcher, groups, merged, left = _through(views, vocab, match, pivot, progress, done, total)
+    matcher, groups, merged, left, split = _through(views, vocab, match, pivot, progress, done, total)
     if refine:
         _attach_left(matcher, views, groups, left, match.threshold, REACH)
-        first = [g for g in groups if g.members] + _group_left(matcher, views, left, match.threshold)
+        rest = _group_left(matcher, views, left, match.threshold, groups, match.order, match.context)
+        _settle_splits(groups, rest, split)
+        first = [g for g in (*groups, *rest) if g.members]
         better = _pivot_view(views, first, min_members=max(2, int(np.ceil(REFINE_SUPPORT * k))))
         if better is not None:
             pivot = better
-            matcher, groups, merged, left = _through(views, vocab, match, pivot, progress, done + k, total)
+            matcher, groups, merged, left, split = _through(views, vocab, match, pivot, progress, done + k, total)
     _attach_left(matcher, views, groups, left, match.threshold, REACH)
+    rest = _group_left(matcher, views, left, match.threshold, groups, match.order, match.context)
+    _settle_splits(groups, rest, split)
     out = [g for g in groups if g.members]
+    final = out + [g for g in rest if g.members]
     kept = {id(g): n for n, g in enumerate(groups)}
     renumber = {kept[id(g)]: n for n, g in enumerate(out)}
-    ties = [(v, x, renumber[gi]) for v, x, gi in merged if gi in renumber]
-    return PivotAlignment(out + _group_left(matcher, views, left, match.threshold), ties, matcher, exact)
+    # the ties with the pivot (both 1:n rules, against the common activities) and the ties any
+    # two variants would make by the duplicate rule (against every group, `_duplicate_ties`)
+    ties = {(v, x, renumber[gi]) for v, x, gi in merged if gi in renumber}
+    ties.update(_duplicate_ties(matcher, views, final, match))
+    return PivotAlignment(final, sorted(ties), matcher, exact)
