@@ -7,7 +7,11 @@ branches), each a seeded perturbation of one base flow: catalogue-style synonyms
 extra steps, two steps swapped, another lane, paper instead of the system. The files are written
 as YAML, then timed end to end as a user runs it, once per output format
 (`tamaflow compare DIR --format F`, through the CLI in-process) plus `--emit-standard`.
-Prints the median of `--runs` runs. Target: every output ≤ 2 s for 26 variants on 2 cores.
+Prints the median of `--runs` runs, wall and user + system CPU time, with the load average (on a
+shared machine the wall time mostly says how busy the others are). Target: every output ≤ 2 s for
+26 variants on 2 cores. In-process runs after the first reuse the imports and the label cache;
+`--cold` times each run as a fresh `python -m tamaflow` process instead, as a user meets it
+(interpreter start, imports, dictionary load included).
 
 The growth curve of both compare paths (issue 12), on realistic variants of a library
 procedure written by `benchmarks/nationwide.py`:
@@ -30,6 +34,7 @@ import json
 import os
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -98,14 +103,41 @@ def write_variants(folder: Path, n: int, steps: int) -> None:
         (folder / f"{city}.yaml").write_text(dump_process(variant(base, city, 1000 + v), schema=None), encoding="utf-8")
 
 
-def time_cli(args: list[str]) -> float:
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far: on a shared machine the wall time says
+    how busy the others are, the CPU time what tamaflow itself costs."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def time_cli(args: list[str]) -> tuple[float, float]:
+    """(wall seconds, user + system CPU seconds) of one `tamaflow ARGS` run in this process."""
     runner = CliRunner()
-    t0 = time.perf_counter()
+    c0, t0 = cpu_seconds(), time.perf_counter()
     r = runner.invoke(app, args)
-    dt = time.perf_counter() - t0
+    dt, dc = time.perf_counter() - t0, cpu_seconds() - c0
     if r.exit_code != 0:
         raise SystemExit(f"tamaflow {' '.join(args)} failed: {r.output}")
-    return dt
+    return dt, dc
+
+
+def time_subprocess(args: list[str]) -> tuple[float, float]:
+    """(wall seconds, user + system CPU seconds) of `python -m tamaflow ARGS` as a new process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "tamaflow", *args], cwd=ROOT, capture_output=True)
+    dt = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if r.returncode != 0:
+        raise SystemExit(f"tamaflow {' '.join(args)} failed: {r.stderr.decode(errors='replace')[-2000:]}")
+    return dt, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def median_line(label: str, runs: list[tuple[float, float]]) -> str:
+    """`label  wall s  (cpu s CPU, load L)`: medians of the runs, load average at the end."""
+    wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[1] for r in runs)
+    return f"  {label:<18} {wall:6.2f} s  (CPU {cpu:5.2f} s, load {os.getloadavg()[0]:.1f})"
 
 
 def timed(args: list[str], out: Path) -> tuple[float, float]:
@@ -180,7 +212,9 @@ def main() -> int:
     ap.add_argument("--variants", type=int, nargs="+", default=[26, 200])
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--formats", nargs="+", default=["json", "table", "markdown", "csv"],
+    ap.add_argument("--cold", action="store_true", help="time every run as a new process (start-up included) "
+                    "instead of in this one")
+    ap.add_argument("--formats", nargs="+", default=["json", "table", "markdown", "csv", "xlsx"],
                     help="output formats to time (each is a full run)")
     args = ap.parse_args()
     if args.nationwide:
@@ -191,14 +225,17 @@ def main() -> int:
             folder = Path(tmp) / "bench"
             folder.mkdir()
             write_variants(folder, n, args.steps)
-            print(f"{n} variants × {args.steps} steps ({n * (n - 1) // 2} pairs), median of {args.runs}:")
+            timer = time_subprocess if args.cold else time_cli
+            print(f"{n} variants × {args.steps} steps ({n * (n - 1) // 2} pairs), median of {args.runs}"
+                  f"{', each a new process' if args.cold else ''}:")
             for fmt in args.formats:
-                times = [time_cli(["compare", str(folder), "--format", fmt]) for _ in range(args.runs)]
-                print(f"  --format {fmt:<9} {statistics.median(times):6.2f} s")
+                extra = ["-o", str(Path(tmp) / f"out.{fmt}"), "--force"] if fmt == "xlsx" else []
+                runs = [timer(["compare", str(folder), "--format", fmt, *extra]) for _ in range(args.runs)]
+                print(median_line(f"--format {fmt}", runs), flush=True)
             out = Path(tmp) / "std.yaml"
-            times = [time_cli(["compare", str(folder), "--format", "json", "--emit-standard", str(out), "--force"])
-                     for _ in range(args.runs)]
-            print(f"  --emit-standard    {statistics.median(times):6.2f} s")
+            runs = [timer(["compare", str(folder), "--format", "json", "--emit-standard", str(out), "--force"])
+                    for _ in range(args.runs)]
+            print(median_line("--emit-standard", runs), flush=True)
     return 0
 
 
