@@ -17,6 +17,8 @@ Depends on the model only (through variant.py), numpy and scipy.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right, insort
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +27,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import squareform
 
 from .align import PairAlignment
-from .variant import VariantView
+from .variant import FlowIndex, VariantView, control_kind, flow_index
 
 MEASURES: tuple[str, ...] = ("node", "structural", "behavioural")
 
@@ -39,6 +41,12 @@ class GedWeights:
     skip_edge: float = 1.0
     substitute: float = 1.0
     cutoff: float = 0.5
+
+    def __post_init__(self) -> None:
+        # a negative weight would reward skipping; the greedy search relies on it never doing so
+        if min(self.skip_node, self.skip_edge, self.substitute) < 0 or \
+                self.skip_node + self.skip_edge + self.substitute <= 0:
+            raise ValueError(f"GED weights must be non-negative and not all zero: {self}")
 
 
 def node_matching(label_sim: np.ndarray, cutoff: float = 0.5) -> float:
@@ -72,46 +80,20 @@ def node_matching(label_sim: np.ndarray, cutoff: float = 0.5) -> float:
     return max(0.0, min(1.0, 2.0 * total / (n + m)))
 
 
-def control_kind(view: VariantView, x: str) -> str | None:
-    """What a control node of the graph is matched by: its kind (start, end, gateway:exclusive…).
-    None for a labelled node, and for an unlabelled task, which has nothing to compare."""
-    if x in view.index_of:
-        return None
-    data = view.graph.nodes[x]
-    t = data.get("type")
-    step = data.get("step")
-    if t == "gateway" and step is not None:
-        return f"gateway:{step.gateway}"
-    if t == "task":
-        return None
-    return str(t)
-
-
-def _graph_sim(va: VariantView, vb: VariantView, label_sim: np.ndarray) -> tuple[list[str], list[str], np.ndarray]:
-    """Node similarity over all graph nodes: labelled nodes by label, control nodes by type."""
-    na = list(va.graph.nodes)
-    nb = list(vb.graph.nodes)
-    S = np.zeros((len(na), len(nb)))
-    ia = {x: k for k, x in enumerate(na)}
-    ib = {x: k for k, x in enumerate(nb)}
+def _graph_sim(va: VariantView, vb: VariantView, label_sim: np.ndarray) -> np.ndarray:
+    """Node similarity over all graph nodes (`FlowIndex` order): labelled nodes by label,
+    control nodes by kind (the same kind 1, two kinds of gateway 0.5)."""
+    fa, fb = flow_index(va), flow_index(vb)
+    S = np.zeros((len(fa.names), len(fb.names)))
     if va.size and vb.size:
-        ra = np.array([ia[n.id] for n in va.nodes])
-        rb = np.array([ib[n.id] for n in vb.nodes])
-        S[np.ix_(ra, rb)] = label_sim
-
-    ca = [control_kind(va, x) for x in na]
-    cb = [control_kind(vb, x) for x in nb]
-    for i, x in enumerate(ca):
-        if x is None:
-            continue
-        for j, y in enumerate(cb):
-            if y is None:
-                continue
+        S[np.ix_(fa.labelled, fb.labelled)] = label_sim
+    for i, x in fa.control:
+        for j, y in fb.control:
             if x == y:
                 S[i, j] = 1.0
             elif x.startswith("gateway:") and y.startswith("gateway:"):
                 S[i, j] = 0.5
-    return na, nb, S
+    return S
 
 
 def structural(va: VariantView, vb: VariantView, label_sim: np.ndarray, w: GedWeights | None = None) -> float:
@@ -135,62 +117,92 @@ def structural(va: VariantView, vb: VariantView, label_sim: np.ndarray, w: GedWe
     [Dijkman] in docs/references.md (greedy GED; the exact GED is intractable here).
     """
     w = w or GedWeights()
-    na, nb, S = _graph_sim(va, vb, label_sim)
-    n1, n2 = len(na), len(nb)
-    ga, gb = va.graph, vb.graph
-    e1, e2 = ga.number_of_edges(), gb.number_of_edges()
-    if n1 + n2 == 0:
+    fa, fb = flow_index(va), flow_index(vb)
+    if len(fa.names) + len(fb.names) == 0:
         return 1.0
-    ia = {x: k for k, x in enumerate(na)}
-    ib = {x: k for k, x in enumerate(nb)}
-    pred_a = [[ia[p] for p in ga.predecessors(x)] for x in na]
-    succ_a = [[ia[s] for s in ga.successors(x)] for x in na]
-    pred_b = [[ib[p] for p in gb.predecessors(x)] for x in nb]
-    succ_b = [[ib[s] for s in gb.successors(x)] for x in nb]
-    open_ = S >= w.cutoff
-    gain = np.zeros((n1, n2))  # edges that a pair would complete with the mapping so far
-    for i in range(n1):
-        if ga.has_edge(na[i], na[i]):
-            for j in range(n2):
-                if gb.has_edge(nb[j], nb[j]):
-                    gain[i, j] += 1
-    wsum = w.skip_node + w.skip_edge + w.substitute
-    etot = e1 + e2
+    current = _greedy_distance(_graph_sim(va, vb, label_sim), fa, fb, w)
+    return max(0.0, min(1.0, 1.0 - current))
 
-    def dist(k: int, sub: np.ndarray | float, me: np.ndarray | int) -> np.ndarray:
-        fskipn = (n1 + n2 - 2 * k) / (n1 + n2)
-        fskipe = (etot - 2 * np.asarray(me, dtype=np.float64)) / etot if etot else np.zeros(1)
-        fsubn = np.asarray(sub, dtype=np.float64) / k if k > 0 else np.zeros(1)
-        return np.atleast_1d((w.skip_node * fskipn + w.skip_edge * fskipe + w.substitute * fsubn) / wsum)
+
+def _greedy_distance(S: np.ndarray, fa: FlowIndex, fb: FlowIndex, w: GedWeights) -> float:
+    """Dijkman's greedy graph-edit distance: add to the mapping, one pair at a time, the open
+    pair (similarity ≥ cutoff, neither node mapped yet) that lowers the distance most, the
+    first in row-major order among equals; stop when no pair lowers it.
+
+    The distance of a candidate depends on the mapping so far and on the candidate's two
+    numbers only: its substitution cost t = 1 − similarity and the edges it would complete g.
+    It never falls as t grows nor rises as g grows (the weights are not negative, and every
+    floating-point step is monotonic), so the candidates are kept per g in (t, row-major
+    index) order, and each round evaluates the few at the front of each queue instead of every
+    open pair: the same float expression as a full scan, so the same pair and the same result
+    (tests/test_structural_greedy.py holds it to the full scan). 325 pairs of 60-step variants:
+    0.39 → 0.16 s CPU."""
+    n1, n2 = S.shape
+    etot = fa.edges + fb.edges
+    wn, we, ws = w.skip_node, w.skip_edge, w.substitute
+    wsum = wn + we + ws
+    flats: list[int] = np.flatnonzero(S >= w.cutoff).tolist()
+    costs: list[float] = (1.0 - S.ravel()[flats]).tolist()
+    cost = dict(zip(flats, costs, strict=True))
+    gain = dict.fromkeys(flats, 0)  # edges each candidate would complete
+    # queues by gain, each in (cost, index) order; an entry whose row or column has been mapped,
+    # or whose gain has grown since, is stale and dropped when it comes up
+    by_gain = {0: sorted(zip(costs, flats, strict=True))}
+    looped = {i * n2 + j for i in fa.loops for j in fb.loops} & gain.keys()
+    if looped:
+        for f in looped:
+            gain[f] = 1
+        by_gain = {0: [e for e in by_gain[0] if e[1] not in looped], 1: [e for e in by_gain[0] if e[1] in looped]}
+    row_open = [True] * n1
+    col_open = [True] * n2
+
+    def live(f: int, g: int) -> bool:
+        return row_open[f // n2] and col_open[f % n2] and gain[f] == g
 
     k, sub, me = 0, 0.0, 0
-    current = float(dist(k, sub, me)[0])
+    current = (wn * 1.0 + we * (1.0 if etot else 0.0) + ws * 0.0) / wsum
     while True:
-        cand = np.flatnonzero(open_)
-        if cand.size == 0:
+        k1 = k + 1
+        skipped = wn * ((n1 + n2 - 2 * k1) / (n1 + n2))
+        best_d, best_f = math.inf, -1
+        for g, queue in by_gain.items():
+            while queue and not live(queue[0][1], g):
+                del queue[0]
+            if not queue:
+                continue
+            edged = skipped + we * ((etot - 2 * (me + float(g))) / etot if etot else 0.0)
+            t, f = queue[0]
+            d = (edged + ws * ((sub + t) / k1)) / wsum
+            # a larger cost may still round to the same distance: then the row-major first wins
+            at = bisect_right(queue, (t, math.inf))
+            while at < len(queue):
+                t2, f2 = queue[at]
+                if not live(f2, g):
+                    del queue[at]
+                    continue
+                if (edged + ws * ((sub + t2) / k1)) / wsum != d:
+                    break
+                f = min(f, f2)
+                at = bisect_right(queue, (t2, math.inf))
+            if d < best_d or (d == best_d and f < best_f):
+                best_d, best_f = d, f
+        if best_f < 0 or best_d >= current - 1e-12:
             break
-        cs = S.ravel()[cand]
-        cg = gain.ravel()[cand]
-        d = dist(k + 1, sub + (1.0 - cs), me + cg)
-        best = int(np.argmin(d))
-        if d[best] >= current - 1e-12:
-            break
-        flat = int(cand[best])
-        x, y = divmod(flat, n2)
+        x, y = divmod(best_f, n2)
         k += 1
-        sub += 1.0 - float(S[x, y])
-        me += int(gain[x, y])
-        current = float(d[best])
-        open_[x, :] = False
-        open_[:, y] = False
+        sub += cost[best_f]
+        me += gain[best_f]
+        current = best_d
+        row_open[x] = col_open[y] = False
         # edges p→x / x→s now complete when p↦q with q→y (and s↦t with y→t)
-        for p in pred_a[x]:
-            for q in pred_b[y]:
-                gain[p, q] += 1
-        for s in succ_a[x]:
-            for t in succ_b[y]:
-                gain[s, t] += 1
-    return max(0.0, min(1.0, 1.0 - current))
+        for near_a, near_b in ((fa.preds[x], fb.preds[y]), (fa.succs[x], fb.succs[y])):
+            for p in near_a:
+                for q in near_b:
+                    f = p * n2 + q
+                    if f in gain and row_open[p] and col_open[q]:
+                        gain[f] += 1
+                        insort(by_gain.setdefault(gain[f], []), (cost[f], f))
+    return current
 
 
 def behavioural(va: VariantView, vb: VariantView, pair: PairAlignment) -> float:
@@ -270,3 +282,7 @@ def cluster(sim: np.ndarray) -> Clustering:
         merges.append((left, right, round(float(row[2]), 6)))
         members[k + t] = sorted(left + right)
     return Clustering([int(x) for x in leaves_list(Z)], merges)
+
+
+__all__ = ["MEASURES", "Clustering", "GedWeights", "behavioural", "cluster", "control_kind", "node_matching",
+           "structural"]
