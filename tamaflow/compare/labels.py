@@ -508,11 +508,28 @@ class LabelSpace:
         na = max(1, len(ant_vocab))
         self.A = sparse.csr_matrix((np.ones(len(ra)), (ra, ca)), shape=(n, na))
         self.P = sparse.csr_matrix((np.ones(len(rw)), (rw, cw)), shape=(n, na))
+        # cities share wordings: an item whose features are the same object as an earlier
+        # item's (`features` caches them) has the same row everywhere, so `block` computes
+        # each distinct one once
+        seen: dict[int, int] = {}
+        self.same_as = np.array([seen.setdefault(id(it), i) for i, it in enumerate(self.items)], dtype=np.int64)
 
     def block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Similarity matrix between the labels `rows` and the labels `cols` (indexes into items)."""
+        """Similarity matrix between the labels `rows` and the labels `cols` (indexes into items).
+
+        Every entry depends on its own two labels only, so a large block is computed over the
+        distinct labels and spread back: the same numbers, for a fraction of the work when
+        cities repeat each other's wording (26 × 60 generated steps: 1,560 labels, 500 distinct)."""
         r = np.asarray(rows, dtype=np.int64)
         c = np.asarray(cols, dtype=np.int64)
+        if len(r) * len(c) >= 4096:
+            ur, back_r = np.unique(self.same_as[r], return_inverse=True)
+            uc, back_c = np.unique(self.same_as[c], return_inverse=True)
+            if len(ur) * len(uc) < len(r) * len(c):
+                return self._block(ur, uc)[np.ix_(back_r, back_c)]
+        return self._block(r, c)
+
+    def _block(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
         if len(r) == 0 or len(c) == 0:
             return np.zeros((len(r), len(c)))
         wt = self.weights
