@@ -136,6 +136,8 @@ class Matcher:
         self._row_cache: tuple[int, np.ndarray] | None = None
         #: (language, label, label, compound label) → their similarity (`_clause_cover`)
         self._joined: dict[tuple[str, str, str, str], float] = {}
+        #: label → whether it names two actions (`_concatenations` asks for every matched pair)
+        self._compound: dict[str, bool] = {}
         self._adj = [_adjacency([p + s for p, s in zip(v.preds, v.succs, strict=True)], v.size) for v in self.views]
 
     # ------------------------------------------------------------------------------------------
@@ -171,10 +173,11 @@ class Matcher:
         """Two steps citing one catalogue code meet at `code_floor` at least; different codes
         never meet; incompatible types (a task and a gateway) never meet."""
         has = (ca != "")[:, None] & (cb != "")[None, :]
-        same = ca[:, None] == cb[None, :]
-        fl = self.options.code_floor
-        S = np.where(has & same, fl + (1 - fl) * S, S)
-        S = np.where(has & ~same, 0.0, S)
+        if has.any():  # most labels cite no code: then there is nothing to compare
+            same = ca[:, None] == cb[None, :]
+            fl = self.options.code_floor
+            S = np.where(has & same, fl + (1 - fl) * S, S)
+            S = np.where(has & ~same, 0.0, S)
         compat = _COMPAT_TABLE[ta[:, None], tb[None, :]]
         return np.where(compat, S, 0.0)
 
@@ -228,8 +231,10 @@ class Matcher:
         # solver is never forced into a bad pair to complete a rectangular assignment
         gain = np.where(cand, C - o.threshold + 1e-6, 0.0)
         rows, cols = linear_sum_assignment(-gain)
-        return [Correspondence(r, c, float(C[r, c]), float(S[r, c]))
-                for r, c in zip(rows.tolist(), cols.tolist(), strict=True) if cand[r, c]]
+        keep = cand[rows, cols]
+        rows, cols = rows[keep], cols[keep]
+        return [Correspondence(r, c, score, label) for r, c, score, label
+                in zip(rows.tolist(), cols.tolist(), C[rows, cols].tolist(), S[rows, cols].tolist(), strict=True)]
 
     def _combined(self, i: int, j: int, S: np.ndarray) -> np.ndarray:
         o = self.options
@@ -321,7 +326,11 @@ class Matcher:
             for side, view, other, idx, partner in (("a", va, vb, p.a, p.b), ("b", vb, va, p.b, p.a)):
                 # only a label that names two actions can stand for two steps
                 pname = other.nodes[partner].name
-                if not (len(clauses(pname)) > 1 if is_japanese(pname) else _COMPOUND.search(pname)):
+                compound = self._compound.get(pname)
+                if compound is None:
+                    compound = self._compound[pname] = (len(clauses(pname)) > 1 if is_japanese(pname)
+                                                        else bool(_COMPOUND.search(pname)))
+                if not compound:
                     continue
                 neighbours = [k for k in view.preds[idx] + view.succs[idx] if k >= 0]
                 for k in neighbours:
@@ -573,10 +582,13 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
         inconsistent cycle); 1:n links attach a left-over step to the group of its partner.
     """
     views = matcher.views
-    offsets = np.cumsum([0] + [v.size for v in views])
-    total = int(offsets[-1])
+    offsets = [0]
+    for view in views:
+        offsets.append(offsets[-1] + view.size)
+    total = offsets[-1]
+    variant_of = [v for v, view in enumerate(views) for _ in range(view.size)]
     parent = list(range(total))
-    owner: list[dict[int, int]] = [{int(np.searchsorted(offsets, x, side="right") - 1): 1} for x in range(total)]
+    owner: list[dict[int, int]] = [{variant_of[x]: 1} for x in range(total)]
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -584,15 +596,11 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
             x = parent[x]
         return x
 
-    def gid(v: int, node: int) -> int:
-        return int(offsets[v]) + node
-
-    edges: list[tuple[float, int, int, str]] = []
-    for (i, j), pa in pairs.items():
-        for c in pa.pairs:
-            edges.append((c.score, gid(i, c.a), gid(j, c.b), c.kind))
-    edges.sort(key=lambda e: (e[3] != "1:1", -e[0], e[1], e[2]))
-    for _score, x, y, kind in edges:
+    # 1:1 before 1:n, strongest first, then by node: the tuples sort in that order themselves
+    edges = [(c.kind != "1:1", -c.score, offsets[i] + c.a, offsets[j] + c.b, c.kind)
+             for (i, j), pa in pairs.items() for c in pa.pairs]
+    edges.sort()
+    for _n, _score, x, y, kind in edges:
         rx, ry = find(x), find(y)
         if rx == ry:
             continue
@@ -610,7 +618,7 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
             owner[rx][v] = owner[rx].get(v, 0) + cnt
     groups: dict[int, Group] = {}
     for x in range(total):
-        v = int(np.searchsorted(offsets, x, side="right") - 1)
+        v = variant_of[x]
         g = groups.setdefault(find(x), Group())
-        g.members.setdefault(v, []).append(x - int(offsets[v]))
+        g.members.setdefault(v, []).append(x - offsets[v])
     return list(groups.values())
