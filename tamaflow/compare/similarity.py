@@ -136,29 +136,27 @@ def _greedy_distance(S: np.ndarray, fa: FlowIndex, fb: FlowIndex, w: GedWeights)
     index) order, and each round evaluates the few at the front of each queue instead of every
     open pair: the same float expression as a full scan, so the same pair and the same result
     (tests/test_structural_greedy.py holds it to the full scan). 325 pairs of 60-step variants:
-    0.39 → 0.16 s CPU."""
+    0.39 → 0.12 s CPU."""
     n1, n2 = S.shape
     etot = fa.edges + fb.edges
     wn, we, ws = w.skip_node, w.skip_edge, w.substitute
     wsum = wn + we + ws
-    flats: list[int] = np.flatnonzero(S >= w.cutoff).tolist()
-    costs: list[float] = (1.0 - S.ravel()[flats]).tolist()
-    cost = dict(zip(flats, costs, strict=True))
-    gain = dict.fromkeys(flats, 0)  # edges each candidate would complete
+    cutoff = w.cutoff
+    flat_s = S.ravel()
+    flats = np.flatnonzero(flat_s >= cutoff)
+    queue0 = sorted(zip((1.0 - flat_s[flats]).tolist(), flats.tolist(), strict=True))
+    gain = [0] * (n1 * n2)  # edges each pair would complete (read for candidates only)
     # queues by gain, each in (cost, index) order; an entry whose row or column has been mapped,
     # or whose gain has grown since, is stale and dropped when it comes up
-    by_gain = {0: sorted(zip(costs, flats, strict=True))}
-    looped = {i * n2 + j for i in fa.loops for j in fb.loops} & gain.keys()
-    if looped:
-        for f in looped:
-            gain[f] = 1
-        by_gain = {0: [e for e in by_gain[0] if e[1] not in looped], 1: [e for e in by_gain[0] if e[1] in looped]}
+    by_gain = {0: queue0}
+    if fa.loops and fb.loops:
+        looped = {i * n2 + j for i in fa.loops for j in fb.loops if flat_s[i * n2 + j] >= cutoff}
+        if looped:
+            for f in looped:
+                gain[f] = 1
+            by_gain = {0: [e for e in queue0 if e[1] not in looped], 1: [e for e in queue0 if e[1] in looped]}
     row_open = [True] * n1
     col_open = [True] * n2
-
-    def live(f: int, g: int) -> bool:
-        return row_open[f // n2] and col_open[f % n2] and gain[f] == g
-
     k, sub, me = 0, 0.0, 0
     current = (wn * 1.0 + we * (1.0 if etot else 0.0) + ws * 0.0) / wsum
     while True:
@@ -166,7 +164,10 @@ def _greedy_distance(S: np.ndarray, fa: FlowIndex, fb: FlowIndex, w: GedWeights)
         skipped = wn * ((n1 + n2 - 2 * k1) / (n1 + n2))
         best_d, best_f = math.inf, -1
         for g, queue in by_gain.items():
-            while queue and not live(queue[0][1], g):
+            while queue:
+                f = queue[0][1]
+                if row_open[f // n2] and col_open[f % n2] and gain[f] == g:
+                    break
                 del queue[0]
             if not queue:
                 continue
@@ -177,31 +178,33 @@ def _greedy_distance(S: np.ndarray, fa: FlowIndex, fb: FlowIndex, w: GedWeights)
             at = bisect_right(queue, (t, math.inf))
             while at < len(queue):
                 t2, f2 = queue[at]
-                if not live(f2, g):
+                if not (row_open[f2 // n2] and col_open[f2 % n2] and gain[f2] == g):
                     del queue[at]
                     continue
                 if (edged + ws * ((sub + t2) / k1)) / wsum != d:
                     break
-                f = min(f, f2)
+                if f2 < f:
+                    f = f2
                 at = bisect_right(queue, (t2, math.inf))
             if d < best_d or (d == best_d and f < best_f):
                 best_d, best_f = d, f
         if best_f < 0 or best_d >= current - 1e-12:
             break
         x, y = divmod(best_f, n2)
-        k += 1
-        sub += cost[best_f]
+        k = k1
+        sub += 1.0 - flat_s.item(best_f)
         me += gain[best_f]
         current = best_d
         row_open[x] = col_open[y] = False
         # edges p→x / x→s now complete when p↦q with q→y (and s↦t with y→t)
         for near_a, near_b in ((fa.preds[x], fb.preds[y]), (fa.succs[x], fb.succs[y])):
             for p in near_a:
-                for q in near_b:
-                    f = p * n2 + q
-                    if f in gain and row_open[p] and col_open[q]:
-                        gain[f] += 1
-                        insort(by_gain.setdefault(gain[f], []), (cost[f], f))
+                if row_open[p]:
+                    for q in near_b:
+                        f = p * n2 + q
+                        if col_open[q] and flat_s.item(f) >= cutoff:
+                            gain[f] += 1
+                            insort(by_gain.setdefault(gain[f], []), (1.0 - flat_s.item(f), f))
     return current
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from ..model.graph import descendants, first_reached, reachable_from, start_nodes, to_graph
+from ..model.graph import first_reached, start_nodes, to_graph
 from ..model.graph import node_type as graph_node_type
 from ..model.process import END, START, Process, Step
 
@@ -214,22 +214,39 @@ def build_view(process: Process, variant: str | None = None) -> VariantView:
     return VariantView(variant or process.variant, process, g, nodes, position, preds, succs, profile, reach, index_of)
 
 
+def _descendant_masks(g: nx.DiGraph, all_nodes: list[str], order: list[str]) -> dict[str, int]:
+    """Every node's descendants (reachable by at least one flow; itself only on a loop) as a
+    bit mask over `all_nodes`. Children before parents (`order` reversed), repeated until
+    nothing changes (a loop takes one more round): one pass over the edges instead of one
+    search per node."""
+    bit = {x: 1 << k for k, x in enumerate(all_nodes)}
+    below = dict.fromkeys(all_nodes, 0)
+    in_order = set(order)
+    ranked = [x for x in reversed(order) if x in below] + [x for x in all_nodes if x not in in_order]
+    succ = {x: list(g.successors(x)) for x in all_nodes}
+    changed = True
+    while changed:
+        changed = False
+        for x in ranked:
+            mask = below[x]
+            for y in succ[x]:
+                mask |= bit[y] | below[y]
+            if mask != below[x]:
+                below[x] = mask
+                changed = True
+    return below
+
+
 def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Behavioural profile from the graph: reachability gives the weak order; two nodes that
     cannot follow each other are interleaving when the nearest split that separates them is
     parallel or inclusive, exclusive otherwise."""
     n = len(nodes)
-    reach = np.zeros((n, n), dtype=bool)
     all_nodes = list(g.nodes)
-    # descendants of every matchable node (BFS; graphs are small)
-    desc_sets: dict[str, set[str]] = {}
-    for x in nodes:
-        seen = descendants(g, x.id)
-        desc_sets[x.id] = seen
-        for y in seen:
-            j = index_of.get(y)
-            if j is not None:
-                reach[index_of[x.id], j] = True
+    below = _descendant_masks(g, all_nodes, order)
+    bit = {x: 1 << k for k, x in enumerate(all_nodes)}
+    node_bits = [bit[x.id] for x in nodes]
+    reach = np.array([[bool(below[x.id] & b) for b in node_bits] for x in nodes], dtype=bool).reshape(n, n)
     profile = np.zeros((n, n), dtype=np.int8)
     fwd = reach & ~reach.T
     profile[fwd] = ORDER
@@ -250,21 +267,20 @@ def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: 
             kind = step.gateway if step is not None and step.gateway else "parallel"
             sets: list[set[int]] = []
             for t in g.successors(sp):
-                reached = reachable_from(g.succ, [t])
-                sets.append({index_of[y] for y in reached if y in index_of})
+                reached = bit[t] | below[t]  # t and all it leads to
+                sets.append({k for k, b in enumerate(node_bits) if reached & b})
             branch_sets.append((kind, sets))
-        for i in range(n):
-            for j in range(n):
-                if i == j or not neither[i, j] or profile[i, j]:
-                    continue
-                rel = EXCLUSIVE
-                for kind, sets in branch_sets:
-                    ins = [k for k, s in enumerate(sets) if i in s]
-                    jns = [k for k, s in enumerate(sets) if j in s]
-                    if ins and jns and not set(ins) & set(jns):
-                        rel = INTERLEAVING if kind in ("parallel", "inclusive") else EXCLUSIVE
-                        break
-                profile[i, j] = profile[j, i] = rel
+        for i, j in np.argwhere(neither).tolist():  # row-major, as a double loop visits them
+            if i == j or profile[i, j]:
+                continue
+            rel = EXCLUSIVE
+            for kind, sets in branch_sets:
+                ins = [k for k, s in enumerate(sets) if i in s]
+                jns = [k for k, s in enumerate(sets) if j in s]
+                if ins and jns and not set(ins) & set(jns):
+                    rel = INTERLEAVING if kind in ("parallel", "inclusive") else EXCLUSIVE
+                    break
+            profile[i, j] = profile[j, i] = rel
     for i in range(n):
         profile[i, i] = INTERLEAVING if reach[i, i] else EXCLUSIVE
     return reach, profile
