@@ -1,7 +1,8 @@
 """Speed refactors of compare that must not change a number: the label similarity computed over
-distinct labels and spread back (labels.LabelSpace.block), and reachability as bit masks
-(variant._descendant_masks). Each is held here to the direct computation it replaced, on the
-library and on every fixture flow (loops, parallel and inclusive splits, events)."""
+distinct labels and spread back (labels.LabelSpace.block, align.Matcher.label_matrix), and
+reachability as bit masks (variant._descendant_masks). Each is held here to the direct
+computation it replaced, on the library and on every fixture flow (loops, parallel and
+inclusive splits, events)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from tamaflow.app.lenient import usable_models
+from tamaflow.compare import align
 from tamaflow.compare.align import Matcher
 from tamaflow.compare.variant import EXCLUSIVE, INTERLEAVING, ORDER, REVERSE, Node, _flow_order, build_view
 from tamaflow.model.graph import descendants, reachable_from
@@ -30,6 +32,18 @@ def test_label_block_over_distinct_labels_equals_every_pair(folder: Path) -> Non
     assert np.array_equal(space.block(every, every), space._block(every, every))
     rows = every[::3]
     assert np.array_equal(space.block(rows, every), space._block(rows, every))
+
+
+def test_one_block_of_distinct_labels_serves_every_pair_as_the_row_blocks_did(monkeypatch: pytest.MonkeyPatch) -> None:
+    procs = usable_models([str(f) for f in sorted((ROOT / "processes" / "tennyu").glob("*.yaml"))]).processes
+    views = [build_view(p) for p in procs]
+    one = Matcher(views)
+    monkeypatch.setattr(align, "FULL_BLOCK", 0)  # too many distinct labels: a row block per variant
+    rows = Matcher(views)
+    for i in range(len(views)):
+        for j in range(len(views)):
+            assert np.array_equal(one.label_matrix(i, j), rows.label_matrix(i, j))
+    assert one._distinct is not None and rows._distinct is False
 
 
 def searched_profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int],

@@ -51,3 +51,13 @@ def test_validate_does_not_import_networkx() -> None:
         code = (f"from tamaflow.cli import app\ntry:\n    app(['validate', {target!r}])\n"
                 "except SystemExit:\n    pass")
         assert sorted(m for m in loaded_after(code) if m == "networkx" or m.startswith("networkx.")) == []
+
+
+def test_compare_to_json_loads_no_terminal_or_xml_stack() -> None:
+    """rich draws tables and progress bars on a terminal, lxml reads BPMN: `compare --format json`
+    of YAML variants into a pipe needs neither, and a user running it pays for every import."""
+    code = ("from tamaflow.cli import app\ntry:\n    app(['compare', 'processes/tennyu', '--format', 'json'])\n"
+            "except SystemExit:\n    pass")
+    loaded = loaded_after(code)
+    assert "tamaflow.compare" in loaded  # the command ran
+    assert sorted(m for m in loaded if m.split(".")[0] in ("rich", "lxml")) == []

@@ -4,19 +4,22 @@ Two shapes, named apart: `TerminalProgress` is the stage-by-stage `StageProgress
 publish and summary pipelines report to; `pair_progress` yields the `(done, total)` callback
 that `compare_processes` calls per aligned pair. Both draw on stderr, only on a terminal (piped
 output and logs never carry escape codes), never with `--quiet`, and only once the work has run
-for `PROGRESS_AFTER_S`: a command that finishes in a second leaves no flicker behind.
+for `PROGRESS_AFTER_S`: a command that finishes in a second leaves no flicker behind. rich is
+imported only when a bar may be drawn: `compare --format json` into a pipe never loads it.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import ProgressColumn
 
 #: seconds of work before a bar appears (the issue's "runs over about 2 s"); the environment
 #: variable TAMAFLOW_PROGRESS_AFTER overrides it (0: at once, as the pty test does)
@@ -31,11 +34,23 @@ def progress_after() -> float:
         return PROGRESS_AFTER_S
 
 
+def surely_no_terminal(quiet: bool = False) -> bool:
+    """True when no bar can be drawn whatever rich decides: `quiet`, or stderr is not a
+    terminal and neither TTY_COMPATIBLE nor FORCE_COLOR (which rich obeys) says otherwise."""
+    if quiet:
+        return True
+    isatty = getattr(sys.stderr, "isatty", None)
+    return not (isatty and isatty()) and "TTY_COMPATIBLE" not in os.environ and "FORCE_COLOR" not in os.environ
+
+
 class _LateBar:
     """A rich `Progress` on stderr that starts drawing at the first update after the delay, and
     never when stderr is not a terminal or `quiet` is set."""
 
     def __init__(self, *columns: ProgressColumn, quiet: bool = False, console: Console | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import Progress
+
         console = console or Console(stderr=True)
         self.enabled = console.is_terminal and not quiet
         self.bar = Progress(*columns, console=console, transient=True, disable=not self.enabled)
@@ -58,6 +73,8 @@ class TerminalProgress:
     """A `StageProgress` drawn as one bar per stage on stderr; silent when not a terminal or quiet."""
 
     def __init__(self, console: Console | None = None, quiet: bool = False) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+
         self._late = _LateBar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                               TextColumn("{task.fields[item]}"), TimeElapsedColumn(), quiet=quiet, console=console)
         self._bar = self._late.bar
@@ -82,7 +99,13 @@ class TerminalProgress:
 
 @contextmanager
 def pair_progress(total: int, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
-    """A bar of `total` compared pairs on stderr; yields the callback to give `compare_processes`."""
+    """A bar of `total` compared pairs on stderr; yields the callback to give `compare_processes`
+    (one that does nothing when no bar can be drawn)."""
+    if surely_no_terminal(quiet):
+        yield lambda done, total_now: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+
     late = _LateBar(TextColumn("comparing pairs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), quiet=quiet)
     task = late.bar.add_task("pairs", total=total)
 

@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..model.findings import TamaflowError
-from ._app import DaskOption, QuietOption, StrictOption, dask_cluster, exit_if_left_out, output_width, user_errors
+from ._app import (
+    PIPED_WIDTH,
+    DaskOption,
+    QuietOption,
+    StrictOption,
+    dask_cluster,
+    exit_if_left_out,
+    output_width,
+    user_errors,
+)
 from ._output import BomOption, OutputOption, emit_text, emit_workbook, need_output
 
 if TYPE_CHECKING:  # the compare stack loads inside the command (see above)
@@ -67,7 +76,8 @@ def compare(
     need_output(format, output, force)
     # tables and Markdown name cities in Japanese; JSON, CSV and xlsx keep the slugs
     names = city_names(paths)
-    width = output_width(to_file=output is not None)
+    # only the terminal tables have a width; asking rich for it costs the other formats its import
+    width = output_width(to_file=output is not None) if format is CompareFormat.table else PIPED_WIDTH
     folders = procedure_folders(paths)
     if folders is not None:
         # the library root: every procedure folder, one section each

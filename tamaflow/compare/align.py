@@ -39,6 +39,10 @@ _COMPATIBLE = {
 }
 
 
+#: up to this many distinct labels, one block of all of them against all (2,000: 32 MB) serves
+#: every pair of variants; cities repeat each other's wording, so 26 × 60 steps are ~500
+FULL_BLOCK = 2000
+
 _TYPE_CODE = {"task": 0, "event": 1, "gateway": 2}
 _COMPAT_TABLE = np.array([[(x, y) in _COMPATIBLE for y in _TYPE_CODE] for x in _TYPE_CODE], dtype=bool)
 
@@ -134,6 +138,7 @@ class Matcher:
         self._codes = [np.array([n.step.standard or "" for n in v.nodes], dtype=object) for v in self.views]
         self._types = [np.array([_TYPE_CODE[n.type] for n in v.nodes], dtype=np.int64) for v in self.views]
         self._row_cache: tuple[int, np.ndarray] | None = None
+        self._distinct: tuple[np.ndarray, np.ndarray] | bool | None = None
         #: (language, label, label, compound label) → their similarity (`_clause_cover`)
         self._joined: dict[tuple[str, str, str, str], float] = {}
         #: label → whether it names two actions (`_concatenations` asks for every matched pair)
@@ -146,15 +151,32 @@ class Matcher:
         """Label similarity between the nodes of views i and j, with catalogue codes and type
         compatibility applied."""
         va, vb = self.views[i], self.views[j]
-        if self._row_cache is None or self._row_cache[0] != i:
-            # one sparse product per variant against every label, sliced per pair: variant pairs
-            # are visited row by row, so one cached row block serves a whole row of pairs
-            ra = np.arange(va.size) + self.offset[i]
-            self._row_cache = (i, self.space.block(ra, np.arange(len(self.space.items))))
-        S = self._row_cache[1][:, self.offset[j]:self.offset[j] + vb.size]
+        distinct = self._distinct_block()
+        if distinct is not None:
+            at, M = distinct
+            S = M[np.ix_(at[self.offset[i]:self.offset[i] + va.size], at[self.offset[j]:self.offset[j] + vb.size])]
+        else:
+            if self._row_cache is None or self._row_cache[0] != i:
+                # one sparse product per variant against every label, sliced per pair: variant
+                # pairs are visited row by row, so one cached row block serves a row of pairs
+                ra = np.arange(va.size) + self.offset[i]
+                self._row_cache = (i, self.space.block(ra, np.arange(len(self.space.items))))
+            S = self._row_cache[1][:, self.offset[j]:self.offset[j] + vb.size]
         if va.size and vb.size:
             S = self._rules(S, self._codes[i], self._codes[j], self._types[i], self._types[j])
         return S
+
+    def _distinct_block(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each label's place among the distinct labels, and the similarity of every distinct
+        label to every other, computed once: None when there are more than `FULL_BLOCK`
+        (the row blocks above then bound the memory)."""
+        if self._distinct is None:
+            reps = np.unique(self.space.same_as)
+            if len(reps) > FULL_BLOCK:
+                self._distinct = False
+            else:
+                self._distinct = (np.searchsorted(reps, self.space.same_as), self.space.block(reps, reps))
+        return self._distinct if isinstance(self._distinct, tuple) else None
 
     def item_matrix(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray) -> np.ndarray:
         """Label similarity between any labels of the comparison (indexes into `space.items`,

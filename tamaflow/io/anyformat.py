@@ -10,8 +10,6 @@ from pathlib import Path
 
 from ..model.findings import TamaflowError
 from ..model.process import Process
-from .bpmn.read import read_bpmn
-from .pnml import read_pnml
 from .yaml_loader import load_process_strict
 
 #: file extensions by reader (lower case, with the dot)
@@ -41,8 +39,13 @@ def load_any(path: str | Path) -> Process:
     fmt = model_format(path)
     if fmt == "yaml":
         return load_process_strict(path)
+    # the XML readers (lxml) load only for XML models: most runs read YAML alone
     if fmt == "bpmn":
+        from .bpmn.read import read_bpmn
+
         return read_bpmn(str(path))
+    from .pnml import read_pnml
+
     return read_pnml(str(path))
 
 
