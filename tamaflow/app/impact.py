@@ -18,7 +18,7 @@ from ..model.process import Process
 from ..score import load_score_config
 from .cities import city_names
 from .compare import load_catalogue_for
-from .lenient import NothingUsable, Usable, usable_processes
+from .lenient import Usable, usable_or_refuse
 
 
 @dataclass(slots=True)
@@ -44,12 +44,8 @@ def impact_paths(paths: list[str], *, runs: int = 1000, seed: int = 0, hourly_co
                             code="TF000")
     cfg = load_score_config(config)
     spread = load_spreads(spreads)
-    usable = usable_processes(paths, strict=strict, refusal=lambda r: f"{r.files} file(s): {r.errors} error(s): fix "
-                              "them (tamaflow validate) before computing the impact")
-    if not usable.processes:
-        if usable.skipped:
-            raise NothingUsable(usable, "every process file has errors: nothing left to compute the impact of")
-        raise TamaflowError(f"no process files found in {', '.join(paths)}", code="TF000")
+    usable = usable_or_refuse(paths, strict=strict, before="computing the impact",
+                              nothing_left_to="compute the impact of")
     by_procedure: dict[str, list[Process]] = {}
     for p in usable.processes:
         by_procedure.setdefault(p.process, []).append(p)

@@ -105,6 +105,20 @@ def usable_processes(paths: list[str], *, strict: bool = False, refusal: Callabl
     return _refuse_or_keep(report, strict, refusal or _default_refusal)
 
 
+def usable_or_refuse(paths: list[str], *, strict: bool, before: str, nothing_left_to: str) -> Usable:
+    """`usable_processes` for a command that needs at least one usable file (score, impact): the
+    purpose words complete its messages, 「fix them (tamaflow validate) before {before}」 when
+    --strict refuses and 「nothing left to {nothing_left_to}」 when every file has errors
+    (`NothingUsable`); no process file at all is a usage error (TF000)."""
+    usable = usable_processes(paths, strict=strict, refusal=lambda r: f"{r.files} file(s): {r.errors} error(s): fix "
+                              f"them (tamaflow validate) before {before}")
+    if not usable.processes:
+        if usable.skipped:
+            raise NothingUsable(usable, f"every process file has errors: nothing left to {nothing_left_to}")
+        raise TamaflowError(f"no process files found in {', '.join(paths)}", code="TF000")
+    return usable
+
+
 def usable_models(files: list[str], *, strict: bool = False,
                   refusal: Callable[[Report], str] | None = None) -> Usable:
     """Like `usable_processes` for a list of model files of any format (compare): YAML files are
@@ -132,4 +146,5 @@ def _default_refusal(report: Report) -> str:
     return f"{report.files} file(s): {report.errors} error(s): fix them (tamaflow validate) or leave out --strict"
 
 
-__all__ = ["BANNER", "NothingUsable", "SkippedFile", "Usable", "usable_from", "usable_models", "usable_processes"]
+__all__ = ["BANNER", "NothingUsable", "SkippedFile", "Usable", "usable_from", "usable_models", "usable_or_refuse",
+           "usable_processes"]

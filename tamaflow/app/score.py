@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model.findings import TamaflowError
 from ..score import ScoreReport, load_score_config, score_processes
 from .cities import city_names
-from .lenient import NothingUsable, Usable, usable_processes
+from .lenient import Usable, usable_or_refuse
 
 
 @dataclass(slots=True)
@@ -32,10 +31,5 @@ def score_paths(paths: list[str], config: str | None = None, *, strict: bool = F
     With `strict`, any error raises `check.validate.InvalidFiles` instead; when every file has
     errors, `NothingUsable`."""
     cfg = load_score_config(config)
-    usable = usable_processes(paths, strict=strict, refusal=lambda r: f"{r.files} file(s): {r.errors} error(s): fix "
-                              "them (tamaflow validate) before scoring")
-    if not usable.processes:
-        if usable.skipped:
-            raise NothingUsable(usable, "every process file has errors: nothing left to score")
-        raise TamaflowError(f"no process files found in {', '.join(paths)}", code="TF000")
+    usable = usable_or_refuse(paths, strict=strict, before="scoring", nothing_left_to="score")
     return Scored(score_processes(usable.processes, cfg), city_names(paths), usable)
