@@ -19,12 +19,19 @@ product of a (variant × something) incidence matrix with its transpose:
 
 The exact path maps nodes with its own optimal assignment per pair; here the mapping is the
 groups, so the figures differ a little (docs/compare.md has the measured difference).
+
+Memory: the results are k × k, but nothing else is. Every k × k figure is computed in blocks of
+rows (`row_blocks`), so its temporaries are a block × k each, and the Gram matrices are counted
+in float32 over slices of columns (`_gram`): all their entries are whole numbers below 2²⁴, so
+float32 holds them exactly and the result does not depend on the block or slice sizes. At a
+national 2,917 variants one k × k float64 matrix is 68 MB; computed whole, structural similarity
+alone held about ten of them at once.
 Depends on numpy and scipy, and on the groups and views only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -33,16 +40,39 @@ from .align import Group, Matcher
 from .similarity import GedWeights, control_kind
 from .variant import VariantView
 
+#: cells of a k × k matrix computed at once (`row_blocks`): 8 MiB per float64 temporary
+BLOCK_CELLS = 1 << 20
 
-def _dense_gram(X: sparse.csr_matrix) -> np.ndarray:
-    """X · Xᵀ as a dense matrix; columns with fewer than two entries are dropped first (they add
-    to no pair of variants; the diagonal is set apart by the callers)."""
+
+def row_blocks(k: int, cells: int | None = None) -> Iterator[slice]:
+    """Consecutive slices of rows of a k × k matrix, about `cells` (default `BLOCK_CELLS`) cells
+    each, at least one row."""
+    step = max(1, (cells or BLOCK_CELLS) // max(k, 1))
+    for r0 in range(0, k, step):
+        yield slice(r0, min(k, r0 + step))
+
+
+def _gram(X: sparse.csr_matrix, weights: np.ndarray | None = None, cells: int | None = None) -> np.ndarray:
+    """X · diag(weights) · Xᵀ as a dense float32 matrix, for X of zeros and ones and whole
+    `weights` (None: all 1): how many columns (of what weight) two rows share.
+
+    Columns with fewer than two entries are dropped first (they add to no pair of rows; the
+    diagonal is set apart by the callers). The product is summed over slices of about `cells`
+    dense cells of X (default `BLOCK_CELLS`), so X is never dense whole. Every partial sum is a whole number below 2²⁴,
+    exact in float32, so the result is the same whatever the slices."""
+    k = X.shape[0]
     X = X.tocsc()
     keep = np.flatnonzero(np.diff(X.indptr) >= 2)
-    if keep.size == 0:
-        return np.zeros((X.shape[0], X.shape[0]))
-    D = X[:, keep].astype(np.float32).toarray()
-    return (D @ D.T).astype(np.float64)
+    out = np.zeros((k, k), dtype=np.float32)
+    step = max(1, (cells or BLOCK_CELLS) // max(k, 1))
+    for c0 in range(0, keep.size, step):
+        cols = keep[c0:c0 + step]
+        D = X[:, cols].astype(np.float32).toarray()
+        if weights is None:
+            out += D @ D.T
+        else:
+            out += (D * weights[cols].astype(np.float32)) @ D.T
+    return out
 
 
 def _first(g: Group, v: int) -> int:
@@ -75,23 +105,29 @@ def node_sums(matcher: Matcher, offset: int, views: Sequence[VariantView], group
         S = matcher.item_matrix(reps, reps)
         blocks.append(S)
         width += len(reps)
+    total = np.zeros((k, k))
+    count = np.zeros((k, k))
     if not blocks:
-        z = np.zeros((k, k))
-        return z, z.copy()
+        return total, count
     E = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(k, width))
     M = sparse.block_diag([np.where(b >= cutoff, b, 0.0) for b in blocks], format="csr")
     C = sparse.block_diag([(b >= cutoff).astype(np.float64) for b in blocks], format="csr")
-    total = (E @ M @ E.T).toarray()
-    count = (E @ C @ E.T).toarray()
+    Et = E.T.tocsr()
+    # by rows: a sparse product row depends on that row alone, so blocks give the same numbers
+    for r in row_blocks(k):
+        total[r] = (E[r] @ M @ Et).toarray()
+        count[r] = (E[r] @ C @ Et).toarray()
     return total, count
 
 
 def node_matching_all(total: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """2·Σ Sim / (n₁ + n₂) for every pair (1 for two empty variants, 0 against an empty one)."""
-    den = sizes[:, None] + sizes[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(den > 0, 2.0 * total / np.where(den > 0, den, 1.0), 1.0)
-    return np.clip(out, 0.0, 1.0)
+    out = np.empty(total.shape)
+    for r in row_blocks(len(sizes)):
+        den = sizes[r, None] + sizes[None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[r] = np.where(den > 0, 2.0 * total[r] / np.where(den > 0, den, 1.0), 1.0)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def structural_all(views: Sequence[VariantView], groups: Sequence[Group], count: np.ndarray,
@@ -134,26 +170,29 @@ def structural_all(views: Sequence[VariantView], groups: Sequence[Group], count:
             e_rows.append(v)
             e_cols.append(edge_ids.setdefault((token[a], token[b]), len(edge_ids)))
     # control nodes map by kind: min of the two counts per kind
-    ctrl = np.zeros((k, k))
-    if kinds:
-        K = sparse.csr_matrix((np.ones(len(ctrl_rows)), (ctrl_rows, ctrl_cols)), shape=(k, len(kinds))).toarray()
-        for t in range(K.shape[1]):
-            ctrl += np.minimum(K[:, t][:, None], K[:, t][None, :])
+    K = sparse.csr_matrix((np.ones(len(ctrl_rows)), (ctrl_rows, ctrl_cols)), shape=(k, len(kinds))).toarray()
     X = sparse.csr_matrix((np.ones(len(e_rows)), (e_rows, e_cols)), shape=(k, max(1, len(edge_ids))))
     X.sum_duplicates()
     X.data[:] = 1.0
-    shared = _dense_gram(X)
-    mapped = count + ctrl
-    sub = count - total  # Σ (1 − Sim) over the mapped labelled pairs; control pairs cost nothing
-    nn = n_nodes[:, None] + n_nodes[None, :]
-    ee = n_edges[:, None] + n_edges[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fskipn = np.where(nn > 0, (nn - 2 * mapped) / np.where(nn > 0, nn, 1.0), 0.0)
-        fskipe = np.where(ee > 0, (ee - 2 * shared) / np.where(ee > 0, ee, 1.0), 0.0)
-        fsubn = np.where(mapped > 0, sub / np.where(mapped > 0, mapped, 1.0), 0.0)
+    shared_all = _gram(X)
     wsum = w.skip_node + w.skip_edge + w.substitute
-    dist = (w.skip_node * fskipn + w.skip_edge * fskipe + w.substitute * fsubn) / wsum
-    return np.clip(1.0 - dist, 0.0, 1.0)
+    out = np.empty((k, k))
+    for r in row_blocks(k):
+        ctrl = np.zeros((r.stop - r.start, k))
+        for t in range(K.shape[1]):
+            ctrl += np.minimum(K[r, t][:, None], K[:, t][None, :])
+        shared = shared_all[r].astype(np.float64)
+        mapped = count[r] + ctrl
+        sub = count[r] - total[r]  # Σ (1 − Sim) over the mapped labelled pairs; control pairs cost nothing
+        nn = n_nodes[r, None] + n_nodes[None, :]
+        ee = n_edges[r, None] + n_edges[None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fskipn = np.where(nn > 0, (nn - 2 * mapped) / np.where(nn > 0, nn, 1.0), 0.0)
+            fskipe = np.where(ee > 0, (ee - 2 * shared) / np.where(ee > 0, ee, 1.0), 0.0)
+            fsubn = np.where(mapped > 0, sub / np.where(mapped > 0, mapped, 1.0), 0.0)
+        dist = (w.skip_node * fskipn + w.skip_edge * fskipe + w.substitute * fsubn) / wsum
+        out[r] = 1.0 - dist
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def behavioural_all(views: Sequence[VariantView], groups: Sequence[Group]) -> np.ndarray:
@@ -163,8 +202,7 @@ def behavioural_all(views: Sequence[VariantView], groups: Sequence[Group]) -> np
     col_of: dict[tuple[int, int, int], int] = {}
     rows: list[int] = []
     cols: list[int] = []
-    vals: list[float] = []
-    root2 = float(np.sqrt(2.0))
+    weight: list[float] = []
     for v, view in enumerate(views):
         mine = [(gi, _first(groups[gi], v)) for gi in shared if v in groups[gi].members]
         if not mine:
@@ -174,17 +212,22 @@ def behavioural_all(views: Sequence[VariantView], groups: Sequence[Group]) -> np
         for p, (gp, _) in enumerate(mine):
             for q in range(p, len(mine)):
                 key = (gp, mine[q][0], int(R[p, q]))
+                col = col_of.setdefault(key, len(col_of))
+                if col == len(weight):
+                    # an off-diagonal relation stands for itself and its mirror (x→y and y←x)
+                    weight.append(1.0 if p == q else 2.0)
                 rows.append(v)
-                cols.append(col_of.setdefault(key, len(col_of)))
-                # an off-diagonal relation stands for itself and its mirror (x→y and y←x)
-                vals.append(1.0 if p == q else root2)
-    B = sparse.csr_matrix((vals, (rows, cols)), shape=(k, max(1, len(col_of))))
-    inter = _dense_gram(B)
+                cols.append(col)
+    B = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(k, max(1, len(col_of))))
+    inter_all = _gram(B, np.array(weight or [1.0]))
     sizes = np.array([v.size for v in views], dtype=np.float64)
-    union = sizes[:, None] ** 2 + sizes[None, :] ** 2 - inter
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 1.0)
-    return np.clip(out, 0.0, 1.0)
+    out = np.empty((k, k))
+    for r in row_blocks(k):
+        inter = inter_all[r].astype(np.float64)
+        union = sizes[r, None] ** 2 + sizes[None, :] ** 2 - inter
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[r] = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 1.0)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def calibrate(sim: np.ndarray, exact: Mapping[tuple[int, int], float]) -> None:
@@ -208,4 +251,7 @@ def calibrate(sim: np.ndarray, exact: Mapping[tuple[int, int], float]) -> None:
         slope, icpt = (float(c) for c in np.polyfit(x, y, 1))
         fits.append((slope, icpt))
     slope, icpt = min(fits, key=lambda f: float(np.mean(np.abs(np.clip(f[1] + f[0] * x, 0.0, 1.0) - y))))
-    np.clip(icpt + slope * sim, 0.0, 1.0, out=sim)
+    # in place (sim · slope + icpt is icpt + slope · sim): no k × k temporaries
+    sim *= slope
+    sim += icpt
+    np.clip(sim, 0.0, 1.0, out=sim)
