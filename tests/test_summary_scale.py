@@ -1,11 +1,14 @@
-"""Issue 12 part 6: `summary` keeps only the step scores it can show (`app.summary.lean_scores`),
-so a national library (35,000 files) is summarised in bounded memory; the figures are in
-benchmarks/national_library.py. Here: the lean scores rank exactly the steps the full report
-ranks first, with the same process totals, on the real library."""
+"""Issue 12 part 6: `summary` keeps only the step scores it can show (`app.summary.lean_scores`)
+and one procedure's comparison at a time, so a national library (35,000 files) is summarised in
+bounded memory; the figures are in benchmarks/national_library.py. Here: the lean scores rank
+exactly the steps the full report ranks first, with the same process totals, on the real library,
+and no comparison outlives its procedure."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +16,7 @@ from typer.testing import CliRunner
 from tamaflow.app.summary import lean_scores
 from tamaflow.check.validate import validate_paths
 from tamaflow.cli import app
+from tamaflow.model.process import Process
 from tamaflow.score import build_report, score_processes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +44,31 @@ def test_summary_lists_as_many_rpa_steps_as_asked() -> None:
     assert "RPA の候補 上位 12 手順" in r.stdout
     rpa = r.stdout.split("RPA の候補 上位 12 手順")[1].split("紙・押印・対面")[0]
     assert sum(1 for line in rpa.splitlines() if line.startswith("│")) == 12
+
+
+def test_summary_compares_one_procedure_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At national size one procedure's comparison holds 0.3–0.6 GB: the summary makes each once
+    (the impact reuses the table's), and lets it go before it compares the next."""
+    from tamaflow.app import summary as app_summary
+    from tamaflow.compare import Comparison
+
+    def alive() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, Comparison))
+
+    before = alive()
+    compared: list[str] = []
+    real = app_summary.compare_processes
+
+    def one_at_a_time(procs: list[Process], *args: Any, **kwargs: Any) -> Comparison:
+        assert alive() == before, f"a comparison is still held when {procs[0].process} is compared"
+        compared.append(procs[0].process)
+        return real(procs, *args, **kwargs)
+
+    monkeypatch.setattr(app_summary, "compare_processes", one_at_a_time)
+    r = CliRunner().invoke(app, ["summary", str(ROOT / "processes")], env={"COLUMNS": None})
+    assert r.exit_code == 0, r.output
+    procedures = sorted(d.name for d in (ROOT / "processes").iterdir() if d.is_dir())
+    assert sorted(compared) == procedures
+    assert alive() == before
+    assert "標準化の効果" in r.stdout and "削減/年" in r.stdout

@@ -7,7 +7,7 @@ tables.py (CSV, xlsx). Method and limits: docs/impact.md.
 """
 
 from .config import DEFAULT_RUNS, SPREADS, Spreads, load_spreads, realisation_range
-from .model import Change, CityImpact, Impact, ProcedureImpact, impact_of, percentiles, procedure_impact
+from .model import Change, CityImpact, Impact, ProcedureImpact, impact_of, percentiles, procedure_impact, region_impact
 
 __all__ = [
     "DEFAULT_RUNS",
@@ -22,4 +22,5 @@ __all__ = [
     "percentiles",
     "procedure_impact",
     "realisation_range",
+    "region_impact",
 ]
