@@ -27,6 +27,14 @@ def load_benchmark(name: str) -> ModuleType:
     return module
 
 
+def nationwide_set(tmp: Path, procedure: str, n: int, seed: int) -> Path:
+    """`n` generated variants of a library procedure (benchmarks/nationwide.py) in `tmp`; the
+    folder, named after the procedure."""
+    out = tmp / procedure
+    assert load_benchmark("nationwide").main([procedure, "-n", str(n), "-o", str(out), "--seed", str(seed)]) == 0
+    return out
+
+
 def invoke(*args: str) -> tuple[int, str, str]:
     """Run `tamaflow ARGS…`; return (exit code, stdout, stderr)."""
     result = CliRunner().invoke(app, list(args))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clihelp import load_benchmark
+from clihelp import load_benchmark, nationwide_set
 from typer.testing import CliRunner
 
 from tamaflow.cli import app
@@ -27,9 +27,7 @@ N = 36
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("nationwide") / "tennyu"
-    assert load_benchmark("nationwide").main(["tennyu", "-n", str(N), "-o", str(out), "--seed", "11"]) == 0
-    return out
+    return nationwide_set(tmp_path_factory.mktemp("nationwide"), "tennyu", N, 11)
 
 
 def run(*args: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clihelp import load_benchmark
+from clihelp import nationwide_set
 from scipy import sparse
 from typer.testing import CliRunner
 
@@ -24,9 +24,7 @@ N = 36
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("nationwide") / "jido-teate"
-    assert load_benchmark("nationwide").main(["jido-teate", "-n", str(N), "-o", str(out), "--seed", "5"]) == 0
-    return out
+    return nationwide_set(tmp_path_factory.mktemp("nationwide"), "jido-teate", N, 5)
 
 
 def fast_json(generated: Path) -> str:
