@@ -15,7 +15,16 @@ import pytest
 from tamaflow.app.lenient import usable_models
 from tamaflow.compare import align
 from tamaflow.compare.align import Matcher
-from tamaflow.compare.variant import EXCLUSIVE, INTERLEAVING, ORDER, REVERSE, Node, _flow_order, build_view
+from tamaflow.compare.variant import (
+    EXCLUSIVE,
+    INTERLEAVING,
+    ORDER,
+    REVERSE,
+    Node,
+    _flow_order,
+    branch_relation,
+    build_view,
+)
 from tamaflow.model.graph import descendants, reachable_from
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,14 +85,8 @@ def searched_profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int],
         for j in range(n):
             if i == j or not neither[i, j] or profile[i, j]:
                 continue
-            rel = EXCLUSIVE
-            for kind, sets in branch_sets:
-                ins = {k for k, s in enumerate(sets) if i in s}
-                jns = {k for k, s in enumerate(sets) if j in s}
-                if ins and jns and not ins & jns:
-                    rel = INTERLEAVING if kind in ("parallel", "inclusive") else EXCLUSIVE
-                    break
-            profile[i, j] = profile[j, i] = rel
+            # the relation rule itself is shared: what is checked here is the reachability
+            profile[i, j] = profile[j, i] = branch_relation(i, j, branch_sets)
     for i in range(n):
         profile[i, i] = INTERLEAVING if reach[i, i] else EXCLUSIVE
     return reach, profile

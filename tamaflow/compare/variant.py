@@ -237,6 +237,18 @@ def _descendant_masks(g: nx.DiGraph, all_nodes: list[str], order: list[str]) -> 
     return below
 
 
+def branch_relation(i: int, j: int, branch_sets: list[tuple[str, list[set[int]]]]) -> int:
+    """The relation of two steps that do not reach each other: interleaving when the first split
+    that puts them on different branches is parallel or inclusive, exclusive otherwise (and when
+    no split separates them). `branch_sets`: per split, its kind and the steps of each branch."""
+    for kind, sets in branch_sets:
+        ins = {k for k, s in enumerate(sets) if i in s}
+        jns = {k for k, s in enumerate(sets) if j in s}
+        if ins and jns and not ins & jns:
+            return INTERLEAVING if kind in ("parallel", "inclusive") else EXCLUSIVE
+    return EXCLUSIVE
+
+
 def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Behavioural profile from the graph: reachability gives the weak order; two nodes that
     cannot follow each other are interleaving when the nearest split that separates them is
@@ -273,14 +285,7 @@ def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: 
         for i, j in np.argwhere(neither).tolist():  # row-major, as a double loop visits them
             if i == j or profile[i, j]:
                 continue
-            rel = EXCLUSIVE
-            for kind, sets in branch_sets:
-                ins = [k for k, s in enumerate(sets) if i in s]
-                jns = [k for k, s in enumerate(sets) if j in s]
-                if ins and jns and not set(ins) & set(jns):
-                    rel = INTERLEAVING if kind in ("parallel", "inclusive") else EXCLUSIVE
-                    break
-            profile[i, j] = profile[j, i] = rel
+            profile[i, j] = profile[j, i] = branch_relation(i, j, branch_sets)
     for i in range(n):
         profile[i, i] = INTERLEAVING if reach[i, i] else EXCLUSIVE
     return reach, profile
