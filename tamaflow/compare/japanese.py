@@ -82,10 +82,29 @@ class WorkVocabulary:
         self.concepts = dict(concepts)
         self.words = dict(words)
         self.max_phrase = max((len(w) for w in self.words), default=1)
+        self._by_synonym: dict[int, str] | None = None
 
     def lookup(self, word: str) -> Concept | None:
         cid = self.words.get(word)
         return self.concepts[cid] if cid is not None else None
+
+    def by_synonym(self, groups: tuple[int, ...]) -> Concept | None:
+        """The concept that a word's SudachiDict synonym groups point to: the concept of the
+        vocabulary words in the same group, when they agree (a group holding words of two
+        concepts, such as 支給 with 交付 and 給付, decides nothing)."""
+        if self._by_synonym is None:
+            # group id → the one concept its vocabulary words have ("" when they disagree); each
+            # vocabulary word analysed once, on first use (20 ms for the shipped vocabulary)
+            index: dict[int, str] = {}
+            for word, cid in sorted(self.words.items()):
+                ms = morphemes(word)
+                if len(ms) == 1:
+                    for g in ms[0].synonyms:
+                        index[g] = cid if index.get(g, cid) == cid else ""
+            self._by_synonym = index
+        found = {self._by_synonym[g] for g in groups if g in self._by_synonym}
+        found.discard("")
+        return self.concepts[found.pop()] if len(found) == 1 else None
 
 
 def parse_vocabulary(doc: Any, where: str = "vocabulary") -> WorkVocabulary:
@@ -275,7 +294,7 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         if concept is None and m.synonyms:
             # the general synonym dictionary extends the vocabulary to words it does not list:
             # 判定 shares SudachiDict's group with 審査, so it checks
-            concept = synonym_concept(m.synonyms, vocab)
+            concept = vocab.by_synonym(m.synonyms)
             synonym = 0 if concept is not None else min(m.synonyms)
         action = m.pos == "動詞" or m.sahen or (concept is not None and concept.kind == "action")
         if concept is not None and concept.kind != "action":
@@ -331,37 +350,6 @@ def clauses(text: str) -> tuple[str, ...]:
     clause → a 1-tuple with the label itself."""
     found = [surface for surface, _ in _clauses(text, work_vocabulary())]
     return tuple(found) if len(found) > 1 else (text,)
-
-
-def synonym_concept(groups: tuple[int, ...], vocab: WorkVocabulary) -> Concept | None:
-    """The vocabulary concept that a word's SudachiDict synonym groups point to: the concept of
-    the vocabulary words in the same group, when they agree (a group holding words of two
-    concepts, such as 支給 with 交付 and 給付, decides nothing)."""
-    index = _synonym_index(id(vocab), vocab)
-    found = {index[g] for g in groups if g in index}
-    found.discard("")
-    return vocab.concepts[found.pop()] if len(found) == 1 else None
-
-
-_SYNONYM_INDEX: dict[int, dict[int, str]] = {}
-
-
-def _synonym_index(key: int, vocab: WorkVocabulary) -> dict[int, str]:
-    """Synonym group id → the one concept its vocabulary words have ("" when they disagree):
-    each vocabulary word analysed once (20 ms for the shipped vocabulary)."""
-    hit = _SYNONYM_INDEX.get(key)
-    if hit is not None:
-        return hit
-    index: dict[int, str] = {}
-    for word, cid in sorted(vocab.words.items()):
-        ms = morphemes(word)
-        if len(ms) != 1:
-            continue
-        for g in ms[0].synonyms:
-            index[g] = cid if index.get(g, cid) == cid else ""
-    _SYNONYM_INDEX.clear()
-    _SYNONYM_INDEX[key] = index
-    return index
 
 
 def _compound_concept(word: str, vocab: WorkVocabulary) -> Concept | None:
