@@ -392,18 +392,18 @@ def _neighbour_splits(
     the second half of that activity (one city's 書類審査 is another's 記載事項の点検 followed by
     添付書類の確認). The join spreads along a run of left-over neighbours, never across a step
     matched elsewhere, and never onto a pair that crosses the order's anchors (C = -inf)."""
-    if minimum >= 1.0:
+    if minimum >= 1.0 or not S.size:
         return []
     out: list[Correspondence] = []
     for view, M, Cm, taken_by, flip in ((va, S, C, a_of, False), (vb, S.T, C.T, b_of, True)):
         # other-side node → the nodes of this side that hold it (its 1:1 partner, then joiners)
         holders = {other: {mine} for other, mine in taken_by.items()}
-        partner = {mine: other for other, mine in taken_by.items()}
+        placed = set(taken_by.values())
         changed = True
         while changed:
             changed = False
             for r in range(M.shape[0]):
-                if r in partner or not M.shape[1]:
+                if r in placed:
                     continue
                 c = int(np.argmax(M[r]))
                 held = holders.get(c)
@@ -413,7 +413,7 @@ def _neighbour_splits(
                     continue
                 if any(M[h, c] >= ceiling for h in held):
                     continue  # the neighbour already says all the partner says: no second half
-                partner[r] = c
+                placed.add(r)
                 held.add(r)
                 changed = True
                 a, b = (c, r) if flip else (r, c)
