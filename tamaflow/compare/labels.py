@@ -10,7 +10,9 @@ features that make such variants meet, and scores two labels in [0, 1]:
   small character channel for what the analyser splits differently. The library catalogue's
   names and synonyms are a layer on top (activity codes as features).
 - English: NFKC, lower case, a small stop-word list, Snowball stemming plus irregular verbs, and a
-  general table of administrative synonyms; a synonym matches for half the weight of the same word.
+  general table of administrative synonyms; a synonym counts 2/3 of the same word. Two labels
+  that each name an action (a verb of administrative work or its nominalisation) and share none
+  lose `action_clash`; two that cite different article or form numbers lose as antonyms do.
   A second channel of character trigrams over the stems catches compounds and prefixes
   (matriculate / immatriculate).
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -204,6 +207,42 @@ def en_stem(word: str) -> str:
     return stem
 
 
+#: verbs of administrative work beyond the synonym groups (their stems also catch the
+#: nominalisations: assessment, enrollment, checking)
+EN_VERBS: frozenset[str] = frozenset(
+    "accept add allocate analyse analyze answer apply appoint approve archive arrange assess assign attach "
+    "book calculate call cancel capture change check choose clarify close collect compare compile complete "
+    "conduct confirm consult contact copy correct create decide declare deliver deny determine discuss "
+    "dispatch distribute draft edit enrol enroll enter evaluate examine execute fill file finalize finish "
+    "forward generate give grant hand handle hold identify immatriculate inform input inspect interview "
+    "invite issue keep list log mail make mark match matriculate merge modify notify obtain open order pay "
+    "perform pick place plan post prepare present print process produce provide publish rank rate read "
+    "receive record refuse register reject remind remove renew report request require retrieve return review "
+    "revoke save scan schedule score search select send set settle sign sort start stamp store submit sum "
+    "take talk test transfer transmit treat update upload validate verify wait withdraw write"
+    .split()
+)
+
+
+def en_actions(stems: Sequence[str]) -> frozenset[str]:
+    """The stems of the actions an English label names: every word that is a verb of
+    administrative work or its nominalisation (send, assessment, enrollment, checking). Verb-object
+    (Send application), action-noun (Assessment of application), state (Documents received) and
+    light-verb labels (Take interview, Go to the interview) all name their action this way."""
+    verbs = _verb_stems()
+    return frozenset(st for st in stems if st in verbs)
+
+
+@lru_cache(maxsize=1)
+def _verb_stems() -> frozenset[str]:
+    """EN_VERBS and every word of a synonym group headed by one of them (forward, dispatch …)."""
+    out = {en_stem(w) for w in EN_VERBS}
+    for group in EN_SYNONYMS:
+        if group[0] in EN_VERBS:
+            out |= {en_stem(w) for w in group if " " not in w}
+    return frozenset(out)
+
+
 def en_words(text: str) -> list[str]:
     """Content words of an English label, stemmed, stop words removed, in order."""
     t = nfkc(text).lower().replace("'s", "").replace("’s", "")
@@ -223,11 +262,16 @@ class Vocabulary:
     """
 
     def __init__(
-        self, catalogue: Mapping[str, Sequence[str]] | None = None, builtin: bool = True, synonym_weight: float = 1.0
+        self, catalogue: Mapping[str, Sequence[str]] | None = None, builtin: bool = True, synonym_weight: float = 1.0,
+        grouped_word: float = 0.5,
     ) -> None:
-        #: weight of the shared-meaning feature relative to the word itself (1 = a synonym counts
-        #: half as much as the same word)
+        #: English: weight of the synonym group's feature (the shared meaning)
         self.synonym_weight = synonym_weight
+        #: English: weight of a word that belongs to a synonym group, next to its group's; the
+        #: group carries the meaning, the word itself only adds that the same word was used, so
+        #: a synonym counts 2/3 of the same word (Enrollment / Immatriculate), as a Japanese
+        #: concept match counts fully
+        self.grouped_word = grouped_word
         self.en_concept: dict[str, str] = {}
         self.en_antonym: dict[str, set[str]] = {}
         self.ja_rewrite: list[tuple[str, str]] = []
@@ -280,6 +324,24 @@ NOTE_WEIGHT = 0.3
 _NOTE = re.compile(r"[(（\[【][^()（）\[\]【】]*[)）\]】]")
 
 
+#: a number followed by a unit or counter, or after a currency sign, is an amount or a date
+#: (手数料300円, within 14 days): cities differ in amounts and still do the same step
+_AMOUNT = re.compile(
+    r"[¥$€£]\s*\d[\d,.]*|\d[\d,.]*\s*(?:円|日|時間|分|秒|件|人|名|歳|才|%|か月|ヶ月|カ月|箇月|月|年|週|万|千|百|枚|通|部|"
+    r"days?\b|weeks?\b|months?\b|years?\b|hours?\b|minutes?\b|mins?\b|percent\b|pages?\b|copies\b|"
+    r"eur\b|euros?\b|yen\b|usd\b|dollars?\b)",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d+")
+
+
+def identifying_numbers(text: str) -> str:
+    """The numbers in a label that tell two activities apart: the article, section or form a
+    step is about (art. 33 WABO / art. 34 WABO, 第2号様式). Amounts and dates are left out, as
+    two cities charging different fees still do the same step."""
+    return " ".join(sorted(set(_NUMBER.findall(_AMOUNT.sub(" ", nfkc(text)))), key=lambda n: (len(n), n)))
+
+
 def split_note(text: str) -> tuple[str, str]:
     """(label without parenthetical notes, the notes). A label that is only a note stays whole."""
     notes = _NOTE.findall(text)
@@ -309,6 +371,10 @@ class LabelFeatures:
     words: tuple[tuple[str, float], ...]  # feature → base weight (before idf)
     grams: tuple[str, ...]
     antonyms: frozenset[str] = field(default_factory=frozenset)
+    #: the numbers that identify what the label names (art. 33, 第2号様式), sorted and joined
+    numbers: str = ""
+    #: English: the concepts (or stems) of the actions the label names, space-separated
+    action: str = ""
 
 
 def _bigrams(s: str) -> list[str]:
@@ -329,13 +395,19 @@ def features(text: str, vocab: Vocabulary, extra_words: Iterable[str] = (), code
     return _features(text, vocab, tuple(extra_words), code)
 
 
-# Vocabulary objects are few and long-lived; cache per (id) through a small wrapper dict
-_FEATURE_CACHE: dict[tuple[int, str, tuple[str, ...], str | None], LabelFeatures] = {}
+# features per vocabulary: keyed by the object itself (weakly), never by id(), which a later
+# vocabulary with another catalogue could reuse once the first is collected
+_FEATURE_CACHE: weakref.WeakKeyDictionary[Vocabulary, dict[tuple[str, tuple[str, ...], str | None], LabelFeatures]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | None) -> LabelFeatures:
-    ck = (id(vocab), text, extra, code)
-    hit = _FEATURE_CACHE.get(ck)
+    cache = _FEATURE_CACHE.get(vocab)
+    if cache is None:
+        cache = _FEATURE_CACHE[vocab] = {}
+    ck = (text, extra, code)
+    hit = cache.get(ck)
     if hit is not None:
         return hit
     full = nfkc(text).lower()
@@ -344,6 +416,7 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
     words: dict[str, float] = {}
     grams: list[str] = []
     antonyms: set[str] = set()
+    en_action = ""
     cat = vocab.label_code.get(key) if key else None
     if code:
         words["#" + code] = 3.0
@@ -381,11 +454,12 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
         for s in stems:
             if s.isdigit():
                 continue
-            words[s] = 1.0
             concept = vocab.en_concept.get(s)
+            words[s] = max(words.get(s, 0.0), vocab.grouped_word if concept else 1.0)
             if concept:
                 words[concept] = max(words.get(concept, 0.0), vocab.synonym_weight)
             antonyms |= vocab.en_antonym.get(s, set())
+        en_action = " ".join(sorted({vocab.en_concept.get(a, a) for a in en_actions(stems)}))
         if note:
             for s in en_words(note):
                 if not s.isdigit():
@@ -394,10 +468,11 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
         for s in stems:
             grams.extend(_trigrams(s))
         japanese = False
-    feats = LabelFeatures(text, japanese, key, tuple(sorted(words.items())), tuple(grams), frozenset(antonyms))
-    if len(_FEATURE_CACHE) > 200_000:
-        _FEATURE_CACHE.clear()
-    _FEATURE_CACHE[ck] = feats
+    feats = LabelFeatures(text, japanese, key, tuple(sorted(words.items())), tuple(grams), frozenset(antonyms),
+                          identifying_numbers(t), en_action)
+    if len(cache) > 200_000:
+        cache.clear()
+    cache[ck] = feats
     return feats
 
 
@@ -412,6 +487,8 @@ class SimilarityWeights:
     word: float = 0.8
     char: float = 0.2
     antonym_penalty: float = 0.5
+    #: English: share lost when both labels name actions and none of them is shared
+    action_clash: float = 0.3
     use_idf: bool = True
     #: Japanese: share of the head action in the word channel (the objects have the rest)
     head: float = 0.7
@@ -488,6 +565,16 @@ class LabelSpace:
         self.G = G.tocsr()
         self.g_norm = np.asarray(G.sum(axis=1)).ravel()
         self.keys = np.array([it.key for it in self.items], dtype=object)
+        self.numbers = np.array([it.numbers for it in self.items], dtype=object)
+        act_vocab: dict[str, int] = {}
+        rv: list[int] = []
+        cv: list[int] = []
+        for i, it in enumerate(self.items):
+            for act in it.action.split():
+                rv.append(i)
+                cv.append(act_vocab.setdefault(act, len(act_vocab)))
+        self.V = sparse.csr_matrix((np.ones(len(rv)), (rv, cv)), shape=(n, max(1, len(act_vocab))))
+        self.v_count = np.asarray(self.V.sum(axis=1)).ravel()
         self.ja = np.array([it.japanese for it in self.items], dtype=bool)
         ant_vocab: dict[str, int] = {}
         ra: list[int] = []
@@ -570,6 +657,16 @@ class LabelSpace:
         if self.A.nnz:
             clash = ((self.A[r] @ self.P[c].T) + (self.P[r] @ self.A[c].T)).toarray() > 0
             sim = np.where(clash, sim * (1.0 - wt.antonym_penalty), sim)
+        nr, nc = self.numbers[r], self.numbers[c]
+        if (nr != "").any() and (nc != "").any():
+            differ = (nr != "")[:, None] & (nc != "")[None, :] & (nr[:, None] != nc[None, :])
+            sim = np.where(differ, sim * (1.0 - wt.antonym_penalty), sim)
+        if wt.action_clash and self.V.nnz:
+            # English: two labels that each name an action, and no action in common (Fill out
+            # application form / Receive application form), are different steps on one object
+            has_r, has_c = self.v_count[r] > 0, self.v_count[c] > 0
+            other = has_r[:, None] & has_c[None, :] & ((self.V[r] @ self.V[c].T).toarray() == 0)
+            sim = np.where(other, sim * (1.0 - wt.action_clash), sim)
         same = self.keys[r][:, None] == self.keys[c][None, :]
         nonempty = np.array([bool(k) for k in self.keys[r]])[:, None]
         sim = np.where(same & nonempty, 1.0, sim)
