@@ -323,11 +323,13 @@ def _duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Sequ
     z's (`split_min`, `split_margin`, `Matcher._one_to_many`) and the pair crosses no anchor.
     `_merged_links` then reports x as merged into G, from any one such w. So here: v has no step
     in G; some member w of both G and H has y in G and z in H with S(x, y) ≥ split_min and
-    S(x, y) ≥ S(x, z) − split_margin; and no step of w strictly between z and y belongs to a
-    group whose step in v lies on the other side of x (`_between`, `_sides`). The ties with the
-    pivot (`_through`) find this only for the pivot's common activities; an extra check step that
-    a tenth of the cities have is tied to most of the others in the exact path, and here too.
-    Labels are compared as distinct items, in one similarity block."""
+    S(x, y) ≥ S(x, z) − split_margin; no step of w strictly between z and y belongs to a
+    group whose step in v lies on the other side of x (`_between`, `_sides`); and y is left over
+    in that alignment: no other step u of v that w has no partner for (u's group holds no step
+    of w) reads like y (`_claims`), since the 1:1 assignment would pair u with y. The ties with
+    the pivot (`_through`) find this only for the pivot's common activities; an extra check step
+    that a tenth of the cities have is tied to most of the others in the exact path, and here
+    too. Labels are compared as distinct items, in one similarity block."""
     nodes = [(v, x, gi) for gi, g in enumerate(groups) for v, xs in g.members.items() for x in xs]
     if not nodes:
         return []
@@ -343,6 +345,7 @@ def _duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Sequ
     where: list[dict[int, int]] = [{} for _ in views]
     for v, x, gi in nodes:
         where[v][x] = gi
+    claims = _Claims(S >= match.threshold + match.context / 2, groups, item, inc)
     strict: dict[int, np.ndarray] = {}
 
     def before(v: int) -> np.ndarray:
@@ -358,29 +361,69 @@ def _duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Sequ
         outsiders = [(v, x) for v, xs in gh.members.items() if v not in gg.members for x in xs]
         if not both or not outsiders:
             continue
-        # witnesses: (y item, z item, groups between), distinct
-        wit: dict[frozenset[tuple[int, int]], set[tuple[int, int]]] = {}
+        # witnesses, distinct: (groups between, y item, z item, the groups y's look-alikes sit
+        # in that w has no step of)
+        wit: dict[tuple[frozenset[tuple[int, int]], int, int, frozenset[int]], None] = {}
         for w in both:
             z = gh.members[w][0]
             for y in gg.members[w]:
-                wit.setdefault(_between(before(w), where[w], y, z), set()).add((item[(w, y)], item[(w, z)]))
+                key = (_between(before(w), where[w], y, z), item[(w, y)], item[(w, z)], claims.free(item[(w, y)], w))
+                wit.setdefault(key, None)
+        o_item = np.array([item[vx] for vx in outsiders], dtype=np.int64)
+        o_var = np.array([v for v, _ in outsiders], dtype=np.int64)
         fired: dict[int, list[frozenset[tuple[int, int]]]] = {}
-        xs_items = np.array(sorted({item[vx] for vx in outsiders}), dtype=np.int64)
-        for cut, pairs in wit.items():
-            yz = np.array(sorted(pairs))
-            sy, sz = S[np.ix_(xs_items, yz[:, 0])], S[np.ix_(xs_items, yz[:, 1])]
-            ok = ((sy >= match.split_min) & (sy >= sz - match.split_margin)).any(axis=1)
-            for xi in xs_items[ok].tolist():
-                fired.setdefault(xi, []).append(cut)
-        for v, x in outsiders:
-            cuts = fired.get(item[(v, x)], ())
-            if not cuts:
-                continue
+        for cut, yi, zi, free in wit:
+            sy, sz = S[o_item, yi], S[o_item, zi]
+            ok = (sy >= match.split_min) & (sy >= sz - match.split_margin)
+            if free:
+                ok &= ~claims.taken(yi, free, o_var)
+            for n in np.flatnonzero(ok).tolist():
+                fired.setdefault(n, []).append(cut)
+        for n, cuts in fired.items():
+            v, x = outsiders[n]
             if (v, x) not in sides:
                 sides[(v, x)] = _sides(before(v), where[v], x)
             if any(not (cut & sides[(v, x)]) for cut in cuts):
                 out.add((v, x, int(G)))
     return sorted(out)
+
+
+class _Claims:
+    """Which steps would take a left-over step y 1:1 in a pairwise alignment: a step u of v whose
+    label reads like y's (`takes`: similar enough to reach the matcher's threshold whatever the
+    neighbours say) and whose own group holds no step of y's variant w, so nothing of w is
+    matched to u first. Looked up per y item and kept, since many witnesses share a wording."""
+
+    def __init__(self, takes: np.ndarray, groups: Sequence[Group], item: dict[tuple[int, int], int],
+                 inc: np.ndarray) -> None:
+        self.takes = takes
+        self.groups = groups
+        self.item = item
+        self.inc = inc
+        self._of: dict[int, list[int]] = {}
+        self._by: dict[tuple[int, int], np.ndarray] = {}
+        self._k = 1 + max((v for g in groups for v in g.members), default=0)
+
+    def look_alikes(self, yi: int) -> list[int]:
+        """The groups holding a step whose label takes y's."""
+        if yi not in self._of:
+            self._of[yi] = np.flatnonzero(self.inc[self.takes[yi]].any(axis=0)).tolist()
+        return self._of[yi]
+
+    def free(self, yi: int, w: int) -> frozenset[int]:
+        """The look-alike groups of y that w has no step in: their steps are free to take y."""
+        return frozenset(K for K in self.look_alikes(yi) if w not in self.groups[K].members)
+
+    def taken(self, yi: int, free: frozenset[int], variants: np.ndarray) -> np.ndarray:
+        """For each variant in `variants`, whether one of its steps in the groups `free` takes y."""
+        hit = np.zeros(self._k, dtype=bool)
+        for K in free:
+            if (K, yi) not in self._by:
+                self._by[(K, yi)] = np.array(sorted({v for v, xs in self.groups[K].members.items()
+                                                     if any(self.takes[yi, self.item[(v, x)]] for x in xs)}),
+                                             dtype=np.int64)
+            hit[self._by[(K, yi)]] = True
+        return hit[variants]
 
 
 def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOptions,
