@@ -259,6 +259,29 @@ def test_two_steps_in_a_row_pair_with_the_one_step_that_does_both(tmp_path: Path
     assert {"nishi": "n_recv", "higashi": "h_recv"} in groups
 
 
+def test_a_step_that_does_two_things_does_not_chain_them_into_one_activity(tmp_path: Path) -> None:
+    # north computes the fee and raises the charge in one step, after approval; the others do it
+    # in two. west computes early and raises the charge after approval, where north does both:
+    # a chain west 収入調定 – north 算定・調定 – east 計算 must not put west's 収入調定 with east's
+    # 計算 when west's own alignment with east matched it to east's 収入調定
+    flows = {
+        "east": ["申請書の受付", "書類審査", "課長決裁", "使用料の計算", "収入調定", "納入通知書の送付"],
+        "west": ["申請書の受付", "書類審査", "現地確認", "使用料を計算する", "許可書案の起票", "課長決裁",
+                 "使用料の収入調定", "納入通知書を送付する"],
+        "north": ["申請書の受付", "書類審査", "課長決裁", "使用料の算定・調定", "納入通知書の送付"],
+        "south": ["申請書の受付", "書類審査", "課長決裁", "使用料を算出する", "調定", "納入通知書の送付"],
+    }
+    for city, names in flows.items():
+        doc = {"process": "senyo", "name": "占用許可", "city": city, "lanes": {"back": "管理係"},
+               "steps": [{"id": f"{city}{i}", "name": n, "lane": "back"} for i, n in enumerate(names)]}
+        (tmp_path / f"{city}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    groups = alignment(tmp_path)
+    compute = next(g for g in groups if g.get("east") == "east3")
+    charge = next(g for g in groups if g.get("east") == "east4")
+    assert compute.get("west") == "west3" and compute.get("south") == "south3", compute
+    assert charge.get("west") == "west6" and charge.get("south") == "south4", charge
+
+
 # ------------------------------------------------------------------ the standard's decisions
 
 

@@ -10,9 +10,7 @@ Pairwise, in three passes:
    duplicated event, a split step), or whose label together with a neighbour's covers the
    partner's label (受付・本人確認 vs 受付 + 本人確認).
 
-Across many variants, pairwise correspondences are grouped with a union-find that refuses to put
-two steps of one variant into a group unless a 1:n correspondence says they belong together;
-strongest correspondences merge first.
+Across many variants, pairwise correspondences are grouped into activities in grouping.py.
 
 Depends on tamaflow.model only (through variant.py); the catalogue arrives as plain data.
 """
@@ -21,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -562,85 +560,3 @@ def _best_match(na: np.ndarray, nb: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------------
 # Many variants
-
-
-@dataclass(slots=True)
-class Group:
-    """One activity across variants: variant index → node indexes (several for a 1:n).
-
-    `merged` holds the steps that do this activity as part of a step grouped elsewhere (受付・
-    本人確認 is in the 受付 group and merged into the 本人確認 group): they are reported in the
-    alignment, but the group's support and the standard count `members` only."""
-
-    members: dict[int, list[int]] = field(default_factory=dict)
-    merged: dict[int, list[int]] = field(default_factory=dict)
-
-    def size(self) -> int:
-        return len(self.members)
-
-    def realised_by(self) -> dict[int, list[int]]:
-        """Every step that realises the activity: the members and the merged steps."""
-        out = {v: list(ks) for v, ks in self.members.items()}
-        for v, ks in self.merged.items():
-            out[v] = sorted(set(out.get(v, [])) | set(ks))
-        return out
-
-
-def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list[Group]:
-    """Group pairwise correspondences into activities across all variants.
-
-    Parameters
-    ----------
-    matcher : Matcher
-        The matcher that made `pairs` (its views give the node counts).
-    pairs : dict of (int, int) to PairAlignment
-        The alignment of every variant pair (i < j).
-
-    Returns
-    -------
-    list of Group
-        A partition of all matchable nodes: union-find over the correspondences, strongest
-        first, never joining two steps of one variant through 1:1 links (that would be an
-        inconsistent cycle); 1:n links attach a left-over step to the group of its partner.
-    """
-    views = matcher.views
-    offsets = [0]
-    for view in views:
-        offsets.append(offsets[-1] + view.size)
-    total = offsets[-1]
-    variant_of = [v for v, view in enumerate(views) for _ in range(view.size)]
-    parent = list(range(total))
-    owner: list[dict[int, int]] = [{variant_of[x]: 1} for x in range(total)]
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    # 1:1 before 1:n, strongest first, then by node: the tuples sort in that order themselves
-    edges = [(c.kind != "1:1", -c.score, offsets[i] + c.a, offsets[j] + c.b, c.kind)
-             for (i, j), pa in pairs.items() for c in pa.pairs]
-    edges.sort()
-    for _n, _score, x, y, kind in edges:
-        rx, ry = find(x), find(y)
-        if rx == ry:
-            continue
-        if kind == "1:1" and set(owner[rx]) & set(owner[ry]):
-            continue
-        if kind == "1:n":
-            # only a step still on its own may join, and only into a group its variant is in
-            sx, sy = sum(owner[rx].values()), sum(owner[ry].values())
-            if min(sx, sy) != 1:
-                continue
-        if len(owner[rx]) < len(owner[ry]):
-            rx, ry = ry, rx
-        parent[ry] = rx
-        for v, cnt in owner[ry].items():
-            owner[rx][v] = owner[rx].get(v, 0) + cnt
-    groups: dict[int, Group] = {}
-    for x in range(total):
-        v = variant_of[x]
-        g = groups.setdefault(find(x), Group())
-        g.members.setdefault(v, []).append(x - offsets[v])
-    return list(groups.values())

@@ -16,8 +16,9 @@ import numpy as np
 from ..model.findings import TamaflowError
 from ..model.library import Activity
 from ..model.process import Process
-from .align import Group, Matcher, MatchOptions, PairAlignment, group
+from .align import Matcher, MatchOptions, PairAlignment
 from .deviations import Deviation, deviations
+from .grouping import Group, group
 from .labels import Vocabulary, label_key
 from .pairs import PairRunner, run_locally
 from .similarity import MEASURES, Clustering, GedWeights, cluster

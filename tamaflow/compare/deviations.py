@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .align import Group
+from .grouping import Group
 from .labels import label_similarity
 from .standard import StandardFlow
 from .variant import ORDER, REVERSE, Node, VariantView

@@ -36,7 +36,8 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 from scipy import sparse
 
-from .align import Group, Matcher
+from .align import Matcher
+from .grouping import Group
 from .similarity import GedWeights, control_kind
 from .variant import VariantView
 

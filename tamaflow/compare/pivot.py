@@ -4,13 +4,13 @@ All-pairs alignment costs k(k-1)/2 alignments: 1.5 million for Japan's 1,741 mun
 Here it costs a fixed sample's pairs plus 2·k:
 
 1. **Sample**: `SAMPLE` variants spread evenly over the input are compared exactly (all their
-   pairs, `align.group`); the standard derived from them at a low support (a step at least two
+   pairs, `grouping.group`); the standard derived from them at a low support (a step at least two
    sampled cities share) is the first pivot: a valid process that holds every common activity
    once, in consensus order.
 2. **First pass**: each variant is aligned to that pivot (`Matcher.align`, so labels, codes,
    context and flow order count as in the exact path). A variant's step matched to a pivot step
    joins that step's group; a 1:n correspondence makes a merged step a `merged` entry, as
-   `align.group` and `_merged_links` do. A split step (a second step doing a pivot step's work)
+   `grouping.group` and `_merged_links` do. A split step (a second step doing a pivot step's work)
    waits: it joins that group only if the left-over steps offer it no partner, because the exact
    path joins 1:1 links before 1:n ones (a city's second 決裁 is grouped with other cities'
    second 決裁, not folded into the first).
@@ -37,7 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .align import Group, Matcher, MatchOptions, PairAlignment, group
+from .align import Matcher, MatchOptions, PairAlignment
+from .grouping import Group, group
 from .labels import Vocabulary
 from .pairs import measure_pair
 from .similarity import GedWeights

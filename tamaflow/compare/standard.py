@@ -28,7 +28,7 @@ import numpy as np
 from ..model.graph import first_reached
 from ..model.ids import SAFE_ID, claim_id, slugify
 from ..model.process import Branch, Lane, Process, Step
-from .align import Group
+from .grouping import Group
 from .labels import is_japanese, label_key
 from .variant import EXCLUSIVE, INTERLEAVING, ORDER, REVERSE, Node, VariantView
 
@@ -105,7 +105,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
     ----------
     views : sequence of VariantView
     groups : sequence of Group
-        Corresponding steps across the variants (`align.group`).
+        Corresponding steps across the variants (`grouping.group`).
     support : float
         Share of variants a group needs to enter the standard (`--support`).
 

@@ -1,0 +1,157 @@
+"""Grouping: pairwise correspondences between variants joined into activities across all of
+them (union-find, strongest first), with the checks that keep a chain through other cities
+from joining steps that their own pair alignment keeps apart.
+
+Depends on align.py for the pair alignments it reads (types only at run time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .align import Matcher, PairAlignment
+
+#: a chain of correspondences through other cities does not join two steps whose own
+#: pair alignment matched one of them to a step this much closer in label similarity
+CHAIN_MARGIN = 0.5
+
+
+@dataclass(slots=True)
+class Group:
+    """One activity across variants: variant index → node indexes (several for a 1:n).
+
+    `merged` holds the steps that do this activity as part of a step grouped elsewhere (受付・
+    本人確認 is in the 受付 group and merged into the 本人確認 group): they are reported in the
+    alignment, but the group's support and the standard count `members` only."""
+
+    members: dict[int, list[int]] = field(default_factory=dict)
+    merged: dict[int, list[int]] = field(default_factory=dict)
+
+    def size(self) -> int:
+        return len(self.members)
+
+    def realised_by(self) -> dict[int, list[int]]:
+        """Every step that realises the activity: the members and the merged steps."""
+        out = {v: list(ks) for v, ks in self.members.items()}
+        for v, ks in self.merged.items():
+            out[v] = sorted(set(out.get(v, [])) | set(ks))
+        return out
+
+
+def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list[Group]:
+    """Group pairwise correspondences into activities across all variants.
+
+    Parameters
+    ----------
+    matcher : Matcher
+        The matcher that made `pairs` (its views give the node counts).
+    pairs : dict of (int, int) to PairAlignment
+        The alignment of every variant pair (i < j).
+
+    Returns
+    -------
+    list of Group
+        A partition of all matchable nodes: union-find over the correspondences, strongest
+        first, never joining two steps of one variant through 1:1 links (that would be an
+        inconsistent cycle); 1:n links attach a left-over step to the group of its partner.
+        Two groups joined through a step of merged or split work (a bridge) must not contain
+        two steps whose own pair alignment matched one of them to a step clearly closer in
+        label (`CHAIN_MARGIN`): 占用料の計算 and 占用料の収入調定 stay apart although another
+        city's 占用料の算定・調定 does both.
+    """
+    views = matcher.views
+    offsets = [0]
+    for view in views:
+        offsets.append(offsets[-1] + view.size)
+    total = offsets[-1]
+    variant_of = [v for v, view in enumerate(views) for _ in range(view.size)]
+    parent = list(range(total))
+    owner: list[dict[int, int]] = [{variant_of[x]: 1} for x in range(total)]
+
+    members: list[list[int]] = [[x] for x in range(total)]
+    local = [x - offsets[variant_of[x]] for x in range(total)]
+    # steps that take part in a 1:n correspondence (merged or split work) can bridge two
+    # activities; only groups holding one are checked against the pair alignments
+    bridge = [False] * total
+    for (i, j), pa in pairs.items():
+        for c in pa.pairs:
+            if c.kind != "1:1":
+                bridge[offsets[i] + c.a] = bridge[offsets[j] + c.b] = True
+    # what each pair alignment says directly, indexed on first use (only chains through a
+    # bridge are checked, so most pairs are never looked at): per pair and side, a node's 1:1
+    # partner with their label similarity, and the pair's 1:n links
+    direct: dict[tuple[int, int], tuple[dict[int, tuple[int, float]], dict[int, tuple[int, float]], set[tuple[int, int]]]] = {}
+
+    def disagrees(x: int, y: int) -> float:
+        """The label similarity of x's own 1:1 partner in y's view when that partner is not y
+        (and no 1:n link joins x and y), else 0."""
+        u, v = variant_of[x], variant_of[y]
+        key = (u, v) if u < v else (v, u)
+        index = direct.get(key)
+        if index is None:
+            one = [c for c in pairs[key].pairs if c.kind == "1:1"]
+            index = direct[key] = ({c.a: (c.b, c.label) for c in one}, {c.b: (c.a, c.label) for c in one},
+                                   {(c.a, c.b) for c in pairs[key].pairs if c.kind != "1:1"})
+        got = (index[0] if u < v else index[1]).get(local[x])
+        if got is None or got[0] == local[y]:
+            return 0.0
+        link = (local[x], local[y]) if u < v else (local[y], local[x])
+        return 0.0 if link in index[2] else got[1]
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def contradicted(rx: int, ry: int) -> bool:
+        """A chain through other cities (often a merged step that names two actions) must not
+        put two steps together when their own pair alignment matched one of them to a step
+        whose label is clearly closer (by `CHAIN_MARGIN`)."""
+        for x in members[rx]:
+            vx = variant_of[x]
+            for y in members[ry]:
+                vy = variant_of[y]
+                if vx == vy:
+                    continue
+                best = max(disagrees(x, y), disagrees(y, x))
+                if best < CHAIN_MARGIN:
+                    continue
+                s = pairs[(vx, vy)].label_sim[local[x], local[y]] if vx < vy else pairs[(vy, vx)].label_sim[local[y], local[x]]
+                if best >= float(s) + CHAIN_MARGIN:
+                    return True
+        return False
+
+    # 1:1 before 1:n, strongest first, then by node: the tuples sort in that order themselves
+    edges = [(c.kind != "1:1", -c.score, offsets[i] + c.a, offsets[j] + c.b, c.kind)
+             for (i, j), pa in pairs.items() for c in pa.pairs]
+    edges.sort()
+    for _n, _score, x, y, kind in edges:
+        rx, ry = find(x), find(y)
+        if rx == ry:
+            continue
+        if kind == "1:1" and set(owner[rx]) & set(owner[ry]):
+            continue
+        if kind == "1:n":
+            # only a step still on its own may join, and only into a group its variant is in
+            sx, sy = sum(owner[rx].values()), sum(owner[ry].values())
+            if min(sx, sy) != 1:
+                continue
+        if (bridge[rx] or bridge[ry]) and len(members[rx]) > 1 and len(members[ry]) > 1 and contradicted(rx, ry):
+            continue
+        if len(owner[rx]) < len(owner[ry]):
+            rx, ry = ry, rx
+        parent[ry] = rx
+        members[rx].extend(members[ry])
+        members[ry] = []
+        bridge[rx] = bridge[rx] or bridge[ry]
+        for v, cnt in owner[ry].items():
+            owner[rx][v] = owner[rx].get(v, 0) + cnt
+    groups: dict[int, Group] = {}
+    for x in range(total):
+        v = variant_of[x]
+        g = groups.setdefault(find(x), Group())
+        g.members.setdefault(v, []).append(x - offsets[v])
+    return list(groups.values())
