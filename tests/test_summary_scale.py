@@ -72,3 +72,71 @@ def test_summary_compares_one_procedure_at_a_time(monkeypatch: pytest.MonkeyPatc
     assert sorted(compared) == procedures
     assert alive() == before
     assert "標準化の効果" in r.stdout and "削減/年" in r.stdout
+
+
+def _national_library(tmp_path: Path, per_procedure: int) -> Path:
+    """benchmarks/national_library.py's library at small size: every procedure × the same cities."""
+    import importlib.util
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("national_library", ROOT / "benchmarks" / "national_library.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build(tmp_path, per_procedure, seed=0, force=False)
+    return tmp_path
+
+
+def test_summary_keeps_only_the_impact_cities_its_table_can_show(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A procedure's impact holds every city's 1,000 savings per run and its changes (0.5 GB over
+    the national library): the summary keeps each procedure's totals and its first `top` cities
+    only (`ProcedureTotals`), and still shows what `tamaflow impact` shows from the whole impacts:
+    the same first pairs with their ranges, the same headline."""
+    import re
+
+    import openpyxl
+
+    from tamaflow.app import summary as app_summary
+    from tamaflow.impact import CityImpact
+
+    lib = _national_library(tmp_path / "lib", 6)
+    procedures = sorted(d.name for d in lib.iterdir() if d.is_dir())
+    held: list[int] = []
+    real = app_summary.impact_sheet
+
+    def counted(summary: app_summary.LibrarySummary, top: int) -> Any:
+        gc.collect()
+        held.append(sum(1 for o in gc.get_objects() if isinstance(o, CityImpact)))
+        assert sorted(summary.procedure_impacts) == procedures
+        return real(summary, top)
+
+    monkeypatch.setattr(app_summary, "impact_sheet", counted)
+    out = tmp_path / "summary.xlsx"
+    r = CliRunner().invoke(app, ["summary", str(lib), "--top", "2", "--format", "xlsx", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    # 6 cities × 12 procedures are 72 city impacts; the table can show no more than 2 per procedure
+    assert held and max(held) <= 2 * len(procedures) < 6 * len(procedures)
+
+    whole = CliRunner().invoke(app, ["impact", str(lib), "--format", "json"])
+    assert whole.exit_code == 0, whole.output
+    import json
+
+    d = json.loads(whole.stdout)
+    pairs = sorted(((c["savings_hours"], p["process"], c["city"], c["hours_now"], c["hours_standard_rpa"],
+                     c["savings_p10"], c["savings_p90"]) for p in d["procedures"] for c in p["cities"]),
+                   key=lambda x: (-x[0], x[1], x[2]))[:2]
+    ws = openpyxl.load_workbook(out)["標準化の効果"]
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, row, strict=True)) for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert [(x["削減/年"], x["手続ID"], x["市ID"], x["現在/年"], x["標準+RPA/年"], x["削減 P10"], x["削減 P90"])
+            for x in rows] == pairs
+
+    def squeezed(text: str) -> str:
+        return re.sub(r"\s+", "", text)
+
+    said = CliRunner().invoke(app, ["impact", str(lib)]).stdout.split("範囲:")[0]
+    assert "72 件の手続×市" in said
+    screen = CliRunner().invoke(app, ["summary", str(lib), "--top", "2"], env={"COLUMNS": "200"}).stdout
+    assert squeezed(said) in squeezed(screen)

@@ -6,9 +6,10 @@ the top RPA steps and the paper/seal/in-person counts per city. Every number com
 `tamaflow.compare` and `tamaflow.score`; this module only gathers them into rich tables.
 
 Memory (a national library: 12 procedures × 2,917 cities, 35,000 files, in ≤ 2 GB): the step
-scores are kept only for the steps the tables can show (`lean_scores`), and the procedures are
+scores are kept only for the steps the tables can show (`lean_scores`), the procedures are
 compared one at a time, each comparison used for its table row and its impact and let go before
-the next (`summary_sheets`).
+the next (`summary_sheets`), and of each impact only its totals and the cities that can reach
+the impact table are kept (`remember_impact`).
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ from ..compare import CompareOptions, Comparison, catalogue_names, compare_proce
 from ..compare.comparison import Method
 from ..impact import (
     DEFAULT_RUNS,
-    Impact,
-    ProcedureImpact,
+    ProcedureTotals,
+    RegionTotals,
     Spreads,
     percentiles,
     procedure_impact,
+    procedure_totals,
     realisation_range,
-    region_impact,
+    region_totals,
 )
 from ..impact.runs import realisation_draws
 from ..io.library import find_library_root, load_library
@@ -78,10 +80,10 @@ class LibrarySummary:
     scores: ScoreReport | None = None
     #: how many RPA steps the scores keep (`lean_scores`); the summary may show at most these
     top: int = 10
-    #: each procedure's impact (`procedure_impact`), made from its comparison when the tables
-    #: compare it; the comparison itself is not kept (`summary_sheets`)
-    procedure_impacts: dict[str, ProcedureImpact] = field(default_factory=dict)
-    impact: Impact | None = None
+    #: each procedure's impact reduced to its totals and its first `top` cities (`remember_impact`),
+    #: made from its comparison when the tables compare it; the comparison is not kept (`summary_sheets`)
+    procedure_impacts: dict[str, ProcedureTotals] = field(default_factory=dict)
+    impact: RegionTotals | None = None
 
 
 def compare_procedure(summary: LibrarySummary, pid: str, cluster: DaskCluster | None = None,
@@ -122,30 +124,34 @@ def _has_standard(procs: list[Process]) -> bool:
 
 
 def remember_impact(summary: LibrarySummary, pid: str, comp: Comparison) -> None:
-    """Keep the impact of one procedure (`tamaflow impact`'s defaults: 1,000 runs, seed 0), made
-    from `comp`, its comparison, so that the comparison need not be kept for it."""
+    """Keep what the summary shows of the impact of one procedure (`tamaflow impact`'s defaults:
+    1,000 runs, seed 0), made from `comp`, its comparison, so that the comparison need not be kept
+    for it: the procedure's totals and its first `summary.top` cities (`ProcedureTotals`).
+
+    Why not the whole impact: it holds every city's 1,000 savings per run and its changes; at
+    national size the twelve procedures' impacts grew the summary by about 0.5 GB, for a table
+    of ten pairs and one headline."""
     procs = summary.by_procedure[pid]
     if pid in summary.procedure_impacts or not _has_standard(procs):
         return
     cfg = default_config()
     real = realisation_draws(*realisation_range(cfg), DEFAULT_RUNS, 0)
-    summary.procedure_impacts[pid] = procedure_impact(comp, procs, cfg, Spreads(), DEFAULT_RUNS, 0, real,
-                                                      summary.cities)
+    whole = procedure_impact(comp, procs, cfg, Spreads(), DEFAULT_RUNS, 0, real, summary.cities)
+    summary.procedure_impacts[pid] = procedure_totals(whole, summary.top)
 
 
-def impact_of_library(summary: LibrarySummary) -> Impact:
+def impact_of_library(summary: LibrarySummary) -> RegionTotals:
     """The standardisation business case of the library (`tamaflow impact` with its defaults:
-    1,000 runs, seed 0): the same figures as `impact_of` over every procedure's comparison, made
-    from the impacts `summary_sheets` kept (a procedure it did not compare is compared here, one
-    at a time)."""
+    1,000 runs, seed 0): the same headline and first `summary.top` pairs as `impact_of` over every
+    procedure's comparison, made from the totals `summary_sheets` kept (a procedure it did not
+    compare is compared here, one at a time)."""
     if summary.impact is None:
-        cfg = default_config()
         pids = [pid for pid, procs in sorted(summary.by_procedure.items()) if _has_standard(procs)]
         for pid in pids:
             if pid not in summary.procedure_impacts:
                 remember_impact(summary, pid, compare_procedure(summary, pid))
-        summary.impact = region_impact([summary.procedure_impacts[pid] for pid in pids], cfg, Spreads(),
-                                       runs=DEFAULT_RUNS, seed=0, realisation_range=realisation_range(cfg))
+        summary.impact = region_totals([summary.procedure_impacts[pid] for pid in pids], runs=DEFAULT_RUNS,
+                                       kept=summary.top)
     return summary.impact
 
 
@@ -293,8 +299,6 @@ def summary_sheets(summary: LibrarySummary, top: int, cluster: DaskCluster | Non
 def impact_sheet(summary: LibrarySummary, top: int) -> DataTable:
     """The city × procedure pairs that save the most with the standard flow and RPA, with their
     P10–P90 range (docs/impact.md)."""
-    from ..impact.report import top_pairs
-
     im = impact_of_library(summary)
     t = DataTable("標準化の効果", (
         Column("name", "手続"), Column("city_name", "市"), Column("hours_now", "現在/年", F_HOURS),
@@ -302,7 +306,7 @@ def impact_sheet(summary: LibrarySummary, top: int) -> DataTable:
         Column("savings_p10", "削減 P10", F_HOURS), Column("savings_p90", "削減 P90", F_HOURS),
         Column("process", "手続ID"), Column("city", "市ID"),
     ))
-    for p, c in top_pairs(im, top):
+    for p, c in im.top_pairs(top):
         rng = percentiles(c.samples)
         t.add(p.name, c.city_name, round(c.hours_now, 1), round(c.hours_standard_rpa, 1), round(c.savings, 1),
               round(rng[0], 1) if rng else None, round(rng[2], 1) if rng else None, p.process, c.city)

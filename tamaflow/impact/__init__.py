@@ -7,7 +7,20 @@ tables.py (CSV, xlsx). Method and limits: docs/impact.md.
 """
 
 from .config import DEFAULT_RUNS, SPREADS, Spreads, load_spreads, realisation_range
-from .model import Change, CityImpact, Impact, ProcedureImpact, impact_of, percentiles, procedure_impact, region_impact
+from .model import (
+    Change,
+    CityImpact,
+    Impact,
+    ProcedureImpact,
+    ProcedureTotals,
+    RegionTotals,
+    impact_of,
+    percentiles,
+    procedure_impact,
+    procedure_totals,
+    region_impact,
+    region_totals,
+)
 
 __all__ = [
     "DEFAULT_RUNS",
@@ -16,11 +29,15 @@ __all__ = [
     "CityImpact",
     "Impact",
     "ProcedureImpact",
+    "ProcedureTotals",
+    "RegionTotals",
     "Spreads",
     "impact_of",
     "load_spreads",
     "percentiles",
     "procedure_impact",
+    "procedure_totals",
     "realisation_range",
     "region_impact",
+    "region_totals",
 ]

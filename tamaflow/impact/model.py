@@ -8,8 +8,9 @@ compare and score only; renderings are in report.py and tables.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -232,6 +233,11 @@ class Impact:
     def savings(self) -> float:
         return sum(p.savings for p in self.procedures)
 
+    @property
+    def pairs(self) -> int:
+        """How many procedure × city pairs the region has."""
+        return sum(len(p.cities) for p in self.procedures)
+
     def city_totals(self) -> list[tuple[str, str, float, float, np.ndarray]]:
         """(city, name, hours now, savings, savings per run) over all procedures, most savings first."""
         acc: dict[str, list] = {}
@@ -279,7 +285,107 @@ def region_impact(procedures: list[ProcedureImpact], cfg: ScoreConfig, spreads: 
     `runs`, `seed` and realisation draws), in any order: most savings first. `impact_of` when the
     procedures are made one at a time, each comparison dropped after its impact (`tamaflow
     summary` at national size, where twelve comparisons at once do not fit in memory)."""
-    procs = sorted(procedures, key=lambda p: (-p.savings, p.process))
-    total = np.sum([p.samples for p in procs], axis=0) if runs > 0 and procs else np.zeros(0)
+    procs, total = _ranked(procedures, runs)
     return Impact(procs, runs, seed, spreads, cfg.realisation, realisation_range, score_config, hourly_cost,
                   list(notes or []), total)
+
+
+class _Ranked(Protocol):
+    @property
+    def process(self) -> str: ...
+
+    @property
+    def savings(self) -> float: ...
+
+    @property
+    def samples(self) -> np.ndarray: ...
+
+
+_P = TypeVar("_P", bound=_Ranked)
+
+
+def _ranked(procedures: Iterable[_P], runs: int) -> tuple[list[_P], np.ndarray]:
+    """The procedures most savings first and the region's savings per run, summed in that order
+    (one home for both, so `region_totals` gives the floats `region_impact` gives)."""
+    procs = sorted(procedures, key=lambda p: (-p.savings, p.process))
+    total = np.sum([p.samples for p in procs], axis=0) if runs > 0 and procs else np.zeros(0)
+    return procs, total
+
+
+def pair_order(process: str, c: CityImpact) -> tuple[float, str, str]:
+    """The order of the region's city × procedure pairs: most savings first, then by procedure and
+    city. Within one procedure it is `ProcedureImpact.cities`' order (the procedure is fixed)."""
+    return (-c.savings, process, c.city)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureTotals:
+    """A procedure's impact reduced to what a one-screen summary of a library shows: its totals,
+    the same floats as its `ProcedureImpact`'s, and its `top` cities that save the most.
+
+    Why: a `ProcedureImpact` holds every city's 1,000 Monte-Carlo savings and its changes, about
+    45 MB per procedure of 2,917 cities; a national library (12 procedures × 2,917 cities) kept
+    them all, 0.5 GB, for a table of ten pairs (`tamaflow summary`). The pairs are ranked by
+    `pair_order`, which within a procedure is the order of its cities, so none but a procedure's
+    own first `top` cities can be among the region's first `top` pairs."""
+
+    process: str
+    name: str
+    #: how many cities the procedure has (with a volume: the cities of its impact)
+    city_count: int
+    hours_now: float
+    savings: float
+    #: the procedure's savings per run (the sum over all its cities)
+    samples: np.ndarray
+    #: its first cities in `ProcedureImpact.cities` order (each whole, with its savings per run)
+    top: tuple[CityImpact, ...]
+
+
+def procedure_totals(p: ProcedureImpact, top: int) -> ProcedureTotals:
+    """The totals of `p` and its `top` cities that save the most (`ProcedureTotals`)."""
+    return ProcedureTotals(p.process, p.name, len(p.cities), p.hours_now, p.savings, p.samples,
+                           tuple(p.cities[:top]))
+
+
+@dataclass(frozen=True, slots=True)
+class RegionTotals:
+    """The region's impact from its procedures' totals: what `Impact` gives for its headline and
+    its first pairs (`impact.report.headline`, `top_pairs`), the same floats, without keeping every
+    city (`ProcedureTotals`)."""
+
+    #: most savings first (as `Impact.procedures`)
+    procedures: Sequence[ProcedureTotals]
+    #: the region's savings per run
+    samples: np.ndarray
+    #: how many pairs each procedure kept: `top_pairs` gives at most this many
+    kept: int
+    hourly_cost: float | None = None
+
+    @property
+    def hours_now(self) -> float:
+        return sum(p.hours_now for p in self.procedures)
+
+    @property
+    def savings(self) -> float:
+        return sum(p.savings for p in self.procedures)
+
+    @property
+    def pairs(self) -> int:
+        """How many procedure × city pairs the region has."""
+        return sum(p.city_count for p in self.procedures)
+
+    def top_pairs(self, top: int) -> list[tuple[ProcedureTotals, CityImpact]]:
+        """The first `top` pairs in `pair_order`, as `impact.report.top_pairs` ranks them."""
+        if top > self.kept:
+            raise ValueError(f"the procedures kept their first {self.kept} cities, not {top}")
+        pairs = [(p, c) for p in self.procedures for c in p.top]
+        return sorted(pairs, key=lambda pc: pair_order(pc[0].process, pc[1]))[:top]
+
+
+def region_totals(procedures: Iterable[ProcedureTotals], *, runs: int, kept: int,
+                  hourly_cost: float | None = None) -> RegionTotals:
+    """`region_impact` from the procedures' totals (`procedure_totals` of each `procedure_impact`,
+    `kept` cities each): the same headline figures and first pairs, in the memory of `kept`
+    cities a procedure."""
+    procs, total = _ranked(procedures, runs)
+    return RegionTotals(procs, total, kept, hourly_cost)

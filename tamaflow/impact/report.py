@@ -13,7 +13,7 @@ from typing import Any
 
 from ..score.report import HOURS, _rounded
 from .config import SPREADS
-from .model import CityImpact, Impact, ProcedureImpact, percentiles
+from .model import CityImpact, Impact, ProcedureImpact, RegionTotals, pair_order, percentiles
 
 #: how many city × procedure rows the summary lists
 TOP = 10
@@ -109,16 +109,17 @@ def range_text(samples: Any) -> str:
 
 
 def top_pairs(im: Impact, top: int = TOP) -> list[tuple[ProcedureImpact, CityImpact]]:
-    """The city × procedure pairs with the most savings (ties by procedure and city)."""
+    """The city × procedure pairs with the most savings (ties by procedure and city: `pair_order`)."""
     pairs = [(p, c) for p in im.procedures for c in p.cities]
-    return sorted(pairs, key=lambda pc: (-pc[1].savings, pc[0].process, pc[1].city))[:top]
+    return sorted(pairs, key=lambda pc: pair_order(pc[0].process, pc[1]))[:top]
 
 
-def headline(im: Impact) -> str:
-    """One sentence: the region's hours now and its savings with their range."""
+def headline(im: Impact | RegionTotals) -> str:
+    """One sentence: the region's hours now and its savings with their range (the same from the
+    whole `Impact` and from its `RegionTotals`)."""
     yen = f" (約 {im.savings * im.hourly_cost / 1e4:,.0f} 万円/年、時給 {im.hourly_cost:,.0f} 円)" if im.hourly_cost else ""
     rng = f"、80% の範囲 {range_text(im.samples)} 時間/年" if im.samples.size else ""
-    return (f"{len(im.procedures)} 手続、{sum(len(p.cities) for p in im.procedures)} 件の手続×市: 職員 {im.hours_now:,.0f} "
+    return (f"{len(im.procedures)} 手続、{im.pairs} 件の手続×市: 職員 {im.hours_now:,.0f} "
             f"時間/年 → 標準フロー＋RPA で {im.savings:,.0f} 時間/年 の削減{rng}{yen}")
 
 
