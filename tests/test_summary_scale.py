@@ -140,3 +140,29 @@ def test_summary_keeps_only_the_impact_cities_its_table_can_show(tmp_path: Path,
     assert "72 件の手続×市" in said
     screen = CliRunner().invoke(app, ["summary", str(lib), "--top", "2"], env={"COLUMNS": "200"}).stdout
     assert squeezed(said) in squeezed(screen)
+
+
+def test_the_monte_carlo_holds_one_block_of_runs_with_the_same_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The standard's values of a run are medians over all cities' values of that run: with every
+    run at once, 2,917 cities × 1,000 runs held 0.45 GB beside the comparison. The runs are drawn
+    `RUN_BLOCK` at a time, and every figure of `tamaflow impact` is the same whatever the block."""
+    from tamaflow.impact import model
+
+    def report(block: int) -> str:
+        monkeypatch.setattr(model, "RUN_BLOCK", block)
+        r = CliRunner().invoke(app, ["impact", str(ROOT / "processes"), "--format", "json"])
+        assert r.exit_code == 0, r.output
+        return r.stdout
+
+    whole = report(1000)
+    seen: list[int] = []
+    real = model.standard_medians
+
+    def watched(plan: Any, cities: dict[str, Any]) -> Any:
+        seen.extend(a.shape[0] for v in cities.values() for a in (v.volume, *v.minutes.values()))
+        return real(plan, cities)
+
+    monkeypatch.setattr(model, "standard_medians", watched)
+    assert report(128) == whole  # 1,000 runs: seven blocks of 128 and one of 104
+    assert max(seen) == 128 and 104 in seen
+    assert '"savings_p10": ' in whole and '"runs": 1000' in whole

@@ -129,7 +129,7 @@ def remember_impact(summary: LibrarySummary, pid: str, comp: Comparison) -> None
     for it: the procedure's totals and its first `summary.top` cities (`ProcedureTotals`).
 
     Why not the whole impact: it holds every city's 1,000 savings per run and its changes; at
-    national size the twelve procedures' impacts grew the summary by about 0.5 GB, for a table
+    national size the twelve procedures' impacts grew the summary by about 0.4 GB, for a table
     of ten pairs and one headline."""
     procs = summary.by_procedure[pid]
     if pid in summary.procedure_impacts or not _has_standard(procs):

@@ -19,9 +19,10 @@ from ..compare.deviations import ONLINE_CHANNELS
 from ..model.ja_names import CHANNELS
 from ..model.process import Process
 from ..score import ProcessScore, ScoreConfig, score_process
+from .chain import Chain
 from .config import Spreads
-from .runs import city_chain, city_values, evaluate, evaluator
-from .standard import CityValues, Plan, city_standard, make_plan, score_standard, standard_medians, standard_process
+from .runs import Evaluator, city_chain, city_values, evaluate, evaluator, run_block
+from .standard import Plan, city_standard, make_plan, score_standard, standard_medians, standard_process
 
 #: a change smaller than this many hours a year is not listed (it is rounding, not a change)
 MIN_HOURS = 0.05
@@ -121,13 +122,11 @@ def procedure_impact(comp: Comparison, procs: list[Process], cfg: ScoreConfig, s
     plan = make_plan(comp)
     chains = {p.city: city_chain(p) for p in procs}
     point = {p.city: city_values(p, chains[p.city], None, 1, seed) for p in procs}
-    mc: dict[str, CityValues] = {}
-    if runs > 0:
-        mc = {p.city: city_values(p, chains[p.city], spreads, runs, seed) for p in procs}
     std_index = {sid: i for i, sid in enumerate(plan.steps)}
     point_std = standard_medians(plan, point)
-    mc_std = standard_medians(plan, mc) if runs > 0 else point_std
     cities: list[CityImpact] = []
+    #: city → the evaluators of its flow now and of the standard as it would run it
+    evaluators: dict[str, tuple[Evaluator, Evaluator]] = {}
     for p in timed:
         now = score_process(p, cfg)
         cs = city_standard(plan, p.city, point, point_std)
@@ -137,22 +136,48 @@ def procedure_impact(comp: Comparison, procs: list[Process], cfg: ScoreConfig, s
         hours_rpa = hours_std - (std.automatable_hours_per_year or 0.0)
         name = names.get(p.city, p.city)
         changes, counts = city_changes(plan, p, now, std, cs.kept, name, hours_now - hours_std)
-        ci = CityImpact(p.city, name, p.path, float(p.volume or 0.0), hours_now, hours_std, hours_rpa,
-                        counts["seal"], counts["paper"], counts["in_person"], changes)
+        cities.append(CityImpact(p.city, name, p.path, float(p.volume or 0.0), hours_now, hours_std, hours_rpa,
+                                 counts["seal"], counts["paper"], counts["in_person"], changes))
         if runs > 0:
-            vals = mc[p.city]
-            h_now, _a = evaluate(evaluator(now, vals.index, cfg), vals.minutes, vals.exceptions,
-                                 vals.visits, vals.volume, realisation)
-            cs_mc = city_standard(plan, p.city, mc, mc_std)
-            std_visits = np.stack([np.broadcast_to(cs_mc.visits[sid], (runs,)) for sid in plan.steps], axis=1)
-            h_std, a_std = evaluate(evaluator(std, std_index, cfg), cs_mc.minutes, cs_mc.exceptions,
-                                    std_visits, vals.volume, realisation)
-            ci.samples = h_now - (h_std - a_std)
-        cities.append(ci)
+            evaluators[p.city] = (evaluator(now, point[p.city].index, cfg), evaluator(std, std_index, cfg))
+    if runs > 0:
+        samples = savings_runs(plan, procs, chains, evaluators, spreads, runs, seed, realisation)
+        for ci in cities:
+            ci.samples = samples[ci.city]
     cities.sort(key=lambda c: (-c.savings, c.city))
     total = np.sum([c.samples for c in cities], axis=0) if runs > 0 and cities else np.zeros(0)
     first = procs[0]
     return ProcedureImpact(first.process, plan.process.name or first.name, cities, notes, total)
+
+
+#: how many Monte-Carlo runs are drawn and evaluated at once for all the cities of a procedure
+RUN_BLOCK = 250
+
+
+def savings_runs(plan: Plan, procs: list[Process], chains: Mapping[str, Chain],
+                 evaluators: Mapping[str, tuple[Evaluator, Evaluator]], spreads: Spreads, runs: int, seed: int,
+                 realisation: np.ndarray) -> dict[str, np.ndarray]:
+    """Each city's savings per run (hours now − hours with the standard and RPA), for the cities
+    of `evaluators` (now, standard).
+
+    The standard's values of a run are medians over every city's values of that run, so a run
+    needs all cities' draws at once: at 2,917 cities and 1,000 runs they are 0.45 GB. The runs
+    are therefore taken `RUN_BLOCK` at a time, each city's draws made anew per block
+    (`city_values` is seeded per city, so a block is the same numbers as a whole draw) and cut to
+    the block's runs. Every figure is per run, so the savings are the same floats as a whole draw."""
+    out = {city: np.empty(runs) for city in evaluators}
+    for a in range(0, runs, RUN_BLOCK):
+        b = min(runs, a + RUN_BLOCK)
+        mc = {p.city: run_block(city_values(p, chains[p.city], spreads, runs, seed), a, b) for p in procs}
+        mc_std = standard_medians(plan, mc)
+        for city, (ev_now, ev_std) in evaluators.items():
+            vals = mc[city]
+            h_now, _a = evaluate(ev_now, vals.minutes, vals.exceptions, vals.visits, vals.volume, realisation[a:b])
+            cs = city_standard(plan, city, mc, mc_std)
+            std_visits = np.stack([np.broadcast_to(cs.visits[sid], (b - a,)) for sid in plan.steps], axis=1)
+            h_std, a_std = evaluate(ev_std, cs.minutes, cs.exceptions, std_visits, vals.volume, realisation[a:b])
+            out[city][a:b] = h_now - (h_std - a_std)
+    return out
 
 
 def city_changes(plan: Plan, p: Process, now: ProcessScore, std: ProcessScore, kept: Mapping[str, list[str]],
@@ -324,8 +349,8 @@ class ProcedureTotals:
     the same floats as its `ProcedureImpact`'s, and its `top` cities that save the most.
 
     Why: a `ProcedureImpact` holds every city's 1,000 Monte-Carlo savings and its changes, about
-    45 MB per procedure of 2,917 cities; a national library (12 procedures × 2,917 cities) kept
-    them all, 0.5 GB, for a table of ten pairs (`tamaflow summary`). The pairs are ranked by
+    11 KB a city (tracemalloc), 30 MB per procedure of 2,917 cities; a national library (12
+    procedures × 2,917 cities) kept them all, 0.4 GB, for a table of ten pairs (`tamaflow summary`). The pairs are ranked by
     `pair_order`, which within a procedure is the order of its cities, so none but a procedure's
     own first `top` cities can be among the region's first `top` pairs."""
 

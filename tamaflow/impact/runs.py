@@ -76,6 +76,17 @@ def city_values(p: Process, chain: Chain, spreads: Spreads | None, runs: int, se
     return CityValues(minutes, exceptions, volume, visits, dict(chain.index))
 
 
+def run_block(v: CityValues, start: int, stop: int) -> CityValues:
+    """The runs `start`–`stop` of `v` as arrays of their own (a view would keep all the runs'
+    memory); values that do not vary (one row) stay as they are."""
+
+    def cut(a: np.ndarray) -> np.ndarray:
+        return a[start:stop].copy() if a.shape[0] > 1 else a
+
+    return CityValues({k: cut(a) for k, a in v.minutes.items()}, {k: cut(a) for k, a in v.exceptions.items()},
+                      cut(v.volume), cut(v.visits), v.index)
+
+
 def realisation_draws(low: float, high: float, runs: int, seed: int) -> np.ndarray:
     """The realisation rate per run: uniform over its published range (constant without one)."""
     if high <= low:
