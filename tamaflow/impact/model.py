@@ -235,8 +235,32 @@ def city_changes(plan: Plan, p: Process, now: ProcessScore, std: ProcessScore, k
     return out + sorted(rpa, key=lambda c: (-c.hours, c.step or "")), counts
 
 
+class _Totals(Protocol):
+    @property
+    def hours_now(self) -> float: ...
+
+    @property
+    def savings(self) -> float: ...
+
+
+class _RegionSums:
+    """The region's hours now and savings: sums over its procedures in their order, one home for
+    `Impact` and `RegionTotals` so that the two give the same floats."""
+
+    __slots__ = ()
+    procedures: Sequence[_Totals]
+
+    @property
+    def hours_now(self) -> float:
+        return sum(p.hours_now for p in self.procedures)
+
+    @property
+    def savings(self) -> float:
+        return sum(p.savings for p in self.procedures)
+
+
 @dataclass(slots=True)
-class Impact:
+class Impact(_RegionSums):
     """The region: every procedure, and how it was computed (for the report's `config`)."""
 
     procedures: list[ProcedureImpact]
@@ -249,14 +273,6 @@ class Impact:
     hourly_cost: float | None
     notes: list[str]
     samples: np.ndarray
-
-    @property
-    def hours_now(self) -> float:
-        return sum(p.hours_now for p in self.procedures)
-
-    @property
-    def savings(self) -> float:
-        return sum(p.savings for p in self.procedures)
 
     @property
     def pairs(self) -> int:
@@ -373,7 +389,7 @@ def procedure_totals(p: ProcedureImpact, top: int) -> ProcedureTotals:
 
 
 @dataclass(frozen=True, slots=True)
-class RegionTotals:
+class RegionTotals(_RegionSums):
     """The region's impact from its procedures' totals: what `Impact` gives for its headline and
     its first pairs (`impact.report.headline`, `top_pairs`), the same floats, without keeping every
     city (`ProcedureTotals`)."""
@@ -385,14 +401,6 @@ class RegionTotals:
     #: how many pairs each procedure kept: `top_pairs` gives at most this many
     kept: int
     hourly_cost: float | None = None
-
-    @property
-    def hours_now(self) -> float:
-        return sum(p.hours_now for p in self.procedures)
-
-    @property
-    def savings(self) -> float:
-        return sum(p.savings for p in self.procedures)
 
     @property
     def pairs(self) -> int:
