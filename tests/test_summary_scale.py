@@ -1,8 +1,11 @@
 """Issue 12 part 6: `summary` keeps only the step scores it can show (`app.summary.lean_scores`)
-and one procedure's comparison at a time, so a national library (35,000 files) is summarised in
-bounded memory; the figures are in benchmarks/national_library.py. Here: the lean scores rank
-exactly the steps the full report ranks first, with the same process totals, on the real library,
-and no comparison outlives its procedure."""
+and one procedure's comparison at a time, of each impact its totals and the cities its table can
+show (`impact.ProcedureTotals`), and draws the Monte-Carlo a block of runs at a time, so a national
+library (35,000 files) is summarised in bounded memory; the figures are in docs/compare.md
+(benchmarks/national_library.py). Here: the lean scores rank exactly the steps the full report
+ranks first, with the same process totals, on the real library; no comparison outlives its
+procedure; no more city impacts are held than the table shows, with the figures of the whole
+impact; and the block of runs changes no figure."""
 
 from __future__ import annotations
 
