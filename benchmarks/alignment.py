@@ -239,6 +239,10 @@ GRID: dict[str, tuple[float, ...]] = {
     "context": (0.2, 0.4),
     "gap": (0.0, 0.2),
     "split_neighbour": (0.6, 1.0),  # 1.0: no 1:n by place
+    # English: a synonym-group word's own weight (1: a synonym counts half) and the clash of two
+    # labels naming no common action (0: none); set with the English sets in view, so chosen here
+    "grouped_word": (0.5, 1.0),
+    "action_clash": (0.0, 0.3),
 }
 
 

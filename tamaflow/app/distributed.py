@@ -80,7 +80,8 @@ def matcher_from(blob: bytes, token: str) -> Matcher:
     if cached is not None and cached[0] == token:
         return cached[1]  # type: ignore[no-any-return]
     processes, catalogue, options = pickle.loads(blob)
-    matcher = Matcher([build_view(p) for p in processes], Vocabulary(catalogue), options.match)
+    matcher = Matcher([build_view(p) for p in processes], Vocabulary(catalogue, grouped_word=options.match.grouped_word),
+                      options.match)
     _local.matcher = (token, matcher)
     return matcher
 

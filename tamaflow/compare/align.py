@@ -25,7 +25,16 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .japanese import clauses
-from .labels import LabelFeatures, LabelSpace, SimilarityWeights, Vocabulary, features, is_japanese
+from .labels import (
+    ACTION_CLASH,
+    GROUPED_WORD,
+    LabelFeatures,
+    LabelSpace,
+    SimilarityWeights,
+    Vocabulary,
+    features,
+    is_japanese,
+)
 from .variant import VariantView
 
 #: a label that names two actions: 受付・本人確認, 審査及び決裁, "Check and send documents"
@@ -80,6 +89,10 @@ class MatchOptions:
     #: gain of a pair on the heaviest non-crossing chain through both flows' order, where it
     #: competes with another candidate
     sequence: float = 0.0
+    #: English labels: weight of a word of a synonym group next to its group (the Vocabulary is
+    #: built with it), and the share lost by two labels naming no common action
+    grouped_word: float = GROUPED_WORD
+    action_clash: float = ACTION_CLASH
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +128,10 @@ class Matcher:
         weights: SimilarityWeights | None = None,
     ) -> None:
         self.views = list(views)
-        self.vocab = vocab or Vocabulary()
         self.options = options or MatchOptions()
+        self.vocab = vocab or Vocabulary(grouped_word=self.options.grouped_word)
+        if weights is None:
+            weights = SimilarityWeights(action_clash=self.options.action_clash)
         feats: list[LabelFeatures] = []
         self.offset: list[int] = []
         for v in self.views:
@@ -341,7 +356,7 @@ class Matcher:
     ) -> list[Correspondence]:
         o = self.options
         out: list[Correspondence] = []
-        weights = SimilarityWeights(use_idf=False)
+        weights = SimilarityWeights(use_idf=False, action_clash=self.options.action_clash)
         for p in pairs:
             for side, view, other, idx, partner in (("a", va, vb, p.a, p.b), ("b", vb, va, p.b, p.a)):
                 # only a label that names two actions can stand for two steps

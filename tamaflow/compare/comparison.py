@@ -200,7 +200,7 @@ def compare_processes(
     variants = [v.variant for v in views]
     k = len(views)
     method = chosen_method(o.method, k)
-    vocab = Vocabulary(catalogue)
+    vocab = Vocabulary(catalogue, grouped_word=o.match.grouped_word)
     ties: list[tuple[int, int, int]] = []
     pairs: dict[tuple[int, int], PairAlignment] = {}  # the fast path aligns no pair of variants
     if method == "fast":

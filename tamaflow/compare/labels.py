@@ -207,6 +207,12 @@ def en_stem(word: str) -> str:
     return stem
 
 
+#: English: weight of a word of a synonym group next to its group's feature (Vocabulary), and the
+#: share two labels lose when each names actions and none is shared (SimilarityWeights); the
+#: matcher's defaults (MatchOptions) are these
+GROUPED_WORD = 0.5
+ACTION_CLASH = 0.3
+
 #: verbs of administrative work beyond the synonym groups (their stems also catch the
 #: nominalisations: assessment, enrollment, checking)
 EN_VERBS: frozenset[str] = frozenset(
@@ -263,7 +269,7 @@ class Vocabulary:
 
     def __init__(
         self, catalogue: Mapping[str, Sequence[str]] | None = None, builtin: bool = True, synonym_weight: float = 1.0,
-        grouped_word: float = 0.5,
+        grouped_word: float | None = None,
     ) -> None:
         #: English: weight of the synonym group's feature (the shared meaning)
         self.synonym_weight = synonym_weight
@@ -271,7 +277,7 @@ class Vocabulary:
         #: group carries the meaning, the word itself only adds that the same word was used, so
         #: a synonym counts 2/3 of the same word (Enrollment / Immatriculate), as a Japanese
         #: concept match counts fully
-        self.grouped_word = grouped_word
+        self.grouped_word = GROUPED_WORD if grouped_word is None else grouped_word
         self.en_concept: dict[str, str] = {}
         self.en_antonym: dict[str, set[str]] = {}
         self.ja_rewrite: list[tuple[str, str]] = []
@@ -488,7 +494,7 @@ class SimilarityWeights:
     char: float = 0.2
     antonym_penalty: float = 0.5
     #: English: share lost when both labels name actions and none of them is shared
-    action_clash: float = 0.3
+    action_clash: float = ACTION_CLASH
     use_idf: bool = True
     #: Japanese: share of the head action in the word channel (the objects have the rest)
     head: float = 0.7
