@@ -28,8 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..compare import CompareOptions
-from ..compare.align import Matcher
-from ..compare.labels import Vocabulary
+from ..compare.align import Matcher, match_vocabulary
 from ..compare.pairs import PairResult, PairRunner, measure_pair
 from ..compare.similarity import GedWeights
 from ..compare.variant import build_view
@@ -80,8 +79,7 @@ def matcher_from(blob: bytes, token: str) -> Matcher:
     if cached is not None and cached[0] == token:
         return cached[1]  # type: ignore[no-any-return]
     processes, catalogue, options = pickle.loads(blob)
-    matcher = Matcher([build_view(p) for p in processes], Vocabulary(catalogue, grouped_word=options.match.grouped_word),
-                      options.match)
+    matcher = Matcher([build_view(p) for p in processes], match_vocabulary(catalogue, options.match), options.match)
     _local.matcher = (token, matcher)
     return matcher
 

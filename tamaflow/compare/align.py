@@ -18,7 +18,7 @@ Depends on tamaflow.model only (through variant.py); the catalogue arrives as pl
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +95,13 @@ class MatchOptions:
     action_clash: float = ACTION_CLASH
 
 
+def match_vocabulary(catalogue: Mapping[str, Sequence[str]] | None, options: MatchOptions) -> Vocabulary:
+    """The vocabulary a `Matcher` with `options` reads labels with: the catalogue's names and
+    synonyms, English synonym-group words weighed by `options.grouped_word`. One place for every
+    caller (the exact and fast paths, a Dask worker), so the option cannot be left behind."""
+    return Vocabulary(catalogue, grouped_word=options.grouped_word)
+
+
 @dataclass(frozen=True, slots=True)
 class Correspondence:
     a: int  # node index in the first view
@@ -129,7 +136,7 @@ class Matcher:
     ) -> None:
         self.views = list(views)
         self.options = options or MatchOptions()
-        self.vocab = vocab or Vocabulary(grouped_word=self.options.grouped_word)
+        self.vocab = vocab or match_vocabulary(None, self.options)
         if weights is None:
             weights = SimilarityWeights(action_clash=self.options.action_clash)
         feats: list[LabelFeatures] = []
@@ -572,6 +579,3 @@ def _best_match(na: np.ndarray, nb: np.ndarray, X: np.ndarray) -> np.ndarray:
         best_b += to_a[:, nb[:, j]] * vb[:, j][None, :]
     return 0.5 * (best_a / ca[:, None] + best_b / cb[None, :])
 
-
-# ----------------------------------------------------------------------------------------------
-# Many variants

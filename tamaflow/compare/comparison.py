@@ -16,10 +16,10 @@ import numpy as np
 from ..model.findings import TamaflowError
 from ..model.library import Activity
 from ..model.process import Process
-from .align import Matcher, MatchOptions, PairAlignment
+from .align import Matcher, MatchOptions, PairAlignment, match_vocabulary
 from .deviations import Deviation, deviations
 from .grouping import Group, group
-from .labels import Vocabulary, label_key
+from .labels import label_key
 from .pairs import PairRunner, run_locally
 from .similarity import MEASURES, Clustering, GedWeights, cluster
 from .standard import StandardFlow, _japanese, derive_standard, group_nodes, mean_position
@@ -200,7 +200,7 @@ def compare_processes(
     variants = [v.variant for v in views]
     k = len(views)
     method = chosen_method(o.method, k)
-    vocab = Vocabulary(catalogue, grouped_word=o.match.grouped_word)
+    vocab = match_vocabulary(catalogue, o.match)
     ties: list[tuple[int, int, int]] = []
     pairs: dict[tuple[int, int], PairAlignment] = {}  # the fast path aligns no pair of variants
     if method == "fast":

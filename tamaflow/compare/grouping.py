@@ -68,8 +68,8 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
     total = offsets[-1]
     variant_of = [v for v, view in enumerate(views) for _ in range(view.size)]
     parent = list(range(total))
-    owner: list[dict[int, int]] = [{variant_of[x]: 1} for x in range(total)]
-
+    #: per root: the variants its group holds, and its steps
+    owner: list[set[int]] = [{variant_of[x]} for x in range(total)]
     members: list[list[int]] = [[x] for x in range(total)]
     local = [x - offsets[variant_of[x]] for x in range(total)]
     # steps that take part in a 1:n correspondence (merged or split work) can bridge two
@@ -132,13 +132,11 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
         rx, ry = find(x), find(y)
         if rx == ry:
             continue
-        if kind == "1:1" and set(owner[rx]) & set(owner[ry]):
+        if kind == "1:1" and owner[rx] & owner[ry]:
             continue
-        if kind == "1:n":
+        if kind == "1:n" and min(len(members[rx]), len(members[ry])) != 1:
             # only a step still on its own may join, and only into a group its variant is in
-            sx, sy = sum(owner[rx].values()), sum(owner[ry].values())
-            if min(sx, sy) != 1:
-                continue
+            continue
         if (bridge[rx] or bridge[ry]) and len(members[rx]) > 1 and len(members[ry]) > 1 and contradicted(rx, ry):
             continue
         if len(owner[rx]) < len(owner[ry]):
@@ -147,11 +145,10 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
         members[rx].extend(members[ry])
         members[ry] = []
         bridge[rx] = bridge[rx] or bridge[ry]
-        for v, cnt in owner[ry].items():
-            owner[rx][v] = owner[rx].get(v, 0) + cnt
+        owner[rx] |= owner[ry]
     groups: dict[int, Group] = {}
     for x in range(total):
         v = variant_of[x]
         g = groups.setdefault(find(x), Group())
-        g.members.setdefault(v, []).append(x - offsets[v])
+        g.members.setdefault(v, []).append(local[x])
     return list(groups.values())
