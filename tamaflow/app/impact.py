@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..compare import Comparison, compare_processes
-from ..impact import Impact, impact_of, load_spreads, realisation_range
+from ..impact import Impact, has_standard, impact_of, load_spreads, realisation_range
 from ..model.findings import TamaflowError
 from ..model.process import Process
 from ..score import load_score_config
@@ -54,7 +54,7 @@ def impact_paths(paths: list[str], *, runs: int = 1000, seed: int = 0, hourly_co
     notes: list[str] = []
     for pid in sorted(by_procedure):
         procs = sorted(by_procedure[pid], key=lambda p: (p.city, p.path or ""))
-        if len({p.city for p in procs}) < 2:
+        if not has_standard(procs):
             notes.append(f"{pid}: 市が 1 つだけのため標準フローがなく、対象外 ({procs[0].path})")
             continue
         compared.append((compare_processes(procs, catalogue), procs))

@@ -36,6 +36,7 @@ from ..impact import (
     ProcedureTotals,
     RegionTotals,
     Spreads,
+    has_standard,
     percentiles,
     procedure_impact,
     procedure_totals,
@@ -118,11 +119,6 @@ def release_freed_memory() -> None:
     trim(0)
 
 
-def _has_standard(procs: list[Process]) -> bool:
-    """A procedure with one city has no standard to adopt: no impact (as `tamaflow impact`)."""
-    return len({p.city for p in procs}) > 1
-
-
 def remember_impact(summary: LibrarySummary, pid: str, comp: Comparison) -> None:
     """Keep what the summary shows of the impact of one procedure (`tamaflow impact`'s defaults:
     1,000 runs, seed 0), made from `comp`, its comparison, so that the comparison need not be kept
@@ -132,7 +128,7 @@ def remember_impact(summary: LibrarySummary, pid: str, comp: Comparison) -> None
     national size the twelve procedures' impacts grew the summary by about 0.4 GB, for a table
     of ten pairs and one headline."""
     procs = summary.by_procedure[pid]
-    if pid in summary.procedure_impacts or not _has_standard(procs):
+    if pid in summary.procedure_impacts or not has_standard(procs):
         return
     cfg = default_config()
     real = realisation_draws(*realisation_range(cfg), DEFAULT_RUNS, 0)
@@ -146,7 +142,7 @@ def impact_of_library(summary: LibrarySummary) -> RegionTotals:
     procedure's comparison, made from the totals `summary_sheets` kept (a procedure it did not
     compare is compared here, one at a time)."""
     if summary.impact is None:
-        pids = [pid for pid, procs in sorted(summary.by_procedure.items()) if _has_standard(procs)]
+        pids = [pid for pid, procs in sorted(summary.by_procedure.items()) if has_standard(procs)]
         for pid in pids:
             if pid not in summary.procedure_impacts:
                 remember_impact(summary, pid, compare_procedure(summary, pid))

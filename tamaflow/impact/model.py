@@ -359,6 +359,18 @@ def pair_order(process: str, c: CityImpact) -> tuple[float, str, str]:
     return (-c.savings, process, c.city)
 
 
+def first_pairs(pairs: Iterable[tuple[_P, CityImpact]], top: int) -> list[tuple[_P, CityImpact]]:
+    """The first `top` (procedure, city) pairs in `pair_order`: one ranking for the whole
+    `Impact` (`impact.report.top_pairs`) and for `RegionTotals.top_pairs`."""
+    return sorted(pairs, key=lambda pc: pair_order(pc[0].process, pc[1]))[:top]
+
+
+def has_standard(procs: Sequence[Process]) -> bool:
+    """Whether a procedure has a standard flow to adopt: only when two cities or more are
+    compared (one city is its own flow; `tamaflow impact` notes it and leaves it out)."""
+    return len({p.city for p in procs}) > 1
+
+
 @dataclass(frozen=True, slots=True)
 class ProcedureTotals:
     """A procedure's impact reduced to what a one-screen summary of a library shows: its totals,
@@ -411,8 +423,7 @@ class RegionTotals(_RegionSums):
         """The first `top` pairs in `pair_order`, as `impact.report.top_pairs` ranks them."""
         if top > self.kept:
             raise ValueError(f"the procedures kept their first {self.kept} cities, not {top}")
-        pairs = [(p, c) for p in self.procedures for c in p.top]
-        return sorted(pairs, key=lambda pc: pair_order(pc[0].process, pc[1]))[:top]
+        return first_pairs(((p, c) for p in self.procedures for c in p.top), top)
 
 
 def region_totals(procedures: Iterable[ProcedureTotals], *, runs: int, kept: int,

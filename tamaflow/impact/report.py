@@ -13,7 +13,7 @@ from typing import Any
 
 from ..score.report import HOURS, _rounded
 from .config import SPREADS
-from .model import CityImpact, Impact, ProcedureImpact, RegionTotals, pair_order, percentiles
+from .model import CityImpact, Impact, ProcedureImpact, RegionTotals, first_pairs, percentiles
 
 #: how many city × procedure rows the summary lists
 TOP = 10
@@ -110,8 +110,7 @@ def range_text(samples: Any) -> str:
 
 def top_pairs(im: Impact, top: int = TOP) -> list[tuple[ProcedureImpact, CityImpact]]:
     """The city × procedure pairs with the most savings (ties by procedure and city: `pair_order`)."""
-    pairs = [(p, c) for p in im.procedures for c in p.cities]
-    return sorted(pairs, key=lambda pc: pair_order(pc[0].process, pc[1]))[:top]
+    return first_pairs(((p, c) for p in im.procedures for c in p.cities), top)
 
 
 def headline(im: Impact | RegionTotals) -> str:
