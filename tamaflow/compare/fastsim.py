@@ -38,8 +38,8 @@ from scipy import sparse
 
 from .align import Matcher
 from .grouping import Group
-from .similarity import GedWeights, control_kind
-from .variant import VariantView
+from .similarity import GedWeights
+from .variant import VariantView, control_kind
 
 #: cells of a k × k matrix computed at once (`row_blocks`): 8 MiB per float64 temporary
 BLOCK_CELLS = 1 << 20

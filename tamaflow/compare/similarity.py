@@ -27,7 +27,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import squareform
 
 from .align import PairAlignment
-from .variant import FlowIndex, VariantView, control_kind, flow_index
+from .variant import FlowIndex, VariantView, flow_index
 
 MEASURES: tuple[str, ...] = ("node", "structural", "behavioural")
 
@@ -287,5 +287,5 @@ def cluster(sim: np.ndarray) -> Clustering:
     return Clustering([int(x) for x in leaves_list(Z)], merges)
 
 
-__all__ = ["MEASURES", "Clustering", "GedWeights", "behavioural", "cluster", "control_kind", "node_matching",
+__all__ = ["MEASURES", "Clustering", "GedWeights", "behavioural", "cluster", "node_matching",
            "structural"]
