@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,10 +20,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def load_benchmark(name: str) -> ModuleType:
-    """A script of benchmarks/ as a module (they are scripts, not a package)."""
+    """A script of benchmarks/ as a module (they are scripts, not a package). It is registered in
+    `sys.modules` because dataclasses look their module up there while the class is built."""
     spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
