@@ -106,6 +106,11 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("証明書作成", "produce"),
     ("出生届を窓口へ出す", "submit"),  # 出す alone is the action, not an auxiliary
     ("届書を確認していく", "check"),  # いく after 〜て is the auxiliary
+    ("課長の決裁を受ける", "approve"),  # undergone: the step is the action done to its subject
+    ("上司の承認を得る", "approve"),
+    ("証明書の交付を受ける", "hand_over"),  # the citizen's side of 交付 is still 交付
+    ("転入の申請を受ける", "receive"),  # a submission undergone is received
+    ("審査結果を知らせる", "notify"),  # 知ら + せる: the causative makes a verb of its own
 ])
 def test_the_head_action_is_found(label: str, concept: str) -> None:
     assert head(label) == concept
@@ -203,6 +208,29 @@ def test_a_weak_label_is_matched_by_its_place_and_a_look_alike_is_not() -> None:
     assert {"nishi": "n_check", "higashi": "h_shinsa"} in groups
     assert {"higashi": "h_recheck"} in groups
     assert {"nishi": "n_input", "higashi": "h_touroku"} in groups
+
+
+def test_steps_written_from_the_side_they_are_done_to_pair_with_the_doing(tmp_path: Path) -> None:
+    # kita writes what its staff undergo or cause (決裁を受ける, 知らせる); minami writes the
+    # actions. The pairs are one activity each, and the look-alike receiving step stays apart
+    base = yaml.safe_load((ORDER / "nishi.yaml").read_text(encoding="utf-8"))
+    minami = dict(base, city="minami", steps=[
+        {"id": "m_recv", "name": "申請書の受付", "lane": "counter"},
+        {"id": "m_check", "name": "書類審査", "lane": "back"},
+        {"id": "m_approve", "name": "課長決裁", "lane": "back"},
+        {"id": "m_notify", "name": "決定通知", "lane": "back"},
+    ])
+    kita = dict(base, city="kita", steps=[
+        {"id": "k_recv", "name": "申請を受ける", "lane": "counter"},
+        {"id": "k_check", "name": "書類審査", "lane": "back"},
+        {"id": "k_approve", "name": "課長の決裁を受ける", "lane": "back"},
+        {"id": "k_notify", "name": "結果を申請者に知らせる", "lane": "back"},
+    ])
+    for doc in (minami, kita):
+        (tmp_path / f"{doc['city']}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    groups = alignment(tmp_path / "minami.yaml", tmp_path / "kita.yaml")
+    for m, k in (("m_recv", "k_recv"), ("m_approve", "k_approve"), ("m_notify", "k_notify")):
+        assert {"minami": m, "kita": k} in groups, groups
 
 
 def test_a_compound_step_pairs_with_both_steps_it_names(tmp_path: Path) -> None:

@@ -40,6 +40,15 @@ import yaml
 LIGHT_VERBS = frozenset({"する", "為る", "行う", "行なう", "おこなう", "実施", "致す", "いたす", "できる", "出来る",
                          "れる", "られる", "せる", "させる", "ある", "いる", "居る", "なる", "成る", "くる", "来る"})
 
+#: verbs of undergoing: with an action noun before them the step is that action, seen from the
+#: side it is done to (課長の決裁を受ける = 課長決裁, 承認を得る = 承認, 証明書の交付を受ける = 交付);
+#: a submission or an inquiry received is the receiving (申請を受ける = 申請の受付)
+RECEPTIVE_VERBS = frozenset({"受ける", "得る", "貰う", "もらう", "仰ぐ", "頂く", "いただく"})
+#: concepts that, undergone, are received: someone else submits or asks
+_RECEIVED = frozenset({"submit", "inquire"})
+
+_CAUSATIVE = frozenset({"せる", "させる"})
+
 #: verbs that say by what means, not what is done (カードを使い…, 学校を経由して…): they neither
 #: head a clause nor end one
 MEANS_VERBS = frozenset({"使う", "用いる", "経る", "通す", "通じる", "基づく", "添える", "伴う", "利用", "経由", "持つ", "付ける"})
@@ -249,13 +258,17 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         hit = None
         acc = ""
         for j in range(i, min(len(ms), i + 4)):
-            if ms[j].pos in ("補助記号", "助動詞") or (ms[j].pos == "助詞" and j > i and ms[j].surface not in ("の",)):
+            # a causative after a verb makes a verb of its own (知ら + せる = 知らせる, inform)
+            causative = ms[j].pos == "助動詞" and ms[j].lemma in _CAUSATIVE and j > i and ms[j - 1].pos == "動詞"
+            if ms[j].pos in ("補助記号", "助動詞") and not causative \
+                    or (ms[j].pos == "助詞" and j > i and ms[j].surface not in ("の",)):
                 break
             acc += ms[j].surface
             if len(acc) > vocab.max_phrase:
                 break
-            if j > i and (c := vocab.lookup(normalise(acc))) is not None:
-                hit = (j, c, acc)
+            dictionary_form = acc[: len(acc) - len(ms[j].surface)] + ms[j].lemma if causative else acc
+            if j > i and (c := vocab.lookup(normalise(dictionary_form))) is not None:
+                hit = (j, c, dictionary_form if causative else acc)
         if hit is not None:
             j, found, phrase = hit
             current.append(Term(phrase, found, found.kind == "action", False))
@@ -324,6 +337,14 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         content = [t for t in cl if t.concept is None or t.concept.kind != "generic"] or cl
         actions = [k for k, t in enumerate(cl) if t.action and t in content]
         head = actions[-1] if actions else max(k for k, t in enumerate(cl) if t in content)
+        if head > 0 and cl[head].form in RECEPTIVE_VERBS and cl[head - 1].action \
+                and cl[head - 1].concept is not None:
+            undergone = cl[head - 1].concept
+            if undergone.id in _RECEIVED:
+                cl = [*cl[:head], Term(cl[head].form, vocab.concepts["receive"], True, False), *cl[head + 1:]]
+            else:
+                cl = [*cl[:head], *cl[head + 1:]]
+                head -= 1
         if head > 0:
             # 〜を〜する = the compound noun: 本人を確認する is 本人確認, 現場を確認 is 現場確認
             joined = vocab.lookup(normalise(cl[head - 1].form + cl[head].form))
