@@ -337,9 +337,8 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         content = [t for t in cl if t.concept is None or t.concept.kind != "generic"] or cl
         actions = [k for k, t in enumerate(cl) if t.action and t in content]
         head = actions[-1] if actions else max(k for k, t in enumerate(cl) if t in content)
-        if head > 0 and cl[head].form in RECEPTIVE_VERBS and cl[head - 1].action \
-                and cl[head - 1].concept is not None:
-            undergone = cl[head - 1].concept
+        undergone = cl[head - 1].concept if head > 0 else None
+        if undergone is not None and cl[head].form in RECEPTIVE_VERBS and cl[head - 1].action:
             if undergone.id in _RECEIVED:
                 cl = [*cl[:head], Term(cl[head].form, vocab.concepts["receive"], True, False), *cl[head + 1:]]
             else:
