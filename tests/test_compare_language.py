@@ -111,6 +111,13 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("証明書の交付を受ける", "hand_over"),  # the citizen's side of 交付 is still 交付
     ("転入の申請を受ける", "receive"),  # a submission undergone is received
     ("審査結果を知らせる", "notify"),  # 知ら + せる: the causative makes a verb of its own
+    ("窓口で相談を受ける", "receive"),  # a consultation undergone is received, as 相談受付
+    ("運転免許証で本人かどうか確かめる", "id_check"),  # 本人 + 確かめる = 本人確認 in other words
+    ("物品の納入", "receive"),  # goods delivered are received; 手数料の納入 is a payment collected
+    ("手数料の納入", "collect_payment"),
+    ("代金をもらう", "collect_payment"),
+    ("見積合せ", "obtain_quotes"),
+    ("発注書の送付", "order"),  # sending the order form is the ordering
 ])
 def test_the_head_action_is_found(label: str, concept: str) -> None:
     assert head(label) == concept
@@ -132,6 +139,11 @@ def test_a_compound_label_has_one_clause_per_action() -> None:
     assert clauses("手数料を収納し証明書を交付する") == ("手数料を収納し", "証明書を交付する")
     # … unless it only says by what means
     assert len(clauses("マイナンバーカードを使いコンビニで証明書を印刷する")) == 1
+    # と after an action joins two actions; between two things it joins the objects of one
+    assert clauses("所得の確認と認定審査") == ("所得の確認", "認定審査")
+    assert clauses("写しの交付と手数料の徴収") == ("写しの交付", "手数料の徴収")
+    assert len(clauses("本人確認書類の写しと自署を確認する")) == 1
+    assert len(clauses("住民票と申請書を照合する")) == 1
 
 
 @pytest.mark.parametrize(("a", "b"), [

@@ -45,7 +45,7 @@ LIGHT_VERBS = frozenset({"する", "為る", "行う", "行なう", "おこな�
 #: a submission or an inquiry received is the receiving (申請を受ける = 申請の受付)
 RECEPTIVE_VERBS = frozenset({"受ける", "得る", "貰う", "もらう", "仰ぐ", "頂く", "いただく"})
 #: concepts that, undergone, are received: someone else submits or asks
-_RECEIVED = frozenset({"submit", "inquire"})
+_RECEIVED = frozenset({"submit", "inquire", "consult"})
 
 _CAUSATIVE = frozenset({"せる", "させる"})
 
@@ -92,6 +92,16 @@ class WorkVocabulary:
         self.words = dict(words)
         self.max_phrase = max((len(w) for w in self.words), default=1)
         self._by_synonym: dict[int, str] | None = None
+        self._words_of: dict[str, tuple[str, ...]] | None = None
+
+    def words_of(self, concept: str) -> tuple[str, ...]:
+        """The words listed for a concept, in file order."""
+        if self._words_of is None:
+            index: dict[str, list[str]] = {}
+            for w, cid in self.words.items():
+                index.setdefault(cid, []).append(w)
+            self._words_of = {cid: tuple(ws) for cid, ws in index.items()}
+        return self._words_of.get(concept, ())
 
     def lookup(self, word: str) -> Concept | None:
         cid = self.words.get(word)
@@ -250,7 +260,11 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
     while i < len(ms):
         m = ms[i]
         surfaces, current = parts[-1]
-        if m.pos == "補助記号" and m.surface in _CLAUSE_BREAK or m.surface in _CLAUSE_BREAK and m.pos != "名詞":
+        # と between two actions joins two clauses (所得の確認と認定審査); between two things it
+        # joins objects (本人と家族の確認)
+        joining = m.surface == "と" and m.pos == "助詞" and bool(current) and current[-1].action
+        if m.pos == "補助記号" and m.surface in _CLAUSE_BREAK or m.surface in _CLAUSE_BREAK and m.pos != "名詞" \
+                or joining:
             parts.append(([], []))
             i += 1
             continue
@@ -347,6 +361,11 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         if head > 0:
             # 〜を〜する = the compound noun: 本人を確認する is 本人確認, 現場を確認 is 現場確認
             joined = vocab.lookup(normalise(cl[head - 1].form + cl[head].form))
+            doing = cl[head].concept
+            if joined is None and doing is not None and not cl[head - 1].action:
+                # … also in other words for the action: 本人かどうか確かめる is 本人確認
+                joined = next((c for w in vocab.words_of(doing.id)
+                               if (c := vocab.lookup(normalise(cl[head - 1].form + w))) is not None), None)
             if joined is not None and joined.kind == "action":
                 cl = [*cl[:head - 1], Term(cl[head - 1].form + cl[head].form, joined, True, False), *cl[head + 1:]]
                 head -= 1
