@@ -213,6 +213,14 @@ def alignment(*paths: Path) -> list[dict[str, object]]:
     return json.loads(result.stdout)["alignment"]
 
 
+def align_cities(folder: Path, *docs: dict[str, object]) -> list[dict[str, object]]:
+    """Write each city's process document to `folder` as <city>.yaml; their alignment."""
+    paths = [folder / f"{doc['city']}.yaml" for doc in docs]
+    for doc, path in zip(docs, paths, strict=True):
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return alignment(*paths)
+
+
 def test_a_weak_label_is_matched_by_its_place_and_a_look_alike_is_not() -> None:
     groups = alignment(ORDER)
     # nishi's 書類の確認 is the check before input; higashi words that check only 審査 and has a
@@ -238,9 +246,7 @@ def test_steps_written_from_the_side_they_are_done_to_pair_with_the_doing(tmp_pa
         {"id": "k_approve", "name": "課長の決裁を受ける", "lane": "back"},
         {"id": "k_notify", "name": "結果を申請者に知らせる", "lane": "back"},
     ])
-    for doc in (minami, kita):
-        (tmp_path / f"{doc['city']}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    groups = alignment(tmp_path / "minami.yaml", tmp_path / "kita.yaml")
+    groups = align_cities(tmp_path, minami, kita)
     for m, k in (("m_recv", "k_recv"), ("m_approve", "k_approve"), ("m_notify", "k_notify")):
         assert {"minami": m, "kita": k} in groups, groups
 
@@ -256,9 +262,7 @@ def test_a_compound_step_pairs_with_both_steps_it_names(tmp_path: Path) -> None:
         {"id": "k_recv", "name": "受付・本人確認", "lane": "counter"},
         *[dict(s, id="k" + s["id"][1:]) for s in base["steps"][1:]],
     ])
-    for doc in (split, merged):
-        (tmp_path / f"{doc['city']}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    groups = alignment(tmp_path / "minami.yaml", tmp_path / "kita.yaml")
+    groups = align_cities(tmp_path, split, merged)
     together = [g for g in groups if g.get("kita") == "k_recv"]
     assert together and set(together[0]["minami"]) == {"m_recv", "m_id"}  # type: ignore[arg-type]
     # with a second city that also splits the work, 受付 and 本人確認 are two activities, and the
@@ -289,9 +293,7 @@ def test_two_steps_in_a_row_pair_with_the_one_step_that_does_both(tmp_path: Path
         {"id": "h_approve", "name": "課長決裁", "lane": "back"},
         {"id": "h_send", "name": "交付決定通知書の郵送", "lane": "back"},
     ])
-    for doc in (nishi, higashi):
-        (tmp_path / f"{doc['city']}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    groups = alignment(tmp_path / "nishi.yaml", tmp_path / "higashi.yaml")
+    groups = align_cities(tmp_path, nishi, higashi)
     check = next(g for g in groups if g.get("nishi") == "n_check")
     assert sorted(check["higashi"]) == ["h_attach", "h_items"]  # type: ignore[arg-type]
     # the steps around it stay one to one
