@@ -95,7 +95,10 @@ def test_fast_agrees_with_exact_on_another_procedure(other_jsons: tuple[dict, di
     """Pair-set F1 counting merged steps (every two steps of an entry, a merged one included),
     on another procedure's generated set: a tie of the fast path's duplicate rule must not make
     pairs the exact path has not (a city's step whose witness wording another of its steps
-    would take 1:1 in the pairwise alignment is not tied: `pivot._Claims`)."""
+    would take 1:1 in the pairwise alignment is not tied: `pivot._Claims`), and the fast path
+    finds most of the steps the exact path reports as merged, those tied by place too (a city's
+    受付登録 is tied to another city's 届出の受理 that follows its 受付 step: `pivot._neighbour_ties`;
+    11 of 31 were found without that rule, 21 with it)."""
     exact, fast = other_jsons
     pe, pf = bench.pair_set(exact), bench.pair_set(fast)
     precision, recall = len(pe & pf) / len(pf), len(pe & pf) / len(pe)
@@ -103,6 +106,7 @@ def test_fast_agrees_with_exact_on_another_procedure(other_jsons: tuple[dict, di
     (se, _), (sf, _) = _merged(exact), _merged(fast)
     assert len(se) >= 20, "the generated set has merged steps to find"
     assert len(se & sf) / len(sf) >= 0.5, (len(se), len(sf), len(se & sf))
+    assert len(se & sf) / len(se) >= 0.6, (len(se), len(sf), len(se & sf))
     off = ~np.eye(N, dtype=bool)
     mad = float(np.abs(np.array(exact["similarity"]["mean"]) - np.array(fast["similarity"]["mean"]))[off].mean())
     assert mad <= 0.02, mad

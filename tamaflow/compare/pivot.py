@@ -21,7 +21,8 @@ Here it costs a fixed sample's pairs plus 2·k:
    is aligned to it again, which corrects what the small sample got wrong (its majority
    wording, its order, activities too rare to be sampled).
 4. **Merged ties between any two variants**: the exact path ties a step to another group through
-   any one city that has both steps (`_duplicate_ties` reads that rule off the groups).
+   any one city that has both steps, by label (a duplicate) or by place (a split step next to
+   its partner); `_duplicate_ties` and `_neighbour_ties` read those rules off the groups.
 
 Correspondences between two variants are read through the pivot: two steps correspond when they
 sit in one group. The similarity measures come from the same groups, vectorised (`fastsim.py`).
@@ -315,9 +316,9 @@ def _sides(before: np.ndarray, where: dict[int, int], x: int) -> frozenset[tuple
 
 def _duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Sequence[Group],
                     match: MatchOptions) -> list[tuple[int, int, int]]:
-    """The merged ties the exact path's 1:n rule (i) makes between any two variants, read off the
-    groups instead of from k² alignments: (variant, node, group) for each step x of a variant v
-    that some member w of group G would tie to G.
+    """The merged ties the exact path's 1:n rules (i) and, through `_neighbour_ties`, (iii) make
+    between any two variants, read off the groups instead of from k² alignments: (variant, node,
+    group) for each step x of a variant v that some member w of group G would tie to G.
 
     Aligning v with w, the exact path matches v's step x (group H) to w's step z of the same
     group; w's step y in G is left over, and joins x as 1:n when its label is as close to x as
@@ -386,7 +387,60 @@ def _duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Sequ
                 sides[(v, x)] = _sides(before(v), where[v], x)
             if any(not (cut & sides[(v, x)]) for cut in cuts):
                 out.add((v, x, int(G)))
+    out.update(_neighbour_ties(views, groups, match, S, item, claims))
     return sorted(out)
+
+
+def _neighbour_ties(views: Sequence[VariantView], groups: Sequence[Group], match: MatchOptions, S: np.ndarray,
+                    item: dict[tuple[int, int], int], claims: _Claims) -> set[tuple[int, int, int]]:
+    """The merged ties the exact path's 1:n rule by place (iii, `align._neighbour_splits`) makes,
+    read off the groups: a witness w has z in group H and, as z's flow neighbour, y in group G.
+    Aligning another city v (x in H, no step in G) with w, x meets z and y is left over; when x
+    is the step of v whose label reads most like y's (at least `split_neighbour`) and z's label
+    does not already say all x says (below `split_min`), y joins x, and x is reported as merged
+    into G. y must be left over (`_Claims`, as for the duplicate rule)."""
+    if match.split_neighbour >= 1.0:
+        return set()
+    where: dict[tuple[int, int], int] = {}
+    for gi, g in enumerate(groups):
+        for v, xs in g.members.items():
+            for x in xs:
+                where[(v, x)] = gi
+    k = len(views)
+    # each variant's label items, padded with a column whose similarity is -inf
+    mine: list[list[int]] = [[] for _ in range(k)]
+    for (v, _x), it in item.items():
+        mine[v].append(it)
+    width = max((len(m) for m in mine), default=0) or 1
+    pad = np.full((k, width), S.shape[1], dtype=np.int64)
+    for v, m in enumerate(mine):
+        pad[v, :len(m)] = m
+    # (H, G) → witnesses, distinct: (y item, z item, y's free look-alike groups)
+    wit: dict[tuple[int, int], dict[tuple[int, int, frozenset[int]], None]] = {}
+    for (w, y), G in where.items():
+        for z in (*views[w].preds[y], *views[w].succs[y]):
+            H = where.get((w, z))
+            if H is None or H == G:
+                continue
+            wit.setdefault((H, G), {}).setdefault((item[(w, y)], item[(w, z)], claims.free(item[(w, y)], w)), None)
+    out: set[tuple[int, int, int]] = set()
+    for (H, G), keys in sorted(wit.items()):
+        outsiders = [(v, xs[0]) for v, xs in groups[H].members.items() if v not in groups[G].members]
+        if not outsiders:
+            continue
+        o_item = np.array([item[vx] for vx in outsiders], dtype=np.int64)
+        o_var = np.array([v for v, _ in outsiders], dtype=np.int64)
+        fired = np.zeros(len(outsiders), dtype=bool)
+        for yi, zi, free in keys:
+            row = np.append(S[yi], -np.inf)
+            sy = S[o_item, yi]
+            ok = (sy >= max(match.split_neighbour, match.threshold)) & (S[o_item, zi] < match.split_min)
+            ok &= sy >= row[pad[o_var]].max(axis=1)  # x is v's step most like y
+            if free:
+                ok &= ~claims.taken(yi, free, o_var)
+            fired |= ok
+        out.update((v, x, G) for (v, x), f in zip(outsiders, fired.tolist(), strict=True) if f)
+    return out
 
 
 class _Claims:
