@@ -354,7 +354,9 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         undergone = cl[head - 1].concept if head > 0 else None
         if undergone is not None and cl[head].form in RECEPTIVE_VERBS and cl[head - 1].action:
             if undergone.id in _RECEIVED:
-                cl = [*cl[:head], Term(cl[head].form, vocab.concepts["receive"], True, False), *cl[head + 1:]]
+                # (a vocabulary without a receive concept leaves the verb as it is)
+                received = vocab.concepts.get("receive", cl[head].concept)
+                cl = [*cl[:head], Term(cl[head].form, received, True, False), *cl[head + 1:]]
             else:
                 cl = [*cl[:head], *cl[head + 1:]]
                 head -= 1
