@@ -282,7 +282,7 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
                 break
             dictionary_form = acc[: len(acc) - len(ms[j].surface)] + ms[j].lemma if causative else acc
             if j > i and (c := vocab.lookup(normalise(dictionary_form))) is not None:
-                hit = (j, c, dictionary_form if causative else acc)
+                hit = (j, c, dictionary_form)
         if hit is not None:
             j, found, phrase = hit
             current.append(Term(phrase, found, found.kind == "action", False))

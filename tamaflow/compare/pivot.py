@@ -387,25 +387,22 @@ def _duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Sequ
                 sides[(v, x)] = _sides(before(v), where[v], x)
             if any(not (cut & sides[(v, x)]) for cut in cuts):
                 out.add((v, x, int(G)))
-    out.update(_neighbour_ties(views, groups, match, S, item, claims))
+    out.update(_neighbour_ties(views, groups, match, S, item, claims, where))
     return sorted(out)
 
 
 def _neighbour_ties(views: Sequence[VariantView], groups: Sequence[Group], match: MatchOptions, S: np.ndarray,
-                    item: dict[tuple[int, int], int], claims: _Claims) -> set[tuple[int, int, int]]:
+                    item: dict[tuple[int, int], int], claims: _Claims,
+                    where: Sequence[dict[int, int]]) -> set[tuple[int, int, int]]:
     """The merged ties the exact path's 1:n rule by place (iii, `align._neighbour_splits`) makes,
     read off the groups: a witness w has z in group H and, as z's flow neighbour, y in group G.
     Aligning another city v (x in H, no step in G) with w, x meets z and y is left over; when x
     is the step of v whose label reads most like y's (at least `split_neighbour`) and z's label
     does not already say all x says (below `split_min`), y joins x, and x is reported as merged
-    into G. y must be left over (`_Claims`, as for the duplicate rule)."""
+    into G. y must be left over (`_Claims`, as for the duplicate rule). `where[v]` maps each
+    step of v to its group, as `_duplicate_ties` built it."""
     if match.split_neighbour >= 1.0:
         return set()
-    where: dict[tuple[int, int], int] = {}
-    for gi, g in enumerate(groups):
-        for v, xs in g.members.items():
-            for x in xs:
-                where[(v, x)] = gi
     k = len(views)
     # each variant's label items, padded with a column whose similarity is -inf
     mine: list[list[int]] = [[] for _ in range(k)]
@@ -417,12 +414,14 @@ def _neighbour_ties(views: Sequence[VariantView], groups: Sequence[Group], match
         pad[v, :len(m)] = m
     # (H, G) → witnesses, distinct: (y item, z item, y's free look-alike groups)
     wit: dict[tuple[int, int], dict[tuple[int, int, frozenset[int]], None]] = {}
-    for (w, y), G in where.items():
-        for z in (*views[w].preds[y], *views[w].succs[y]):
-            H = where.get((w, z))
-            if H is None or H == G:
-                continue
-            wit.setdefault((H, G), {}).setdefault((item[(w, y)], item[(w, z)], claims.free(item[(w, y)], w)), None)
+    for w, placed in enumerate(where):
+        for y, G in placed.items():
+            for z in (*views[w].preds[y], *views[w].succs[y]):
+                H = placed.get(z)
+                if H is None or H == G:
+                    continue
+                wit.setdefault((H, G), {}).setdefault((item[(w, y)], item[(w, z)], claims.free(item[(w, y)], w)),
+                                                      None)
     out: set[tuple[int, int, int]] = set()
     for (H, G), keys in sorted(wit.items()):
         outsiders = [(v, xs[0]) for v, xs in groups[H].members.items() if v not in groups[G].members]
