@@ -11,7 +11,15 @@ Prints the median of `--runs` runs, wall and user + system CPU time, with the lo
 shared machine the wall time mostly says how busy the others are). Target: every output ≤ 2 s for
 26 variants on 2 cores. In-process runs after the first reuse the imports and the label cache;
 `--cold` times each run as a fresh `python -m tamaflow` process instead, as a user meets it
-(interpreter start, imports, dictionary load included).
+(interpreter start, imports, dictionary load included). The formats are every `--format` that
+`compare` has (table, json, markdown, csv, xlsx).
+
+Before and after a change, on a machine others are using: `--cold --baseline CHECKOUT` runs
+each case with another checkout's tamaflow and with this one in turn, and prints both medians
+with the mean load over their runs:
+
+    git worktree add --detach ../base COMMIT
+    .venv/bin/python benchmarks/bench_compare.py --variants 26 --runs 5 --cold --baseline ../base
 
 The growth curve of both compare paths (issue 12), on realistic variants of a library
 procedure written by `benchmarks/nationwide.py`:
@@ -48,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 from typer.testing import CliRunner  # noqa: E402
 
 from tamaflow.cli import app  # noqa: E402
+from tamaflow.cli.compare import CompareFormat  # noqa: E402
 from tamaflow.io.yaml_writer import dump_process  # noqa: E402
 from tamaflow.model.process import Branch, Lane, Process, Step  # noqa: E402
 
@@ -121,11 +130,12 @@ def time_cli(args: list[str]) -> tuple[float, float]:
     return dt, dc
 
 
-def time_subprocess(args: list[str]) -> tuple[float, float]:
-    """(wall seconds, user + system CPU seconds) of `python -m tamaflow ARGS` as a new process."""
+def time_subprocess(args: list[str], root: Path = ROOT) -> tuple[float, float]:
+    """(wall seconds, user + system CPU seconds) of `python -m tamaflow ARGS` as a new process,
+    with the tamaflow of the checkout `root` (`-m` puts the working folder first on the path)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "tamaflow", *args], cwd=ROOT, capture_output=True)
+    r = subprocess.run([sys.executable, "-m", "tamaflow", *args], cwd=root, capture_output=True)
     dt = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
@@ -133,11 +143,30 @@ def time_subprocess(args: list[str]) -> tuple[float, float]:
     return dt, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def median_line(label: str, runs: list[tuple[float, float]]) -> str:
-    """`label  wall s  (cpu s CPU, load L)`: medians of the runs, load average at the end."""
+def median_line(label: str, runs: list[tuple[float, float]], load: float | None = None) -> str:
+    """`label  wall s  (cpu s CPU, load L)`: medians of the runs, the load average at the end
+    (or `load`, e.g. the mean over the runs)."""
     wall = statistics.median(r[0] for r in runs)
     cpu = statistics.median(r[1] for r in runs)
-    return f"  {label:<18} {wall:6.2f} s  (CPU {cpu:5.2f} s, load {os.getloadavg()[0]:.1f})"
+    load = os.getloadavg()[0] if load is None else load
+    return f"  {label:<26} {wall:6.2f} s  (CPU {cpu:5.2f} s, load {load:.1f})"
+
+
+def against_baseline(cases: list[tuple[str, list[str]]], baseline: Path, runs: int) -> None:
+    """Each case as a new process with the baseline checkout's tamaflow and with this one,
+    interleaved (baseline, this, baseline, this…), so that a busy moment on the shared machine
+    hits both alike; the medians side by side, with the mean load average over the runs."""
+    for label, args in cases:
+        before: list[tuple[float, float]] = []
+        after: list[tuple[float, float]] = []
+        loads: list[float] = []
+        for _ in range(runs):
+            before.append(time_subprocess(args, baseline))
+            after.append(time_subprocess(args))
+            loads.append(os.getloadavg()[0])
+        load = statistics.mean(loads)
+        print(median_line(f"{label} before", before, load), flush=True)
+        print(median_line(f"{label} after", after, load), flush=True)
 
 
 def timed(args: list[str], out: Path) -> tuple[float, float]:
@@ -214,9 +243,13 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cold", action="store_true", help="time every run as a new process (start-up included) "
                     "instead of in this one")
-    ap.add_argument("--formats", nargs="+", default=["json", "table", "markdown", "csv", "xlsx"],
-                    help="output formats to time (each is a full run)")
+    ap.add_argument("--formats", nargs="+", default=[f.value for f in CompareFormat],
+                    help="output formats to time (each is a full run; default: every format compare has)")
+    ap.add_argument("--baseline", metavar="CHECKOUT", help="with --cold: time another checkout of tamaflow (e.g. a "
+                    "`git worktree add --detach DIR COMMIT`) interleaved with this one, run for run")
     args = ap.parse_args()
+    if args.baseline and not args.cold:
+        ap.error("--baseline times whole processes: add --cold")
     if args.nationwide:
         nationwide(args.nationwide, args.sizes, args.exact_up_to, args.runs)
         return 0
@@ -225,17 +258,21 @@ def main() -> int:
             folder = Path(tmp) / "bench"
             folder.mkdir()
             write_variants(folder, n, args.steps)
-            timer = time_subprocess if args.cold else time_cli
+            cases = [(f"--format {fmt}", ["compare", str(folder), "--format", fmt,
+                                          *(["-o", str(Path(tmp) / f"out.{fmt}"), "--force"] if fmt == "xlsx" else [])])
+                     for fmt in args.formats]
+            cases.append(("--emit-standard", ["compare", str(folder), "--format", "json", "--emit-standard",
+                                              str(Path(tmp) / "std.yaml"), "--force"]))
             print(f"{n} variants × {args.steps} steps ({n * (n - 1) // 2} pairs), median of {args.runs}"
-                  f"{', each a new process' if args.cold else ''}:")
-            for fmt in args.formats:
-                extra = ["-o", str(Path(tmp) / f"out.{fmt}"), "--force"] if fmt == "xlsx" else []
-                runs = [timer(["compare", str(folder), "--format", fmt, *extra]) for _ in range(args.runs)]
-                print(median_line(f"--format {fmt}", runs), flush=True)
-            out = Path(tmp) / "std.yaml"
-            runs = [timer(["compare", str(folder), "--format", "json", "--emit-standard", str(out), "--force"])
-                    for _ in range(args.runs)]
-            print(median_line("--emit-standard", runs), flush=True)
+                  f"{', each a new process' if args.cold else ''}"
+                  f"{f', interleaved with {args.baseline}' if args.baseline else ''}:")
+            if args.baseline:
+                against_baseline(cases, Path(args.baseline).resolve(), args.runs)
+                continue
+            timer = time_subprocess if args.cold else time_cli
+            for label, argv in cases:
+                runs = [timer(argv) for _ in range(args.runs)]
+                print(median_line(label, runs), flush=True)
     return 0
 
 

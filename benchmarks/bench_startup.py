@@ -6,10 +6,14 @@ the shared machine hits all three alike), `--runs` rounds:
     python -c pass
     tamaflow --help
     tamaflow validate processes/tennyu/kunitachi.yaml
+    tamaflow compare processes/tennyu/kunitachi.yaml processes/tennyu/chofu.yaml --format json
 
 and prints the median wall time of each and its ratio to the bare start. The goal of issue 10:
 `validate` of one file within 12× a bare `python -c pass` (it was about 40× when every command
-imported scipy, networkx, matplotlib and the compare stack at start). Exit 1 when a command fails.
+imported scipy, networkx, matplotlib and the compare stack at start). The two-city `compare` is
+almost all start-up (imports, the SudachiPy dictionary, the work vocabulary): the part of a
+26-city comparison's 2 s (issues 11 and 12) that does not grow with the cities. Exit 1 when a
+command fails.
 
     .venv/bin/python benchmarks/bench_startup.py [--runs 15]
 """
@@ -26,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: the one file `validate` checks; a real library file, so the validator does its full work
 SAMPLE = "processes/tennyu/kunitachi.yaml"
+#: two variants of it for `compare`: the start-up of the compare stack with next to no work
+PAIR = [SAMPLE, "processes/tennyu/chofu.yaml"]
 
 
 def commands() -> dict[str, list[str]]:
@@ -36,6 +42,7 @@ def commands() -> dict[str, list[str]]:
         "python -c pass": [python, "-c", "pass"],
         "tamaflow --help": [python, "-m", "tamaflow", "--help"],
         f"tamaflow validate {SAMPLE}": [python, "-m", "tamaflow", "validate", SAMPLE],
+        "tamaflow compare (2 cities) --format json": [python, "-m", "tamaflow", "compare", *PAIR, "--format", "json"],
     }
 
 

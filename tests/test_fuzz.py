@@ -209,6 +209,14 @@ def test_graph_algorithms_agree_with_networkx(graph: tuple[int, list[tuple[int, 
     for a, b in edges:
         plain.add_edge(str(a), str(b))
     assert plain.to_networkx().edges == g.edges
+    # compare's variant views read the same graph through networkx's spelling (edges, degrees)
+    assert list(plain.edges) == list(g.edges) and list(plain.edges(data=True)) == list(g.edges(data=True))
+    assert plain.number_of_nodes() == g.number_of_nodes() and plain.number_of_edges() == g.number_of_edges()
+    for x in g.nodes:
+        assert plain.out_degree(x) == g.out_degree(x) and plain.in_degree(x) == g.in_degree(x)
+        assert plain.in_edges(x, data=True) == list(g.in_edges(x, data=True))
+        assert plain.out_edges(x) == list(g.out_edges(x))
+        assert plain.has_edge(x, x) == g.has_edge(x, x) == ((x, x) in plain.edges)
     assert immediate_dominators(plain, "0") == expected
     assert reachable_from(plain.succ, ["0"]) == nx.descendants(g, "0") | {"0"}
     assert reachable_from(plain.pred, [str(n - 1)]) == nx.ancestors(g, str(n - 1)) | {str(n - 1)}

@@ -7,9 +7,12 @@ plain graph of model/graph.py."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: top-level modules and tamaflow packages that `import tamaflow.cli` must leave unloaded
@@ -53,11 +56,43 @@ def test_validate_does_not_import_networkx() -> None:
         assert sorted(m for m in loaded_after(code) if m == "networkx" or m.startswith("networkx.")) == []
 
 
-def test_compare_to_json_loads_no_terminal_or_xml_stack() -> None:
-    """rich draws tables and progress bars on a terminal, lxml reads BPMN: `compare --format json`
-    of YAML variants into a pipe needs neither, and a user running it pays for every import."""
-    code = ("from tamaflow.cli import app\ntry:\n    app(['compare', 'processes/tennyu', '--format', 'json'])\n"
-            "except SystemExit:\n    pass")
+#: what `compare` of YAML variants needs for none of its formats: the XML, plotting and graph
+#: stacks, and scipy's optimisation, clustering and linear-algebra packages (its two compiled
+#: routines come through tamaflow/compare/scipy_core.py without them; together about a quarter
+#: of a cold run, benchmarks/bench_compare.py --cold)
+NOT_FOR_COMPARE = ("lxml", "matplotlib", "networkx", "openpyxl", "scipy.optimize", "scipy.cluster", "scipy.spatial",
+                   "scipy.linalg", "scipy.special", "tamaflow.render", "tamaflow.publish", "tamaflow.score")
+#: the two compiled modules scipy_core.py loads by file, without their packages
+COMPILED = ("scipy.optimize._lsap", "scipy.cluster._hierarchy")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "markdown", "table", "xlsx"])
+def test_compare_loads_only_what_its_format_needs(fmt: str, tmp_path: Path) -> None:
+    """rich draws the terminal table and XlsxWriter the workbook: every other format of
+    `compare` into a pipe leaves them unloaded, and none loads the stacks above. A user
+    running it pays for every import."""
+    args = ["compare", "processes/tennyu", "--format", fmt]
+    if fmt == "xlsx":
+        args += ["-o", str(tmp_path / "out.xlsx")]
+    code = f"from tamaflow.cli import app\ntry:\n    app({args!r})\nexcept SystemExit:\n    pass"
     loaded = loaded_after(code)
     assert "tamaflow.compare" in loaded  # the command ran
-    assert sorted(m for m in loaded if m.split(".")[0] in ("rich", "lxml")) == []
+    assert sorted(m for m in set(loaded) - set(COMPILED)
+                  if any(m == h or m.startswith(h + ".") for h in NOT_FOR_COMPARE)) == []
+    assert ("rich" in loaded) == (fmt == "table")
+    assert ("xlsxwriter" in loaded) == (fmt == "xlsx")
+    if fmt == "xlsx":
+        assert (tmp_path / "out.xlsx").stat().st_size > 0
+
+
+def test_the_command_keeps_blas_to_one_thread_unless_told() -> None:
+    """compare's thousands of small matrix products ran slower with OpenBLAS's second thread
+    (it spins between products); the CLI asks for one before numpy loads, unless the user set
+    OPENBLAS_NUM_THREADS."""
+    probe = "import os, tamaflow.cli\nprint(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    run = [sys.executable, "-c", probe]
+    assert subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip() == "1"
+    mine = subprocess.run(run, cwd=ROOT, env={**env, "OPENBLAS_NUM_THREADS": "2"}, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert mine == "2"

@@ -9,7 +9,15 @@ Exit codes are a contract: 0 clean, 1 findings or bad input, 2 usage error.
 
 from __future__ import annotations
 
+import os
 import sys
+
+# One BLAS thread, unless the user asks for more. compare does thousands of small matrix products
+# (60 × 60 per pair of variants): OpenBLAS wakes a second thread for each and leaves it spinning,
+# which cost a cold 26-variant compare 0.2 s of CPU time and, on a busy machine, more wall time;
+# the largest products (1,741 variants, --fast) took as long with one thread (docs/compare.md,
+# "Start-up"). Set here, before anything imports numpy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from ..model.findings import TamaflowError
 from . import authoring, compare, impact, importer, publish, render, score, summary, validate

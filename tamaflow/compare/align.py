@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from .japanese import clauses
 from .labels import (
@@ -35,6 +34,7 @@ from .labels import (
     features,
     is_japanese,
 )
+from .scipy_core import linear_sum_assignment
 from .variant import VariantView
 
 #: a label that names two actions: 受付・本人確認, 審査及び決裁, "Check and send documents"

@@ -149,25 +149,25 @@ def structural_all(views: Sequence[VariantView], groups: Sequence[Group], count:
     n_nodes = np.zeros(k)
     n_edges = np.zeros(k)
     for v, view in enumerate(views):
-        g = view.graph
+        graph = view.graph
         seen: dict[str, int] = {}
         token: dict[str, str] = {}
-        for x in g.nodes:
-            if x in view.index_of:
-                token[x] = f"g{where[v].get(view.index_of[x], -1)}"
+        for node in graph.nodes:
+            if node in view.index_of:
+                token[node] = f"g{where[v].get(view.index_of[node], -1)}"
                 continue
-            kind = control_kind(view, x)
+            kind = control_kind(view, node)
             if kind is None:
-                token[x] = f"u:{x}"  # matches nothing; its own column
+                token[node] = f"u:{node}"  # matches nothing; its own column
                 continue
             rank = seen.get(kind, 0)
             seen[kind] = rank + 1
-            token[x] = f"{kind}#{rank}"
+            token[node] = f"{kind}#{rank}"
             ctrl_rows.append(v)
             ctrl_cols.append(kinds.setdefault(kind, len(kinds)))
-        n_nodes[v] = g.number_of_nodes()
-        n_edges[v] = g.number_of_edges()
-        for a, b in g.edges:
+        n_nodes[v] = graph.number_of_nodes()
+        n_edges[v] = graph.number_of_edges()
+        for a, b in graph.edges:
             e_rows.append(v)
             e_cols.append(edge_ids.setdefault((token[a], token[b]), len(edge_ids)))
     # control nodes map by kind: min of the two counts per kind

@@ -5,14 +5,15 @@ Weidlich/Kunze). References: docs/references.md ([Dijkman], [Weidlich], [Kunze])
 - **node matching**: 2·Σ Sim(n, m) / (|N1| + |N2|) over the optimal 1:1 mapping of labelled nodes
   with Sim ≥ cutoff (Hungarian algorithm on the label similarity).
 - **structural**: 1 − graph-edit distance under the mapping found by Dijkman's greedy algorithm,
-  on the full graph of `tamaflow.model.graph.to_graph` (gateways, start and end included; a task
+  on the full graph of `tamaflow.model.graph.build_graph` (gateways, start and end included; a task
   is never substituted by a control node). Paper form: fsubn divides by 2|M|, not |M|.
 - **behavioural**: Jaccard of behavioural profiles (strict order, exclusiveness, interleaving
   for every pair of activities, plus the self-relation), with activities unified through the
   alignment's 1:1 correspondences; unmatched activities count against it.
 
 Also the hierarchical clustering of the variants (average linkage over 1 − mean similarity).
-Depends on the model only (through variant.py), numpy and scipy.
+Depends on the model only (through variant.py), numpy and scipy (two compiled routines, through
+scipy_core.py).
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ from bisect import bisect_right, insort
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import leaves_list, linkage
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import squareform
 
 from .align import PairAlignment
+from .scipy_core import average_linkage, condensed, linear_sum_assignment
 from .variant import FlowIndex, VariantView, flow_index
 
 MEASURES: tuple[str, ...] = ("node", "structural", "behavioural")
@@ -274,7 +273,7 @@ def cluster(sim: np.ndarray) -> Clustering:
     dist = np.clip(1.0 - sim, 0.0, 1.0)
     dist = (dist + dist.T) / 2.0
     np.fill_diagonal(dist, 0.0)
-    Z = linkage(squareform(dist, checks=False), method="average")
+    Z, order = average_linkage(condensed(dist))
     members: dict[int, list[int]] = {i: [i] for i in range(k)}
     merges: list[tuple[list[int], list[int], float]] = []
     for t, row in enumerate(Z):
@@ -284,7 +283,7 @@ def cluster(sim: np.ndarray) -> Clustering:
             left, right = right, left
         merges.append((left, right, round(float(row[2]), 6)))
         members[k + t] = sorted(left + right)
-    return Clustering([int(x) for x in leaves_list(Z)], merges)
+    return Clustering(order, merges)
 
 
 __all__ = ["MEASURES", "Clustering", "GedWeights", "behavioural", "cluster", "node_matching",

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 
-from ..model.graph import first_reached, start_nodes, to_graph
+from ..model.graph import ProcessGraph, build_graph, first_reached, start_nodes
 from ..model.graph import node_type as graph_node_type
 from ..model.process import END, START, Process, Step
 
@@ -37,7 +36,7 @@ class Node:
 class VariantView:
     variant: str
     process: Process
-    graph: nx.DiGraph
+    graph: ProcessGraph
     nodes: list[Node]
     #: relative position of each node in the flow, 0 = first, 1 = last
     position: np.ndarray
@@ -141,7 +140,7 @@ def implied_words(step: Step) -> tuple[str, ...]:
     return ()
 
 
-def _flow_order(g: nx.DiGraph, written: dict[str, int]) -> list[str]:
+def _flow_order(g: ProcessGraph, written: dict[str, int]) -> list[str]:
     """A topological order of the flow with back edges (loops) ignored: DFS from the start in
     written order, then every node not reached, by written position."""
     starts = start_nodes(g)
@@ -173,7 +172,7 @@ def _flow_order(g: nx.DiGraph, written: dict[str, int]) -> list[str]:
 
 def build_view(process: Process, variant: str | None = None) -> VariantView:
     """Derive everything the matcher needs from one process."""
-    g = to_graph(process)
+    g = build_graph(process)
     lanes = process.lane_map()
     written = {s.id: i for i, s in enumerate(process.steps)}
     nodes: list[Node] = []
@@ -214,7 +213,7 @@ def build_view(process: Process, variant: str | None = None) -> VariantView:
     return VariantView(variant or process.variant, process, g, nodes, position, preds, succs, profile, reach, index_of)
 
 
-def _descendant_masks(g: nx.DiGraph, all_nodes: list[str], order: list[str]) -> dict[str, int]:
+def _descendant_masks(g: ProcessGraph, all_nodes: list[str], order: list[str]) -> dict[str, int]:
     """Every node's descendants (reachable by at least one flow; itself only on a loop) as a
     bit mask over `all_nodes`. Children before parents (`order` reversed), repeated until
     nothing changes (a loop takes one more round): one pass over the edges instead of one
@@ -249,7 +248,7 @@ def branch_relation(i: int, j: int, branch_sets: list[tuple[str, list[set[int]]]
     return EXCLUSIVE
 
 
-def _profile(g: nx.DiGraph, nodes: list[Node], index_of: dict[str, int], order: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _profile(g: ProcessGraph, nodes: list[Node], index_of: dict[str, int], order: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Behavioural profile from the graph: reachability gives the weak order; two nodes that
     cannot follow each other are interleaving when the nearest split that separates them is
     parallel or inclusive, exclusive otherwise."""

@@ -92,11 +92,36 @@ class ProcessGraph:
         """Sources of the flows into `node`, in the order they were added."""
         return iter(self.pred[node])
 
-    def edges(self) -> Iterator[tuple[str, str, Attrs]]:
-        """(source, target, attributes) of every flow, by source in node order (as networkx)."""
-        for source, targets in self.succ.items():
-            for target, data in targets.items():
-                yield source, target, data
+    @property
+    def edges(self) -> EdgeView:
+        """The flows, as networkx's `DiGraph.edges`: (source, target) pairs by source in node
+        order, `edges[u, v]` the attributes, `edges(data=True)` (source, target, attributes)."""
+        return EdgeView(self.succ)
+
+    def has_edge(self, source: str, target: str) -> bool:
+        return target in self.succ.get(source, {})
+
+    def number_of_nodes(self) -> int:
+        return len(self.nodes)
+
+    def number_of_edges(self) -> int:
+        return sum(len(targets) for targets in self.succ.values())
+
+    def out_degree(self, node: str) -> int:
+        return len(self.succ[node])
+
+    def in_degree(self, node: str) -> int:
+        return len(self.pred[node])
+
+    def in_edges(self, node: str, data: bool = False) -> list[tuple[Any, ...]]:
+        """The flows into `node` in the order they were added: (source, node), with `data`
+        (source, node, attributes)."""
+        return [(u, node, d) if data else (u, node) for u, d in self.pred[node].items()]
+
+    def out_edges(self, node: str, data: bool = False) -> list[tuple[Any, ...]]:
+        """The flows out of `node` in the order they were added: (node, target), with `data`
+        (node, target, attributes)."""
+        return [(node, v, d) if data else (node, v) for v, d in self.succ[node].items()]
 
     def to_networkx(self) -> nx.DiGraph:
         """The same graph as a networkx DiGraph: same nodes, edges, attributes and order."""
@@ -104,8 +129,35 @@ class ProcessGraph:
 
         g = nx.DiGraph(**self.graph)
         g.add_nodes_from((n, dict(attrs)) for n, attrs in self.nodes.items())
-        g.add_edges_from((u, v, dict(data)) for u, v, data in self.edges())
+        g.add_edges_from((u, v, dict(data)) for u, v, data in self.edges(data=True))
         return g
+
+
+class EdgeView:
+    """`ProcessGraph.edges`: the part of networkx's OutEdgeView the analyses use."""
+
+    def __init__(self, succ: dict[str, dict[str, Attrs]]) -> None:
+        self._succ = succ
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for source, targets in self._succ.items():
+            for target in targets:
+                yield source, target
+
+    def __len__(self) -> int:
+        return sum(len(targets) for targets in self._succ.values())
+
+    def __contains__(self, edge: object) -> bool:
+        return isinstance(edge, tuple) and len(edge) == 2 and edge[1] in self._succ.get(edge[0], {})
+
+    def __getitem__(self, edge: tuple[str, str]) -> Attrs:
+        source, target = edge
+        return self._succ[source][target]
+
+    def __call__(self, data: bool = False) -> Iterator[tuple[Any, ...]]:
+        for source, targets in self._succ.items():
+            for target, attrs in targets.items():
+                yield (source, target, attrs) if data else (source, target)
 
 
 def successors(process: Process, index: int) -> list[tuple[str, dict[str, object]]]:
