@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..compare import CompareOptions
-from ..compare.align import Matcher, match_vocabulary
+from ..compare.align import Matcher, for_language, japanese_flows, match_vocabulary
 from ..compare.pairs import PairResult, PairRunner, measure_pair
 from ..compare.similarity import GedWeights
 from ..compare.variant import build_view
@@ -79,7 +79,9 @@ def matcher_from(blob: bytes, token: str) -> Matcher:
     if cached is not None and cached[0] == token:
         return cached[1]  # type: ignore[no-any-return]
     processes, catalogue, options = pickle.loads(blob)
-    matcher = Matcher([build_view(p) for p in processes], match_vocabulary(catalogue, options.match), options.match)
+    views = [build_view(p) for p in processes]
+    match = for_language(options.match, japanese_flows(views))
+    matcher = Matcher(views, match_vocabulary(catalogue, match), match)
     _local.matcher = (token, matcher)
     return matcher
 

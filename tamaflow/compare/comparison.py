@@ -8,7 +8,7 @@ Depends on the model only; the catalogue arrives as `model.library.Activity` or 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -16,13 +16,13 @@ import numpy as np
 from ..model.findings import TamaflowError
 from ..model.library import Activity
 from ..model.process import Process
-from .align import Matcher, MatchOptions, PairAlignment, match_vocabulary
+from .align import Matcher, MatchOptions, PairAlignment, for_language, japanese_flows, match_vocabulary
 from .deviations import Deviation, deviations
 from .grouping import Group, group
 from .labels import label_key
 from .pairs import PairRunner, run_locally
 from .similarity import MEASURES, Clustering, GedWeights, cluster
-from .standard import StandardFlow, _japanese, derive_standard, group_nodes, mean_position
+from .standard import StandardFlow, derive_standard, group_nodes, mean_position
 from .variant import VariantView, build_view, node_type
 
 #: called with (pairs done, pairs in all) while the pairs of variants are aligned
@@ -200,6 +200,8 @@ def compare_processes(
     variants = [v.variant for v in views]
     k = len(views)
     method = chosen_method(o.method, k)
+    japanese = japanese_flows(views)
+    o = replace(o, match=for_language(o.match, japanese))
     vocab = match_vocabulary(catalogue, o.match)
     ties: list[tuple[int, int, int]] = []
     pairs: dict[tuple[int, int], PairAlignment] = {}  # the fast path aligns no pair of variants
@@ -237,7 +239,6 @@ def compare_processes(
     std.relation = {(remap[a], remap[b]): r for (a, b), r in std.relation.items()}
     for s in std.steps:
         s.group = remap[s.group]
-    japanese = _japanese(views)
     if method == "fast":
         links: dict[tuple[int, int], set[int]] = {}
         for v, x, gi in ties:

@@ -56,10 +56,10 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
         A partition of all matchable nodes: union-find over the correspondences, strongest
         first, never joining two steps of one variant through 1:1 links (that would be an
         inconsistent cycle); 1:n links attach a left-over step to the group of its partner.
-        Two groups joined through a step of merged or split work (a bridge) must not contain
-        two steps whose own pair alignment matched one of them to a step clearly closer in
-        label (`CHAIN_MARGIN`): 占用料の計算 and 占用料の収入調定 stay apart although another
-        city's 占用料の算定・調定 does both.
+        A group joined through a step of merged or split work (a bridge) to another group, or
+        to a single step, must not then contain two steps whose own pair alignment matched one
+        of them to a step clearly closer in label (`CHAIN_MARGIN`): 占用料の計算 and
+        占用料の収入調定 stay apart although another city's 占用料の算定・調定 does both.
     """
     views = matcher.views
     offsets = [0]
@@ -137,7 +137,7 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
         if kind == "1:n" and min(len(members[rx]), len(members[ry])) != 1:
             # only a step still on its own may join, and only into a group its variant is in
             continue
-        if (bridge[rx] or bridge[ry]) and len(members[rx]) > 1 and len(members[ry]) > 1 and contradicted(rx, ry):
+        if (bridge[rx] or bridge[ry]) and len(members[rx]) + len(members[ry]) > 2 and contradicted(rx, ry):
             continue
         if len(owner[rx]) < len(owner[ry]):
             rx, ry = ry, rx

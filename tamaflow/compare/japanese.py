@@ -44,8 +44,16 @@ LIGHT_VERBS = frozenset({"する", "為る", "行う", "行なう", "おこな�
 #: side it is done to (課長の決裁を受ける = 課長決裁, 承認を得る = 承認, 証明書の交付を受ける = 交付);
 #: a submission or an inquiry received is the receiving (申請を受ける = 申請の受付)
 RECEPTIVE_VERBS = frozenset({"受ける", "得る", "貰う", "もらう", "仰ぐ", "頂く", "いただく"})
-#: concepts that, undergone, are received: someone else submits or asks
-_RECEIVED = frozenset({"submit", "inquire", "consult"})
+#: what an action becomes when the office undergoes it: someone else submits or asks, and the
+#: office receives; someone else pays, and the office collects (利用料金を支払ってもらう)
+_UNDERGONE_AS = {"submit": "receive", "inquire": "receive", "consult": "receive", "pay_out": "collect_payment"}
+#: the benefactive after a verb's て-form: 書いてもらう, 出していただく — the other side does it
+BENEFACTIVE = frozenset({"貰う", "もらう", "頂く", "いただく"})
+#: verbs of going: after an action noun they only say that one goes to do it (出張に行く = 出張)
+MOTION_VERBS = frozenset({"行く", "いく", "出向く", "出掛ける", "出かける", "向かう", "赴く"})
+#: a noun and a verb that together name one action, as the vocabulary's phrases cannot (they stop
+#: at particles): 目を通す is to look through, i.e. check
+IDIOMS = {("目", "通す"): "check"}
 
 _CAUSATIVE = frozenset({"せる", "させる"})
 
@@ -291,8 +299,23 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             continue
         # a verb that may be auxiliary (出す, 込む, いく) is one only after another verb (書き出す,
         # 確認していく); alone it is the action (窓口へ出す)
+        # a noun and verb that name one action together (目を通す)
+        idiom = IDIOMS.get((m.lemma, ms[i + 2].lemma)) if i + 2 < len(ms) and ms[i + 1].surface == "を" else None
+        if idiom is not None and idiom in vocab.concepts:
+            form = m.surface + "を" + ms[i + 2].lemma
+            current.append(Term(form, vocab.concepts[idiom], True, False))
+            surfaces.append(m.surface + ms[i + 1].surface + ms[i + 2].surface)
+            i += 3
+            continue
         before = ms[i - 2] if i >= 2 and ms[i - 1].surface in ("て", "で") else ms[i - 1] if i >= 1 else None
         auxiliary = m.dependent and before is not None and before.pos in ("動詞", "助動詞")
+        if auxiliary and m.lemma in BENEFACTIVE and ms[i - 1].surface in ("て", "で"):
+            # 書いてもらう: the other side writes, so the office receives (see _UNDERGONE_AS)
+            done = next((k for k in range(len(current) - 1, -1, -1) if current[k].action), None)
+            doing = current[done].concept if done is not None else None
+            target = _UNDERGONE_AS.get(doing.id) if doing is not None else None
+            if done is not None and target in vocab.concepts:
+                current[done] = Term(current[done].form, vocab.concepts[target], True, False)
         i += 1
         surfaces.append(m.surface)
         # 連用中止: a verb in its continuative form followed by more words ends the clause
@@ -301,6 +324,8 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         if chained and ms[i].pos == "助詞" and ms[i].surface in ("て", "で"):
             surfaces.append(ms[i].surface)
             i += 1
+            # …て + an auxiliary verb is still this verb (確認していく, 書いてもらう)
+            chained = i < len(ms) and not (ms[i].dependent and ms[i].lemma not in LIGHT_VERBS)
         if chained and i < len(ms):
             parts.append(([], []))
         if m.pos not in ("名詞", "動詞", "接尾辞", "形容詞") or auxiliary:
@@ -353,13 +378,16 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         head = actions[-1] if actions else max(k for k, t in enumerate(cl) if t in content)
         undergone = cl[head - 1].concept if head > 0 else None
         if undergone is not None and cl[head].form in RECEPTIVE_VERBS and cl[head - 1].action:
-            if undergone.id in _RECEIVED:
-                # (a vocabulary without a receive concept leaves the verb as it is)
-                received = vocab.concepts.get("receive", cl[head].concept)
+            if undergone.id in _UNDERGONE_AS:
+                # (a vocabulary without the concept it becomes leaves the verb as it is)
+                received = vocab.concepts.get(_UNDERGONE_AS[undergone.id], cl[head].concept)
                 cl = [*cl[:head], Term(cl[head].form, received, True, False), *cl[head + 1:]]
             else:
                 cl = [*cl[:head], *cl[head + 1:]]
                 head -= 1
+        elif head > 0 and cl[head].form in MOTION_VERBS and cl[head - 1].action:
+            cl = [*cl[:head], *cl[head + 1:]]
+            head -= 1
         if head > 0:
             # 〜を〜する = the compound noun: 本人を確認する is 本人確認, 現場を確認 is 現場確認
             joined = vocab.lookup(normalise(cl[head - 1].form + cl[head].form))

@@ -28,8 +28,9 @@ import numpy as np
 from ..model.graph import first_reached
 from ..model.ids import SAFE_ID, claim_id, slugify
 from ..model.process import Branch, Lane, Process, Step
+from .align import japanese_flows
 from .grouping import Group
-from .labels import is_japanese, label_key
+from .labels import label_key
 from .variant import EXCLUSIVE, INTERLEAVING, ORDER, REVERSE, Node, VariantView
 
 STANDARD_CITY = "standard"
@@ -136,7 +137,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
                 rel[(a, b)] = r
                 rel[(b, a)] = {ORDER: REVERSE, REVERSE: ORDER}.get(r, r)
     order = _consensus_order(kept, rel, pos)
-    japanese = _japanese(views)
+    japanese = japanese_flows(views)
 
     # --- steps
     used_ids: set[str] = set()
@@ -261,11 +262,6 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
 
 def _kind_of(views: Sequence[VariantView], g: Group) -> str:
     return str(_majority([n.type for _, n in group_nodes(views, g)], "task"))
-
-
-def _japanese(views: Sequence[VariantView]) -> bool:
-    names = [n.name for v in views for n in v.nodes]
-    return sum(is_japanese(x) for x in names) * 2 >= len(names) > 0
 
 
 def _consensus_order(kept: list[int], rel: dict[tuple[int, int], int], pos: dict[int, float]) -> list[int]:
