@@ -124,6 +124,9 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("届出人に訂正してもらう", "correct"),  # other actions stay what they are
     ("現地調査に行く", "inspect_site"),  # going to do it is doing it
     ("課長が復命書に目を通す", "check"),  # 目を通す: a noun and verb that name one action
+    ("郵送・FAXによる請求書の受付", "receive"),  # …による says by what: 郵送 is not an action here
+    ("口座振込により支給", "pay_out"),
+    ("広域連合へ進達", "send"),  # 進達: forwarding to the authority above (例規)
 ])
 def test_the_head_action_is_found(label: str, concept: str) -> None:
     assert head(label) == concept
@@ -150,6 +153,8 @@ def test_a_compound_label_has_one_clause_per_action() -> None:
     assert clauses("写しの交付と手数料の徴収") == ("写しの交付", "手数料の徴収")
     assert len(clauses("本人確認書類の写しと自署を確認する")) == 1
     assert len(clauses("住民票と申請書を照合する")) == 1
+    # means joined by ・ before による are not a clause of their own
+    assert clauses("郵送・FAXによる請求書の受付") == ("郵送・FAXによる請求書の受付",)
 
 
 @pytest.mark.parametrize(("a", "b"), [

@@ -59,7 +59,10 @@ _CAUSATIVE = frozenset({"せる", "させる"})
 
 #: verbs that say by what means, not what is done (カードを使い…, 学校を経由して…): they neither
 #: head a clause nor end one
-MEANS_VERBS = frozenset({"使う", "用いる", "経る", "通す", "通じる", "基づく", "添える", "伴う", "利用", "経由", "持つ", "付ける"})
+MEANS_VERBS = frozenset({"使う", "用いる", "経る", "通す", "通じる", "基づく", "添える", "伴う", "利用", "経由", "持つ", "付ける",
+                         "よる", "因る", "依る"})
+#: …による / …により after nouns: they say by what (郵送・FAXによる請求書の受付, 口座振込により支給)
+_BY = frozenset({"よる", "因る", "依る"})
 
 _CLAUSE_BREAK = frozenset({"・", "、", "，", ",", "/", "／", "及び", "および", "並びに", "ならびに"})
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
@@ -264,6 +267,7 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
     words (交付し…, 受け取り…, 受けて…): 注射済票を交付し注射記録を入力する names two actions."""
     ms = morphemes(text)
     parts: list[tuple[list[str], list[Term]]] = [([], [])]
+    dotted: set[int] = set()  # the parts that follow ・ or 、 (not a verb that goes on)
     i = 0
     while i < len(ms):
         m = ms[i]
@@ -273,6 +277,8 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         joining = m.surface == "と" and m.pos == "助詞" and bool(current) and current[-1].action
         if m.pos == "補助記号" and m.surface in _CLAUSE_BREAK or m.surface in _CLAUSE_BREAK and m.pos != "名詞" \
                 or joining:
+            if not joining:
+                dotted.add(len(parts))
             parts.append(([], []))
             i += 1
             continue
@@ -307,6 +313,14 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             surfaces.append(m.surface + ms[i + 1].surface + ms[i + 2].surface)
             i += 3
             continue
+        if m.lemma in _BY and i >= 1 and ms[i - 1].surface == "に":
+            # the words before による are the means, not actions (口座振込により支給); so is a
+            # one-word part joined to them by ・ (郵送・FAXによる請求書の受付)
+            means = [current]
+            if len(parts) - 1 in dotted and len(parts[-2][1]) == 1:
+                means.append(parts[-2][1])
+            for cl in means:
+                cl[:] = [Term(t.form, t.concept, False, False, t.synonym) for t in cl]
         before = ms[i - 2] if i >= 2 and ms[i - 1].surface in ("て", "で") else ms[i - 1] if i >= 1 else None
         auxiliary = m.dependent and before is not None and before.pos in ("動詞", "助動詞")
         if auxiliary and m.lemma in BENEFACTIVE and ms[i - 1].surface in ("て", "で"):
