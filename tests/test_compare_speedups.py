@@ -105,3 +105,33 @@ def test_reachability_bit_masks_equal_a_search_from_every_step() -> None:
         assert np.array_equal(view.profile, profile), proc.path
         shapes.update(int(x) for x in np.unique(profile))
     assert shapes == {ORDER, REVERSE, EXCLUSIVE, INTERLEAVING}  # loops and parallel branches were met
+
+
+@pytest.mark.parametrize("method", ["--exact", "--fast"])
+def test_compare_csv_runs_no_measure_and_writes_what_the_full_comparison_writes(
+        method: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`compare --format csv` is the alignment alone: it runs none of the similarity measures
+    (a quarter of a cold run's work) and writes the CSV and the --emit-standard file the full
+    comparison gives, byte for byte."""
+    from typer.testing import CliRunner
+
+    from tamaflow.app.compare import compare_files, write_standard
+    from tamaflow.cli import app
+    from tamaflow.compare import fastsim, pairs, report
+
+    folder = str(ROOT / "processes" / "tennyu")
+    full = compare_files([folder], method=method.lstrip("-")).comparison  # type: ignore[arg-type]
+    assert full.similarity  # the full comparison measured
+    write_standard(full, tmp_path / "full.yaml")
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a similarity measure ran for the CSV")
+
+    for module, name in ((pairs, "node_matching"), (pairs, "structural"), (pairs, "behavioural"),
+                         (fastsim, "structural_all"), (fastsim, "behavioural_all")):
+        monkeypatch.setattr(module, name, refuse)
+    result = CliRunner().invoke(app, ["compare", folder, "--format", "csv", method,
+                                      "--emit-standard", str(tmp_path / "csv.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == report.to_csv(full)
+    assert (tmp_path / "csv.yaml").read_bytes() == (tmp_path / "full.yaml").read_bytes()

@@ -79,6 +79,8 @@ def compare(
     # only the terminal tables have a width; asking rich for it costs the other formats its import
     width = output_width(to_file=output is not None) if format is CompareFormat.table else PIPED_WIDTH
     folders = procedure_folders(paths)
+    # the CSV is the alignment alone: it needs no similarity measure (a quarter of the work)
+    measures = format is not CompareFormat.csv
     if folders is not None:
         # the library root: every procedure folder, one section each
         if emit_standard:
@@ -86,7 +88,7 @@ def compare(
                                 f"(e.g. {folders[0]}), not the library", code="TF000")
         with dask_cluster(dask) as cluster:
             done = compare_library(folders, support=support, show_progress=not quiet, cluster=cluster, strict=strict,
-                                   method=method)
+                                   method=method, measures=measures)
         for name in done.single:
             typer.echo(f"{name}: one variant only (without errors), nothing to compare", err=True)
         _write(done.items, True, format, output, force, bom, names, width, "比較 (tamaflow compare)")
@@ -94,7 +96,8 @@ def compare(
         return
     with dask_cluster(dask) as cluster:
         one = compare_files(paths, support=support, standard_file=Path(emit_standard) if emit_standard else None,
-                            force=force, show_progress=not quiet, cluster=cluster, strict=strict, method=method)
+                            force=force, show_progress=not quiet, cluster=cluster, strict=strict, method=method,
+                            measures=measures)
     if emit_standard:
         typer.echo(f"wrote the standard flow to {emit_standard}", err=True)
     comp = one.comparison
