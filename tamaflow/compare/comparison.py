@@ -210,7 +210,7 @@ def compare_processes(
 
         fast = align_through_pivot(views, vocab, o.match, o.ged if o.measures else None, progress)
         groups, ties = fast.groups, fast.merged
-        sims = _fast_measures(fast.matcher, views, groups, o.ged, fast.exact) if o.measures else {}
+        sims = _fast_measures(fast.matcher, views, fast.measured or groups, o.ged, fast.exact) if o.measures else {}
     else:
         matcher = Matcher(views, vocab, o.match)
         pairs, sims = _all_pairs(matcher, o, progress, runner)
