@@ -332,10 +332,11 @@ def test_pmmc_university_admission_f1() -> None:
 @pytest.mark.skipif(not (SHARED / "data" / "align-ja-dev").exists(),
                     reason="../shared/data/align-ja-dev absent (reference data beside the repo)")
 def test_japanese_development_set_f1() -> None:
-    # before labels were read as language: F1 0.34 (recall 0.21)
+    # before labels were read as language: F1 0.34 (recall 0.21); the goal is 0.80, and 0.922
+    # with the Japanese threshold (2026-11-29): the floor guards what is reached
     res = _measure("ja-dev")
     assert res.tp + res.fn == 285
-    assert res.f1 >= 0.80 and res.precision >= 0.9, res
+    assert res.f1 >= 0.90 and res.precision >= 0.9, res
 
 
 def test_the_first_blind_japanese_set_f1() -> None:
@@ -343,7 +344,15 @@ def test_the_first_blind_japanese_set_f1() -> None:
     # development set since, and this floor guards what was learnt from it
     res = _measure("ja-blind")
     assert res.tp + res.fn == 275
-    assert res.f1 >= 0.70 and res.precision >= 0.8, res
+    assert res.f1 >= 0.75 and res.precision >= 0.85, res
+
+
+def test_the_second_blind_japanese_set_f1() -> None:
+    # measured blind at F1 0.619, then 0.661 (benchmarks/data/align-ja-blind2/README.md); a
+    # development set since its wording was read, at 0.772
+    res = _measure("ja-blind2")
+    assert res.tp + res.fn == 237
+    assert res.f1 >= 0.75 and res.precision >= 0.85, res
 
 
 def test_the_library_aligns_the_same_without_its_codes() -> None:
