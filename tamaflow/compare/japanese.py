@@ -306,8 +306,6 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             surfaces.append(phrase)
             i = j + 1
             continue
-        # a verb that may be auxiliary (出す, 込む, いく) is one only after another verb (書き出す,
-        # 確認していく); alone it is the action (窓口へ出す)
         # a noun and verb that name one action together (目を通す)
         idiom = IDIOMS.get((m.lemma, ms[i + 2].lemma)) if i + 2 < len(ms) and ms[i + 1].surface == "を" else None
         if idiom is not None and idiom in vocab.concepts:
@@ -324,6 +322,8 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
                 means.append(parts[-2][1])
             for cl in means:
                 cl[:] = [Term(t.form, t.concept, False, False, t.synonym) for t in cl]
+        # a verb that may be auxiliary (出す, 込む, いく) is one only after another verb (書き出す,
+        # 確認していく); alone it is the action (窓口へ出す)
         before = ms[i - 2] if i >= 2 and ms[i - 1].surface in ("て", "で") else ms[i - 1] if i >= 1 else None
         auxiliary = m.dependent and before is not None and before.pos in ("動詞", "助動詞")
         if auxiliary and m.lemma in BENEFACTIVE and ms[i - 1].surface in ("て", "で"):
