@@ -57,12 +57,11 @@ IDIOMS = {("目", "通す"): "check"}
 
 _CAUSATIVE = frozenset({"せる", "させる"})
 
-#: verbs that say by what means, not what is done (カードを使い…, 学校を経由して…): they neither
-#: head a clause nor end one
-MEANS_VERBS = frozenset({"使う", "用いる", "経る", "通す", "通じる", "基づく", "添える", "伴う", "利用", "経由", "持つ", "付ける",
-                         "よる", "因る", "依る"})
 #: …による / …により after nouns: they say by what (郵送・FAXによる請求書の受付, 口座振込により支給)
 _BY = frozenset({"よる", "因る", "依る"})
+#: verbs that say by what means, not what is done (カードを使い…, 学校を経由して…): they neither
+#: head a clause nor end one
+MEANS_VERBS = frozenset({"使う", "用いる", "経る", "通す", "通じる", "基づく", "添える", "伴う", "利用", "経由", "持つ", "付ける"}) | _BY
 
 _CLAUSE_BREAK = frozenset({"・", "、", "，", ",", "/", "／", "及び", "および", "並びに", "ならびに"})
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
