@@ -1,7 +1,8 @@
-"""The alignment sets kept in the repository (benchmarks/data/align-ja-blind, align-ja-blind2 and
-align-ja-blind3): every file validates through the CLI, the gold alignment follows the set's rules
+"""The alignment sets kept in the repository (benchmarks/data/align-ja-blind, align-ja-blind2,
+align-ja-blind3 and align-ja-blind4): every file validates through the CLI, the gold alignment follows the set's rules
 (every step id exists, gateways are never aligned, every other step is in some concept, four
-cities per procedure), no procedure is the library's, align-ja-dev's or another set's, and
+cities per procedure), no procedure is the library's, align-ja-dev's or another set's (by folder
+and by the name its files give it), and
 benchmarks/alignment.py reads each set with the gold pair counts its README states.
 
 No figure of the matcher is asserted here: each set is a held-out estimate, measured once
@@ -22,7 +23,8 @@ from tamaflow.io.yaml_loader import load_process_strict
 #: benchmark set name → its folder
 SETS = {"ja-blind": REPO / "benchmarks" / "data" / "align-ja-blind",
         "ja-blind2": REPO / "benchmarks" / "data" / "align-ja-blind2",
-        "ja-blind3": REPO / "benchmarks" / "data" / "align-ja-blind3"}
+        "ja-blind3": REPO / "benchmarks" / "data" / "align-ja-blind3",
+        "ja-blind4": REPO / "benchmarks" / "data" / "align-ja-blind4"}
 GOLD: dict[str, dict[str, dict[str, dict[str, list[str]]]]] = {
     name: yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8")) for name, folder in SETS.items()}
 #: the library's own procedures and align-ja-dev's: a blind set must not reuse them
@@ -50,6 +52,23 @@ def test_no_procedure_is_taken_or_shared_between_the_sets() -> None:
         assert not set(GOLD[name]) & (TAKEN | library), name
     for a, b in itertools.combinations(sorted(SETS), 2):
         assert not set(GOLD[a]) & set(GOLD[b]), (a, b)
+
+
+def _names(folder: Path) -> set[str]:
+    """The procedure names (`name:`) the process files one level below `folder` give."""
+    return {load_process_strict(f).name for f in folder.glob("*/*.yaml")}
+
+
+def test_no_procedure_name_is_taken_or_shared_between_the_sets() -> None:
+    # a procedure already used under another slug (婚姻届 as `konin` in one set, `kon-in` in the next)
+    # would slip past the folder check above: compare what the files call the procedure too
+    library = _names(REPO / "processes")
+    names = {name: _names(folder) for name, folder in SETS.items()}
+    for name, own in names.items():
+        assert len(own) == len(GOLD[name]), f"{name}: one name per procedure: {sorted(own)}"
+        assert not own & library, (name, sorted(own & library))
+    for a, b in itertools.combinations(sorted(SETS), 2):
+        assert not names[a] & names[b], (a, b, sorted(names[a] & names[b]))
 
 
 @pytest.mark.parametrize(("name", "procedure"), PROCEDURES)
