@@ -408,6 +408,11 @@ _FEATURE_CACHE: weakref.WeakKeyDictionary[Vocabulary, dict[tuple[str, tuple[str,
 )
 
 
+def forget_features() -> None:
+    """Empty the feature cache (the work vocabulary that read the labels has changed)."""
+    _FEATURE_CACHE.clear()
+
+
 def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | None) -> LabelFeatures:
     cache = _FEATURE_CACHE.get(vocab)
     if cache is None:
