@@ -298,6 +298,9 @@ def grid_points() -> list[MatchOptions]:
 #: an English one `ja_threshold`, so the grid's points that differ only there are measured once
 _RUNS: dict[tuple[int, MatchOptions], Counts] = {}
 _JAPANESE: dict[int, bool] = {}
+#: the cases those two are keyed on (by id), kept alive so that no later case can take an id
+#: over and be answered with another case's counts (sets loaded one after another)
+_KEPT: dict[int, Case] = {}
 
 
 def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, cache: bool = True) -> Counts:
@@ -306,6 +309,7 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
         if details or not cache:
             total.add(evaluate(case, match, details))
             continue
+        _KEPT[id(case)] = case
         ja = _JAPANESE.get(id(case))
         if ja is None:
             ja = _JAPANESE[id(case)] = japanese_flows([build_view(p) for p in case.processes])
