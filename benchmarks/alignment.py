@@ -28,6 +28,10 @@ Sets (each skipped with a reason when its data is absent):
 - `ja-blind4`: `benchmarks/data/align-ja-blind4` (in the repository), a fourth blind set of four
   more procedures × four cities, written the same way once `ja-blind3` was no longer fully blind;
   held out like `ja-blind3` (never used to choose parameters); its README gives its first measurement.
+- `en-blind`: `benchmarks/data/align-en-blind` (in the repository), four English public-administration
+  procedures × four organisations in the same format, written blind to the matcher, its synonym
+  tables and every other set's files: a held-out estimate for English wording it was not tuned on
+  (the English parameters come from `pmmc-ua` and `bpi15`). Held out like `ja-blind3`.
 - `library`: the repository's own `processes/` with every `standard:` code removed, scored
   against the alignment `compare` makes with the codes (pair F1; all matchable nodes). The
   catalogue stays (it is the library's layer, as the CLI passes it); `library-nocat` drops it too.
@@ -39,8 +43,8 @@ The vocabulary gets the same treatment: each Japanese development set is measure
 the vocabulary words that only it uses (no other development set, not the library) left out,
 the words that may have been added because of it (`own_words_left_out`).
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
-from them. `ja-blind`, `ja-blind2`, `ja-blind3` and `ja-blind4` are the repository's own (benchmarks/data), so
-they run anywhere.
+from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4` and `en-blind` are the repository's own
+(benchmarks/data), so they run anywhere.
 """
 
 from __future__ import annotations
@@ -81,6 +85,7 @@ BLIND = ROOT / "benchmarks" / "data" / "align-ja-blind"
 BLIND2 = ROOT / "benchmarks" / "data" / "align-ja-blind2"
 BLIND3 = ROOT / "benchmarks" / "data" / "align-ja-blind3"
 BLIND4 = ROOT / "benchmarks" / "data" / "align-ja-blind4"
+EN_BLIND = ROOT / "benchmarks" / "data" / "align-en-blind"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
 
 Pair = tuple[tuple[str, str], tuple[str, str]]  # ((variant, step id), (variant, step id)), sorted
@@ -204,7 +209,7 @@ def rdf_set(folder: Path, models_dir: str, suffix: str) -> list[Case]:
 
 
 def ja_dev_set(folder: Path) -> list[Case]:
-    """An `align-ja-dev`-format set (`ja-dev`, `ja-blind`, …, `ja-blind4`): one case per procedure
+    """An `align-ja-dev`-format set (`ja-dev`, `ja-blind`, …, `ja-blind4`, `en-blind`): one case per procedure
     folder, gold pairs from `gold.yaml`'s concepts (two steps of different cities sharing a concept)."""
     gold_doc = yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8"))
     cases = []
@@ -250,12 +255,13 @@ def load_sets(only: Iterable[str] | None = None) -> dict[str, list[Case]]:
         "ja-blind2": lambda: ja_dev_set(BLIND2),
         "ja-blind3": lambda: ja_dev_set(BLIND3),
         "ja-blind4": lambda: ja_dev_set(BLIND4),
+        "en-blind": lambda: ja_dev_set(EN_BLIND),
         "library": lambda: library_set(ROOT / "processes", catalogue=True),
         "library-nocat": lambda: library_set(ROOT / "processes", catalogue=False),
     }
     needs = {"pmmc-ua": SHARED / "pmmc2015-ua", "bpi15": SHARED / "bpi15-municipalities",
              "ja-dev": SHARED / "align-ja-dev", "ja-blind": BLIND, "ja-blind2": BLIND2, "ja-blind3": BLIND3,
-             "ja-blind4": BLIND4,
+             "ja-blind4": BLIND4, "en-blind": EN_BLIND,
              "library": ROOT / "processes", "library-nocat": ROOT / "processes"}
     out: dict[str, list[Case]] = {}
     for name, make in makers.items():
@@ -325,7 +331,7 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
 
 
 #: the sets that only measure (never help choose parameters, never lend words to the others)
-HELD_OUT = ("ja-blind3", "ja-blind4")
+HELD_OUT = ("ja-blind3", "ja-blind4", "en-blind")
 
 
 def words_used(labels: Iterable[str], vocab: WorkVocabulary) -> set[str]:

@@ -1,8 +1,8 @@
 """The alignment sets kept in the repository (benchmarks/data/align-ja-blind, align-ja-blind2,
-align-ja-blind3 and align-ja-blind4): every file validates through the CLI, the gold alignment follows the set's rules
-(every step id exists, gateways are never aligned, every other step is in some concept, four
-cities per procedure), no procedure is the library's, align-ja-dev's or another set's (by folder
-and by the name its files give it), and
+align-ja-blind3, align-ja-blind4 and the English align-en-blind): every file validates through the
+CLI, the gold alignment follows the set's rules (every step id exists, gateways are never aligned,
+every other step is in some concept, four cities or organisations per procedure), no procedure is
+the library's, align-ja-dev's or another set's (by folder and by the name its files give it), and
 benchmarks/alignment.py reads each set with the gold pair counts its README states.
 
 No figure of the matcher is asserted here: each set is a held-out estimate, measured once
@@ -24,7 +24,8 @@ from tamaflow.io.yaml_loader import load_process_strict
 SETS = {"ja-blind": REPO / "benchmarks" / "data" / "align-ja-blind",
         "ja-blind2": REPO / "benchmarks" / "data" / "align-ja-blind2",
         "ja-blind3": REPO / "benchmarks" / "data" / "align-ja-blind3",
-        "ja-blind4": REPO / "benchmarks" / "data" / "align-ja-blind4"}
+        "ja-blind4": REPO / "benchmarks" / "data" / "align-ja-blind4",
+        "en-blind": REPO / "benchmarks" / "data" / "align-en-blind"}
 GOLD: dict[str, dict[str, dict[str, dict[str, list[str]]]]] = {
     name: yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8")) for name, folder in SETS.items()}
 #: the library's own procedures and align-ja-dev's: a blind set must not reuse them
