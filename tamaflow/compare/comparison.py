@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from .pairs import PairRunner, run_locally
 from .similarity import MEASURES, Clustering, GedWeights, cluster
 from .standard import StandardFlow, derive_standard, group_nodes, mean_position
 from .variant import VariantView, build_view, node_type
+
+if TYPE_CHECKING:
+    from .pivot import Alternative
 
 #: called with (pairs done, pairs in all) while the pairs of variants are aligned
 PairProgress = Callable[[int, int], None]
@@ -210,7 +213,8 @@ def compare_processes(
 
         fast = align_through_pivot(views, vocab, o.match, o.ged if o.measures else None, progress)
         groups, ties = fast.groups, fast.merged
-        sims = _fast_measures(fast.matcher, views, fast.measured or groups, o.ged, fast.exact) if o.measures else {}
+        sims = _fast_measures(fast.matcher, views, fast.measured or groups, o.ged, fast.exact,
+                              fast.alternatives) if o.measures else {}
     else:
         matcher = Matcher(views, vocab, o.match)
         pairs, sims = _all_pairs(matcher, o, progress, runner)
@@ -287,17 +291,18 @@ def _all_pairs(matcher: Matcher, o: CompareOptions, progress: PairProgress | Non
 
 
 def _fast_measures(matcher: Matcher, views: Sequence[VariantView], groups: Sequence[Group],
-                   ged: GedWeights, exact: Mapping[tuple[int, int], Mapping[str, float]]) -> dict[str, np.ndarray]:
+                   ged: GedWeights, exact: Mapping[tuple[int, int], Mapping[str, float]],
+                   alternatives: Sequence[Alternative] = ()) -> dict[str, np.ndarray]:
     """The fast path's three measures for every pair at once (fastsim.py), calibrated on the
     sample's exact values (`fastsim.calibrate`), 1 on the diagonal."""
     from .fastsim import behavioural_all, calibrate, node_matching_all, node_sums, structural_all
 
-    total, count = node_sums(matcher, 1, views, groups, ged.cutoff)
+    total, count = node_sums(matcher, 1, views, groups, ged.cutoff, alternatives)
     sizes = np.array([v.size for v in views], dtype=np.float64)
     node = node_matching_all(total, sizes)
     structural = structural_all(views, groups, count, total, ged)
     del total, count  # two k × k matrices, not needed by the behavioural measure
-    sims = {"node": node, "structural": structural, "behavioural": behavioural_all(views, groups)}
+    sims = {"node": node, "structural": structural, "behavioural": behavioural_all(views, groups, alternatives)}
     for name, m in sims.items():
         calibrate(m, {ij: x[name] for ij, x in exact.items()})
         np.fill_diagonal(m, 1.0)

@@ -18,7 +18,11 @@ product of a (variant × something) incidence matrix with its transpose:
   of those one-hot rows. Jaccard as in the exact path: inter / (n₁² + n₂² − inter).
 
 The exact path maps nodes with its own optimal assignment per pair; here the mapping is the
-groups, so the figures differ a little (docs/compare.md has the measured difference).
+groups, so the figures differ a little (docs/compare.md has the measured difference). Where two
+common groups are one activity worded two ways (`pivot.Alternative`), a variant with a step in
+one only and a variant with a step in the other only map those two steps to each other too, as
+their pairwise alignment does: node sums and behavioural relations add one dense block per such
+pair of groups (`_across`).
 
 Memory: the results are k × k, but nothing else is. Every k × k figure is computed in blocks of
 rows (`row_blocks`), so its temporaries are a block × k each, and the Gram matrices are counted
@@ -32,6 +36,7 @@ Depends on numpy and scipy, and on the groups and views only.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -40,6 +45,9 @@ from .align import Matcher
 from .grouping import Group
 from .similarity import GedWeights
 from .variant import VariantView, control_kind
+
+if TYPE_CHECKING:
+    from .pivot import Alternative
 
 #: cells of a k × k matrix computed at once (`row_blocks`): 8 MiB per float64 temporary
 BLOCK_CELLS = 1 << 20
@@ -81,7 +89,7 @@ def _first(g: Group, v: int) -> int:
 
 
 def node_sums(matcher: Matcher, offset: int, views: Sequence[VariantView], groups: Sequence[Group],
-              cutoff: float) -> tuple[np.ndarray, np.ndarray]:
+              cutoff: float, alternatives: Sequence[Alternative] = ()) -> tuple[np.ndarray, np.ndarray]:
     """(Σ Sim, number of mapped pairs with Sim ≥ cutoff) for every pair of variants, mapping each
     variant's first step of a group to the other's. `offset`: index of views[0] in the matcher."""
     k = len(views)
@@ -118,6 +126,12 @@ def node_sums(matcher: Matcher, offset: int, views: Sequence[VariantView], group
     for r in row_blocks(k):
         total[r] = (E[r] @ M @ Et).toarray()
         count[r] = (E[r] @ C @ Et).toarray()
+    for alt in alternatives:
+        # a g-only and an h-only variant: their steps there are one mapped pair (`pivot.Alternative`)
+        gain = np.where(alt.sim >= cutoff, alt.sim, 0.0)
+        for out, add in ((total, gain), (count, (gain > 0).astype(np.float64))):
+            out[np.ix_(alt.only_g, alt.only_h)] += add
+            out[np.ix_(alt.only_h, alt.only_g)] += add.T
     return total, count
 
 
@@ -196,8 +210,13 @@ def structural_all(views: Sequence[VariantView], groups: Sequence[Group], count:
     return np.clip(out, 0.0, 1.0, out=out)
 
 
-def behavioural_all(views: Sequence[VariantView], groups: Sequence[Group]) -> np.ndarray:
-    """Jaccard of the behavioural profiles for every pair, relations compared group by group."""
+def behavioural_all(views: Sequence[VariantView], groups: Sequence[Group],
+                    alternatives: Sequence[Alternative] = ()) -> np.ndarray:
+    """Jaccard of the behavioural profiles for every pair, relations compared group by group.
+
+    `alternatives` (`pivot.alternatives`): pairs of groups g, h that are one activity worded two
+    ways; a variant with a step in g only and one with a step in h only compare those two steps
+    as one, as their pairwise alignment matches them (`_across`)."""
     k = len(views)
     shared = [gi for gi, g in enumerate(groups) if len(g.members) >= 2]
     col_of: dict[tuple[int, int, int], int] = {}
@@ -221,6 +240,10 @@ def behavioural_all(views: Sequence[VariantView], groups: Sequence[Group]) -> np
                 cols.append(col)
     B = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(k, max(1, len(col_of))))
     inter_all = _gram(B, np.array(weight or [1.0]))
+    for alt in alternatives:
+        extra = _across(views, groups, shared, alt)
+        inter_all[np.ix_(alt.only_g, alt.only_h)] += extra
+        inter_all[np.ix_(alt.only_h, alt.only_g)] += extra.T
     sizes = np.array([v.size for v in views], dtype=np.float64)
     out = np.empty((k, k))
     for r in row_blocks(k):
@@ -229,6 +252,39 @@ def behavioural_all(views: Sequence[VariantView], groups: Sequence[Group]) -> np
         with np.errstate(invalid="ignore", divide="ignore"):
             out[r] = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 1.0)
     return np.clip(out, 0.0, 1.0, out=out)
+
+
+def _across(views: Sequence[VariantView], groups: Sequence[Group], shared: Sequence[int],
+            alt: Alternative) -> np.ndarray:
+    """The equal relations a g-only variant a and an h-only variant b gain when a's step x in g
+    and b's step y in h are mapped to each other (where their labels meet the threshold): x's
+    relation to itself against y's, and x's relation to a's step of every group c both have
+    against y's relation to b's step of c, twice (the relation and its mirror). One row of
+    (group, relation) indicators per variant, so the counts of all pairs are one product.
+    Returns a float32 |only_g| × |only_h| matrix of whole numbers."""
+    col_of: dict[tuple[int, int], int] = {}
+
+    def entries(members: np.ndarray, gi: int) -> tuple[list[int], list[int]]:
+        rows: list[int] = []
+        cols: list[int] = []
+        for r, v in enumerate(members.tolist()):
+            x = _first(groups[gi], v)
+            rel = views[v].profile[x]
+            rows.append(r)
+            cols.append(col_of.setdefault((-1, int(rel[x])), len(col_of)))  # the self-relation
+            for c in shared:
+                if c != gi and v in groups[c].members:
+                    rows.append(r)
+                    cols.append(col_of.setdefault((c, int(rel[_first(groups[c], v)])), len(col_of)))
+        return rows, cols
+
+    ug, vg = entries(alt.only_g, alt.g), entries(alt.only_h, alt.h)
+    width = max(1, len(col_of))
+    U = sparse.csr_matrix((np.ones(len(ug[0]), dtype=np.float32), ug), shape=(len(alt.only_g), width))
+    V = sparse.csr_matrix((np.ones(len(vg[0]), dtype=np.float32), vg), shape=(len(alt.only_h), width))
+    w = np.array([1.0 if c < 0 else 2.0 for c, _r in col_of] or [1.0], dtype=np.float32)
+    counts = (U @ sparse.diags(w) @ V.T).toarray().astype(np.float32)
+    return np.where(alt.sim > 0, counts, np.float32(0.0))
 
 
 def calibrate(sim: np.ndarray, exact: Mapping[tuple[int, int], float]) -> None:

@@ -23,6 +23,9 @@ Here it costs a fixed sample's pairs plus 2·k:
 4. **Merged ties between any two variants**: the exact path ties a step to another group through
    any one city that has both steps, by label (a duplicate) or by place (a split step next to
    its partner); `fastties.duplicate_ties` reads those rules off the groups.
+5. **Alternatives**: two common groups that cities fill with one or the other (look-alike
+   labels, side by side: the sample kept two wordings of one check apart) are one activity for
+   the similarity measures (`alternatives`); the groups themselves stay as they are.
 
 Correspondences between two variants are read through the pivot: two steps correspond when they
 sit in one group. The similarity measures come from the same groups, vectorised (`fastsim.py`).
@@ -34,7 +37,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -61,6 +64,20 @@ WORDINGS = True
 Progress = Callable[[int, int], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """Two common groups g and h that are one activity worded two ways (`alternatives`): the
+    variants with a step in g and none in h (`only_g`), the other way round (`only_h`), and
+    `sim[i, j]`, the label similarity of only_g[i]'s step in g to only_h[j]'s step in h where it
+    reaches the matcher's threshold (0 elsewhere: a pair the alignment would not match)."""
+
+    g: int
+    h: int
+    only_g: np.ndarray
+    only_h: np.ndarray
+    sim: np.ndarray
+
+
 @dataclass(slots=True)
 class PivotAlignment:
     """Groups of corresponding steps across all variants, and the 1:n ties that put a step of
@@ -75,6 +92,8 @@ class PivotAlignment:
     exact: dict[tuple[int, int], dict[str, float]]
     #: the groups the similarity measures read (`_keep_wordings_together` moves no step here)
     measured: list[Group]
+    #: pairs of `measured` groups that are one common activity worded two ways (`alternatives`)
+    alternatives: list[Alternative] = field(default_factory=list)
 
 
 def sample_indexes(k: int, size: int = SAMPLE) -> list[int]:
@@ -312,6 +331,53 @@ def _keep_wordings_together(matcher: Matcher, views: Sequence[VariantView], grou
             R.members[v] = [x]
 
 
+def alternatives(matcher: Matcher, views: Sequence[VariantView], common: Sequence[Group], threshold: float,
+                 reach: float) -> list[Alternative]:
+    """Pairs of common groups that are one activity the pivot holds twice, worded two ways.
+
+    The first pivot comes from a sample of 24 cities: when its exact grouping keeps two
+    wordings of one check apart (審査, and 点検 or 内容確認), the pivot holds both, and when each
+    wording keeps half the cities (the cities with a second, extra check fill the other), the
+    second pivot holds both too. The exact path, pair by pair, matches a city's 審査 1:1 with
+    another city's 点検 when neither city has the other wording: both steps are left over and
+    their labels meet the threshold. Under the mapping "same group" such two cities share no
+    step there, and the behavioural profile loses a row and a column of relations for every
+    such pair (tennyu, seed 22, 200 cities: the behavioural values were off by 0.057 on
+    average, where 0.01–0.02 is usual; docs/compare.md, the fast path, step 5).
+
+    Two common groups g and h are alternatives when their mean positions lie within `reach`,
+    most of each group's variants have no step in the other (a city does one or the other; two
+    groups most cities fill both are two activities), and most pairs of a g-only and an h-only
+    step have labels at least `threshold` alike. Strongest first (mean label similarity of those
+    pairs), a group is in one pair at most, so a step is mapped across once."""
+    pos = [mean_position(views, g) for g in common]
+    found: list[tuple[float, int, int, Alternative]] = []
+    for gi, g in enumerate(common):
+        for hi in range(gi + 1, len(common)):
+            h = common[hi]
+            if abs(pos[gi] - pos[hi]) > reach:
+                continue
+            only_g = np.array(sorted(v for v in g.members if v not in h.members), dtype=np.int64)
+            only_h = np.array(sorted(v for v in h.members if v not in g.members), dtype=np.int64)
+            if 2 * len(only_g) <= len(g.members) or 2 * len(only_h) <= len(h.members):
+                continue
+            reps_g, at_g = distinct(matcher, views, [(int(v), g.members[int(v)][0]) for v in only_g])
+            reps_h, at_h = distinct(matcher, views, [(int(v), h.members[int(v)][0]) for v in only_h])
+            sim = matcher.item_matrix(reps_g, reps_h)[np.ix_(at_g, at_h)]
+            if 2 * int((sim >= threshold).sum()) <= sim.size:
+                continue
+            found.append((-float(sim.mean()), gi, hi,
+                          Alternative(gi, hi, only_g, only_h, np.where(sim >= threshold, sim, 0.0))))
+    found.sort(key=lambda t: t[:3])
+    out: list[Alternative] = []
+    used: set[int] = set()
+    for _s, gi, hi, alt in found:
+        if gi not in used and hi not in used:
+            used.update((gi, hi))
+            out.append(alt)
+    return out
+
+
 def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOptions,
                         ged: GedWeights | None = None, progress: Progress | None = None,
                         refine: bool | None = None) -> PivotAlignment:
@@ -376,6 +442,9 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
     # the measures compare two cities as their own alignment does, where a wording that fills a
     # city's gap meets the other city's step 1:1: they read the groups before the wordings move
     measured = [Group({v: list(xs) for v, xs in g.members.items()}) for g in (*groups, *rest) if g.members]
+    # the pivot's own groups come first in `measured`; only the measures read the alternatives
+    alts = alternatives(matcher, views, measured[:sum(1 for g in groups if g.members)], match.threshold,
+                        REACH) if ged is not None else []
     if WORDINGS:
         _keep_wordings_together(matcher, views, groups, rest)
     out = [g for g in groups if g.members]
@@ -386,4 +455,4 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
     # two variants would make by the duplicate rule (against every group, `fastties.duplicate_ties`)
     ties = {(v, x, renumber[gi]) for v, x, gi in merged if gi in renumber}
     ties.update(duplicate_ties(matcher, views, final, match))
-    return PivotAlignment(final, sorted(ties), matcher, exact, measured)
+    return PivotAlignment(final, sorted(ties), matcher, exact, measured, alts)
