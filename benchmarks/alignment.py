@@ -32,6 +32,10 @@ Sets (each skipped with a reason when its data is absent):
   procedures × four organisations in the same format, written blind to the matcher, its synonym
   tables and every other set's files: a held-out estimate for English wording it was not tuned on
   (the English parameters come from `pmmc-ua` and `bpi15`). Held out like `ja-blind3`.
+- `en-dev`: `benchmarks/data/align-en-dev` (in the repository), four other English
+  public-administration procedures × four other organisations in the same format, written the same
+  way: an English development set (it helps choose the parameters, its errors may be read), so that
+  `en-blind` can stay held out.
 - `library`: the repository's own `processes/` with every `standard:` code removed, scored
   against the alignment `compare` makes with the codes (pair F1; all matchable nodes). The
   catalogue stays (it is the library's layer, as the CLI passes it); `library-nocat` drops it too.
@@ -43,7 +47,7 @@ The vocabulary gets the same treatment: each Japanese development set is measure
 the vocabulary words that only it uses (no other development set, not the library) left out,
 the words that may have been added because of it (`own_words_left_out`).
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
-from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4` and `en-blind` are the repository's own
+from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `en-blind` and `en-dev` are the repository's own
 (benchmarks/data), so they run anywhere.
 """
 
@@ -86,6 +90,7 @@ BLIND2 = ROOT / "benchmarks" / "data" / "align-ja-blind2"
 BLIND3 = ROOT / "benchmarks" / "data" / "align-ja-blind3"
 BLIND4 = ROOT / "benchmarks" / "data" / "align-ja-blind4"
 EN_BLIND = ROOT / "benchmarks" / "data" / "align-en-blind"
+EN_DEV = ROOT / "benchmarks" / "data" / "align-en-dev"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
 
 Pair = tuple[tuple[str, str], tuple[str, str]]  # ((variant, step id), (variant, step id)), sorted
@@ -209,7 +214,7 @@ def rdf_set(folder: Path, models_dir: str, suffix: str) -> list[Case]:
 
 
 def ja_dev_set(folder: Path) -> list[Case]:
-    """An `align-ja-dev`-format set (`ja-dev`, `ja-blind`, …, `ja-blind4`, `en-blind`): one case per procedure
+    """An `align-ja-dev`-format set (`ja-dev`, `ja-blind`, …, `ja-blind4`, `en-blind`, `en-dev`): one case per procedure
     folder, gold pairs from `gold.yaml`'s concepts (two steps of different cities sharing a concept)."""
     gold_doc = yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8"))
     cases = []
@@ -256,12 +261,13 @@ def load_sets(only: Iterable[str] | None = None) -> dict[str, list[Case]]:
         "ja-blind3": lambda: ja_dev_set(BLIND3),
         "ja-blind4": lambda: ja_dev_set(BLIND4),
         "en-blind": lambda: ja_dev_set(EN_BLIND),
+        "en-dev": lambda: ja_dev_set(EN_DEV),
         "library": lambda: library_set(ROOT / "processes", catalogue=True),
         "library-nocat": lambda: library_set(ROOT / "processes", catalogue=False),
     }
     needs = {"pmmc-ua": SHARED / "pmmc2015-ua", "bpi15": SHARED / "bpi15-municipalities",
              "ja-dev": SHARED / "align-ja-dev", "ja-blind": BLIND, "ja-blind2": BLIND2, "ja-blind3": BLIND3,
-             "ja-blind4": BLIND4, "en-blind": EN_BLIND,
+             "ja-blind4": BLIND4, "en-blind": EN_BLIND, "en-dev": EN_DEV,
              "library": ROOT / "processes", "library-nocat": ROOT / "processes"}
     out: dict[str, list[Case]] = {}
     for name, make in makers.items():
