@@ -23,6 +23,12 @@ with the mean load over their runs:
     git worktree add --detach ../base COMMIT
     .venv/bin/python benchmarks/bench_compare.py --variants 26 --runs 5 --cold --baseline ../base
 
+In an environment with the `semantic` extra (`pip install -e '.[semantic]'`), `--cold --semantic`
+runs each case without and with its word vectors (TAMAFLOW_SEMANTIC=0, then 1), interleaved: what
+reading the vectors costs a user, start-up included:
+
+    VENV/bin/python benchmarks/bench_compare.py --variants 26 --runs 5 --cold --semantic --formats json
+
 The growth curve of both compare paths (issue 12), on realistic variants of a library
 procedure written by `benchmarks/nationwide.py`:
 
@@ -132,12 +138,14 @@ def time_cli(args: list[str]) -> tuple[float, float]:
     return dt, dc
 
 
-def time_subprocess(args: list[str], root: Path = ROOT) -> tuple[float, float]:
+def time_subprocess(args: list[str], root: Path = ROOT, env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall seconds, user + system CPU seconds) of `python -m tamaflow ARGS` as a new process,
-    with the tamaflow of the checkout `root` (`-m` puts the working folder first on the path)."""
+    with the tamaflow of the checkout `root` (`-m` puts the working folder first on the path)
+    and `env` added to the environment."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "tamaflow", *args], cwd=root, capture_output=True)
+    r = subprocess.run([sys.executable, "-m", "tamaflow", *args], cwd=root, capture_output=True,
+                       env={**os.environ, **(env or {})})
     dt = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
@@ -161,21 +169,21 @@ def compile_package(root: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "tamaflow")], check=True)
 
 
-def against_baseline(cases: list[tuple[str, list[str]]], baseline: Path, runs: int) -> None:
-    """Each case as a new process with the baseline checkout's tamaflow and with this one,
-    interleaved (baseline, this, baseline, this…), so that a busy moment on the shared machine
-    hits both alike; the medians side by side, with the mean load average over the runs."""
+def interleaved(cases: list[tuple[str, list[str]]], runs: int, before: tuple[str, Path, dict[str, str]],
+                after: tuple[str, Path, dict[str, str]]) -> None:
+    """Each case as a new process one way and the other (a checkout's tamaflow and an
+    environment each), interleaved (before, after, before, after…), so that a busy moment on the
+    shared machine hits both alike; the medians side by side, with the mean load over the runs."""
     for label, args in cases:
-        before: list[tuple[float, float]] = []
-        after: list[tuple[float, float]] = []
+        times: tuple[list[tuple[float, float]], list[tuple[float, float]]] = ([], [])
         loads: list[float] = []
         for _ in range(runs):
-            before.append(time_subprocess(args, baseline))
-            after.append(time_subprocess(args))
+            for way, (_name, root, env) in enumerate((before, after)):
+                times[way].append(time_subprocess(args, root, env))
             loads.append(os.getloadavg()[0])
         load = statistics.mean(loads)
-        print(median_line(f"{label} before", before, load), flush=True)
-        print(median_line(f"{label} after", after, load), flush=True)
+        for way, (name, _root, _env) in enumerate((before, after)):
+            print(median_line(f"{label} {name}", times[way], load), flush=True)
 
 
 def timed(args: list[str], out: Path) -> tuple[float, float]:
@@ -256,9 +264,13 @@ def main() -> int:
                     help="output formats to time (each is a full run; default: every format compare has)")
     ap.add_argument("--baseline", metavar="CHECKOUT", help="with --cold: time another checkout of tamaflow (e.g. a "
                     "`git worktree add --detach DIR COMMIT`) interleaved with this one, run for run")
+    ap.add_argument("--semantic", action="store_true", help="with --cold: every case without and with the word "
+                    "vectors of tamaflow[semantic] (TAMAFLOW_SEMANTIC=0, then 1), interleaved; needs the extra")
     args = ap.parse_args()
-    if args.baseline and not args.cold:
-        ap.error("--baseline times whole processes: add --cold")
+    if (args.baseline or args.semantic) and not args.cold:
+        ap.error("--baseline and --semantic time whole processes: add --cold")
+    if args.baseline and args.semantic:
+        ap.error("--baseline or --semantic, not both")
     if args.nationwide:
         nationwide(args.nationwide, args.sizes, args.exact_up_to, args.runs)
         return 0
@@ -274,12 +286,17 @@ def main() -> int:
                                               str(Path(tmp) / "std.yaml"), "--force"]))
             print(f"{n} variants × {args.steps} steps ({n * (n - 1) // 2} pairs), median of {args.runs}"
                   f"{', each a new process' if args.cold else ''}"
-                  f"{f', interleaved with {args.baseline}' if args.baseline else ''}:")
+                  f"{f', interleaved with {args.baseline}' if args.baseline else ''}"
+                  f"{', without and with the word vectors, interleaved' if args.semantic else ''}:")
             if args.cold:
                 for root in (ROOT, *([Path(args.baseline).resolve()] if args.baseline else [])):
                     compile_package(root)
             if args.baseline:
-                against_baseline(cases, Path(args.baseline).resolve(), args.runs)
+                interleaved(cases, args.runs, ("before", Path(args.baseline).resolve(), {}), ("after", ROOT, {}))
+                continue
+            if args.semantic:
+                interleaved(cases, args.runs, ("without vectors", ROOT, {"TAMAFLOW_SEMANTIC": "0"}),
+                            ("with vectors", ROOT, {"TAMAFLOW_SEMANTIC": "1"}))
                 continue
             timer = time_subprocess if args.cold else time_cli
             for label, argv in cases:

@@ -36,6 +36,7 @@ import numpy as np
 import snowballstemmer
 from scipy import sparse
 
+from . import semantic
 from .japanese import kata_to_hira, term_features, terms
 
 # --------------------------------------------------------------------------------------------
@@ -587,6 +588,8 @@ class LabelSpace:
         self.V = sparse.csr_matrix((np.ones(len(rv)), (rv, cv)), shape=(n, max(1, len(act_vocab))))
         self.v_count = np.asarray(self.V.sum(axis=1)).ravel()
         self.ja = np.array([it.japanese for it in self.items], dtype=bool)
+        #: word vectors of the labels (the optional extra; None without it: semantic.py)
+        self.vectors = semantic.label_vectors([it.text for it in self.items], self.ja)
         ant_vocab: dict[str, int] = {}
         ra: list[int] = []
         ca: list[int] = []
@@ -632,6 +635,8 @@ class LabelSpace:
             return np.zeros((len(r), len(c)))
         wt = self.weights
         both = self.ja[r][:, None] & self.ja[c][None, :]
+        #: Japanese pairs whose heads the vocabulary knows on both sides, as different actions
+        heads_differ = np.zeros(both.shape, dtype=bool)
         with np.errstate(invalid="ignore", divide="ignore"):
             if both.all():
                 word = np.zeros(both.shape)  # all Japanese: the word Dice below is not used
@@ -651,6 +656,9 @@ class LabelSpace:
                 exact = (self.H[r] @ self.H[c].T).toarray() > 0
                 fam = (self.F[r] @ self.F[c].T).toarray() > 0
                 head = np.where(exact, 1.0, np.where(fam, 0.5, 0.0)) * np.where(hr == hc, 1.0, wt.compound)
+                if self.vectors is not None:
+                    # a head with a concept carries its family: both known, no family shared
+                    heads_differ = both & (self.f_count[r][:, None] > 0) & (self.f_count[c][None, :] > 0) & ~fam & ~exact
                 oi = np.minimum((self.O[r] @ self.Ob[c].T).toarray(), (self.Ob[r] @ self.O[c].T).toarray())
                 on_r, on_c = self.o_norm[r][:, None], self.o_norm[c][None, :]
                 oden = on_r + on_c
@@ -665,6 +673,10 @@ class LabelSpace:
         # Japanese pairs: the morphemes already join inflected and compound forms; the
         # character channel keeps what the analyser splits differently (出生届書 / 出生届)
         sim = np.where(both, (1.0 - wt.ja_char) * word + wt.ja_char * char, wt.word * word + wt.char * char)
+        if self.vectors is not None:
+            # the optional word vectors: a floor under Japanese pairs, except where the vocabulary
+            # knows both actions and they differ (証明書を印刷する / 証明書を郵送する share the object)
+            sim = np.where(both & ~heads_differ, semantic.floor(sim, semantic.cosines(self.vectors[r], self.vectors[c])), sim)
         if self.A.nnz:
             clash = ((self.A[r] @ self.P[c].T) + (self.P[r] @ self.A[c].T)).toarray() > 0
             sim = np.where(clash, sim * (1.0 - wt.antonym_penalty), sim)
