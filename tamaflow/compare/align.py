@@ -164,7 +164,7 @@ class Matcher:
             for node in v.nodes:
                 extra = () if is_japanese(node.name) else _implied(node)
                 feats.append(features(node.name, self.vocab, extra, node.step.standard))
-        self.space = LabelSpace(feats, weights)
+        self.space = LabelSpace(feats, weights, [k for k, v in enumerate(self.views) for _ in v.nodes])
         # lanes: one small space over the distinct lane names
         lane_names = sorted({n.lane for v in self.views for n in v.nodes if n.lane})
         self.lane_index = {name: k for k, name in enumerate(lane_names)}

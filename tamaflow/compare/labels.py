@@ -46,13 +46,14 @@ from .japanese import kata_to_hira, term_features, terms
 
 #: groups of English words that name the same action or thing in administrative processes
 EN_SYNONYMS: tuple[tuple[str, ...], ...] = (
-    ("check", "verify", "examine", "inspect", "review", "validate", "control"),
-    ("assess", "evaluate", "appraise", "rate", "score", "grade", "judge"),
+    ("check", "verify", "examine", "inspect", "review", "validate", "control", "vet", "audit", "screen",
+     "scrutinise", "scrutinize", "visit", "survey"),
+    ("assess", "evaluate", "appraise", "rate", "score", "grade", "judge", "consider", "triage"),
     ("send", "forward", "submit", "transmit", "dispatch", "mail", "post", "deliver", "hand"),
-    ("receive", "get", "obtain", "collect", "accept delivery"),
-    ("inform", "notify", "tell", "advise"),
+    ("receive", "get", "obtain", "collect", "intake"),
+    ("inform", "notify", "tell", "advise", "contact", "alert", "communicate"),
     ("create", "prepare", "draft", "compose", "produce", "make", "generate", "write"),
-    ("approve", "grant", "authorize", "authorise", "sanction", "admit"),
+    ("approve", "grant", "authorize", "authorise", "sanction", "admit", "agree", "ok", "okay"),
     ("reject", "refuse", "deny", "decline", "dismiss"),
     ("register", "enrol", "enroll", "matriculate", "immatriculate", "record", "enter"),
     ("pay", "remit", "settle"),
@@ -60,7 +61,7 @@ EN_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("conduct", "perform", "do", "hold", "execute", "carry"),
     ("wait", "await"),
     ("archive", "file", "store", "keep"),
-    ("complete", "finish", "finalize", "finalise"),
+    ("complete", "finish", "finalize", "finalise", "close", "conclude"),
     ("cancel", "revoke", "withdraw"),
     ("update", "modify", "change", "amend", "correct"),
     ("request", "ask", "apply"),
@@ -69,7 +70,12 @@ EN_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("document", "paper", "papers"),
     ("rank", "sort", "order"),
     ("select", "choose", "pick"),
-    ("issue", "hand out"),
+    ("issue", "provide", "supply", "give", "release"),
+    ("schedule", "book", "arrange", "plan", "appoint"),
+    ("decide", "decision", "adjudicate"),
+    ("assign", "allocate", "delegate", "route"),
+    ("refund", "reimburse", "repay"),
+    ("remind", "chase"),
     ("sign", "signature", "seal"),
     ("response", "answer", "reply", "result"),
     ("acceptance", "admission", "approval"),
@@ -80,7 +86,7 @@ EN_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("applicant", "citizen", "customer", "client", "resident", "requester", "declarant", "informant"),
     ("input", "capture", "log", "save"),
     ("search", "retrieve", "find", "query", "consult", "lookup"),
-    ("calculate", "compute", "determine"),
+    ("calculate", "compute", "determine", "estimate", "quote"),
     ("stamp", "endorse"),
     ("certificate", "attestation", "extract"),
     ("scan", "digitize", "digitise"),
@@ -115,7 +121,34 @@ EN_IRREGULAR: Mapping[str, str] = {
     "took": "take", "brought": "bring", "told": "tell", "filled": "fill", "began": "begin",
     "begun": "begin", "found": "find", "led": "lead", "met": "meet", "sold": "sell", "bought": "buy",
     "receipt": "receive", "enrolment": "enrol", "enrollment": "enrol",
+    "issuance": "issue", "delivery": "deliver", "closure": "close", "entry": "enter",
 }
+
+#: phrasal verbs of administrative English, read as the one verb they stand for (sign off =
+#: approve, work out = calculate); any inflection of the verb, with a space or a hyphen
+EN_PHRASES: tuple[tuple[str, str, str], ...] = (
+    ("sign", "off", "approve"), ("work", "out", "calculate"), ("send", "out", "send"), ("hand", "out", "issue"),
+    ("hand", "over", "issue"), ("give", "out", "issue"),
+    ("look", "up", "search"), ("follow", "up", "remind"), ("carry", "out", "conduct"), ("set", "up", "create"),
+    ("pass", "on", "forward"), ("turn", "down", "reject"), ("pick", "up", "collect"), ("drop", "off", "submit"),
+    ("call", "back", "contact"), ("close", "out", "close"), ("write", "up", "write"), ("check", "in", "receive"),
+)
+_PHRASE_FORMS = {"sign": "sign|signs|signed|signing", "work": "work|works|worked|working",
+                 "send": "send|sends|sent|sending", "hand": "hand|hands|handed|handing",
+                 "give": "give|gives|gave|given|giving",
+                 "look": "look|looks|looked|looking", "follow": "follow|follows|followed|following",
+                 "carry": "carry|carries|carried|carrying", "set": "set|sets|setting",
+                 "pass": "pass|passes|passed|passing", "turn": "turn|turns|turned|turning",
+                 "pick": "pick|picks|picked|picking", "drop": "drop|drops|dropped|dropping",
+                 "call": "call|calls|called|calling", "close": "close|closes|closed|closing",
+                 "write": "write|writes|wrote|written|writing", "check": "check|checks|checked|checking"}
+_PHRASE_RES = tuple((re.compile(rf"\b(?:{_PHRASE_FORMS[v]})[- ]{p}\b"), to) for v, p, to in EN_PHRASES)
+
+#: families of the synonym groups: different actions that still are the same kind of work (a
+#: check and an assessment both evaluate; input and registration both record), met at half weight
+EN_FAMILIES: Mapping[str, str] = {"check": "evaluate", "assess": "evaluate", "input": "record", "register": "record",
+                                  "send": "communicate", "inform": "communicate", "issue": "communicate", "approve": "decide", "decide": "decide",
+                                  "reject": "decide"}
 
 #: Japanese synonym clusters (first = canonical). Rewritten inside the label before bigrams, so
 #: 転入届を受理する and 転入届の受付 share every bigram.
@@ -253,6 +286,8 @@ def _verb_stems() -> frozenset[str]:
 def en_words(text: str) -> list[str]:
     """Content words of an English label, stemmed, stop words removed, in order."""
     t = nfkc(text).lower().replace("'s", "").replace("’s", "")
+    for pattern, verb in _PHRASE_RES:
+        t = pattern.sub(verb, t)
     return [en_stem(w) for w in _WORD.findall(t) if w not in EN_STOPWORDS]
 
 
@@ -325,6 +360,9 @@ def _ja_base(text: str) -> str:
     after the skeleton is taken, or a trailing katakana word would look like okurigana."""
     return strip_ja_endings(nfkc(text))
 
+
+#: prefixes of the Japanese reading's features (head, family, object, catalogue, generic)
+_JA_FEATURES = frozenset({"A:", "A~", "O:", "O~", "A#", "O#", "G:"})
 
 #: weight of words in a parenthetical note: 決裁 (課長) is still 決裁
 NOTE_WEIGHT = 0.3
@@ -470,6 +508,9 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
             words[s] = max(words.get(s, 0.0), vocab.grouped_word if concept else 1.0)
             if concept:
                 words[concept] = max(words.get(concept, 0.0), vocab.synonym_weight)
+                family = EN_FAMILIES.get(concept[1:])
+                if family:
+                    words["~~" + family] = max(words.get("~~" + family, 0.0), 0.5 * vocab.synonym_weight)
             antonyms |= vocab.en_antonym.get(s, set())
         en_action = " ".join(sorted({vocab.en_concept.get(a, a) for a in en_actions(stems)}))
         if note:
@@ -508,6 +549,12 @@ class SimilarityWeights:
     ja_char: float = 0.2
     #: Japanese: a two-action label against a one-action label (受付・本人確認 / 受付)
     compound: float = 1.0
+    #: English: share of the action when two long labels (`en_long` content words or more) are
+    #: also read as action + objects, the Japanese way; the word model alone dilutes the one word
+    #: that names the action among a city's own object words and system names (Allocate to
+    #: service area FOI lead / Allocation to directorate co-ordinator). 0 switches it off
+    en_head: float = 0.8
+    en_long: int = 3
 
 
 class LabelSpace:
@@ -518,7 +565,10 @@ class LabelSpace:
     WDice(x, y) = 2·Σ_{f∈x∩y} w_f / (Σ_{f∈x} w_f + Σ_{f∈y} w_f), w_f = base weight × idf(f).
     """
 
-    def __init__(self, items: Sequence[LabelFeatures], weights: SimilarityWeights | None = None) -> None:
+    def __init__(self, items: Sequence[LabelFeatures], weights: SimilarityWeights | None = None,
+                 owners: Sequence[int] | None = None) -> None:
+        """`owners`: the variant each label belongs to, when the space holds whole flows (it
+        tells how well an English action tells a step apart within its own flow)."""
         self.items = list(items)
         self.weights = weights or SimilarityWeights()
         n = len(self.items)
@@ -587,6 +637,7 @@ class LabelSpace:
                 cv.append(act_vocab.setdefault(act, len(act_vocab)))
         self.V = sparse.csr_matrix((np.ones(len(rv)), (rv, cv)), shape=(n, max(1, len(act_vocab))))
         self.v_count = np.asarray(self.V.sum(axis=1)).ravel()
+        self._english_structure(cols, Wc, owners)
         self.ja = np.array([it.japanese for it in self.items], dtype=bool)
         #: word vectors of the labels (the optional extra; None without it: semantic.py)
         self.vectors = semantic.label_vectors([it.text for it in self.items], self.ja)
@@ -614,6 +665,58 @@ class LabelSpace:
         # each distinct one once
         seen: dict[int, int] = {}
         self.same_as = np.array([seen.setdefault(id(it), i) for i, it in enumerate(self.items)], dtype=np.int64)
+
+    def _english_structure(self, cols: np.ndarray, Wc: sparse.csc_matrix, owners: Sequence[int] | None) -> None:
+        """English labels read as action + objects: the actions each label names (V, made
+        above), their families (VF), the other words as objects (EO, idf-weighted), and how well
+        each action tells a step apart in its own flow (Vw: 1 when every flow naming it has one
+        step with it, 1/k when such a flow has k: Send acceptance, Send rejection …)."""
+        n = len(self.items)
+        fam_vocab: dict[str, int] = {}
+        rf: list[int] = []
+        cf: list[int] = []
+        for i, it in enumerate(self.items):
+            for act in it.action.split():
+                rf.append(i)
+                cf.append(fam_vocab.setdefault(EN_FAMILIES.get(act[1:], act) if act.startswith("~") else act, len(fam_vocab)))
+        self.VF = sparse.csr_matrix((np.ones(len(rf)), (rf, cf)), shape=(n, max(1, len(fam_vocab))))
+        verbs = _verb_stems()
+        acts = {a for it in self.items for a in it.action.split()}
+        objects = np.array([not (f in verbs or f in acts or f.startswith("~~") or f[:2] in _JA_FEATURES) for f in cols],
+                           dtype=bool) if len(cols) else np.zeros(0, dtype=bool)
+        self.EO = Wc[:, np.flatnonzero(objects)].tocsr() if objects.any() else sparse.csr_matrix((n, 1))
+        self.EOb = (self.EO > 0).astype(np.float64).tocsr()
+        self.eo_norm = np.asarray(self.EO.sum(axis=1)).ravel()
+        distinct = np.ones(self.V.shape[1])
+        if owners is not None:
+            own = np.asarray(owners)
+            Vc = self.V.tocsc()
+            for j in range(Vc.shape[1]):
+                rows = Vc.indices[Vc.indptr[j]:Vc.indptr[j + 1]]
+                if len(rows):
+                    distinct[j] = 1.0 / float(np.mean(np.unique(own[rows], return_counts=True)[1]))
+        self.Vw = (self.V @ sparse.diags(distinct)).tocsr()
+        self.n_words = np.array([sum(1 for f, _w in it.words if f[:1] not in ("~", "#")) for it in self.items])
+
+    def _english_actions(self, r: np.ndarray, c: np.ndarray, word: np.ndarray, english: np.ndarray) -> np.ndarray:
+        """The word score of English pairs, lifted to the action + objects reading where both
+        labels are long and name actions: the action counts `en_head` (the same action, as far
+        as it tells steps apart in the flows; the same family half), the objects the rest."""
+        wt = self.weights
+        long = np.minimum(self.n_words[r][:, None], self.n_words[c][None, :]) >= wt.en_long
+        en = english & long & (self.v_count[r] > 0)[:, None] & (self.v_count[c] > 0)[None, :]
+        if not en.any():
+            return word
+        same = (self.V[r] @ self.V[c].T).toarray() > 0
+        family = (self.VF[r] @ self.VF[c].T).toarray() > 0
+        strength = np.minimum(1.0, np.maximum((self.Vw[r] @ self.V[c].T).toarray(), (self.V[r] @ self.Vw[c].T).toarray()))
+        action = np.where(same, strength, np.where(family, 0.5, 0.0))
+        oi = np.minimum((self.EO[r] @ self.EOb[c].T).toarray(), (self.EOb[r] @ self.EO[c].T).toarray())
+        on_r, on_c = self.eo_norm[r][:, None], self.eo_norm[c][None, :]
+        oden = on_r + on_c
+        obj = np.where((on_r > 0) & (on_c > 0), 2.0 * oi / np.where(oden > 0, oden, 1.0),
+                       np.where((on_r > 0) | (on_c > 0), 0.5, 1.0))
+        return np.where(en, np.maximum(word, wt.en_head * action + (1.0 - wt.en_head) * obj), word)
 
     def block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray) -> np.ndarray:
         """Similarity matrix between the labels `rows` and the labels `cols` (indexes into items).
@@ -670,6 +773,8 @@ class LabelSpace:
             gden = self.g_norm[r][:, None] + self.g_norm[c][None, :]
             # multiset Dice; a product of counts overcounts repeats, so clip at 1
             char = np.where(gden > 0, np.minimum(1.0, 2.0 * gi / gden), 0.0)
+        if wt.en_head and not both.all():
+            word = self._english_actions(r, c, word, ~both)
         # Japanese pairs: the morphemes already join inflected and compound forms; the
         # character channel keeps what the analyser splits differently (出生届書 / 出生届)
         sim = np.where(both, (1.0 - wt.ja_char) * word + wt.ja_char * char, wt.word * word + wt.char * char)
