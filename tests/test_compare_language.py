@@ -210,6 +210,18 @@ def test_long_english_labels_meet_on_their_action() -> None:
     assert {"camden": "allocate", "edinburgh": "allocation"} in alignment
 
 
+def test_weak_neighbours_do_not_count_against_a_pair_where_every_step_is_worded_apart() -> None:
+    # four councils word every step of a freedom-of-information request their own way, so a
+    # step's neighbours seldom find their counterparts well; that is the norm between these
+    # flows, not evidence against Documents released to applicant / Release recs via portal
+    result = runner.invoke(app, ["compare", str(ROOT / "benchmarks" / "data" / "align-en-dev" / "foi-request"),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    alignment = json.loads(result.stdout)["alignment"]
+    assert {"brisbane": "released", "seattle": "release"} in alignment
+    assert {"camden": "allocate", "edinburgh": "allocation", "seattle": "route"} in alignment
+
+
 def test_an_english_action_a_flow_repeats_tells_its_steps_apart_less() -> None:
     # the same action and other objects: one step each in both flows meets on the action, but
     # not when one flow sends three different letters

@@ -307,7 +307,11 @@ class Matcher:
         ua, ub = self._adj[i], self._adj[j]
         # neighbours regardless of direction, so two swapped steps keep their context
         N = _best_match(ua, ub, X)
-        C = S + o.context * (N - 0.5)
+        # neighbours that agree less than half count against a pair, but only down to what the
+        # two flows' labels usually reach: where two cities word every step their own way
+        # (each step's best counterpart scores 0.3), weak neighbours are the norm, not evidence
+        typical = 0.5 * (float(S.max(axis=1).mean()) + float(S.max(axis=0).mean())) if S.size else 0.5
+        C = S + o.context * (N - min(0.5, typical))
         li, lj = self._lane_idx[i], self._lane_idx[j]
         if self.lane_sim.size and (li >= 0).any() and (lj >= 0).any():
             L = self.lane_sim[np.clip(li, 0, None)][:, np.clip(lj, 0, None)]
