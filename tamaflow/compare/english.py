@@ -1,0 +1,192 @@
+"""English step labels as words: the administrative vocabulary (synonym groups, families,
+antonyms, phrasal verbs, irregular forms, the verbs of administrative work) and the stemming that
+`labels.py` builds its English features on.
+
+Kept apart from `labels.py` as `japanese.py` is: the language's knowledge in one place, the
+similarity model that uses it in the other. General, not tuned to any data set: administrative
+English as found in any business-process collection. Depends on nothing in tamaflow.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+import snowballstemmer
+
+#: groups of English words that name the same action or thing in administrative processes
+EN_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("check", "verify", "examine", "inspect", "review", "validate", "control", "vet", "audit", "screen",
+     "scrutinise", "scrutinize", "visit", "survey"),
+    ("assess", "evaluate", "appraise", "rate", "score", "grade", "judge", "consider", "triage"),
+    ("send", "forward", "submit", "transmit", "dispatch", "mail", "post", "deliver", "hand"),
+    ("receive", "get", "obtain", "collect", "intake"),
+    ("inform", "notify", "tell", "advise", "contact", "alert", "communicate"),
+    ("create", "prepare", "draft", "compose", "produce", "make", "generate", "write"),
+    ("approve", "grant", "authorize", "authorise", "sanction", "admit", "agree", "ok", "okay"),
+    ("reject", "refuse", "deny", "decline", "dismiss"),
+    ("register", "enrol", "enroll", "matriculate", "immatriculate", "record", "enter"),
+    ("pay", "remit", "settle"),
+    ("invite", "summon", "call"),
+    ("conduct", "perform", "do", "hold", "execute", "carry"),
+    ("wait", "await"),
+    ("archive", "file", "store", "keep"),
+    ("complete", "finish", "finalize", "finalise", "close", "conclude"),
+    ("cancel", "revoke", "withdraw"),
+    ("update", "modify", "change", "amend", "correct"),
+    ("request", "ask", "apply"),
+    ("committee", "board", "panel", "commission"),
+    ("interview", "talk", "conversation", "meeting"),
+    ("document", "paper", "papers"),
+    ("rank", "sort", "order"),
+    ("select", "choose", "pick"),
+    ("issue", "provide", "supply", "give", "release"),
+    ("schedule", "book", "arrange", "plan", "appoint"),
+    ("decide", "decision", "adjudicate"),
+    ("assign", "allocate", "delegate", "route"),
+    ("refund", "reimburse", "repay"),
+    ("remind", "chase"),
+    ("sign", "signature", "seal"),
+    ("response", "answer", "reply", "result"),
+    ("acceptance", "admission", "approval"),
+    # the words of civil administration (registration, certificates, fees, the people at the
+    # counter), as in any municipal process collection
+    ("notice", "notification", "declaration", "declare", "report"),
+    ("identity", "identification", "identify", "id"),
+    ("applicant", "citizen", "customer", "client", "resident", "requester", "declarant", "informant"),
+    ("input", "capture", "log", "save"),
+    ("search", "retrieve", "find", "query", "consult", "lookup"),
+    ("calculate", "compute", "determine", "estimate", "quote"),
+    ("stamp", "endorse"),
+    ("certificate", "attestation", "extract"),
+    ("scan", "digitize", "digitise"),
+    ("fee", "charge", "payment"),
+    ("data", "information", "details", "particulars"),
+    ("municipality", "city", "town", "council", "authority"),
+    ("child", "baby", "newborn", "infant"),
+    ("print", "printout"),
+)
+
+#: pairs whose shared object does not make the steps the same (the two sides of an exchange)
+EN_ANTONYMS: tuple[tuple[str, str], ...] = (
+    ("send", "receive"),
+    ("approve", "reject"),
+    ("accept", "reject"),
+    ("acceptance", "rejection"),
+    ("open", "close"),
+    ("start", "end"),
+)
+
+EN_STOPWORDS: frozenset[str] = frozenset(
+    "a an the of for to and or in on at by with from into onto via per as is are be been being "
+    "this that these those it its their his her our your all any some if then than s whether "
+    "up out about".split()
+)
+
+#: irregular forms the Snowball stemmer leaves apart
+EN_IRREGULAR: Mapping[str, str] = {
+    "sent": "send", "got": "get", "gotten": "get", "made": "make", "held": "hold", "done": "do",
+    "did": "do", "paid": "pay", "chose": "choose", "chosen": "choose", "kept": "keep",
+    "written": "write", "wrote": "write", "given": "give", "gave": "give", "taken": "take",
+    "took": "take", "brought": "bring", "told": "tell", "filled": "fill", "began": "begin",
+    "begun": "begin", "found": "find", "led": "lead", "met": "meet", "sold": "sell", "bought": "buy",
+    "receipt": "receive", "enrolment": "enrol", "enrollment": "enrol",
+    "issuance": "issue", "delivery": "deliver", "closure": "close", "entry": "enter",
+}
+
+#: phrasal verbs of administrative English, read as the one verb they stand for (sign off =
+#: approve, work out = calculate); any inflection of the verb, with a space or a hyphen
+EN_PHRASES: tuple[tuple[str, str, str], ...] = (
+    ("sign", "off", "approve"), ("work", "out", "calculate"), ("send", "out", "send"), ("hand", "out", "issue"),
+    ("hand", "over", "issue"), ("give", "out", "issue"),
+    ("look", "up", "search"), ("follow", "up", "remind"), ("carry", "out", "conduct"), ("set", "up", "create"),
+    ("pass", "on", "forward"), ("turn", "down", "reject"), ("pick", "up", "collect"), ("drop", "off", "submit"),
+    ("call", "back", "contact"), ("close", "out", "close"), ("write", "up", "write"), ("check", "in", "receive"),
+)
+_PHRASE_FORMS = {"sign": "sign|signs|signed|signing", "work": "work|works|worked|working",
+                 "send": "send|sends|sent|sending", "hand": "hand|hands|handed|handing",
+                 "give": "give|gives|gave|given|giving",
+                 "look": "look|looks|looked|looking", "follow": "follow|follows|followed|following",
+                 "carry": "carry|carries|carried|carrying", "set": "set|sets|setting",
+                 "pass": "pass|passes|passed|passing", "turn": "turn|turns|turned|turning",
+                 "pick": "pick|picks|picked|picking", "drop": "drop|drops|dropped|dropping",
+                 "call": "call|calls|called|calling", "close": "close|closes|closed|closing",
+                 "write": "write|writes|wrote|written|writing", "check": "check|checks|checked|checking"}
+_PHRASE_RES = tuple((re.compile(rf"\b(?:{_PHRASE_FORMS[v]})[- ]{p}\b"), to) for v, p, to in EN_PHRASES)
+
+#: families of the synonym groups: different actions that still are the same kind of work (a
+#: check and an assessment both evaluate; input and registration both record), met at half weight
+EN_FAMILIES: Mapping[str, str] = {"check": "evaluate", "assess": "evaluate", "input": "record", "register": "record",
+                                  "send": "communicate", "inform": "communicate", "issue": "communicate", "approve": "decide", "decide": "decide",
+                                  "reject": "decide"}
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+#: Snowball keeps a verb and its nominalisation apart where the Latin stem changes its ending
+#: (verify/verification → verifi/verif, register/registration → regist/registr, submit/
+#: submission → submit/submiss, decide/decision → decid/decis); these endings of a stem are
+#: brought back to one form, so the action and the noun naming it meet
+_DERIVATION: tuple[tuple[str, str], ...] = (("ifi", "if"), ("istr", "ist"), ("miss", "mit"), ("cis", "cid"))
+
+
+def en_stem(word: str) -> str:
+    w = EN_IRREGULAR.get(word, word)
+    stem = str(_STEMMER.stemWord(w))
+    for end, repl in _DERIVATION:
+        if stem.endswith(end) and len(stem) >= len(end) + 2:
+            return stem[: -len(end)] + repl
+    return stem
+
+
+#: English: weight of a word of a synonym group next to its group's feature (Vocabulary), and the
+#: share two labels lose when each names actions and none is shared (SimilarityWeights); the
+#: matcher's defaults (MatchOptions) are these
+GROUPED_WORD = 0.5
+ACTION_CLASH = 0.3
+
+#: verbs of administrative work beyond the synonym groups (their stems also catch the
+#: nominalisations: assessment, enrollment, checking)
+EN_VERBS: frozenset[str] = frozenset(
+    "accept add allocate analyse analyze answer apply appoint approve archive arrange assess assign attach "
+    "book calculate call cancel capture change check choose clarify close collect compare compile complete "
+    "conduct confirm consult contact copy correct create decide declare deliver deny determine discuss "
+    "dispatch distribute draft edit enrol enroll enter evaluate examine execute fill file finalize finish "
+    "forward generate give grant hand handle hold identify immatriculate inform input inspect interview "
+    "invite issue keep list log mail make mark match matriculate merge modify notify obtain open order pay "
+    "perform pick place plan post prepare present print process produce provide publish rank rate read "
+    "receive record refuse register reject remind remove renew report request require retrieve return review "
+    "revoke save scan schedule score search select send set settle sign sort start stamp store submit sum "
+    "take talk test transfer transmit treat update upload validate verify wait withdraw write"
+    .split()
+)
+
+
+def en_actions(stems: Sequence[str]) -> frozenset[str]:
+    """The stems of the actions an English label names: every word that is a verb of
+    administrative work or its nominalisation (send, assessment, enrollment, checking). Verb-object
+    (Send application), action-noun (Assessment of application), state (Documents received) and
+    light-verb labels (Take interview, Go to the interview) all name their action this way."""
+    verbs = _verb_stems()
+    return frozenset(st for st in stems if st in verbs)
+
+
+@lru_cache(maxsize=1)
+def _verb_stems() -> frozenset[str]:
+    """EN_VERBS and every word of a synonym group headed by one of them (forward, dispatch …)."""
+    out = {en_stem(w) for w in EN_VERBS}
+    for group in EN_SYNONYMS:
+        if group[0] in EN_VERBS:
+            out |= {en_stem(w) for w in group if " " not in w}
+    return frozenset(out)
+
+
+def en_words(text: str) -> list[str]:
+    """Content words of an English label, stemmed, stop words removed, in order."""
+    t = " ".join(unicodedata.normalize("NFKC", text).split()).lower().replace("'s", "").replace("’s", "")
+    for pattern, verb in _PHRASE_RES:
+        t = pattern.sub(verb, t)
+    return [en_stem(w) for w in _WORD.findall(t) if w not in EN_STOPWORDS]
