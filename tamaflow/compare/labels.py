@@ -464,14 +464,7 @@ class LabelSpace:
         self.g_norm = np.asarray(G.sum(axis=1)).ravel()
         self.keys = np.array([it.key for it in self.items], dtype=object)
         self.numbers = np.array([it.numbers for it in self.items], dtype=object)
-        act_vocab: dict[str, int] = {}
-        rv: list[int] = []
-        cv: list[int] = []
-        for i, it in enumerate(self.items):
-            for act in it.action.split():
-                rv.append(i)
-                cv.append(act_vocab.setdefault(act, len(act_vocab)))
-        self.V = sparse.csr_matrix((np.ones(len(rv)), (rv, cv)), shape=(n, max(1, len(act_vocab))))
+        self.V = _incidence([it.action.split() for it in self.items])
         self.v_count = np.asarray(self.V.sum(axis=1)).ravel()
         self._english_structure(cols, Wc, owners)
         self.ja = np.array([it.japanese for it in self.items], dtype=bool)
@@ -508,14 +501,8 @@ class LabelSpace:
         each action tells a step apart in its own flow (Vw: 1 when every flow naming it has one
         step with it, 1/k when such a flow has k: Send acceptance, Send rejection …)."""
         n = len(self.items)
-        fam_vocab: dict[str, int] = {}
-        rf: list[int] = []
-        cf: list[int] = []
-        for i, it in enumerate(self.items):
-            for act in it.action.split():
-                rf.append(i)
-                cf.append(fam_vocab.setdefault(EN_FAMILIES.get(act[1:], act) if act.startswith("~") else act, len(fam_vocab)))
-        self.VF = sparse.csr_matrix((np.ones(len(rf)), (rf, cf)), shape=(n, max(1, len(fam_vocab))))
+        self.VF = _incidence([[EN_FAMILIES.get(a[1:], a) if a.startswith("~") else a for a in it.action.split()]
+                              for it in self.items])
         verbs = _verb_stems()
         acts = {a for it in self.items for a in it.action.split()}
         objects = np.array([not (f in verbs or f in acts or f.startswith("~~") or f[:2] in _JA_FEATURES) for f in cols],
@@ -635,6 +622,18 @@ class LabelSpace:
         nonempty = np.array([bool(k) for k in self.keys[r]])[:, None]
         sim = np.where(same & nonempty, 1.0, sim)
         return np.clip(sim, 0.0, 1.0)
+
+
+def _incidence(rows: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+    """A 0/1 matrix with a row per item and a column per token, in the order first seen."""
+    columns: dict[str, int] = {}
+    r: list[int] = []
+    c: list[int] = []
+    for i, tokens in enumerate(rows):
+        for t in tokens:
+            r.append(i)
+            c.append(columns.setdefault(t, len(columns)))
+    return sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(rows), max(1, len(columns))))
 
 
 def label_similarity(a: str, b: str, vocab: Vocabulary | None = None) -> float:
