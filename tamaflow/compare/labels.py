@@ -466,8 +466,10 @@ class LabelSpace:
         self.numbers = np.array([it.numbers for it in self.items], dtype=object)
         self.V = _incidence([it.action.split() for it in self.items])
         self.v_count = np.asarray(self.V.sum(axis=1)).ravel()
-        self._english_structure(cols, Wc, owners)
         self.ja = np.array([it.japanese for it in self.items], dtype=bool)
+        if not self.ja.all():
+            # (read only by English pairs: a space of Japanese labels needs none of it)
+            self._english_structure(cols, Wc, owners)
         #: word vectors of the labels (the optional extra; None without it: semantic.py)
         self.vectors = semantic.label_vectors([it.text for it in self.items], self.ja)
         ant_vocab: dict[str, int] = {}
@@ -534,11 +536,7 @@ class LabelSpace:
         family = (self.VF[r] @ self.VF[c].T).toarray() > 0
         strength = np.minimum(1.0, np.maximum((self.Vw[r] @ self.V[c].T).toarray(), (self.V[r] @ self.Vw[c].T).toarray()))
         action = np.where(same, strength, np.where(family, 0.5, 0.0))
-        oi = np.minimum((self.EO[r] @ self.EOb[c].T).toarray(), (self.EOb[r] @ self.EO[c].T).toarray())
-        on_r, on_c = self.eo_norm[r][:, None], self.eo_norm[c][None, :]
-        oden = on_r + on_c
-        obj = np.where((on_r > 0) & (on_c > 0), 2.0 * oi / np.where(oden > 0, oden, 1.0),
-                       np.where((on_r > 0) | (on_c > 0), 0.5, 1.0))
+        obj = _object_agreement(self.EO, self.EOb, self.eo_norm, r, c)
         return np.where(en, np.maximum(word, wt.en_head * action + (1.0 - wt.en_head) * obj), word)
 
     def block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -585,11 +583,7 @@ class LabelSpace:
                 if self.vectors is not None:
                     # a head with a concept carries its family: both known, no family shared
                     heads_differ = both & (self.f_count[r][:, None] > 0) & (self.f_count[c][None, :] > 0) & ~fam & ~exact
-                oi = np.minimum((self.O[r] @ self.Ob[c].T).toarray(), (self.Ob[r] @ self.O[c].T).toarray())
-                on_r, on_c = self.o_norm[r][:, None], self.o_norm[c][None, :]
-                oden = on_r + on_c
-                obj = np.where((on_r > 0) & (on_c > 0), 2.0 * oi / np.where(oden > 0, oden, 1.0),
-                               np.where((on_r > 0) | (on_c > 0), 0.5, 1.0))
+                obj = _object_agreement(self.O, self.Ob, self.o_norm, r, c)
                 ja_word = wt.head * head + (1.0 - wt.head) * obj
                 word = np.where(both, ja_word, word)
             gi = (self.G[r] @ self.G[c].T).toarray()
@@ -622,6 +616,18 @@ class LabelSpace:
         nonempty = np.array([bool(k) for k in self.keys[r]])[:, None]
         sim = np.where(same & nonempty, 1.0, sim)
         return np.clip(sim, 0.0, 1.0)
+
+
+def _object_agreement(weighted: sparse.csr_matrix, present: sparse.csr_matrix, norm: np.ndarray, r: np.ndarray,
+                      c: np.ndarray) -> np.ndarray:
+    """Weighted Dice of the objects of labels `r` against labels `c` (`present` is the 0/1
+    pattern of `weighted`, `norm` its row sums). A label without objects neither confirms nor
+    contradicts (受付 / 届書の受付: 0.5); two without agree (1)."""
+    oi = np.minimum((weighted[r] @ present[c].T).toarray(), (present[r] @ weighted[c].T).toarray())
+    on_r, on_c = norm[r][:, None], norm[c][None, :]
+    oden = on_r + on_c
+    return np.where((on_r > 0) & (on_c > 0), 2.0 * oi / np.where(oden > 0, oden, 1.0),
+                    np.where((on_r > 0) | (on_c > 0), 0.5, 1.0))
 
 
 def _incidence(rows: Sequence[Sequence[str]]) -> sparse.csr_matrix:
