@@ -1,6 +1,7 @@
 """The alignment sets kept in the repository (benchmarks/data/align-ja-blind, align-ja-blind2,
-align-ja-blind3, align-ja-blind4, the English align-en-blind and the English development set
-align-en-dev): every file validates through the CLI, the gold alignment follows the set's rules (every step id exists, gateways are never aligned,
+align-ja-blind3, align-ja-blind4, the English align-en-blind, the English development set
+align-en-dev and the second English blind set align-en-blind2): every file validates through the
+CLI, the gold alignment follows the set's rules (every step id exists, gateways are never aligned,
 every other step is in some concept, four cities or organisations per procedure), no procedure is
 the library's, align-ja-dev's or another set's (by folder and by the name its files give it), and
 benchmarks/alignment.py reads each set with the gold pair counts its README states.
@@ -27,7 +28,8 @@ SETS = {"ja-blind": REPO / "benchmarks" / "data" / "align-ja-blind",
         "ja-blind3": REPO / "benchmarks" / "data" / "align-ja-blind3",
         "ja-blind4": REPO / "benchmarks" / "data" / "align-ja-blind4",
         "en-blind": REPO / "benchmarks" / "data" / "align-en-blind",
-        "en-dev": REPO / "benchmarks" / "data" / "align-en-dev"}
+        "en-dev": REPO / "benchmarks" / "data" / "align-en-dev",
+        "en-blind2": REPO / "benchmarks" / "data" / "align-en-blind2"}
 GOLD: dict[str, dict[str, dict[str, dict[str, list[str]]]]] = {
     name: yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8")) for name, folder in SETS.items()}
 #: the library's own procedures and align-ja-dev's: a blind set must not reuse them
@@ -121,9 +123,11 @@ def test_the_benchmark_reads_the_set_with_the_counts_the_readme_states(name: str
 
 
 
-def test_en_dev_helps_choose_parameters_and_en_blind_stays_held_out() -> None:
-    # align-en-dev exists so that English wording can be tuned on without touching align-en-blind:
-    # the benchmark must count it among the sets that choose parameters, and en-blind never
+def test_en_dev_helps_choose_parameters_and_the_english_blind_sets_stay_held_out() -> None:
+    # align-en-dev exists so that English wording can be tuned on without touching align-en-blind
+    # or align-en-blind2: the benchmark must count it among the sets that choose parameters, and
+    # the blind sets never
     bench = load_benchmark("alignment")
     assert "en-blind" in bench.HELD_OUT
+    assert "en-blind2" in bench.HELD_OUT
     assert "en-dev" not in bench.HELD_OUT
