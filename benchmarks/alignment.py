@@ -28,6 +28,9 @@ Sets (each skipped with a reason when its data is absent):
 - `ja-blind4`: `benchmarks/data/align-ja-blind4` (in the repository), a fourth blind set of four
   more procedures × four cities, written the same way once `ja-blind3` was no longer fully blind;
   held out like `ja-blind3` (never used to choose parameters); its README gives its first measurement.
+- `ja-blind5`: `benchmarks/data/align-ja-blind5` (in the repository), a fifth blind set of four
+  more procedures × four cities, written the same way once `ja-blind4` had been measured; held out
+  like `ja-blind3` (never used to choose parameters, lends no words); its README gives its first measurement.
 - `en-blind`: `benchmarks/data/align-en-blind` (in the repository), four English public-administration
   procedures × four organisations in the same format, written blind to the matcher, its synonym
   tables and every other set's files: a held-out estimate for English wording it was not tuned on
@@ -51,8 +54,8 @@ The vocabulary gets the same treatment: each Japanese development set is measure
 the vocabulary words that only it uses (no other development set, not the library) left out,
 the words that may have been added because of it (`own_words_left_out`).
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
-from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `en-blind`, `en-dev` and `en-blind2` are the
-repository's own (benchmarks/data), so they run anywhere.
+from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `en-blind`, `en-dev` and `en-blind2` are
+the repository's own (benchmarks/data), so they run anywhere.
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ BLIND = ROOT / "benchmarks" / "data" / "align-ja-blind"
 BLIND2 = ROOT / "benchmarks" / "data" / "align-ja-blind2"
 BLIND3 = ROOT / "benchmarks" / "data" / "align-ja-blind3"
 BLIND4 = ROOT / "benchmarks" / "data" / "align-ja-blind4"
+BLIND5 = ROOT / "benchmarks" / "data" / "align-ja-blind5"
 EN_BLIND = ROOT / "benchmarks" / "data" / "align-en-blind"
 EN_DEV = ROOT / "benchmarks" / "data" / "align-en-dev"
 EN_BLIND2 = ROOT / "benchmarks" / "data" / "align-en-blind2"
@@ -260,8 +264,8 @@ def library_set(root: Path, catalogue: bool) -> list[Case]:
 
 
 #: every set the benchmark knows, in table order
-SET_NAMES = ("pmmc-ua", "bpi15", "ja-dev", "ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "en-blind", "en-dev",
-             "en-blind2", "library", "library-nocat")
+SET_NAMES = ("pmmc-ua", "bpi15", "ja-dev", "ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "ja-blind5",
+             "en-blind", "en-dev", "en-blind2", "library", "library-nocat")
 
 
 def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[str, list[Case]]:
@@ -275,6 +279,7 @@ def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[st
         "ja-blind2": lambda: ja_dev_set(BLIND2),
         "ja-blind3": lambda: ja_dev_set(BLIND3),
         "ja-blind4": lambda: ja_dev_set(BLIND4),
+        "ja-blind5": lambda: ja_dev_set(BLIND5),
         "en-blind": lambda: ja_dev_set(EN_BLIND),
         "en-dev": lambda: ja_dev_set(EN_DEV),
         "en-blind2": lambda: ja_dev_set(EN_BLIND2),
@@ -283,7 +288,7 @@ def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[st
     }
     needs = {"pmmc-ua": SHARED / "pmmc2015-ua", "bpi15": SHARED / "bpi15-municipalities",
              "ja-dev": SHARED / "align-ja-dev", "ja-blind": BLIND, "ja-blind2": BLIND2, "ja-blind3": BLIND3,
-             "ja-blind4": BLIND4, "en-blind": EN_BLIND, "en-dev": EN_DEV, "en-blind2": EN_BLIND2,
+             "ja-blind4": BLIND4, "ja-blind5": BLIND5, "en-blind": EN_BLIND, "en-dev": EN_DEV, "en-blind2": EN_BLIND2,
              "library": ROOT / "processes", "library-nocat": ROOT / "processes"}
     out: dict[str, list[Case]] = {}
     for name, make in makers.items():
@@ -354,7 +359,7 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
 
 
 #: the sets that only measure (never help choose parameters, never lend words to the others)
-HELD_OUT = ("ja-blind3", "ja-blind4", "en-blind", "en-blind2")
+HELD_OUT = ("ja-blind3", "ja-blind4", "ja-blind5", "en-blind", "en-blind2")
 
 
 def words_used(labels: Iterable[str], vocab: WorkVocabulary) -> set[str]:

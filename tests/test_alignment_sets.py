@@ -1,5 +1,5 @@
 """The alignment sets kept in the repository (benchmarks/data/align-ja-blind, align-ja-blind2,
-align-ja-blind3, align-ja-blind4, the English align-en-blind, the English development set
+align-ja-blind3, align-ja-blind4, align-ja-blind5, the English align-en-blind, the English development set
 align-en-dev and the second English blind set align-en-blind2): every file validates through the
 CLI, the gold alignment follows the set's rules (every step id exists, gateways are never aligned,
 every other step is in some concept, four cities or organisations per procedure), no procedure is
@@ -27,6 +27,7 @@ SETS = {"ja-blind": REPO / "benchmarks" / "data" / "align-ja-blind",
         "ja-blind2": REPO / "benchmarks" / "data" / "align-ja-blind2",
         "ja-blind3": REPO / "benchmarks" / "data" / "align-ja-blind3",
         "ja-blind4": REPO / "benchmarks" / "data" / "align-ja-blind4",
+        "ja-blind5": REPO / "benchmarks" / "data" / "align-ja-blind5",
         "en-blind": REPO / "benchmarks" / "data" / "align-en-blind",
         "en-dev": REPO / "benchmarks" / "data" / "align-en-dev",
         "en-blind2": REPO / "benchmarks" / "data" / "align-en-blind2"}
@@ -131,3 +132,11 @@ def test_en_dev_helps_choose_parameters_and_the_english_blind_sets_stay_held_out
     assert "en-blind" in bench.HELD_OUT
     assert "en-blind2" in bench.HELD_OUT
     assert "en-dev" not in bench.HELD_OUT
+
+
+def test_ja_blind5_stays_held_out() -> None:
+    # align-ja-blind5 estimates how compare does on Japanese wording nobody tuned on: it must never
+    # help choose the parameters (the grid's `scored` sets) nor lend its words to the own-words column
+    bench = load_benchmark("alignment")
+    assert "ja-blind5" in bench.SET_NAMES
+    assert "ja-blind5" in bench.HELD_OUT
