@@ -99,6 +99,12 @@ class MatchOptions:
     #: built with it), and the share lost by two labels naming no common action
     grouped_word: float = GROUPED_WORD
     action_clash: float = ACTION_CLASH
+    #: wording apart: two flows whose best-matched tenth of steps scores below `threshold + free`
+    #: word everything their own way (each organisation its own verbs, object words and system
+    #: names), so their label scores sit on a lower scale; each of their pairs is lifted by the
+    #: shortfall. Flows that share wording (PMMC-UA's universities, Japanese flows, whose head
+    #: concepts meet exactly) reach it and are untouched. 0 switches it off
+    free: float = 0.15
 
 
 def japanese_flows(views: Sequence[VariantView]) -> bool:
@@ -319,6 +325,10 @@ class Matcher:
             C = C + np.where(known, o.lane * (L - 0.5), 0.0)
         P = 1.0 - np.abs(self.views[i].position[:, None] - self.views[j].position[None, :])
         C = C + o.position * (P - 0.5)
+        if o.free and S.size:
+            # the scale of the two flows' wording: how well their best-matched tenth of steps meet
+            best = np.concatenate([S.max(axis=1), S.max(axis=0)])
+            C = C + max(0.0, o.threshold + o.free - float(np.percentile(best, 90)))
         return C
 
     def _one_to_many(
