@@ -43,6 +43,9 @@ Sets (each skipped with a reason when its data is absent):
   four more procedures × four other organisations, written the same way once `en-blind` had been
   measured while the English matching changed; held out like `en-blind` (never used to choose
   parameters); its README gives its first measurement.
+- `en-dev2`: `benchmarks/data/align-en-dev2` (in the repository), a second English development set of
+  four more procedures × four more organisations, written the same way without seeing the matcher;
+  it helps choose the parameters like `en-dev`; its README gives its first measurement.
 - `library`: the repository's own `processes/` with every `standard:` code removed, scored
   against the alignment `compare` makes with the codes (pair F1; all matchable nodes). The
   catalogue stays (it is the library's layer, as the CLI passes it); `library-nocat` drops it too.
@@ -54,8 +57,8 @@ The vocabulary gets the same treatment: each Japanese development set is measure
 the vocabulary words that only it uses (no other development set, not the library) left out,
 the words that may have been added because of it (`own_words_left_out`).
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
-from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `en-blind`, `en-dev` and `en-blind2` are
-the repository's own (benchmarks/data), so they run anywhere.
+from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `en-blind`, `en-dev`, `en-blind2` and
+`en-dev2` are the repository's own (benchmarks/data), so they run anywhere.
 """
 
 from __future__ import annotations
@@ -106,6 +109,7 @@ BLIND5 = ROOT / "benchmarks" / "data" / "align-ja-blind5"
 EN_BLIND = ROOT / "benchmarks" / "data" / "align-en-blind"
 EN_DEV = ROOT / "benchmarks" / "data" / "align-en-dev"
 EN_BLIND2 = ROOT / "benchmarks" / "data" / "align-en-blind2"
+EN_DEV2 = ROOT / "benchmarks" / "data" / "align-en-dev2"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
 
 Pair = tuple[tuple[str, str], tuple[str, str]]  # ((variant, step id), (variant, step id)), sorted
@@ -229,7 +233,7 @@ def rdf_set(folder: Path, models_dir: str, suffix: str) -> list[Case]:
 
 
 def ja_dev_set(folder: Path) -> list[Case]:
-    """An `align-ja-dev`-format set (`ja-dev`, `ja-blind`, …, `en-dev`, `en-blind2`): one case per procedure
+    """An `align-ja-dev`-format set (`ja-dev`, `ja-blind`, …, `en-blind2`, `en-dev2`): one case per procedure
     folder, gold pairs from `gold.yaml`'s concepts (two steps of different cities sharing a concept)."""
     gold_doc = yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8"))
     cases = []
@@ -266,7 +270,7 @@ def library_set(root: Path, catalogue: bool) -> list[Case]:
 
 #: every set the benchmark knows, in table order
 SET_NAMES = ("pmmc-ua", "bpi15", "ja-dev", "ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "ja-blind5",
-             "en-blind", "en-dev", "en-blind2", "library", "library-nocat")
+             "en-blind", "en-dev", "en-blind2", "en-dev2", "library", "library-nocat")
 
 
 def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[str, list[Case]]:
@@ -284,12 +288,14 @@ def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[st
         "en-blind": lambda: ja_dev_set(EN_BLIND),
         "en-dev": lambda: ja_dev_set(EN_DEV),
         "en-blind2": lambda: ja_dev_set(EN_BLIND2),
+        "en-dev2": lambda: ja_dev_set(EN_DEV2),
         "library": lambda: library_set(ROOT / "processes", catalogue=True),
         "library-nocat": lambda: library_set(ROOT / "processes", catalogue=False),
     }
     needs = {"pmmc-ua": SHARED / "pmmc2015-ua", "bpi15": SHARED / "bpi15-municipalities",
              "ja-dev": SHARED / "align-ja-dev", "ja-blind": BLIND, "ja-blind2": BLIND2, "ja-blind3": BLIND3,
              "ja-blind4": BLIND4, "ja-blind5": BLIND5, "en-blind": EN_BLIND, "en-dev": EN_DEV, "en-blind2": EN_BLIND2,
+             "en-dev2": EN_DEV2,
              "library": ROOT / "processes", "library-nocat": ROOT / "processes"}
     out: dict[str, list[Case]] = {}
     for name, make in makers.items():
