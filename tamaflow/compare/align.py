@@ -102,8 +102,8 @@ class MatchOptions:
     #: wording apart: two flows whose best-matched tenth of steps scores below `threshold + free`
     #: word everything their own way (each organisation its own verbs, object words and system
     #: names), so their label scores sit on a lower scale; each of their pairs is lifted by the
-    #: shortfall. Flows that share wording (PMMC-UA's universities, Japanese flows, whose head
-    #: concepts meet exactly) reach it and are untouched. 0 switches it off
+    #: shortfall. Flows that share wording reach it and are untouched: every PMMC-UA pair, and
+    #: Japanese flows but for one pair in a few dozen (their head concepts meet exactly). 0 switches it off
     free: float = 0.15
 
 
