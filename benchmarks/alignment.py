@@ -455,16 +455,18 @@ def main() -> int:
             loso[held] = (table[(best, held)], points[best])
     elsewhere = own_words_left_out(sets) if not args.details else {}
     print()
-    print("| set | cases | gold | P | R | F1 (shipped defaults) | F1 (chosen on the other sets) | chosen "
+    # TP, FP and FN printed too: a README's first measurement quotes the counts, not only ratios
+    print("| set | cases | gold | TP | FP | FN | P | R | F1 (shipped defaults) | F1 (chosen on the other sets) | chosen "
           "| F1 (own words left out) | time |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, (c, secs) in results.items():
         lo = loso.get(name)
         lo_f = f"{lo[0].f1:.3f}" if lo else "–"
         lo_p = _describe(lo[1]) if lo else "–"
         ow = elsewhere.get(name)
         ow_f = f"{ow[0].f1:.3f} ({ow[1]} words)" if ow else "–"
-        print(f"| {name} | {len(sets[name])} | {c.tp + c.fn} | {c.precision:.3f} | {c.recall:.3f} | **{c.f1:.3f}** "
+        print(f"| {name} | {len(sets[name])} | {c.tp + c.fn} | {c.tp} | {c.fp} | {c.fn} | {c.precision:.3f} "
+              f"| {c.recall:.3f} | **{c.f1:.3f}** "
               f"| {lo_f} | {lo_p} | {ow_f} | {secs:.1f} s |")
     print("\nword vectors (tamaflow[semantic]): " + ("on" if semantic.enabled() else
           "off (not installed, or TAMAFLOW_SEMANTIC=0)") + "; the table in docs/compare.md gives both")

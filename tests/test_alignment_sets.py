@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,16 @@ def test_ja_blind5_stays_held_out() -> None:
     bench = load_benchmark("alignment")
     assert "ja-blind5" in bench.SET_NAMES
     assert "ja-blind5" in bench.HELD_OUT
+
+
+def test_the_benchmark_table_gives_the_counts_behind_its_ratios() -> None:
+    # a set's first measurement quotes TP, FP and FN; the table prints them beside P, R and F1,
+    # so nobody has to work them back out of rounded ratios
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "alignment.py"), "--defaults-only", "--set", "en-dev"],
+                         capture_output=True, text=True, cwd=REPO, check=True)
+    row = next(line for line in run.stdout.splitlines() if line.startswith("| en-dev |"))
+    cells = [c.strip().strip("*") for c in row.strip("|").split("|")]
+    gold, tp, fp, fn, p, r = (int(cells[2]), int(cells[3]), int(cells[4]), int(cells[5]), float(cells[6]),
+                              float(cells[7]))
+    assert tp + fn == gold == 229
+    assert abs(tp / (tp + fp) - p) < 0.0005 and abs(tp / gold - r) < 0.0005
