@@ -316,7 +316,9 @@ class Matcher:
         # neighbours that agree less than half count against a pair, but only down to what the
         # two flows' labels usually reach: where two cities word every step their own way
         # (each step's best counterpart scores 0.3), weak neighbours are the norm, not evidence
-        typical = 0.5 * (float(S.max(axis=1).mean()) + float(S.max(axis=0).mean())) if S.size else 0.5
+        # each step's best label similarity in the other flow: the scale of the two flows' wording
+        best_a, best_b = (S.max(axis=1), S.max(axis=0)) if S.size else (np.zeros(0), np.zeros(0))
+        typical = 0.5 * (float(best_a.mean()) + float(best_b.mean())) if S.size else 0.5
         C = S + o.context * (N - min(0.5, typical))
         li, lj = self._lane_idx[i], self._lane_idx[j]
         if self.lane_sim.size and (li >= 0).any() and (lj >= 0).any():
@@ -326,9 +328,8 @@ class Matcher:
         P = 1.0 - np.abs(self.views[i].position[:, None] - self.views[j].position[None, :])
         C = C + o.position * (P - 0.5)
         if o.free and S.size:
-            # the scale of the two flows' wording: how well their best-matched tenth of steps meet
-            best = np.concatenate([S.max(axis=1), S.max(axis=0)])
-            C = C + max(0.0, o.threshold + o.free - float(np.percentile(best, 90)))
+            # how well the two flows' best-matched tenth of steps meet
+            C = C + max(0.0, o.threshold + o.free - float(np.percentile(np.concatenate([best_a, best_b]), 90)))
         return C
 
     def _one_to_many(

@@ -523,16 +523,18 @@ class LabelSpace:
         self.Vw = (self.V @ sparse.diags(distinct)).tocsr()
         self.n_words = np.array([sum(1 for f, _w in it.words if f[:1] not in ("~", "#")) for it in self.items])
 
-    def _english_actions(self, r: np.ndarray, c: np.ndarray, word: np.ndarray, english: np.ndarray) -> np.ndarray:
+    def _english_actions(self, r: np.ndarray, c: np.ndarray, word: np.ndarray, english: np.ndarray,
+                         shared: np.ndarray) -> np.ndarray:
         """The word score of English pairs, lifted to the action + objects reading where both
         labels are long and name actions: the action counts `en_head` (the same action, as far
-        as it tells steps apart in the flows; the same family half), the objects the rest."""
+        as it tells steps apart in the flows; the same family half), the objects the rest.
+        `shared`: how many actions each pair names in common (V[r]·V[c]ᵀ)."""
         wt = self.weights
         long = np.minimum(self.n_words[r][:, None], self.n_words[c][None, :]) >= wt.en_long
         en = english & long & (self.v_count[r] > 0)[:, None] & (self.v_count[c] > 0)[None, :]
         if not en.any():
             return word
-        same = (self.V[r] @ self.V[c].T).toarray() > 0
+        same = shared > 0
         family = (self.VF[r] @ self.VF[c].T).toarray() > 0
         strength = np.minimum(1.0, np.maximum((self.Vw[r] @ self.V[c].T).toarray(), (self.V[r] @ self.Vw[c].T).toarray()))
         action = np.where(same, strength, np.where(family, 0.5, 0.0))
@@ -590,8 +592,11 @@ class LabelSpace:
             gden = self.g_norm[r][:, None] + self.g_norm[c][None, :]
             # multiset Dice; a product of counts overcounts repeats, so clip at 1
             char = np.where(gden > 0, np.minimum(1.0, 2.0 * gi / gden), 0.0)
-        if wt.en_head and not both.all():
-            word = self._english_actions(r, c, word, ~both)
+        # actions the two labels of a pair name in common (English only: Japanese labels name none)
+        english_lift = bool(wt.en_head) and not both.all()
+        shared = (self.V[r] @ self.V[c].T).toarray() if self.V.nnz and (english_lift or wt.action_clash) else None
+        if english_lift and shared is not None:
+            word = self._english_actions(r, c, word, ~both, shared)
         # Japanese pairs: the morphemes already join inflected and compound forms; the
         # character channel keeps what the analyser splits differently (出生届書 / 出生届)
         sim = np.where(both, (1.0 - wt.ja_char) * word + wt.ja_char * char, wt.word * word + wt.char * char)
@@ -606,11 +611,11 @@ class LabelSpace:
         if (nr != "").any() and (nc != "").any():
             differ = (nr != "")[:, None] & (nc != "")[None, :] & (nr[:, None] != nc[None, :])
             sim = np.where(differ, sim * (1.0 - wt.antonym_penalty), sim)
-        if wt.action_clash and self.V.nnz:
+        if wt.action_clash and shared is not None:
             # English: two labels that each name an action, and no action in common (Fill out
             # application form / Receive application form), are different steps on one object
             has_r, has_c = self.v_count[r] > 0, self.v_count[c] > 0
-            other = has_r[:, None] & has_c[None, :] & ((self.V[r] @ self.V[c].T).toarray() == 0)
+            other = has_r[:, None] & has_c[None, :] & (shared == 0)
             sim = np.where(other, sim * (1.0 - wt.action_clash), sim)
         same = self.keys[r][:, None] == self.keys[c][None, :]
         nonempty = np.array([bool(k) for k in self.keys[r]])[:, None]
