@@ -342,8 +342,8 @@ def grid_points() -> list[MatchOptions]:
 #: an English one `ja_threshold` (and one without an English label the English knobs), so the grid's points
 #: that differ only there are measured once
 _RUNS: dict[tuple[int, MatchOptions], Counts] = {}
-_JAPANESE: dict[int, bool] = {}
-_ALL_JAPANESE: dict[int, bool] = {}
+#: per case: whether most of its labels are Japanese, and whether all are
+_LANGUAGE: dict[int, tuple[bool, bool]] = {}
 #: the cases those two are keyed on (by id), kept alive so that no later case can take an id
 #: over and be answered with another case's counts (sets loaded one after another)
 _KEPT: dict[int, Case] = {}
@@ -356,11 +356,12 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
             total.add(evaluate(case, match, details))
             continue
         _KEPT[id(case)] = case
-        ja = _JAPANESE.get(id(case))
-        if ja is None:
-            ja = _JAPANESE[id(case)] = japanese_flows([build_view(p) for p in case.processes])
+        if id(case) not in _LANGUAGE:
+            _LANGUAGE[id(case)] = (japanese_flows([build_view(p) for p in case.processes]),
+                                   all(is_japanese(s.name) for p in case.processes for s in p.steps))
+        ja, all_japanese = _LANGUAGE[id(case)]
         runs_with = dataclasses.replace(for_language(match, ja), ja_threshold=0.0)
-        if _ALL_JAPANESE.setdefault(id(case), all(is_japanese(s.name) for p in case.processes for s in p.steps)):
+        if all_japanese:
             # the English knobs read English labels only: a case without one runs the same
             runs_with = dataclasses.replace(runs_with, action_clash=0.0, grouped_word=0.0)
         key = (id(case), runs_with)
