@@ -31,6 +31,10 @@ Sets (each skipped with a reason when its data is absent):
 - `ja-blind5`: `benchmarks/data/align-ja-blind5` (in the repository), a fifth blind set of four
   more procedures × four cities, written the same way once `ja-blind4` had been measured; held out
   like `ja-blind3` (never used to choose parameters, lends no words); its README gives its first measurement.
+- `ja-dev2`: `benchmarks/data/align-ja-dev2` (in the repository), a second Japanese development set of
+  four more procedures × four cities, written blind like the others (without seeing the matcher or
+  another set's files) so that its first figure is one more blind estimate; after that it is a
+  development set like `ja-blind2` (it helps choose the parameters and lends its words).
 - `en-blind`: `benchmarks/data/align-en-blind` (in the repository), four English public-administration
   procedures × four organisations in the same format, written blind to the matcher, its synonym
   tables and every other set's files: a held-out estimate for English wording it was not tuned on
@@ -57,8 +61,8 @@ The vocabulary gets the same treatment: each Japanese development set is measure
 the vocabulary words that only it uses (no other development set, not the library) left out,
 the words that may have been added because of it (`own_words_left_out`).
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
-from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `en-blind`, `en-dev`, `en-blind2` and
-`en-dev2` are the repository's own (benchmarks/data), so they run anywhere.
+from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `ja-dev2`, `en-blind`, `en-dev`,
+`en-blind2` and `en-dev2` are the repository's own (benchmarks/data), so they run anywhere.
 """
 
 from __future__ import annotations
@@ -106,6 +110,7 @@ BLIND2 = ROOT / "benchmarks" / "data" / "align-ja-blind2"
 BLIND3 = ROOT / "benchmarks" / "data" / "align-ja-blind3"
 BLIND4 = ROOT / "benchmarks" / "data" / "align-ja-blind4"
 BLIND5 = ROOT / "benchmarks" / "data" / "align-ja-blind5"
+JA_DEV2 = ROOT / "benchmarks" / "data" / "align-ja-dev2"
 EN_BLIND = ROOT / "benchmarks" / "data" / "align-en-blind"
 EN_DEV = ROOT / "benchmarks" / "data" / "align-en-dev"
 EN_BLIND2 = ROOT / "benchmarks" / "data" / "align-en-blind2"
@@ -269,7 +274,7 @@ def library_set(root: Path, catalogue: bool) -> list[Case]:
 
 
 #: every set the benchmark knows, in table order
-SET_NAMES = ("pmmc-ua", "bpi15", "ja-dev", "ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "ja-blind5",
+SET_NAMES = ("pmmc-ua", "bpi15", "ja-dev", "ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "ja-blind5", "ja-dev2",
              "en-blind", "en-dev", "en-blind2", "en-dev2", "library", "library-nocat")
 
 
@@ -285,6 +290,7 @@ def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[st
         "ja-blind3": lambda: ja_dev_set(BLIND3),
         "ja-blind4": lambda: ja_dev_set(BLIND4),
         "ja-blind5": lambda: ja_dev_set(BLIND5),
+        "ja-dev2": lambda: ja_dev_set(JA_DEV2),
         "en-blind": lambda: ja_dev_set(EN_BLIND),
         "en-dev": lambda: ja_dev_set(EN_DEV),
         "en-blind2": lambda: ja_dev_set(EN_BLIND2),
@@ -295,7 +301,7 @@ def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[st
     needs = {"pmmc-ua": SHARED / "pmmc2015-ua", "bpi15": SHARED / "bpi15-municipalities",
              "ja-dev": SHARED / "align-ja-dev", "ja-blind": BLIND, "ja-blind2": BLIND2, "ja-blind3": BLIND3,
              "ja-blind4": BLIND4, "ja-blind5": BLIND5, "en-blind": EN_BLIND, "en-dev": EN_DEV, "en-blind2": EN_BLIND2,
-             "en-dev2": EN_DEV2,
+             "en-dev2": EN_DEV2, "ja-dev2": JA_DEV2,
              "library": ROOT / "processes", "library-nocat": ROOT / "processes"}
     out: dict[str, list[Case]] = {}
     for name, make in makers.items():
