@@ -76,6 +76,25 @@ def test_issue_and_hand_over_are_one_family() -> None:
     assert hand.id != produce.id and hand.broader == produce.broader == "issue"
 
 
+def test_an_action_may_belong_to_two_families() -> None:
+    # 起票 drafts a decision (as 起案) and makes a document (as 作成): 支出命令書の作成 and
+    # 支出命令を起票する are one step written two ways
+    vocab = work_vocabulary()
+    draft, create = vocab.lookup("起票"), vocab.lookup("作成")
+    assert draft is not None and create is not None and draft.id != create.id
+    assert "compose" in draft.families and "compose" in create.families
+    assert draft.broader == draft.families[0]
+    assert label_similarity("支出命令書の作成", "支出命令を起票する") >= 0.6
+    doc = {"concepts": {"a": {"kind": "action", "words": ["起票"], "source": "x", "broader": ["b", "c"]}}}
+    assert parse_vocabulary(doc).concepts["a"].families == ("b", "c")
+
+
+@pytest.mark.parametrize("word", ["支出命令", "支出命令書", "支命"])
+def test_the_payment_order_is_one_document(word: str) -> None:
+    found = work_vocabulary().lookup(word)
+    assert found is not None and found.id == "payment_order" and found.kind == "thing"
+
+
 def test_a_word_under_two_concepts_is_refused() -> None:
     doc = {"concepts": {"a": {"kind": "action", "words": ["受付"], "source": "x"},
                         "b": {"kind": "action", "words": ["受付"], "source": "y"}}}
@@ -122,7 +141,15 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("証明書の交付を受ける", "hand_over"),  # the citizen's side of 交付 is still 交付
     ("転入の申請を受ける", "receive"),  # a submission undergone is received
     ("審査結果を知らせる", "notify"),  # 知ら + せる: the causative makes a verb of its own
-    ("窓口で相談を受ける", "receive"),  # a consultation undergone is received, as 相談受付
+    ("窓口で相談を受ける", "consult"),  # being consulted is the consultation …
+    ("相談受付", "consult"),  # … and so is receiving one: it is not a form to take in
+    ("第三者への照会書送付", "inquire"),  # a document named after an action, sent: the action
+    ("所轄警察署へ協議書を送付", "consult"),
+    ("本人あてに照会の文書を送る", "inquire"),  # 照会の文書 is 照会書
+    ("決定通知書の送付", "send"),  # a notice is a thing: sending it stays sending
+    ("課長に出張命令簿へ押印してもらう", "approve"),  # a superior's seal obtained is the approval
+    ("申請書に押印してもらう", "seal"),  # the applicant's seal on their form is not
+    ("届書の記載を調べる", "check"),
     ("運転免許証で本人かどうか確かめる", "id_check"),  # 本人 + 確かめる = 本人確認 in other words
     ("物品の納入", "receive"),  # goods delivered are received; 手数料の納入 is a payment collected
     ("手数料の納入", "collect_payment"),

@@ -46,8 +46,22 @@ LIGHT_VERBS = frozenset({"する", "為る", "行う", "行なう", "おこな�
 #: a submission or an inquiry received is the receiving (申請を受ける = 申請の受付)
 RECEPTIVE_VERBS = frozenset({"受ける", "得る", "貰う", "もらう", "仰ぐ", "頂く", "いただく"})
 #: what an action becomes when the office undergoes it: someone else submits or asks, and the
-#: office receives; someone else pays, and the office collects (利用料金を支払ってもらう)
-_UNDERGONE_AS = {"submit": "receive", "inquire": "receive", "consult": "receive", "pay_out": "collect_payment"}
+#: office receives; someone else pays, and the office collects (利用料金を支払ってもらう); a
+#: superior seals, and the office has the approval (伺いに押印をもらう). Someone consulting the
+#: office is still the consultation (相談を受ける = 相談), so consult is not here
+_UNDERGONE_AS = {"submit": "receive", "inquire": "receive", "pay_out": "collect_payment", "seal": "approve"}
+#: …except a seal on the applicant's own form (申請書に押印してもらう), which is no approval
+_APPLICANT_SIDE = frozenset({"form", "applicant"})
+
+
+def _undergone_as(doing: str, objects: Iterable[Term]) -> str | None:
+    """What `doing` becomes when the office undergoes it (see `_UNDERGONE_AS`): someone's seal
+    on an internal document is their approval (伺いに押印をもらう = 決裁を受ける)."""
+    if doing == "seal" and any(t.concept is not None and t.concept.id in _APPLICANT_SIDE for t in objects):
+        return None
+    return _UNDERGONE_AS.get(doing)
+
+
 #: the benefactive after a verb's て-form: 書いてもらう, 出していただく — the other side does it
 BENEFACTIVE = frozenset({"貰う", "もらう", "頂く", "いただく"})
 #: verbs of going: after an action noun they only say that one goes to do it (出張に行く = 出張)
@@ -55,6 +69,13 @@ MOTION_VERBS = frozenset({"行く", "いく", "出向く", "出掛ける", "出�
 #: a noun and a verb that together name one action, as the vocabulary's phrases cannot (they stop
 #: at particles): 目を通す is to look through, i.e. check
 IDIOMS = {("目", "通す"): "check"}
+
+#: verbs that only move or make a document: with a document named after an action as their
+#: object (照会書, 協議書, 通知書) the step is that action
+DOCUMENT_VERBS = frozenset({"send", "create"})
+DOCUMENT_SUFFIXES = ("書", "票")
+#: … or an action noun and a word for a document after it (照会の文書 = 照会書)
+DOCUMENT_NOUNS = frozenset({"文書", "書類", "書面"})
 
 _CAUSATIVE = frozenset({"せる", "させる"})
 
@@ -79,6 +100,9 @@ class Concept:
     source: str
     #: the sense an action takes with an object of a given concept (受け取る + 手数料 = 収納)
     becomes: tuple[tuple[str, str], ...] = ()
+    #: every broader concept (`broader` is the first): an action may belong to two families
+    #: (起票 drafts a decision and makes a document)
+    families: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +181,11 @@ def parse_vocabulary(doc: Any, where: str = "vocabulary") -> WorkVocabulary:
         becomes = entry.get("becomes") or {}
         if not isinstance(becomes, dict):
             raise ValueError(f"{where}: becomes of {cid!r} must map an object concept to a concept")
-        concepts[str(cid)] = Concept(str(cid), entry["kind"], entry.get("broader"), str(entry.get("source") or ""),
-                                     tuple(sorted((str(k), str(v)) for k, v in becomes.items())))
+        broader = entry.get("broader")
+        families = tuple(str(b) for b in broader) if isinstance(broader, list) else (str(broader),) if broader else ()
+        concepts[str(cid)] = Concept(str(cid), entry["kind"], families[0] if families else None,
+                                     str(entry.get("source") or ""),
+                                     tuple(sorted((str(k), str(v)) for k, v in becomes.items())), families)
         for w in entry.get("words") or []:
             key = normalise(str(w))
             if key in words and words[key] != cid:
@@ -371,7 +398,7 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             # 書いてもらう: the other side writes, so the office receives (see _UNDERGONE_AS)
             done = next((k for k in range(len(current) - 1, -1, -1) if current[k].action), None)
             doing = current[done].concept if done is not None else None
-            target = _UNDERGONE_AS.get(doing.id) if doing is not None else None
+            target = _undergone_as(doing.id, current) if doing is not None else None
             if done is not None and target in vocab.concepts:
                 current[done] = Term(current[done].form, vocab.concepts[target], True, False)
         i += 1
@@ -436,9 +463,10 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         head = actions[-1] if actions else max(k for k, t in enumerate(cl) if t in content)
         undergone = cl[head - 1].concept if head > 0 else None
         if undergone is not None and cl[head].form in RECEPTIVE_VERBS and cl[head - 1].action:
-            if undergone.id in _UNDERGONE_AS:
+            target = _undergone_as(undergone.id, cl)
+            if target is not None:
                 # (a vocabulary without the concept it becomes leaves the verb as it is)
-                received = vocab.concepts.get(_UNDERGONE_AS[undergone.id], cl[head].concept)
+                received = vocab.concepts.get(target, cl[head].concept)
                 cl = [*cl[:head], Term(cl[head].form, received, True, False), *cl[head + 1:]]
             else:
                 cl = [*cl[:head], *cl[head + 1:]]
@@ -465,6 +493,15 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
                 if obj in objects:
                     cl = [*cl[:head], Term(cl[head].form, vocab.concepts[target], True, False), *cl[head + 1:]]
                     break
+        head_concept = cl[head].concept
+        if head_concept is not None and head_concept.id in DOCUMENT_VERBS:
+            # a document named after an action, sent or made, is that action: 照会書の送付 is the
+            # inquiry (第三者照会), 協議書を送付 the consultation (警察協議)
+            named = next((t.concept for k, t in enumerate(cl) if k != head and t.concept is not None
+                          and t.concept.kind == "action" and (t.form.endswith(DOCUMENT_SUFFIXES) or (
+                              k + 1 < len(cl) and k + 1 != head and cl[k + 1].form in DOCUMENT_NOUNS))), None)
+            if named is not None:
+                cl = [*cl[:head], Term(cl[head].form, named, True, False), *cl[head + 1:]]
         out.append((surface, [Term(t.form, t.concept, t.action, k == head, t.synonym) for k, t in enumerate(cl)]))
     return out
 
@@ -521,14 +558,14 @@ def term_features(text: str) -> dict[str, float]:
             continue
         # the family: the broader concept, or the concept itself, so that a concept and its
         # narrower ones (check / collate) share it
-        family = (t.concept.broader or t.concept.id) if t.concept is not None else None
+        families = (t.concept.families or (t.concept.id,)) if t.concept is not None else ()
         if t.head:
             put("A:" + name, 2.0)
-            if family:
+            for family in families:
                 put("A~" + family, 1.0)
         else:
             put("O:" + name, 1.0)
-            if family:
+            for family in families:
                 put("O~" + family, 0.5)
     return feats
 
