@@ -153,6 +153,51 @@ def test_a_wording_stays_with_most_of_its_steps(tmp_path_factory: pytest.TempPat
     assert mad <= 0.02, mad
 
 
+#: a set where one extra check, 添付書類の確認, is spliced in after different steps: after the
+#: receipt or the identity check in some cities, after 異動情報を住民記録システムに入力 in another
+PLACES = ("tennyu", 0, 36)
+
+
+def _after(folder: Path, doc: dict, label: str) -> list[set[str]]:
+    """Per alignment entry holding steps worded `label` (members), the labels of the steps those
+    come right after in their own cities' flows."""
+    views = {p.variant: build_view(p) for p in load_models(collect_models([folder])).processes}
+    out: list[set[str]] = []
+    for entry, details in zip(doc["alignment"], doc["alignment_details"], strict=True):
+        merged = set(details.get("merged", {}))
+        after: set[str] = set()
+        for v, step in entry.items():
+            view = views[v]
+            for s in ([step] if isinstance(step, str) else step):
+                x = next(i for i, n in enumerate(view.nodes) if n.id == s)
+                if v not in merged and view.nodes[x].name == label:
+                    after |= {view.nodes[p].name for p in view.preds[x] if p >= 0}
+        if after:
+            out.append(after)
+    return out
+
+
+def test_one_extra_check_in_two_places_is_two_activities(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The fast path groups the steps no pivot step took on their neighbours' agreement as well
+    as on label and place (`pivot._unit_context`), as the exact path's pairs are scored: the same
+    extra check after the data entry and after the receipt or the identity check is two
+    activities in both paths (the fast path put six cities' 添付書類の確認, after five different
+    steps, in one entry before). Pair-set F1 counting merged steps 0.976 → 0.988 on this set;
+    the similarity matrices read the groups on label and place (unchanged)."""
+    procedure, seed, n = PLACES
+    folder = nationwide_set(tmp_path_factory.mktemp("places"), procedure, n, seed)
+    exact, fast = (json.loads(run("compare", str(folder), "--format", "json", f"--{m}")) for m in ("exact", "fast"))
+    for doc in (exact, fast):
+        entries = _after(folder, doc, "添付書類の確認")
+        late = [e for e in entries if any(x.startswith("異動情報を住民記録システム") for x in e)]
+        assert len(late) == 1, entries
+        assert not any("受付" in x or "受領" in x or "本人確認" in x for x in late[0]), entries
+    assert _f1(bench.pair_set(exact), bench.pair_set(fast)) >= 0.985
+    off = ~np.eye(n, dtype=bool)
+    mad = float(np.abs(np.array(exact["similarity"]["mean"]) - np.array(fast["similarity"]["mean"]))[off].mean())
+    assert mad <= 0.02, mad
+
+
 #: a set where the pivot holds one activity twice, worded two ways: the 24 sampled cities put
 #: 承認 (係長) and some 係長決裁 in one group, 決裁 (課長) and other 係長決裁 in another, and 7
 #: cities have a step in the first only, 35 in the second only (`pivot.alternatives`)
@@ -214,8 +259,9 @@ ONE_GROUP = ("kokuho-kanyu", 115, 48)
 def test_one_activity_worded_two_ways_is_one_group(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Two common groups that are one activity worded two ways become one group in the fast
     path's alignment (`pivot._merge_alternatives`), as in the exact path: pair-set F1 between
-    group members 0.894 → 0.933 on this set, counting merged steps 0.936 → 0.942. The
-    similarity matrices read the groups from before the merge (unchanged)."""
+    group members 0.894 → 0.933 on this set, counting merged steps 0.936 → 0.942 (0.931 → 0.937
+    since the left-over steps are grouped on their neighbours' agreement too). The similarity
+    matrices read the groups from before the merge (unchanged)."""
     procedure, seed, n = ONE_GROUP
     folder = nationwide_set(tmp_path_factory.mktemp("one-group"), procedure, n, seed)
     exact, fast = (json.loads(run("compare", str(folder), "--format", "json", f"--{m}")) for m in ("exact", "fast"))
@@ -225,20 +271,23 @@ def test_one_activity_worded_two_ways_is_one_group(tmp_path_factory: pytest.Temp
                      key=lambda ls: sum(x == "受付登録" for x in ls.values()))
         assert sum(x == "届出の受理" for x in labels.values()) >= 8, labels
     assert _f1(_members(exact), _members(fast)) >= 0.92
-    assert _f1(bench.pair_set(exact), bench.pair_set(fast)) >= 0.94
+    assert _f1(bench.pair_set(exact), bench.pair_set(fast)) >= 0.935
 
 
 def test_fast_reports_the_merged_steps_exact_does(exact_json: str, fast_json: str) -> None:
     """A step doing another activity's work inside its own (a second 決裁 or an extra check that
     other cities have as a step of its own) is tied to that activity in the exact path through
     any one city that has both; the fast path must find most of those ties, not only the ones
-    with the pivot's common activities (it found none of the 53 here before)."""
+    with the pivot's common activities (it found none of the 53 here before). 44 of the 54 were
+    found, 40 since the left-over steps are grouped on their neighbours' agreement too (an extra
+    check split by place has fewer cities to witness its ties; pair-set F1 on this set 0.982
+    before and after)."""
     (se, pe), (sf, pf) = _merged(json.loads(exact_json)), _merged(json.loads(fast_json))
     assert len(se) >= 20, "the generated set has merged steps to find"
     both = len(se & sf)
-    assert both / len(se) >= 0.8 and both / len(sf) >= 0.7, (len(se), len(sf), both)
+    assert both / len(se) >= 0.72 and both / len(sf) >= 0.7, (len(se), len(sf), both)
     precision, recall = len(pe & pf) / len(pf), len(pe & pf) / len(pe)
-    assert 2 * precision * recall / (precision + recall) >= 0.65, (precision, recall)
+    assert 2 * precision * recall / (precision + recall) >= 0.62, (precision, recall)
 
 
 def _shape(x: object) -> object:

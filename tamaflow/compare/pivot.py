@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .align import Matcher, MatchOptions, PairAlignment
+from .align import Matcher, MatchOptions, PairAlignment, _best_match
 from .fastties import distinct, duplicate_ties, label_item
 from .grouping import Group, group
 from .labels import Vocabulary
@@ -64,6 +64,9 @@ WORDINGS = True
 #: two common groups that are one activity worded two ways become one group (`_merge_alternatives`);
 #: off only to measure it
 MERGE_ALTERNATIVES = True
+#: left-over steps are grouped on their neighbours' agreement too (`_unit_context`), as the exact
+#: path's pairs are; off only to measure it
+NEIGHBOURS = True
 #: called with (alignments done, alignments in all)
 Progress = Callable[[int, int], None]
 
@@ -227,12 +230,14 @@ def _slots(views: Sequence[VariantView], groups: Sequence[Group], left: Sequence
 
 def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[Sequence[int]],
                 threshold: float, groups: Sequence[Group] = (), order: float = 0.0,
-                context: float = 0.0) -> list[Group]:
+                context: float = 0.0, neighbours: bool = False) -> list[Group]:
     """Group the steps no pivot step took: distinct (label, code, type) items in the same place
     (after the same grouped step, `_slots`) are one unit; units join strongest first when their
     labels' similarity, less `order` · d/(d + 1) for d groups between their places (the exact
-    path's penalty for a pair that crosses d anchors), reaches `threshold`, never two steps of
-    one variant in a group. So the same extra check early and late in the flow is two activities
+    path's penalty for a pair that crosses d anchors), plus `context` · (N − 0.5) for their
+    neighbours' agreement N (`_unit_context`, the exact path's context term; with `neighbours`,
+    else only in the order of joining), reaches `threshold`, never two steps of one variant in a
+    group. So the same extra check early and late in the flow is two activities
     when some city has both, as the exact path finds pair by pair. Every step ends in some group
     (alone if need be)."""
     nodes = [(v, x) for v in range(len(views)) for x in left[v]]
@@ -248,9 +253,23 @@ def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[S
     d = np.abs(u_slot[:, None] - u_slot[None, :])
     S = S - order * d / (d + 1.0)
     np.fill_diagonal(S, 0.0)
-    iu, ju = np.nonzero(np.triu(S >= threshold, 1))
-    # neighbours agree in one place and not across places (the exact path's context term)
-    strength = S[iu, ju] - context * (d[iu, ju] > 0)
+    if neighbours:
+        # the exact path's combined score: label, less the order penalty, plus the context term
+        # (neighbours that agree less than half count against the pair), for the threshold as
+        # for the order of joining: the same extra check after two different steps is then two
+        # activities, as pair by pair (tennyu, seed 0: 添付書類の確認 after 本人確認, after
+        # 転出証明書の記載を確認する and after 異動情報の入力)
+        first: dict[int, tuple[int, int]] = {}
+        for vx, un in zip(nodes, unit, strict=True):
+            first.setdefault(un, vx)
+        S = S + context * (_unit_context(matcher, views, [first[u] for u in range(len(unit_of))]) - 0.5)
+        np.fill_diagonal(S, 0.0)
+        iu, ju = np.nonzero(np.triu(S >= threshold, 1))
+        strength = S[iu, ju]
+    else:
+        iu, ju = np.nonzero(np.triu(S >= threshold, 1))
+        # neighbours agree in one place and not across places (the exact path's context term)
+        strength = S[iu, ju] - context * (d[iu, ju] > 0)
     ranking = np.lexsort((ju, iu, -strength))
     # union-find over units; a unit's group may hold each variant once
     parent = list(range(len(unit_of)))
@@ -280,6 +299,36 @@ def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[S
             continue
         home.members[v] = [x]
     return list(out.values())
+
+
+def _unit_context(matcher: Matcher, views: Sequence[VariantView], reps: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Neighbour agreement of every two left-over units (one step standing for each, `reps`), as
+    in the exact path's context term (`align._best_match`): each neighbour's best counterpart
+    among the other's neighbours by label, averaged over both sides; the flow's start and end
+    meet only themselves. Neighbours are compared as distinct label items, in one block."""
+    nb_nodes: list[tuple[int, int]] = []
+    lists: list[list[int]] = []
+    for v, x in reps:
+        mine = []
+        for k in (*views[v].preds[x], *views[v].succs[x]):
+            if k >= 0:
+                mine.append(len(nb_nodes))
+                nb_nodes.append((v, k))
+            else:
+                mine.append(-1 if k == -1 else -2)
+        lists.append(mine)
+    items, at = distinct(matcher, views, nb_nodes) if nb_nodes else ([], [])
+    m = len(items)
+    X = np.zeros((m + 2, m + 2))
+    if m:
+        X[:m, :m] = matcher.item_matrix(items, items)
+    X[m, m] = X[m + 1, m + 1] = 1.0
+    width = max((len(ks) for ks in lists), default=0) or 1
+    A = np.full((len(reps), width), m + 2, dtype=np.int64)
+    for r, ks in enumerate(lists):
+        cols = sorted({m if k == -1 else m + 1 if k == -2 else at[k] for k in ks})
+        A[r, :len(cols)] = cols
+    return _best_match(A, A, X)
 
 
 def _settle_splits(groups: Sequence[Group], rest: Sequence[Group], split: dict[tuple[int, int], int]) -> None:
@@ -489,7 +538,7 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
     matcher, groups, merged, left, split = _through(views, vocab, match, pivot, progress, done, total)
     if refine:
         _attach_left(matcher, views, groups, left, match.threshold, REACH)
-        rest = _group_left(matcher, views, left, match.threshold, groups, match.order, match.context)
+        rest = _group_left(matcher, views, left, match.threshold, groups, match.order, match.context, NEIGHBOURS)
         _settle_splits(groups, rest, split)
         first = [g for g in (*groups, *rest) if g.members]
         better = _pivot_view(views, first, min_members=max(2, int(np.ceil(REFINE_SUPPORT * k))))
@@ -497,11 +546,19 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
             pivot = better
             matcher, groups, merged, left, split = _through(views, vocab, match, pivot, progress, done + k, total)
     _attach_left(matcher, views, groups, left, match.threshold, REACH)
-    rest = _group_left(matcher, views, left, match.threshold, groups, match.order, match.context)
-    _settle_splits(groups, rest, split)
-    # the measures compare two cities as their own alignment does, where a wording that fills a
-    # city's gap meets the other city's step 1:1: they read the groups before the wordings move
-    measured = [Group({v: list(xs) for v, xs in g.members.items()}) for g in (*groups, *rest) if g.members]
+    # the measures compare two cities as their own alignment does: there a wording that fills a
+    # city's gap meets the other city's step 1:1 (they read the groups before the wordings move),
+    # and two extra checks in different places meet 1:1 when nothing else takes them (they read
+    # the left-over steps grouped on label and place, without the neighbours' agreement)
+    common_m = [Group({v: list(xs) for v, xs in g.members.items()}) for g in groups]
+    rest_m = _group_left(matcher, views, left, match.threshold, groups, match.order, match.context)
+    _settle_splits(common_m, rest_m, split)
+    measured = [Group({v: list(xs) for v, xs in g.members.items()}) for g in (*common_m, *rest_m) if g.members]
+    if NEIGHBOURS:
+        rest = _group_left(matcher, views, left, match.threshold, groups, match.order, match.context, True)
+        _settle_splits(groups, rest, split)
+    else:
+        groups, rest = common_m, rest_m
     # the pivot's own groups come first in `measured`; only the measures read the alternatives
     common = [gi for gi, g in enumerate(groups) if g.members]
     alts = alternatives(matcher, views, measured[:len(common)], match.threshold, REACH)
