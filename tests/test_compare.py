@@ -357,16 +357,20 @@ def test_the_second_blind_japanese_set_f1() -> None:
 
 def test_each_development_set_is_measured_with_its_own_words_left_out() -> None:
     # leave-one-set-out for the vocabulary: the words only one set uses are the ones that may
-    # have been added because of it; without them the figure drops (2026-11-30: ja-blind
-    # 0.773 → 0.743, 40 words; ja-blind2 0.772 → 0.725, 32 words), and the shipped vocabulary
-    # is back in use afterwards
+    # have been added because of it, and the figure without them is another one (2026-11-30,
+    # unknown heads neutral: ja-blind 0.809 → 0.818, 40 words — without its own words it does
+    # no worse, what a vocabulary fitted to it would not allow; ja-blind2 0.807 → 0.784, 33
+    # words); the shipped vocabulary is back in use afterwards
     bench = _alignment_benchmark()
     sets = bench.load_sets(["ja-blind", "ja-blind2"])
+    shipped = {name: bench.run_set(sets[name], bench.MatchOptions(), cache=False) for name in sets}
     out = bench.own_words_left_out(sets)
     for name in ("ja-blind", "ja-blind2"):
         counts, words = out[name]
-        assert words > 10 and counts.f1 < bench.run_set(sets[name], bench.MatchOptions(), cache=False).f1
-    assert bench.run_set(sets["ja-blind"], bench.MatchOptions(), cache=False).f1 >= 0.75
+        assert words > 10 and (counts.tp, counts.fp) != (shipped[name].tp, shipped[name].fp)
+        assert counts.f1 >= 0.7, (name, counts)
+        assert bench.run_set(sets[name], bench.MatchOptions(), cache=False) == shipped[name]
+    assert shipped["ja-blind"].f1 >= 0.75
 
 
 def test_the_library_aligns_the_same_without_its_codes() -> None:

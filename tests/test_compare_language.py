@@ -347,6 +347,17 @@ def align_flows(folder: Path, process: str, flows: dict[str, list[str]]) -> list
                                   for city, names in flows.items()))
 
 
+def test_a_verb_the_vocabulary_does_not_know_neither_confirms_nor_contradicts(tmp_path: Path) -> None:
+    # 捌く is in neither the work vocabulary nor the synonym dictionary's groups: a city's own
+    # verb is not evidence of another action, so the step is measured by its object and its
+    # place (unknown is not different), between a known same action and a known other one
+    assert head("届書を捌く") == "捌く"
+    same, unknown, other = (label_similarity("届書の受付", b) for b in ("届書を受け取る", "届書を捌く", "届書の審査"))
+    assert same > unknown > MatchOptions().ja_threshold > other
+    flows = {"minami": ["届書の受付", "届書の審査", "課長決裁"], "kita": ["届書を捌く", "書類審査", "決裁を受ける"]}
+    assert {"minami": "minami0", "kita": "kita0"} in align_flows(tmp_path, "todoke", flows)
+
+
 def test_a_weak_label_is_matched_by_its_place_and_a_look_alike_is_not() -> None:
     groups = alignment(ORDER)
     # nishi's 書類の確認 is the check before input; higashi words that check only 審査 and has a
@@ -379,12 +390,14 @@ def test_steps_written_from_the_side_they_are_done_to_pair_with_the_doing(tmp_pa
 
 def test_a_vocabulary_put_in_place_reads_the_labels_until_the_block_ends(tmp_path: Path) -> None:
     # the benchmark measures each set with the words only it uses left out: without 精査 the
-    # two wordings of the examination share only their object, and afterwards they are one
-    # activity again (no reading made with the smaller vocabulary survives the block)
+    # two wordings of the examination share their object and an unknown head (which neither
+    # confirms nor contradicts), and afterwards they are one activity again (no reading made
+    # with the smaller vocabulary survives the block)
     before = label_similarity("申請書の審査", "申請書を精査する")
     with vocabulary_in_use(shipped_vocabulary().without(["精査"])):
         assert head("申請書を精査する") != "check"
-        assert label_similarity("申請書の審査", "申請書を精査する") < MatchOptions().ja_threshold < before
+        assert label_similarity("申請書の審査", "申請書を精査する") < before - 0.2
+        assert MatchOptions().ja_threshold < before
     assert head("申請書を精査する") == "check"
     assert label_similarity("申請書の審査", "申請書を精査する") == before
     flows = {"minami": ["申請書の受付", "申請書の審査", "課長決裁"], "kita": ["申請書を受け取る", "課長決裁", "申請書を精査する"]}

@@ -390,6 +390,10 @@ class SimilarityWeights:
     #: that names the action among a city's own object words and system names (Allocate to
     #: service area FOI lead / Allocation to directorate co-ordinator). 0 switches it off
     en_head: float = 0.8
+    #: Japanese: head agreement of two labels whose heads differ and at least one of which the
+    #: vocabulary does not know (a city's own verb): unknown is not different, so it neither
+    #: confirms nor contradicts, as a label without objects does for the objects (0.5)
+    ja_unknown: float = 0.5
     en_long: int = 3
 
 
@@ -573,18 +577,22 @@ class LabelSpace:
                 den = self.w_norm[r][:, None] + self.w_norm[c][None, :]
                 word = np.where(den > 0, 2.0 * inter / den, 0.0)
             # Japanese: the head action decides, the objects refine. Same head concept 1, same
-            # family (交付/発行) 0.5; objects by weighted Dice, where a label without objects
-            # neither confirms nor contradicts (受付 / 届書の受付: 0.5)
+            # family (交付/発行) 0.5, different concepts 0, a head the vocabulary does not know
+            # `ja_unknown`; objects by weighted Dice, where a label without objects neither
+            # confirms nor contradicts (受付 / 届書の受付: 0.5)
             if both.any():
                 # a shared head counts fully; a label naming two actions (受付・本人確認) meets
                 # a one-action label at `compound` of that, so the 1:n pass can pair it twice
                 hr, hc = self.h_count[r][:, None], self.h_count[c][None, :]
                 exact = (self.H[r] @ self.H[c].T).toarray() > 0
                 fam = (self.F[r] @ self.F[c].T).toarray() > 0
-                head = np.where(exact, 1.0, np.where(fam, 0.5, 0.0)) * np.where(hr == hc, 1.0, wt.compound)
+                # a head with a concept carries its family: both known, no family shared, is a
+                # difference the vocabulary vouches for
+                known = (self.f_count[r][:, None] > 0) & (self.f_count[c][None, :] > 0)
+                head = np.where(exact, 1.0, np.where(fam, 0.5, np.where(known, 0.0, wt.ja_unknown)))
+                head = head * np.where(hr == hc, 1.0, wt.compound)
                 if self.vectors is not None:
-                    # a head with a concept carries its family: both known, no family shared
-                    heads_differ = both & (self.f_count[r][:, None] > 0) & (self.f_count[c][None, :] > 0) & ~fam & ~exact
+                    heads_differ = both & known & ~fam & ~exact
                 obj = _object_agreement(self.O, self.Ob, self.o_norm, r, c)
                 ja_word = wt.head * head + (1.0 - wt.head) * obj
                 word = np.where(both, ja_word, word)
