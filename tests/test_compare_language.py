@@ -150,6 +150,7 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("課長に出張命令簿へ押印してもらう", "approve"),  # a superior's seal obtained is the approval
     ("申請書に押印してもらう", "seal"),  # the applicant's seal on their form is not
     ("届書の記載を調べる", "check"),
+    ("事前申請受", "receive"),  # 受 after a submission is the office's shorthand for 受付
     ("運転免許証で本人かどうか確かめる", "id_check"),  # 本人 + 確かめる = 本人確認 in other words
     ("物品の納入", "receive"),  # goods delivered are received; 手数料の納入 is a payment collected
     ("手数料の納入", "collect_payment"),
@@ -190,6 +191,8 @@ def test_a_compound_label_has_one_clause_per_action() -> None:
     assert clauses("写しの交付と手数料の徴収") == ("写しの交付", "手数料の徴収")
     assert len(clauses("本人確認書類の写しと自署を確認する")) == 1
     assert len(clauses("住民票と申請書を照合する")) == 1
+    # + joins two things done, as ・ does
+    assert clauses("申請書受付+本人確認") == ("申請書受付", "本人確認")
     # means joined by ・ before による are not a clause of their own
     assert clauses("郵送・FAXによる請求書の受付") == ("郵送・FAXによる請求書の受付",)
 

@@ -14,7 +14,7 @@ carries whether it is the head of its clause.
   (0.18 vs 0.38 ms), and its longer units keep compounds such as 住民票 and 証明書 whole.
   When it cannot be imported, a plain splitter on script changes takes its place (kanji and
   katakana runs as words, hiragana as okurigana or particles), so compare still runs.
-- Clauses: a label may name two actions (届書の受付・本人確認); it is cut at ・/、/及び, and a part
+- Clauses: a label may name two actions (届書の受付・本人確認); it is cut at ・/、/+/及び, and a part
   without an action (児童手当・医療証の案内: 児童手当) is an object of the next part.
 - Head: the last action word of a clause (a verb, a サ変 noun or an action of the vocabulary);
   light verbs (する, 行う, 実施) never head. Everything else content-bearing is an object.
@@ -85,7 +85,7 @@ _BY = frozenset({"よる", "因る", "依る"})
 #: head a clause nor end one
 MEANS_VERBS = frozenset({"使う", "用いる", "経る", "通す", "通じる", "基づく", "添える", "伴う", "利用", "経由", "持つ", "付ける"}) | _BY
 
-_CLAUSE_BREAK = frozenset({"・", "、", "，", ",", "/", "／", "及び", "および", "並びに", "ならびに"})
+_CLAUSE_BREAK = frozenset({"・", "、", "，", ",", "/", "／", "+", "＋", "及び", "および", "並びに", "ならびに"})
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
 _RUN = re.compile(rf"[{_KANJI}]+|[\u30a0-\u30ff]+|[A-Za-z0-9]+|[\u3041-\u309f]+|[・、，,/／]")
 
