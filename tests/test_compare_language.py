@@ -151,6 +151,10 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("申請書に押印してもらう", "seal"),  # the applicant's seal on their form is not
     ("届書の記載を調べる", "check"),
     ("事前申請受", "receive"),  # 受 after a submission is the office's shorthand for 受付
+    ("許可の決裁をとる", "approve"),  # a function verb only carries the action noun before it
+    ("設置前の相談に乗る", "consult"),
+    ("休暇を取る", "取る"),  # … an action noun: 休暇 is not one
+    ("設置する場所を見に行きます", "inspect_site"),  # a check one goes out for is made on site
     ("運転免許証で本人かどうか確かめる", "id_check"),  # 本人 + 確かめる = 本人確認 in other words
     ("物品の納入", "receive"),  # goods delivered are received; 手数料の納入 is a payment collected
     ("手数料の納入", "collect_payment"),

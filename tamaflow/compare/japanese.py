@@ -66,6 +66,9 @@ def _undergone_as(doing: str, objects: Iterable[Term]) -> str | None:
 BENEFACTIVE = frozenset({"貰う", "もらう", "頂く", "いただく"})
 #: verbs of going: after an action noun they only say that one goes to do it (出張に行く = 出張)
 MOTION_VERBS = frozenset({"行く", "いく", "出向く", "出掛ける", "出かける", "向かう", "赴く"})
+#: verbs that, with an action noun before them, only carry it (機能動詞): 許可の決裁をとる is
+#: 決裁, 相談に乗る is 相談, 調整を図る is 調整, 決定を下す is 決定
+FUNCTION_VERBS = frozenset({"取る", "とる", "乗る", "のる", "図る", "はかる", "下す", "くだす", "加える", "進める"})
 #: a noun and a verb that together name one action, as the vocabulary's phrases cannot (they stop
 #: at particles): 目を通す is to look through, i.e. check
 IDIOMS = {("目", "通す"): "check"}
@@ -85,7 +88,7 @@ _BY = frozenset({"よる", "因る", "依る"})
 #: head a clause nor end one
 MEANS_VERBS = frozenset({"使う", "用いる", "経る", "通す", "通じる", "基づく", "添える", "伴う", "利用", "経由", "持つ", "付ける"}) | _BY
 
-_CLAUSE_BREAK = frozenset({"・", "、", "，", ",", "/", "／", "+", "＋", "及び", "および", "並びに", "ならびに"})
+_CLAUSE_BREAK = frozenset({"・", "、", "，", ",", "/", "／", "+", "＋", "→", "⇒", "及び", "および", "並びに", "ならびに"})
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
 _RUN = re.compile(rf"[{_KANJI}]+|[\u30a0-\u30ff]+|[A-Za-z0-9]+|[\u3041-\u309f]+|[・、，,/／]")
 
@@ -406,6 +409,9 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         # 連用中止: a verb in its continuative form followed by more words ends the clause
         chained = (m.pos == "動詞" and m.conj.startswith("連用形") and i < len(ms)
                    and ms[i].pos not in ("助動詞", "補助記号") and m.lemma not in MEANS_VERBS)
+        if chained and ms[i].surface == "に" and i + 1 < len(ms) and ms[i + 1].lemma in MOTION_VERBS:
+            # 見に行く: going there to do it is doing it (the verb of going is dropped below)
+            chained = False
         if chained and ms[i].pos == "助詞" and ms[i].surface in ("て", "で"):
             surfaces.append(ms[i].surface)
             i += 1
@@ -471,9 +477,14 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             else:
                 cl = [*cl[:head], *cl[head + 1:]]
                 head -= 1
-        elif head > 0 and cl[head].form in MOTION_VERBS and cl[head - 1].action:
+        elif head > 0 and cl[head].form in MOTION_VERBS | FUNCTION_VERBS and cl[head - 1].action:
+            going = cl[head].form in MOTION_VERBS
             cl = [*cl[:head], *cl[head + 1:]]
             head -= 1
+            checked = cl[head].concept
+            if going and checked is not None and checked.id == "check" and "inspect_site" in vocab.concepts:
+                # a check one goes out for is made on site: 場所を見に行く, 確認しに行く
+                cl = [*cl[:head], Term(cl[head].form, vocab.concepts["inspect_site"], True, False), *cl[head + 1:]]
         if head > 0:
             # 〜を〜する = the compound noun: 本人を確認する is 本人確認, 現場を確認 is 現場確認
             joined = vocab.lookup(normalise(cl[head - 1].form + cl[head].form))
