@@ -260,8 +260,11 @@ def test_one_activity_worded_two_ways_is_one_group(tmp_path_factory: pytest.Temp
     """Two common groups that are one activity worded two ways become one group in the fast
     path's alignment (`pivot._merge_alternatives`), as in the exact path: pair-set F1 between
     group members 0.894 → 0.933 on this set, counting merged steps 0.936 → 0.942 (0.931 → 0.937
-    since the left-over steps are grouped on their neighbours' agreement too). The similarity
-    matrices read the groups from before the merge (unchanged)."""
+    since the left-over steps are grouped on their neighbours' agreement too; 0.937 → 0.934
+    since a Japanese head the vocabulary does not know counts neutral: an uncoded generated
+    extra step now meets coded steps on its object, and the exact path ties a few more of them
+    than the pivot does). The similarity matrices read the groups from before the merge
+    (unchanged)."""
     procedure, seed, n = ONE_GROUP
     folder = nationwide_set(tmp_path_factory.mktemp("one-group"), procedure, n, seed)
     exact, fast = (json.loads(run("compare", str(folder), "--format", "json", f"--{m}")) for m in ("exact", "fast"))
@@ -271,7 +274,7 @@ def test_one_activity_worded_two_ways_is_one_group(tmp_path_factory: pytest.Temp
                      key=lambda ls: sum(x == "受付登録" for x in ls.values()))
         assert sum(x == "届出の受理" for x in labels.values()) >= 8, labels
     assert _f1(_members(exact), _members(fast)) >= 0.92
-    assert _f1(bench.pair_set(exact), bench.pair_set(fast)) >= 0.935
+    assert _f1(bench.pair_set(exact), bench.pair_set(fast)) >= 0.93
 
 
 def test_fast_reports_the_merged_steps_exact_does(exact_json: str, fast_json: str) -> None:

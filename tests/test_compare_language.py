@@ -365,6 +365,16 @@ def test_a_verb_the_vocabulary_does_not_know_neither_confirms_nor_contradicts(tm
     assert {"minami": "minami0", "kita": "kita0"} in align_flows(tmp_path, "todoke", flows)
 
 
+def test_a_step_the_catalogue_names_is_known_whatever_its_verb() -> None:
+    # a `standard:` code says what a step does, so its head is not unknown: two coded steps
+    # whose verbs differ are two actions for the labels (the codes then decide, `Matcher._rules`)
+    v = default_vocabulary()
+    space = LabelSpace([features("届書を捌く", v, code="X-1"), features("届書の受付", v, code="X-2"),
+                        features("届書を捌く", v), features("届書の受付", v)])
+    coded, plain = space.block([0], [1])[0, 0], space.block([2], [3])[0, 0]
+    assert coded < MatchOptions().ja_threshold < plain
+
+
 def test_a_weak_label_is_matched_by_its_place_and_a_look_alike_is_not() -> None:
     groups = alignment(ORDER)
     # nishi's 書類の確認 is the check before input; higashi words that check only 審査 and has a

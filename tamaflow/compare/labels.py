@@ -456,6 +456,9 @@ class LabelSpace:
         self.H = (Wc[:, np.flatnonzero(is_head)] > 0).astype(np.float64).tocsr() if is_head.any() else sparse.csr_matrix((n, 1))
         self.F = (Wc[:, np.flatnonzero(is_fam)] > 0).astype(np.float64).tocsr() if is_fam.any() else sparse.csr_matrix((n, 1))
         self.h_count = np.asarray(self.H.sum(axis=1)).ravel()
+        #: labels whose step the catalogue names (a `standard:` code or a catalogue name): what
+        #: they do is known, whatever verb they use
+        self.coded = np.array([any(f.startswith("#") for f, _w in it.words) for it in self.items], dtype=bool)
         self.f_count = np.asarray(self.F.sum(axis=1)).ravel()
         objects = Wc[:, np.flatnonzero(is_obj)].tocsr() if is_obj.any() else sparse.csr_matrix((n, 1))
         self.O = objects
@@ -588,7 +591,7 @@ class LabelSpace:
                 fam = (self.F[r] @ self.F[c].T).toarray() > 0
                 # a head with a concept carries its family: both known, no family shared, is a
                 # difference the vocabulary vouches for
-                known = (self.f_count[r][:, None] > 0) & (self.f_count[c][None, :] > 0)
+                known = ((self.f_count[r] > 0) | self.coded[r])[:, None] & ((self.f_count[c] > 0) | self.coded[c])[None, :]
                 head = np.where(exact, 1.0, np.where(fam, 0.5, np.where(known, 0.0, wt.ja_unknown)))
                 head = head * np.where(hr == hc, 1.0, wt.compound)
                 if self.vectors is not None:
