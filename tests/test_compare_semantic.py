@@ -8,8 +8,15 @@ Two kinds of tests:
   vector table in ja-ginza's file layout, whose `__init__` refuses to be imported): the vectors
   make one pair of tests/fixtures/compare/semantic match that the core leaves apart, a broken
   table is one clear line, and without the package the output is the core's, byte for byte;
-- with the extra installed (skipped otherwise, with the reason): the same through the real
-  ja-ginza files, and the decoder and hash checked against spaCy's own where spaCy is importable.
+- with the extra installed (skipped otherwise, with the reason): the real ja-ginza files lift
+  pairs worded apart and change nothing the core pairs, and the decoder and hash are checked
+  against spaCy's own where spaCy is importable.
+
+Since a Japanese verb the vocabulary does not know counts neutral (2026-11-30), the core pairs
+much of what the vectors were for (現場写真の撮影 / 現地を写真に撮る by their shared object and
+place): the fixture's photo step is worded with nothing in common (現場の撮影 / 写真を写す, label
+similarity 0.28, under the 0.3 that place may lift), which the stand-in table's vectors join and
+ja-ginza's do not.
 """
 
 from __future__ import annotations
@@ -63,15 +70,16 @@ def msgpack_map(entries: dict[int, int]) -> bytes:
 
 
 def fake_table(rng: random.Random) -> tuple[dict[int, int], np.ndarray]:
-    """A table where 現場/現地, 写真 and 撮影/撮る have vectors (the road fixture's photo step in
-    both wordings), among 300 rows and 2,000 other keys: rows in all three msgpack widths, two
-    symbol-id keys, and hashes full of 0xcf bytes."""
+    """A table where 現場 and 写真 (the scene and its picture) share a vector and 撮影 and 写す
+    (taking it) another, so the road fixture's photo step in both wordings (現場の撮影 / 写真を
+    写す) has one label vector, among 300 rows and 2,000 other keys: rows in all three msgpack
+    widths, two symbol-id keys, and hashes full of 0xcf bytes."""
     dims = 8
     vectors = np.array([[rng.gauss(0, 1) for _ in range(dims)] for _ in range(300)], dtype=np.float32)
     vectors[:3] = 0
     vectors[0, 0] = vectors[1, 1] = vectors[2, 2] = 3.0
     key2row = {semantic.word_key(w): r for w, r in
-               [("現場", 0), ("現地", 0), ("写真", 1), ("撮影", 2), ("撮る", 2)]}
+               [("現場", 0), ("写真", 0), ("撮影", 2), ("写す", 2)]}
     key2row[semantic.word_key("ID")] = 200  # a symbol id: 64, one byte
     key2row[semantic.word_key("ORG")] = 130  # 383: uint16
     while len(key2row) < 2000:
@@ -194,21 +202,25 @@ def test_an_english_comparison_builds_no_vectors() -> None:
 
 
 @needs_extra
-def test_ja_ginzas_vectors_match_a_pair_the_core_misses() -> None:
-    assert {"higashi": BY_VECTORS[0], "nishi": BY_VECTORS[1]} in aligned(run_compare(None, switch="1"))
+def test_ja_ginzas_vectors_change_nothing_the_core_pairs() -> None:
+    # the real vectors do not join 現場の撮影 / 写真を写す (their words are far apart in
+    # chiVe), and every pair the core makes stays
+    assert_core_alignment(aligned(run_compare(None, switch="1")))
     assert_core_alignment(aligned(run_compare(None, switch="0")))
 
 
 @needs_extra
 def test_the_floor_lifts_japanese_pairs_and_leaves_english_and_known_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
-    pairs = [("現地を写真に撮る", "現場写真の撮影"), ("転入届を受理する", "転入届の受付"),
+    pairs = [("草刈り", "除草する"), ("転入届を受理する", "転入届の受付"),
              ("Send acceptance letter", "Send rejection letter"), ("手数料を収納する", "証明書を交付する")]
     monkeypatch.setenv(semantic.SWITCH, "0")
     core = {pair: label_similarity(*pair) for pair in pairs}
     monkeypatch.setenv(semantic.SWITCH, "1")
     lifted = {pair: label_similarity(*pair) for pair in pairs}
-    photo = pairs[0]
-    assert core[photo] < 0.3 and lifted[photo] >= 0.5
+    mowing = pairs[0]
+    # neither word is in the vocabulary: the core meets them at a neutral head and one shared
+    # character (0.62); their vectors are close (0.90)
+    assert lifted[mowing] >= core[mowing] + 0.2
     # a floor, never a cut: what the vocabulary scores stands
     assert all(lifted[p] >= core[p] for p in pairs)
     assert lifted[pairs[1]] == core[pairs[1]] == 1.0
