@@ -64,8 +64,6 @@ def _undergone_as(doing: str, objects: Iterable[Term]) -> str | None:
 
 #: the benefactive after a verb's て-form: 書いてもらう, 出していただく — the other side does it
 BENEFACTIVE = frozenset({"貰う", "もらう", "頂く", "いただく"})
-#: verbs that after 〜て only give the aspect (〜ている, 〜てある, 〜ておく, 〜てしまう)
-ASPECT_VERBS = frozenset({"いる", "居る", "ある", "有る", "おく", "置く", "しまう", "仕舞う"})
 #: verbs of going: after an action noun they only say that one goes to do it (出張に行く = 出張)
 MOTION_VERBS = frozenset({"行く", "いく", "出向く", "出掛ける", "出かける", "向かう", "赴く"})
 #: verbs that, with an action noun before them, only carry it (機能動詞): 許可の決裁をとる is
@@ -84,15 +82,11 @@ DOCUMENT_NOUNS = frozenset({"文書", "書類", "書面"})
 
 _CAUSATIVE = frozenset({"せる", "させる"})
 
-#: the verbs of compound particles (複合辞): 〜について, 〜に関する, 〜に対して, 〜に際して say what
-#: about or to whom, never what is done (許可書の交付について起案する is one clause: 起案)
-COMPOUND_PARTICLES = frozenset({"つく", "付く", "就く", "関する", "対する", "際する"})
 #: …による / …により after nouns: they say by what (郵送・FAXによる請求書の受付, 口座振込により支給)
 _BY = frozenset({"よる", "因る", "依る"})
 #: verbs that say by what means, not what is done (カードを使い…, 学校を経由して…): they neither
 #: head a clause nor end one
-MEANS_VERBS = frozenset({"使う", "用いる", "経る", "通す", "通じる", "基づく", "添える", "伴う", "利用", "経由", "持つ", "付ける"}) | _BY \
-    | COMPOUND_PARTICLES
+MEANS_VERBS = frozenset({"使う", "用いる", "経る", "通す", "通じる", "基づく", "添える", "伴う", "利用", "経由", "持つ", "付ける"}) | _BY
 
 _CLAUSE_BREAK = frozenset({"・", "、", "，", ",", "/", "／", "+", "＋", "→", "⇒", "及び", "および", "並びに", "ならびに"})
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
@@ -418,16 +412,11 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         if chained and ms[i].surface == "に" and i + 1 < len(ms) and ms[i + 1].lemma in MOTION_VERBS:
             # 見に行く: going there to do it is doing it (the verb of going is dropped below)
             chained = False
-        if chained and ms[i].pos == "動詞" and ms[i].dependent:
-            # a compound verb goes on as one verb (払いすぎる, 書き出す, 取り込む)
-            chained = False
         if chained and ms[i].pos == "助詞" and ms[i].surface in ("て", "で"):
             surfaces.append(ms[i].surface)
             i += 1
-            # …て + an auxiliary verb is still this verb (確認していく, 書いてもらう), and so is
-            # the aspect of 〜ている / 〜てある / 〜ておく (そろっているか確かめる is one clause)
-            chained = i < len(ms) and not (ms[i].dependent and ms[i].lemma not in LIGHT_VERBS) \
-                and ms[i].lemma not in ASPECT_VERBS
+            # …て + an auxiliary verb is still this verb (確認していく, 書いてもらう)
+            chained = i < len(ms) and not (ms[i].dependent and ms[i].lemma not in LIGHT_VERBS)
         if chained and i < len(ms):
             parts.append(([], []))
         if m.pos not in ("名詞", "動詞", "接尾辞", "形容詞") or auxiliary:
