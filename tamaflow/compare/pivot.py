@@ -228,21 +228,27 @@ def _slots(views: Sequence[VariantView], groups: Sequence[Group], left: Sequence
     return out
 
 
-def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[Sequence[int]],
-                threshold: float, groups: Sequence[Group] = (), order: float = 0.0,
-                context: float = 0.0, neighbours: bool = False) -> list[Group]:
-    """Group the steps no pivot step took: distinct (label, code, type) items in the same place
-    (after the same grouped step, `_slots`) are one unit; units join strongest first when their
-    labels' similarity, less `order` · d/(d + 1) for d groups between their places (the exact
-    path's penalty for a pair that crosses d anchors), plus `context` · (N − 0.5) for their
-    neighbours' agreement N (`_unit_context`, the exact path's context term; with `neighbours`,
-    else only in the order of joining), reaches `threshold`, never two steps of one variant in a
-    group. So the same extra check early and late in the flow is two activities
-    when some city has both, as the exact path finds pair by pair. Every step ends in some group
-    (alone if need be)."""
+@dataclass
+class _LeftUnits:
+    """The steps no pivot step took, as units (one distinct label item in one place) with their
+    pairwise label similarity less the order penalty: what `_join_left` groups."""
+
+    nodes: list[tuple[int, int]]
+    unit: list[int]
+    n_units: int
+    S: np.ndarray
+    d: np.ndarray
+
+
+def _left_units(matcher: Matcher, views: Sequence[VariantView], left: Sequence[Sequence[int]],
+                groups: Sequence[Group] = (), order: float = 0.0) -> _LeftUnits | None:
+    """Distinct (label, code, type) items in the same place (after the same grouped step,
+    `_slots`) are one unit; S is their labels' similarity, less `order` · d/(d + 1) for d groups
+    between their places (the exact path's penalty for a pair that crosses d anchors). None when
+    no step is left."""
     nodes = [(v, x) for v in range(len(views)) for x in left[v]]
     if not nodes:
-        return []
+        return None
     rep, where = distinct(matcher, views, nodes)
     slot = [s for per in _slots(views, groups, left) for s in per]
     unit_of: dict[tuple[int, int], int] = {}
@@ -253,6 +259,21 @@ def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[S
     d = np.abs(u_slot[:, None] - u_slot[None, :])
     S = S - order * d / (d + 1.0)
     np.fill_diagonal(S, 0.0)
+    return _LeftUnits(nodes, unit, len(unit_of), S, d)
+
+
+def _join_left(matcher: Matcher, views: Sequence[VariantView], units: _LeftUnits | None, threshold: float,
+               context: float = 0.0, neighbours: bool = False) -> list[Group]:
+    """Group the steps no pivot step took (`_left_units`; None: no group): units join strongest
+    first when their score, the label similarity less the order penalty plus `context` · (N −
+    0.5) for their neighbours' agreement N (`_unit_context`, the exact path's context term; with
+    `neighbours`, else only in the order of joining), reaches `threshold`, never two steps of one
+    variant in a group. So the same extra check early and late in the flow is two activities
+    when some city has both, as the exact path finds pair by pair. Every step ends in some group
+    (alone if need be)."""
+    if units is None:
+        return []
+    nodes, unit, d = units.nodes, units.unit, units.d
     if neighbours:
         # the exact path's combined score: label, less the order penalty, plus the context term
         # (neighbours that agree less than half count against the pair), for the threshold as
@@ -262,18 +283,18 @@ def _group_left(matcher: Matcher, views: Sequence[VariantView], left: Sequence[S
         first: dict[int, tuple[int, int]] = {}
         for vx, un in zip(nodes, unit, strict=True):
             first.setdefault(un, vx)
-        S = S + context * (_unit_context(matcher, views, [first[u] for u in range(len(unit_of))]) - 0.5)
+        S = units.S + context * (_unit_context(matcher, views, [first[u] for u in range(units.n_units)]) - 0.5)
         np.fill_diagonal(S, 0.0)
         iu, ju = np.nonzero(np.triu(S >= threshold, 1))
         strength = S[iu, ju]
     else:
-        iu, ju = np.nonzero(np.triu(S >= threshold, 1))
+        iu, ju = np.nonzero(np.triu(units.S >= threshold, 1))
         # neighbours agree in one place and not across places (the exact path's context term)
-        strength = S[iu, ju] - context * (d[iu, ju] > 0)
+        strength = units.S[iu, ju] - context * (d[iu, ju] > 0)
     ranking = np.lexsort((ju, iu, -strength))
     # union-find over units; a unit's group may hold each variant once
-    parent = list(range(len(unit_of)))
-    owners: list[set[int]] = [set() for _ in unit_of]
+    parent = list(range(units.n_units))
+    owners: list[set[int]] = [set() for _ in range(units.n_units)]
     for (v, _x), un in zip(nodes, unit, strict=True):
         owners[un].add(v)
 
@@ -538,7 +559,8 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
     matcher, groups, merged, left, split = _through(views, vocab, match, pivot, progress, done, total)
     if refine:
         _attach_left(matcher, views, groups, left, match.threshold, REACH)
-        rest = _group_left(matcher, views, left, match.threshold, groups, match.order, match.context, NEIGHBOURS)
+        rest = _join_left(matcher, views, _left_units(matcher, views, left, groups, match.order), match.threshold,
+                          match.context, NEIGHBOURS)
         _settle_splits(groups, rest, split)
         first = [g for g in (*groups, *rest) if g.members]
         better = _pivot_view(views, first, min_members=max(2, int(np.ceil(REFINE_SUPPORT * k))))
@@ -550,12 +572,14 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
     # city's gap meets the other city's step 1:1 (they read the groups before the wordings move),
     # and two extra checks in different places meet 1:1 when nothing else takes them (they read
     # the left-over steps grouped on label and place, without the neighbours' agreement)
+    # (the left-over steps' units and label block are made once and grouped both ways)
+    units = _left_units(matcher, views, left, groups, match.order)
     common_m = [Group({v: list(xs) for v, xs in g.members.items()}) for g in groups]
-    rest_m = _group_left(matcher, views, left, match.threshold, groups, match.order, match.context)
+    rest_m = _join_left(matcher, views, units, match.threshold, match.context)
     _settle_splits(common_m, rest_m, split)
     measured = [Group({v: list(xs) for v, xs in g.members.items()}) for g in (*common_m, *rest_m) if g.members]
     if NEIGHBOURS:
-        rest = _group_left(matcher, views, left, match.threshold, groups, match.order, match.context, True)
+        rest = _join_left(matcher, views, units, match.threshold, match.context, True)
         _settle_splits(groups, rest, split)
     else:
         groups, rest = common_m, rest_m
