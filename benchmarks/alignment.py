@@ -68,8 +68,8 @@ The vocabulary gets the same treatment: each Japanese development set is measure
 the vocabulary words that only it uses (no other development set, not the library) left out,
 the words that may have been added because of it (`own_words_left_out`).
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
-from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `ja-blind6`, `ja-dev2`, `ja-dev3`, `en-blind`,
-`en-dev`, `en-blind2` and `en-dev2` are the repository's own (benchmarks/data), so they run anywhere.
+from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `ja-blind6`, `ja-dev2`, `ja-dev3`,
+`en-blind`, `en-dev`, `en-blind2` and `en-dev2` are the repository's own (benchmarks/data), so they run anywhere.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ benchmarks/alignment.py reads each set with the gold pair counts its README stat
 
 No figure of the matcher is asserted here: each blind set is a held-out estimate, measured once
 before anything was tuned on it (its README), and a test floor on it would invite tuning; the
-development sets ja-dev2, ja-dev3, en-dev and en-dev2 are tuned on, and a floor there would only pin one tuning's result."""
+development sets ja-dev2, ja-dev3, en-dev and en-dev2 are tuned on, and a floor there would only pin one
+tuning's result."""
 
 from __future__ import annotations
 
