@@ -42,6 +42,10 @@ Sets (each skipped with a reason when its data is absent):
   more procedures × four cities, written the same way once `ja-blind6` had been measured; held out
   like `ja-blind3` (never used to choose parameters, lends no words); its README says it is not
   measured by its writer, and gives its first measurement once the lead has taken it.
+- `ja-dev3`: `benchmarks/data/align-ja-dev3` (in the repository), a third Japanese development set of
+  four more procedures × four cities, written blind like `ja-dev2` (without seeing the matcher or
+  another set's files) so that its first figure is one more blind estimate; after that it is a
+  development set like `ja-dev2` (it helps choose the parameters and lends its words).
 - `en-blind`: `benchmarks/data/align-en-blind` (in the repository), four English public-administration
   procedures × four organisations in the same format, written blind to the matcher, its synonym
   tables and every other set's files: a held-out estimate for English wording it was not tuned on
@@ -69,8 +73,8 @@ the vocabulary words that only it uses (no other development set, not the librar
 the words that may have been added because of it (`own_words_left_out`).
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
 from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `ja-blind6`, `ja-blind7`,
-`ja-dev2`, `en-blind`, `en-dev`, `en-blind2` and `en-dev2` are the repository's own (benchmarks/data),
-so they run anywhere.
+`ja-dev2`, `ja-dev3`, `en-blind`, `en-dev`, `en-blind2` and `en-dev2` are the repository's own
+(benchmarks/data), so they run anywhere.
 """
 
 from __future__ import annotations
@@ -121,6 +125,7 @@ BLIND5 = ROOT / "benchmarks" / "data" / "align-ja-blind5"
 BLIND6 = ROOT / "benchmarks" / "data" / "align-ja-blind6"
 BLIND7 = ROOT / "benchmarks" / "data" / "align-ja-blind7"
 JA_DEV2 = ROOT / "benchmarks" / "data" / "align-ja-dev2"
+JA_DEV3 = ROOT / "benchmarks" / "data" / "align-ja-dev3"
 EN_BLIND = ROOT / "benchmarks" / "data" / "align-en-blind"
 EN_DEV = ROOT / "benchmarks" / "data" / "align-en-dev"
 EN_BLIND2 = ROOT / "benchmarks" / "data" / "align-en-blind2"
@@ -285,7 +290,7 @@ def library_set(root: Path, catalogue: bool) -> list[Case]:
 
 #: every set the benchmark knows, in table order
 SET_NAMES = ("pmmc-ua", "bpi15", "ja-dev", "ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6",
-             "ja-blind7", "ja-dev2", "en-blind", "en-dev", "en-blind2", "en-dev2", "library", "library-nocat")
+             "ja-blind7", "ja-dev2", "ja-dev3", "en-blind", "en-dev", "en-blind2", "en-dev2", "library", "library-nocat")
 
 
 def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[str, list[Case]]:
@@ -303,6 +308,7 @@ def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[st
         "ja-blind6": lambda: ja_dev_set(BLIND6),
         "ja-blind7": lambda: ja_dev_set(BLIND7),
         "ja-dev2": lambda: ja_dev_set(JA_DEV2),
+        "ja-dev3": lambda: ja_dev_set(JA_DEV3),
         "en-blind": lambda: ja_dev_set(EN_BLIND),
         "en-dev": lambda: ja_dev_set(EN_DEV),
         "en-blind2": lambda: ja_dev_set(EN_BLIND2),
@@ -314,7 +320,7 @@ def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[st
              "ja-dev": SHARED / "align-ja-dev", "ja-blind": BLIND, "ja-blind2": BLIND2, "ja-blind3": BLIND3,
              "ja-blind4": BLIND4, "ja-blind5": BLIND5, "ja-blind6": BLIND6, "ja-blind7": BLIND7,
              "en-blind": EN_BLIND, "en-dev": EN_DEV, "en-blind2": EN_BLIND2,
-             "en-dev2": EN_DEV2, "ja-dev2": JA_DEV2,
+             "en-dev2": EN_DEV2, "ja-dev2": JA_DEV2, "ja-dev3": JA_DEV3,
              "library": ROOT / "processes", "library-nocat": ROOT / "processes"}
     out: dict[str, list[Case]] = {}
     for name, make in makers.items():
