@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from tamaflow.cli import app
 from tamaflow.compare.align import Matcher, MatchOptions, match_vocabulary
+from tamaflow.compare.channels import channels
 from tamaflow.compare.japanese import (
     analyser,
     clauses,
@@ -169,6 +170,7 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("郵送・FAXによる請求書の受付", "receive"),  # …による says by what: 郵送 is not an action here
     ("口座振込により支給", "pay_out"),
     ("広域連合へ進達", "send"),  # 進達: forwarding to the authority above (例規)
+    ("窓口で届出書をお受けします", "receive"),  # a form taken is received (お受けする)
 ])
 def test_the_head_action_is_found(label: str, concept: str) -> None:
     assert head(label) == concept
@@ -363,6 +365,29 @@ def test_a_verb_the_vocabulary_does_not_know_neither_confirms_nor_contradicts(tm
     assert same > unknown > MatchOptions().ja_threshold > other
     flows = {"minami": ["届書の受付", "届書の審査", "課長決裁"], "kita": ["届書を捌く", "書類審査", "決裁を受ける"]}
     assert {"minami": "minami0", "kita": "kita0"} in align_flows(tmp_path, "todoke", flows)
+
+
+def test_the_channel_an_application_comes_by_tells_two_intake_steps_apart(tmp_path: Path) -> None:
+    # cities model each channel of intake or issue as an activity of its own (a postal request,
+    # an online application, the night desk, a convenience-store issue): receiving at the counter
+    # and receiving by post are two steps, although both receive the same form
+    assert channels("窓口で申請書を受け付ける") == "counter"
+    assert channels("郵送で届いた申請書を受け取る") == "post"
+    assert channels("eLTAX受信→審査シス取込") == "online"
+    assert channels("宿直で死亡届を受領") == "after_hours"
+    assert channels("コンビニ交付") == "store"
+    # a channel word that is the action itself is the action: sending a notice by post is sending
+    assert channels("決定通知書を郵送する") == ""
+    # and a label that names no channel is not told apart from one that does
+    assert channels("申請書を受け取る") == ""
+    counter, post, plain = "窓口で申請書を受け付ける", "郵送で届いた申請書を受け取る", "申請書を受け取る"
+    assert label_similarity(counter, post) < MatchOptions().ja_threshold <= label_similarity(plain, post)
+    # minami takes applications at the counter and by post; kita's postal receipt is worded like
+    # minami's counter step, and still pairs with minami's postal one
+    flows = {"minami": ["郵送分 収受", counter, "書類審査", "課長決裁"],
+             "kita": ["郵送で届いた申請書を受け付ける", "書類審査", "決裁を受ける"]}
+    groups = align_flows(tmp_path, "shinsei", flows)
+    assert {"minami": "minami0", "kita": "kita0"} in groups and {"minami": "minami1"} in groups, groups
 
 
 def test_a_step_the_catalogue_names_is_known_whatever_its_verb() -> None:

@@ -36,6 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from . import semantic
+from .channels import channels
 from .english import (
     ACTION_CLASH,
     EN_ANTONYMS,
@@ -357,8 +358,12 @@ def _features(text: str, vocab: Vocabulary, extra: tuple[str, ...], code: str | 
         for s in stems:
             grams.extend(_trigrams(s))
         japanese = False
+    numbers = identifying_numbers(t)
+    if japanese and (channel := channels(t)):
+        # the channel tells two intake or issue steps apart as a form number does (郵送 / 窓口)
+        numbers = f"{numbers} ch:{channel}".strip()
     feats = LabelFeatures(text, japanese, key, tuple(sorted(words.items())), tuple(grams), frozenset(antonyms),
-                          identifying_numbers(t), en_action)
+                          numbers, en_action)
     if len(cache) > 200_000:
         cache.clear()
     cache[ck] = feats

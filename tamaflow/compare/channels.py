@@ -1,0 +1,52 @@
+"""Channels: the way an application or a certificate comes in or goes out (the counter, the
+post, online, the night desk, a convenience store), read off a Japanese label.
+
+Why: cities model each channel of intake or issue as an activity of its own, beside the
+counter's (a postal request opened and stamped, an eLTAX filing imported, a form left at the
+night desk), so two intake steps that name different channels are two steps however alike their
+words (docs/compare.md, "Channels"). `labels.py` tells them apart as it does two form numbers.
+
+Depends on japanese.py (the label's terms and their roles).
+"""
+
+from __future__ import annotations
+
+from .japanese import normalise, terms
+
+#: the ways an application or a certificate reaches the office or the resident. Cities model each
+#: channel as an activity of its own (a postal request, an online application, the night desk, a
+#: convenience-store issue), beside the counter's: two intake or issue steps that name different
+#: channels are different steps. Only what an action is done through counts (郵送で届いた申告書を
+#: 受け取る); a channel word that is itself the action (決定通知書を郵送する) is the action.
+CHANNELS: dict[str, tuple[str, ...]] = {
+    "post": ("郵送", "郵便"),
+    "online": ("電子申請", "電子申告", "おんらいん", "eltax", "logo", "ねっと", "いんたーねっと", "web", "うぇぶ",
+               "まいなぽーたる", "ぴったりさーびす"),
+    "counter": ("窓口", "来庁", "対面"),
+    "after_hours": ("時間外", "宿直", "夜間", "日直", "休日", "守衛", "防災せんたー"),
+    "store": ("こんびに",),
+}
+#: the actions a channel tells apart: taking in an application and issuing a certificate
+CHANNEL_ACTIONS = frozenset({"receive", "submit", "hand_over", "produce", "reserve", "enter"})
+
+
+def channels(text: str) -> str:
+    """The channels a Japanese label's intake or issue step goes through, sorted and joined
+    ("post", "counter online"); "" when it names none or is no intake or issue step. Not cached:
+    `labels.features` reads it once per label and keeps the result with the label's features
+    (forgotten with them when the vocabulary in use changes)."""
+    found = terms(text)
+    if not any(t.head and t.concept is not None and t.concept.id in CHANNEL_ACTIONS for t in found):
+        return ""
+    named = set()
+    for t in found:
+        if t.head:
+            continue
+        form = normalise(t.form).lower()
+        for channel, words in CHANNELS.items():
+            if any(w in form for w in words):
+                named.add(channel)
+    return " ".join(sorted(named))
+
+
+__all__ = ["CHANNELS", "CHANNEL_ACTIONS", "channels"]
