@@ -499,6 +499,20 @@ def test_two_steps_in_a_row_pair_with_the_one_step_that_does_both(tmp_path: Path
     assert {"nishi": "n_recv", "higashi": "h_recv"} in groups
 
 
+def test_a_step_naming_two_actions_joins_the_activity_one_clause_names_across_cities() -> None:
+    # machida receives the application and collects the fee in one step (申請受付・手数料徴収);
+    # akishima and tama collect the fee in a step of its own. Pair by pair only a neighbour left
+    # over can take a compound step's second clause; across the cities the clause 手数料徴収
+    # reads the fee steps' wordings plainly, next to the step's place, so the step is tied to
+    # that activity too (`grouping.clause_links`), while its receipt stays a member
+    folder = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "align-ja-dev2" / "okugai-kokoku"
+    r = CliRunner().invoke(app, ["compare", str(folder), "--format", "json", "-q"])
+    assert r.exit_code == 0, r.output
+    entries = json.loads(r.output)["alignment"]
+    assert {"akishima": "tesuryo", "machida": "uketsuke", "tama": "fee"} in entries
+    assert {"akishima": "ukeru", "kunitachi": "uke", "machida": "uketsuke", "tama": "madoguchi"} in entries
+
+
 def test_a_step_that_does_two_things_does_not_chain_them_into_one_activity(tmp_path: Path) -> None:
     # north computes the fee and raises the charge in one step, after approval; the others do it
     # in two. west computes early and raises the charge after approval, where north does both:

@@ -18,7 +18,7 @@ from ..model.library import Activity
 from ..model.process import Process
 from .align import Matcher, MatchOptions, PairAlignment, for_language, japanese_flows, match_vocabulary
 from .deviations import Deviation, deviations
-from .grouping import Group, group
+from .grouping import Group, clause_links, group
 from .labels import label_key
 from .pairs import PairRunner, run_locally
 from .similarity import MEASURES, Clustering, GedWeights, cluster
@@ -250,6 +250,9 @@ def compare_processes(
                 links.setdefault((v, remap[gi]), set()).add(x)
     else:
         links = _merged_links(pairs, groups_sorted)
+    # a step naming several actions ties to the activity one of its clauses names (both paths)
+    for key, nodes in clause_links(views, vocab, o.match.action_clash, groups_sorted).items():
+        links.setdefault(key, set()).update(nodes)
     devs = deviations(views, groups_sorted, std, japanese, links)
     for (v, gi), nodes in sorted(links.items()):
         groups_sorted[gi].merged[v] = sorted(nodes)

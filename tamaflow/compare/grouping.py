@@ -7,15 +7,28 @@ Depends on align.py for the pair alignments it reads (types only at run time).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from .japanese import clauses
+from .labels import LabelSpace, SimilarityWeights, Vocabulary, features, is_japanese
+
 if TYPE_CHECKING:
     from .align import Matcher, PairAlignment
+    from .variant import VariantView
 
 #: a chain of correspondences through other cities does not join two steps whose own
 #: pair alignment matched one of them to a step this much closer in label similarity
 CHAIN_MARGIN = 0.5
+#: a clause of a step that names several actions ties the step to another activity (as merged
+#: work) when it reads that activity's wordings this well: over the activity's cities, the mean
+#: of each city's best wording's label similarity to the clause (`clause_links`) …
+CLAUSE_LINK = 0.8
+#: … and the activity sits this near the step in the flow (mean relative position of its steps)
+CLAUSE_PLACE = 0.2
 
 
 @dataclass(slots=True)
@@ -152,3 +165,63 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
         g = groups.setdefault(find(x), Group())
         g.members.setdefault(v, []).append(local[x])
     return list(groups.values())
+
+
+def clause_links(views: Sequence[VariantView], vocab: Vocabulary, action_clash: float,
+                 groups: Sequence[Group]) -> dict[tuple[int, int], set[int]]:
+    """(variant, group) → the variant's steps that name that group's activity in one clause of
+    a label naming several actions, while they belong to another group.
+
+    The pair alignments tie a compound step (届出書受付・記載事項確認) to a second activity only
+    where one other city has that activity as its own step right beside its match; across all
+    cities the evidence is plainer: the clause (記載事項確認) reads the wordings of one activity
+    (添付の地図と名簿に漏れがないか確かめます, 書いてある中身と同意書を見る …) near the step's
+    place. Japanese labels only (`clauses`); a city that has its own step in that activity keeps
+    it. Every distinct clause is scored against every group once, so the fast path's thousands
+    of cities cost what their distinct wordings cost. `vocab` and `action_clash`: those the
+    comparison's matcher reads labels with."""
+    compound: list[tuple[int, int, int, tuple[str, ...]]] = []  # (group, variant, node, clauses)
+    for gi, g in enumerate(groups):
+        for v, ks in g.members.items():
+            for k in ks:
+                node = views[v].nodes[k]
+                if node.type == "gateway" or not is_japanese(node.name):
+                    continue
+                parts = clauses(node.name)
+                if len(parts) > 1:
+                    compound.append((gi, v, k, parts))
+    if not compound:
+        return {}
+    texts = sorted({c for *_, parts in compound for c in parts} | {views[v].nodes[k].name for _, v, k, _ in compound})
+    clause_at = {t: i for i, t in enumerate(texts)}
+    names = sorted({views[v].nodes[k].name for g in groups for v, ks in g.members.items() for k in ks})
+    name_at = {t: i for i, t in enumerate(names)}
+    weights = SimilarityWeights(use_idf=False, action_clash=action_clash)
+    space = LabelSpace([features(t, vocab) for t in texts + names], weights)
+    M = space.block(np.arange(len(texts)), np.arange(len(texts), len(texts) + len(names)))
+    # each group's reading of every clause: per city the best of its wordings, mean over cities
+    score = np.full((len(texts), len(groups)), -1.0)
+    place = np.zeros(len(groups))
+    for hi, h in enumerate(groups):
+        members = [(v, k) for v, ks in sorted(h.members.items()) for k in ks]
+        place[hi] = float(np.mean([views[v].position[k] for v, k in members]))
+        if len(h.members) < 2 or any(views[v].nodes[k].type == "gateway" for v, k in members):
+            continue
+        if 2 * sum(len(clauses(views[v].nodes[k].name)) > 1 for v, k in members) > len(members):
+            continue  # an activity the cities do as one step of their own, not inside another
+        cols = np.array([name_at[views[v].nodes[k].name] for v, k in members])
+        starts = np.flatnonzero(np.r_[True, np.diff([v for v, _ in members]) != 0])
+        score[:, hi] = np.maximum.reduceat(M[:, cols], starts, axis=1).mean(axis=1)
+    out: dict[tuple[int, int], set[int]] = {}
+    for gi, v, k, parts in compound:
+        near = np.abs(place - views[v].position[k]) <= CLAUSE_PLACE
+        free = np.array([hi != gi and v not in h.members for hi, h in enumerate(groups)])
+        # the clause, not the whole label, must name the activity: a group of other cities'
+        # steps worded like this whole one is not a second activity of it
+        whole = score[clause_at[views[v].nodes[k].name]]
+        for part in parts:
+            row = np.where(near & free & (score[clause_at[part]] > whole), score[clause_at[part]], -1.0)
+            best = int(np.argmax(row))
+            if row[best] >= CLAUSE_LINK:
+                out.setdefault((v, best), set()).add(k)
+    return out
