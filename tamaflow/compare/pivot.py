@@ -27,6 +27,10 @@ Here it costs a fixed sample's pairs plus 2·k:
    labels, side by side: the sample kept two wordings of one check apart) are one activity
    (`alternatives`): one group in the alignment (`_merge_alternatives`), and one mapped pair of
    steps for the similarity measures, which read the groups from before the merge.
+6. **Through pairs**: a left-over group whose cities all lack a common activity joins it when a
+   few of its steps, aligned pair by pair with members of the group's most similar wording,
+   meet them 1:1 (`_join_through_pairs`): the exact path's chain through a wording the pivot
+   does not hold. The measures read the groups from before.
 
 Correspondences between two variants are read through the pivot: two steps correspond when they
 sit in one group. The similarity measures come from the same groups, vectorised (`fastsim.py`).
@@ -67,6 +71,11 @@ MERGE_ALTERNATIVES = True
 #: left-over steps are grouped on their neighbours' agreement too (`_unit_context`), as the exact
 #: path's pairs are; off only to measure it
 NEIGHBOURS = True
+#: a left-over group joins a common group its cities are all missing from when its steps meet
+#: the group's steps 1:1 in pairwise alignments (`_join_through_pairs`); off only to measure it
+THROUGH_PAIRS = True
+#: pairwise alignments tried per left-over group and candidate common group
+PAIR_TRIES = 3
 #: called with (alignments done, alignments in all)
 Progress = Callable[[int, int], None]
 
@@ -508,6 +517,86 @@ def _merge_alternatives(matcher: Matcher, views: Sequence[VariantView], groups: 
     return [(v, x, g) for v, x, g in merged if x not in groups[g].members.get(v, [])]
 
 
+def _mean_position(views: Sequence[VariantView], g: Group) -> float:
+    """`standard.mean_position`, the same number, without a numpy call per one-step member (the
+    left-over groups of 1,741 cities hold tens of thousands)."""
+    pos = [float(views[v].position[ks[0]]) if len(ks) == 1 else float(np.mean(views[v].position[ks]))
+           for v, ks in g.members.items()]
+    return float(np.mean(pos)) if pos else 0.0
+
+
+def _join_through_pairs(matcher: Matcher, views: Sequence[VariantView], groups: Sequence[Group], rest: Sequence[Group],
+                        min_label: float, reach: float, tries: int = PAIR_TRIES) -> None:
+    """A left-over group joins a common group its cities are all missing from when, aligned pair
+    by pair, its steps meet that group's 1:1: what the exact path reaches by transitivity
+    through a wording the pivot does not hold. The pivot holds one wording per activity (the
+    majority's); a step too unlike it (label below `min_label`) is never its partner, though
+    it may meet a minority wording of the group with the context's help: kokuho-kanyu's
+    資格喪失日より前の手続か against 交付の方法 0.28, against 届出窓口で交付できる内容か 0.37, and
+    with the neighbours, lane and place a 1:1 pair at 0.70, so the exact path's group holds all
+    three gateways. Candidates: common groups within `reach` of the left-over group's mean
+    position whose wordings meet one of its own at `min_label` at least; `tries` of its cities
+    are aligned each with a member of the most similar wording, and the group joins the
+    candidate that most of them meet 1:1, the strongest (mean combined score) when several do.
+    Largest left-over groups first. Left-over groups are not joined with each other this way:
+    the exact path's chains between them run through third wordings (tennyu, seed 0:
+    印字された届書の内容を確認し署名する and 申請状況照会で転出処理の完了を確認する, labels 0.59
+    alike, meet 1:1 in none of 36 pairs tried, yet end in one group); tried among left-over
+    groups too, it moved two development sets by −0.0004 and +0.0001. Updates `groups` and
+    `rest` in place."""
+    targets = [g for g in (*groups, *rest) if g.members]
+    n_common = sum(1 for g in groups if g.members)
+    if not n_common or n_common == len(targets):
+        return
+    nodes = [(v, g.members[v][0]) for g in targets for v in sorted(g.members)]
+    reps, where = distinct(matcher, views, nodes)
+    S = matcher.item_matrix(reps, reps)
+    item = dict(zip(nodes, where, strict=True))
+    # per target: its wordings (item → the cities holding it, in order)
+    held: list[dict[int, list[int]]] = []
+    for g in targets:
+        h: dict[int, list[int]] = {}
+        for v in sorted(g.members):
+            h.setdefault(item[(v, g.members[v][0])], []).append(v)
+        held.append(h)
+    pos = [_mean_position(views, g) for g in targets]
+    for ri in sorted(range(n_common, len(targets)), key=lambda r: (-len(targets[r].members), min(targets[r].members))):
+        R = targets[ri]
+        if not R.members:
+            continue
+        cities = sorted(R.members)
+        picks = [cities[int(t * len(cities) / min(tries, len(cities)))] for t in range(min(tries, len(cities)))]
+        mine = [item[(v, R.members[v][0])] for v in picks]
+        best: tuple[float, int] | None = None
+        for ti, T in enumerate(targets):
+            if ti >= n_common:
+                break
+            if abs(pos[ti] - pos[ri]) > reach:
+                continue
+            its = list(held[ti])
+            block = S[np.ix_(mine, its)]
+            if float(block.max()) < min_label or any(v in T.members for v in cities):
+                continue
+            met: list[float] = []
+            for t, v in enumerate(picks):
+                ws = held[ti][its[int(np.argmax(block[t]))]]
+                w = ws[t % len(ws)]
+                x, y = R.members[v][0], T.members[w][0]
+                pa = matcher.align(v + 1, w + 1)
+                met.extend(p.score for p in pa.pairs if p.kind == "1:1" and p.a == x and p.b == y)
+            if 2 * len(met) > len(picks) and (best is None or float(np.mean(met)) > best[0]):
+                best = (float(np.mean(met)), ti)
+        if best is None:
+            continue
+        ti = best[1]
+        T = targets[ti]
+        for v in cities:
+            T.members[v] = R.members[v]
+            held[ti].setdefault(item[(v, R.members[v][0])], []).append(v)
+        R.members.clear()
+        pos[ti] = _mean_position(views, T)
+
+
 def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOptions,
                         ged: GedWeights | None = None, progress: Progress | None = None,
                         refine: bool | None = None) -> PivotAlignment:
@@ -591,6 +680,8 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
     if MERGE_ALTERNATIVES:
         merged = _merge_alternatives(matcher, views, groups, rest, [(common[a.g], common[a.h]) for a in alts],
                                      merged)
+    if THROUGH_PAIRS:
+        _join_through_pairs(matcher, views, groups, rest, match.min_label, REACH)
     out = [g for g in groups if g.members]
     final = out + [g for g in rest if g.members]
     kept = {id(g): n for n, g in enumerate(groups)}
