@@ -170,10 +170,6 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("郵送・FAXによる請求書の受付", "receive"),  # …による says by what: 郵送 is not an action here
     ("口座振込により支給", "pay_out"),
     ("広域連合へ進達", "send"),  # 進達: forwarding to the authority above (例規)
-    ("窓口で届出書をお受けします", "receive"),  # a form taken is received (お受けする, 承る)
-    ("電話でキャンセルを承る", "receive"),
-    ("利用料をお支払いいただきます", "collect_payment"),  # お + stem + いただく = 支払っていただく
-    ("予約のキャンセル", "delete"),  # a booking cancelled is cancelled (取消し)
 ])
 def test_the_head_action_is_found(label: str, concept: str) -> None:
     assert head(label) == concept

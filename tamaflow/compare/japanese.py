@@ -397,9 +397,7 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         # 確認していく); alone it is the action (窓口へ出す)
         before = ms[i - 2] if i >= 2 and ms[i - 1].surface in ("て", "で") else ms[i - 1] if i >= 1 else None
         auxiliary = m.dependent and before is not None and before.pos in ("動詞", "助動詞")
-        # お支払いいただく (お + the verb's stem + いただく) says what 支払ってもらう says
-        honorific = i >= 2 and ms[i - 1].pos == "動詞" and ms[i - 2].pos == "接頭辞"
-        if auxiliary and m.lemma in BENEFACTIVE and (ms[i - 1].surface in ("て", "で") or honorific):
+        if auxiliary and m.lemma in BENEFACTIVE and ms[i - 1].surface in ("て", "で"):
             # 書いてもらう: the other side writes, so the office receives (see _UNDERGONE_AS)
             done = next((k for k in range(len(current) - 1, -1, -1) if current[k].action), None)
             doing = current[done].concept if done is not None else None
@@ -410,9 +408,7 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         surfaces.append(m.surface)
         # 連用中止: a verb in its continuative form followed by more words ends the clause
         chained = (m.pos == "動詞" and m.conj.startswith("連用形") and i < len(ms)
-                   and ms[i].pos not in ("助動詞", "補助記号") and m.lemma not in MEANS_VERBS
-                   # お支払いいただく: the stem with a benefactive is one verb, as 支払っていただく is
-                   and not (ms[i].lemma in BENEFACTIVE and i >= 2 and ms[i - 2].pos == "接頭辞"))
+                   and ms[i].pos not in ("助動詞", "補助記号") and m.lemma not in MEANS_VERBS)
         if chained and ms[i].surface == "に" and i + 1 < len(ms) and ms[i + 1].lemma in MOTION_VERBS:
             # 見に行く: going there to do it is doing it (the verb of going is dropped below)
             chained = False
