@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .channels import channels
 from .japanese import clauses
-from .labels import LabelSpace, SimilarityWeights, Vocabulary, features, is_japanese
+from .labels import LabelSpace, SimilarityWeights, Vocabulary, features, is_japanese, nfkc, split_note
 
 if TYPE_CHECKING:
     from .align import Matcher, PairAlignment
@@ -188,7 +189,9 @@ def clause_links(views: Sequence[VariantView], vocab: Vocabulary, action_clash: 
                 if node.type == "gateway" or not is_japanese(node.name):
                     continue
                 parts = clauses(node.name)
-                if len(parts) > 1:
+                if len(parts) > 1 and not channels(split_note(nfkc(node.name))[0]):
+                    # a step that names its channel (郵送分を開封し受付する) is that channel's
+                    # activity as a whole: its clause 受付する is not the counter's receipt
                     compound.append((gi, v, k, parts))
     if not compound:
         return {}
