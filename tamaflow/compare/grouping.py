@@ -1,8 +1,10 @@
 """Grouping: pairwise correspondences between variants joined into activities across all of
 them (union-find, strongest first), with the checks that keep a chain through other cities
-from joining steps that their own pair alignment keeps apart.
+from joining steps that their own pair alignment keeps apart; and, once the groups stand, the
+activities a compound step does inside another (`clause_links`).
 
-Depends on align.py for the pair alignments it reads (types only at run time).
+Depends on align.py for the pair alignments it reads (types only at run time), and on the
+label model (labels.py, japanese.py, channels.py) to read a compound step's clauses.
 """
 
 from __future__ import annotations
@@ -215,10 +217,15 @@ def clause_links(views: Sequence[VariantView], vocab: Vocabulary, action_clash: 
         cols = np.array([name_at[views[v].nodes[k].name] for v, k in members])
         starts = np.flatnonzero(np.r_[True, np.diff([v for v, _ in members]) != 0])
         score[:, hi] = np.maximum.reduceat(M[:, cols], starts, axis=1).mean(axis=1)
+    # which variants each group holds (a variant's own step in an activity keeps it)
+    held = np.zeros((len(views), len(groups)), dtype=bool)
+    for hi, h in enumerate(groups):
+        held[list(h.members), hi] = True
     out: dict[tuple[int, int], set[int]] = {}
     for gi, v, k, parts in compound:
         near = np.abs(place - views[v].position[k]) <= CLAUSE_PLACE
-        free = np.array([hi != gi and v not in h.members for hi, h in enumerate(groups)])
+        free = ~held[v]
+        free[gi] = False
         # the clause, not the whole label, must name the activity: a group of other cities'
         # steps worded like this whole one is not a second activity of it
         whole = score[clause_at[views[v].nodes[k].name]]
