@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from tamaflow.cli import app
 from tamaflow.compare import compare_processes, correspondences
 from tamaflow.compare.align import Matcher
-from tamaflow.compare.labels import Vocabulary, label_key, label_similarity
+from tamaflow.compare.labels import Vocabulary, label_key
+from tamaflow.compare.labelspace import label_similarity
 from tamaflow.compare.similarity import MEASURES, behavioural, node_matching, structural
 from tamaflow.compare.variant import build_view
 from tamaflow.io.yaml_loader import load_process_strict

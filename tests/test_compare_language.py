@@ -23,7 +23,8 @@ from tamaflow.compare.japanese import (
     vocabulary_in_use,
     work_vocabulary,
 )
-from tamaflow.compare.labels import LabelSpace, default_vocabulary, features, label_similarity
+from tamaflow.compare.labels import default_vocabulary, features
+from tamaflow.compare.labelspace import LabelSpace, label_similarity
 from tamaflow.compare.variant import build_view
 from tamaflow.model import Process, Step
 

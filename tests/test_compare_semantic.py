@@ -33,7 +33,8 @@ import numpy as np
 import pytest
 
 from tamaflow.compare import semantic
-from tamaflow.compare.labels import LabelSpace, Vocabulary, features, label_similarity
+from tamaflow.compare.labels import Vocabulary, features
+from tamaflow.compare.labelspace import LabelSpace, label_similarity
 from tamaflow.model.findings import TamaflowError
 
 ROOT = Path(__file__).resolve().parents[1]

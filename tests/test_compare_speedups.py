@@ -1,5 +1,5 @@
 """Speed refactors of compare that must not change a number: the label similarity computed over
-distinct labels and spread back (labels.LabelSpace.block, align.Matcher.label_matrix), and
+distinct labels and spread back (labelspace.LabelSpace.block, align.Matcher.label_matrix), and
 reachability as bit masks (variant._descendant_masks). Each is held here to the direct
 computation it replaced, on the library and on every fixture flow (loops, parallel and
 inclusive splits, events)."""

@@ -3,8 +3,8 @@
 Pairwise, in three passes:
 1. `standard:` codes. Two steps citing the same catalogue code are candidates with a high floor;
    steps citing different codes never correspond.
-2. Label similarity (labels.py) combined with context: agreement of the nearest labelled
-   neighbours (similarity flooding, one round), lane/actor name similarity and relative position
+2. Label similarity (labels.py, labelspace.py) combined with context: agreement of the nearest
+   labelled neighbours (similarity flooding, one round), lane/actor name similarity and relative position
    in the flow; solved as an optimal 1:1 assignment (Hungarian algorithm) with a threshold.
 3. 1:n: a step left over that is as close to an already matched step as its partner is (a
    duplicated event, a split step), or whose label together with a neighbour's covers the
@@ -23,17 +23,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .english import ACTION_CLASH, GROUPED_WORD
 from .japanese import clauses
-from .labels import (
-    ACTION_CLASH,
-    GROUPED_WORD,
-    LabelFeatures,
-    LabelSpace,
-    SimilarityWeights,
-    Vocabulary,
-    features,
-    is_japanese,
-)
+from .labels import LabelFeatures, Vocabulary, features, is_japanese
+from .labelspace import LabelSpace, SimilarityWeights
 from .scipy_core import linear_sum_assignment
 from .variant import VariantView
 

@@ -4,7 +4,8 @@ post, online, the night desk, a convenience store), read off a Japanese label.
 Why: cities model each channel of intake or issue as an activity of its own, beside the
 counter's (a postal request opened and stamped, an eLTAX filing imported, a form left at the
 night desk), so two intake steps that name different channels are two steps however alike their
-words (docs/compare.md, "Channels"). `labels.py` tells them apart as it does two form numbers.
+words (docs/compare.md, "Channels"). `labels.py` keeps a label's channel beside the form numbers
+it cites, and the label space (`labelspace.py`) tells two channels apart as two form numbers.
 
 Depends on japanese.py (the label's terms and their roles).
 """

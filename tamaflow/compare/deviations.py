@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .grouping import Group
-from .labels import label_similarity
+from .labelspace import label_similarity
 from .standard import StandardFlow
 from .variant import ORDER, REVERSE, Node, VariantView
 

@@ -4,7 +4,7 @@ from joining steps that their own pair alignment keeps apart; and, once the grou
 activities a compound step does inside another (`clause_links`).
 
 Depends on align.py for the pair alignments it reads (types only at run time), and on the
-label model (labels.py, japanese.py, channels.py) to read a compound step's clauses.
+label model (labels.py, labelspace.py, japanese.py, channels.py) to read a compound step's clauses.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import numpy as np
 
 from .channels import channels
 from .japanese import clauses
-from .labels import LabelSpace, SimilarityWeights, Vocabulary, features, is_japanese, nfkc, split_note
+from .labels import Vocabulary, features, is_japanese, nfkc, split_note
+from .labelspace import LabelSpace, SimilarityWeights
 
 if TYPE_CHECKING:
     from .align import Matcher, PairAlignment
