@@ -212,7 +212,7 @@ def _after(folder: Path, doc: dict, label: str) -> list[set[str]]:
 
 def test_one_extra_check_in_two_places_is_two_activities(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The fast path groups the steps no pivot step took on their neighbours' agreement as well
-    as on label and place (`pivot._unit_context`), as the exact path's pairs are scored: the same
+    as on label and place (`leftover.unit_context`), as the exact path's pairs are scored: the same
     extra check after the data entry and after the receipt or the identity check is two
     activities in both paths (the fast path put six cities' 添付書類の確認, after five different
     steps, in one entry before). Pair-set F1 counting merged steps 0.976 → 0.988 on this set;
