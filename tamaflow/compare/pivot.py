@@ -376,14 +376,6 @@ def _merge_alternatives(matcher: Matcher, views: Sequence[VariantView], groups: 
     return [(v, x, g) for v, x, g in merged if x not in groups[g].members.get(v, [])]
 
 
-def _mean_position(views: Sequence[VariantView], g: Group) -> float:
-    """`standard.mean_position`, the same number, without a numpy call per one-step member (the
-    left-over groups of 1,741 cities hold tens of thousands)."""
-    pos = [float(views[v].position[ks[0]]) if len(ks) == 1 else float(np.mean(views[v].position[ks]))
-           for v, ks in g.members.items()]
-    return float(np.mean(pos)) if pos else 0.0
-
-
 def _join_through_pairs(matcher: Matcher, views: Sequence[VariantView], groups: Sequence[Group], rest: Sequence[Group],
                         min_label: float, reach: float, tries: int = PAIR_TRIES) -> None:
     """A left-over group joins a common group its cities are all missing from when, aligned pair
@@ -418,7 +410,7 @@ def _join_through_pairs(matcher: Matcher, views: Sequence[VariantView], groups: 
         for v in sorted(g.members):
             h.setdefault(item[(v, g.members[v][0])], []).append(v)
         held.append(h)
-    pos = [_mean_position(views, g) for g in targets]
+    pos = [mean_position(views, g) for g in targets]
     for ri in sorted(range(n_common, len(targets)), key=lambda r: (-len(targets[r].members), min(targets[r].members))):
         R = targets[ri]
         if not R.members:
@@ -453,7 +445,7 @@ def _join_through_pairs(matcher: Matcher, views: Sequence[VariantView], groups: 
             T.members[v] = R.members[v]
             held[ti].setdefault(item[(v, R.members[v][0])], []).append(v)
         R.members.clear()
-        pos[ti] = _mean_position(views, T)
+        pos[ti] = mean_position(views, T)
 
 
 def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOptions,

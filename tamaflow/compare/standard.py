@@ -77,7 +77,11 @@ def group_nodes(views: Sequence[VariantView], g: Group) -> list[tuple[int, Node]
 
 
 def mean_position(views: Sequence[VariantView], g: Group) -> float:
-    pos = [float(np.mean([views[v].position[k] for k in ks])) for v, ks in g.members.items()]
+    """A group's mean relative position: per variant the mean of its steps', then the mean over
+    variants. A one-step member is read without a numpy call (the fast path's left-over groups of
+    1,741 cities hold tens of thousands)."""
+    pos = [float(views[v].position[ks[0]]) if len(ks) == 1 else float(np.mean(views[v].position[ks]))
+           for v, ks in g.members.items()]
     return float(np.mean(pos)) if pos else 0.0
 
 
