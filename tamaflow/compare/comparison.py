@@ -18,11 +18,11 @@ from ..model.library import Activity
 from ..model.process import Process
 from .align import Matcher, MatchOptions, PairAlignment, for_language, japanese_flows, match_vocabulary
 from .deviations import Deviation, deviations
-from .grouping import Group, clause_links, group
+from .grouping import Group, clause_links, group, mean_position
 from .labels import label_key
 from .pairs import PairRunner, run_locally
 from .similarity import MEASURES, Clustering, GedWeights, cluster
-from .standard import StandardFlow, derive_standard, group_nodes, mean_position
+from .standard import StandardFlow, derive_standard, group_nodes
 from .variant import VariantView, build_view, node_type
 
 if TYPE_CHECKING:

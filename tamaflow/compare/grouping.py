@@ -57,6 +57,15 @@ class Group:
         return out
 
 
+def mean_position(views: Sequence[VariantView], g: Group) -> float:
+    """A group's mean relative position: per variant the mean of its steps', then the mean over
+    variants. A one-step member is read without a numpy call (the fast path's left-over groups of
+    1,741 cities hold tens of thousands)."""
+    pos = [float(views[v].position[ks[0]]) if len(ks) == 1 else float(np.mean(views[v].position[ks]))
+           for v, ks in g.members.items()]
+    return float(np.mean(pos)) if pos else 0.0
+
+
 def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list[Group]:
     """Group pairwise correspondences into activities across all variants.
 
@@ -207,10 +216,9 @@ def clause_links(views: Sequence[VariantView], vocab: Vocabulary, action_clash: 
     M = space.block(np.arange(len(texts)), np.arange(len(texts), len(texts) + len(names)))
     # each group's reading of every clause: per city the best of its wordings, mean over cities
     score = np.full((len(texts), len(groups)), -1.0)
-    place = np.zeros(len(groups))
+    place = np.array([mean_position(views, h) for h in groups])
     for hi, h in enumerate(groups):
         members = [(v, k) for v, ks in sorted(h.members.items()) for k in ks]
-        place[hi] = float(np.mean([views[v].position[k] for v, k in members]))
         if len(h.members) < 2 or any(views[v].nodes[k].type == "gateway" for v, k in members):
             continue
         if 2 * sum(len(clauses(views[v].nodes[k].name)) > 1 for v, k in members) > len(members):

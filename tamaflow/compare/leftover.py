@@ -21,8 +21,7 @@ import numpy as np
 
 from .align import Matcher, _best_match
 from .fastties import distinct
-from .grouping import Group
-from .standard import mean_position
+from .grouping import Group, mean_position
 from .variant import VariantView
 
 

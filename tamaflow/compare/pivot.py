@@ -47,12 +47,12 @@ import numpy as np
 
 from .align import Matcher, MatchOptions, PairAlignment
 from .fastties import distinct, duplicate_ties, label_item
-from .grouping import Group, group
+from .grouping import Group, group, mean_position
 from .labels import Vocabulary
 from .leftover import join_left, left_units
 from .pairs import measure_pair
 from .similarity import GedWeights
-from .standard import derive_standard, mean_position
+from .standard import derive_standard
 from .variant import VariantView, build_view
 
 #: variants compared exactly to derive the first pivot; 24 give 276 pairs (about a second)

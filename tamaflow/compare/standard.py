@@ -29,7 +29,7 @@ from ..model.graph import first_reached
 from ..model.ids import SAFE_ID, claim_id, slugify
 from ..model.process import Branch, Lane, Process, Step
 from .align import japanese_flows
-from .grouping import Group
+from .grouping import Group, mean_position
 from .labels import label_key
 from .variant import EXCLUSIVE, INTERLEAVING, ORDER, REVERSE, Node, VariantView
 
@@ -74,15 +74,6 @@ def _majority(values: Sequence[object], default: object = None) -> object:
 def group_nodes(views: Sequence[VariantView], g: Group) -> list[tuple[int, Node]]:
     """Members of a group as (variant index, node), in variant order."""
     return [(v, views[v].nodes[k]) for v in sorted(g.members) for k in sorted(g.members[v])]
-
-
-def mean_position(views: Sequence[VariantView], g: Group) -> float:
-    """A group's mean relative position: per variant the mean of its steps', then the mean over
-    variants. A one-step member is read without a numpy call (the fast path's left-over groups of
-    1,741 cities hold tens of thousands)."""
-    pos = [float(views[v].position[ks[0]]) if len(ks) == 1 else float(np.mean(views[v].position[ks]))
-           for v, ks in g.members.items()]
-    return float(np.mean(pos)) if pos else 0.0
 
 
 def consensus_relation(views: Sequence[VariantView], g: Group, h: Group) -> tuple[int, dict[int, int]]:
