@@ -1,8 +1,8 @@
 """The alignment sets kept in the repository (benchmarks/data/align-ja-blind, align-ja-blind2,
-align-ja-blind3, align-ja-blind4, align-ja-blind5, align-ja-blind6, align-ja-blind7,
+align-ja-blind3, align-ja-blind4, align-ja-blind5, align-ja-blind6, align-ja-blind7, align-ja-blind8,
 the Japanese development sets align-ja-dev2 and align-ja-dev3,
-the English align-en-blind, the English development sets align-en-dev and align-en-dev2 and the second English blind
-set align-en-blind2): every file validates
+the English align-en-blind, the English development sets align-en-dev and align-en-dev2, and the second and third English blind
+sets align-en-blind2 and align-en-blind3): every file validates
 through the CLI, the gold alignment follows the set's rules (every step id exists, gateways are never aligned,
 every other step is in some concept, four cities or organisations per procedure), no procedure is
 the library's, align-ja-dev's or another set's (by folder and by the name its files give it), and
@@ -37,9 +37,11 @@ SETS = {"ja-blind": REPO / "benchmarks" / "data" / "align-ja-blind",
         "ja-dev3": REPO / "benchmarks" / "data" / "align-ja-dev3",
         "ja-blind6": REPO / "benchmarks" / "data" / "align-ja-blind6",
         "ja-blind7": REPO / "benchmarks" / "data" / "align-ja-blind7",
+        "ja-blind8": REPO / "benchmarks" / "data" / "align-ja-blind8",
         "en-blind": REPO / "benchmarks" / "data" / "align-en-blind",
         "en-dev": REPO / "benchmarks" / "data" / "align-en-dev",
         "en-blind2": REPO / "benchmarks" / "data" / "align-en-blind2",
+        "en-blind3": REPO / "benchmarks" / "data" / "align-en-blind3",
         "en-dev2": REPO / "benchmarks" / "data" / "align-en-dev2"}
 GOLD: dict[str, dict[str, dict[str, dict[str, list[str]]]]] = {
     name: yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8")) for name, folder in SETS.items()}
@@ -139,7 +141,8 @@ def test_the_held_out_sets_never_choose_and_the_development_sets_do() -> None:
     # development sets (en-dev and en-dev2 exist so that English can be tuned on without touching
     # the English blind sets) do both
     bench = load_benchmark("alignment")
-    held_out = {"ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6", "ja-blind7", "en-blind", "en-blind2"}
+    held_out = {"ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6", "ja-blind7", "ja-blind8", "en-blind", "en-blind2",
+                "en-blind3"}
     development = {"ja-blind", "ja-blind2", "ja-dev2", "ja-dev3", "en-dev", "en-dev2"}
     assert held_out | development <= set(bench.SET_NAMES)
     assert held_out <= set(bench.HELD_OUT)
