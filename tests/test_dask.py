@@ -134,3 +134,28 @@ def test_summary_on_a_running_scheduler_gives_the_same_csv(tmp_path: Path, clust
     on_dask = runner.invoke(app, ["summary", str(tmp_path), "--format", "csv", "--dask", address])
     assert local.exit_code == 0 and on_dask.exit_code == 0, on_dask.output
     assert on_dask.stdout == local.stdout and "similarity" in local.stdout and "inu-toroku" in local.stdout
+
+
+@needs_dask
+def test_a_second_local_cluster_on_the_machine_starts_without_a_port_warning(cluster: DaskCluster) -> None:
+    """Two `--dask local` runs on one machine (two analysts, two test runs): the second one's
+    scheduler must not fight the first for the HTTP port 8787, which Dask answers with a warning
+    on stderr. The fixture's cluster is running; port 8787 is held here too, where it is free."""
+    import socket
+    import warnings
+
+    from tamaflow.app.distributed import connect
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass  # something else holds it already: the same situation
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with connect("local:1") as second:
+                assert second.client.scheduler.address != cluster.client.scheduler.address
+    finally:
+        holder.close()

@@ -172,8 +172,11 @@ def connect(address: str) -> Iterator[DaskCluster]:
         if address.startswith("local"):
             workers = int(m.group("workers")) if m.group("workers") else None
             try:
+                # the scheduler's HTTP server (health and metrics routes; no dashboard without
+                # bokeh) on a free port of this machine only: a fixed 8787 clashes with any other
+                # cluster running here (a second `--dask local`, two test runs) and warns
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.CRITICAL)
+                                       dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
                 client = Client(cluster)
             except Exception as e:
                 raise TamaflowError(f"--dask local: could not start a local Dask cluster: {e}", code="TF000") from None
