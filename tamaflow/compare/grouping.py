@@ -4,7 +4,7 @@ from joining steps that their own pair alignment keeps apart; and, once the grou
 activities a compound step does inside another (`clause_links`).
 
 Depends on align.py for the pair alignments it reads (types only at run time), and on the
-label model (labels.py, labelspace.py, japanese.py, channels.py) to read a compound step's clauses.
+label model (labels.py, labelspace.py, japanese.py) to read a compound step's clauses and channel.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .channels import channels
 from .japanese import clauses
-from .labels import Vocabulary, features, is_japanese, nfkc, split_note
+from .labels import Vocabulary, features, is_japanese
 from .labelspace import LabelSpace, SimilarityWeights
 
 if TYPE_CHECKING:
@@ -201,7 +200,7 @@ def clause_links(views: Sequence[VariantView], vocab: Vocabulary, action_clash: 
                 if node.type == "gateway" or not is_japanese(node.name):
                     continue
                 parts = clauses(node.name)
-                if len(parts) > 1 and not channels(split_note(nfkc(node.name))[0]):
+                if len(parts) > 1 and not features(node.name, vocab).channel:
                     # a step that names its channel (郵送分を開封し受付する) is that channel's
                     # activity as a whole: its clause 受付する is not the counter's receipt
                     compound.append((gi, v, k, parts))

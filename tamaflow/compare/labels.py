@@ -252,6 +252,13 @@ class LabelFeatures:
     #: English: the concepts (or stems) of the actions the label names, space-separated
     action: str = ""
 
+    @property
+    def channel(self) -> str:
+        """The channels a Japanese intake or issue step names ("post", "counter online"), which
+        `numbers` carries last, after "ch:" (`channels.channels`); "" when it names none."""
+        at = self.numbers.find("ch:")
+        return self.numbers[at + 3:] if at >= 0 else ""
+
 
 def _bigrams(s: str) -> list[str]:
     if len(s) <= 1:
