@@ -8,7 +8,7 @@ similarity, less the order penalty for the groups between their places, plus the
 for their flow neighbours' agreement (`unit_context`). docs/compare.md, section 4, step 2.
 
 Depends on align.py (the matcher and its neighbour agreement), fastties.py (distinct label
-items), grouping.py (Group) and standard.py (group positions); pivot.py calls it.
+items) and grouping.py (Group and its place in the flow); pivot.py calls it.
 """
 
 from __future__ import annotations

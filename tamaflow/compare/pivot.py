@@ -500,7 +500,7 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
     if refine:
         _attach_left(matcher, views, groups, left, match.threshold, REACH)
         rest = join_left(matcher, views, left_units(matcher, views, left, groups, match.order), match.threshold,
-                          match.context, NEIGHBOURS)
+                         match.context, NEIGHBOURS)
         _settle_splits(groups, rest, split)
         first = [g for g in (*groups, *rest) if g.members]
         better = _pivot_view(views, first, min_members=max(2, int(np.ceil(REFINE_SUPPORT * k))))
