@@ -140,6 +140,31 @@ def test_standard_codes_decide_before_labels() -> None:
     assert ("review", "check") not in pairs
 
 
+def test_a_code_a_flow_cites_twice_does_not_tie_a_step_to_both(tmp_path: Path) -> None:
+    # akishima and mitaka check twice, both checks coded 審査 (GEN-030): the application, then
+    # the attachments. hamura checks the application only. The shared code says hamura's check
+    # is 審査, not that it also does the attachment check: the labels decide, and they say no
+    def write(city: str, steps: list[tuple[str, str | None]]) -> None:
+        lines = ["process: shinsei", "name: 補助金申請", f"city: {city}", "steps:"]
+        for i, (name, code) in enumerate(steps):
+            lines += [f"  - id: s{i}", f"    name: {name}", *([f"    standard: {code}"] if code else [])]
+        (tmp_path / f"{city}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    twice = [("申請書の受付", "GEN-010"), ("申請内容の審査", "GEN-030"), ("添付書類の確認", "GEN-030"),
+             ("決裁", "GEN-060"), ("交付決定通知書を送付する", None)]
+    write("akishima", [("申請書を受け付ける", "GEN-010"), ("書類審査", "GEN-030"), *twice[2:]])
+    write("mitaka", twice)
+    write("fussa", [twice[0], ("申請内容を確認する", "GEN-030"), *twice[3:]])
+    write("hamura", [twice[0], ("申請内容の点検", "GEN-030"), ("課長決裁", "GEN-060"), twice[4]])
+    result = runner.invoke(app, ["compare", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    alignment = json.loads(result.output)["alignment"]
+    attachments = next(g for g in alignment if g.get("akishima") == "s2")
+    assert attachments == {"akishima": "s2", "mitaka": "s2"}  # hamura's 点検 is not merged in
+    checks = next(g for g in alignment if g.get("akishima") == "s1")
+    assert checks == {"akishima": "s1", "fussa": "s1", "hamura": "s1", "mitaka": "s1"}
+
+
 # ---------------------------------------------------------------------------------- measures
 
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from tamaflow.app.compare import collect_models, load_models
 from tamaflow.cli import app
-from tamaflow.compare import comparison, fastsim, semantic
+from tamaflow.compare import comparison, fastsim, pivot, semantic
 from tamaflow.compare.align import MatchOptions, for_language, japanese_flows, match_vocabulary
 from tamaflow.compare.pivot import align_through_pivot
 from tamaflow.compare.similarity import GedWeights
@@ -89,9 +89,13 @@ def _merged(doc: dict) -> tuple[set[tuple[str, str]], set[tuple[str, str, str, s
 
 #: a second procedure, whose generated sets agree less than 転入届's (docs/compare.md, Limits):
 #: 国保加入 has two 資格確認書 steps on parallel branches and extra checks worded like its
-#: 資格喪失日 check, so many merged steps; the floor holds the agreement where it stands (0.968 on
-#: ace3741, without the word vectors as everywhere in the suite; 0.957 when it was set)
-OTHER = ("kokuho-kanyu", 12, 0.965)
+#: 資格喪失日 check, so many merged steps; the floor holds the agreement where it stands (0.981,
+#: without the word vectors as everywhere in the suite). Seed 13: seed 12, used before, has no
+#: merged step left in the exact path since a code a flow cites twice lends no floor
+#: (`align._cited_once`): its merged steps were all 審査 or 交付 codes cited for two steps
+OTHER = ("kokuho-kanyu", 13, 0.975)
+#: 国保加入's issue gateway worded three ways (`test_a_gateway_worded_apart_joins_through_a_minority_wording`)
+GATEWAY = ("kokuho-kanyu", 12, 0.95)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +112,7 @@ def test_fast_agrees_with_exact_on_another_procedure(other_jsons: tuple[dict, di
     would take 1:1 in the pairwise alignment is not tied: `fastties._Claims`), and the fast path
     finds most of the steps the exact path reports as merged, those tied by place too (a city's
     受付登録 is tied to another city's 届出の受理 that follows its 受付 step: `fastties._neighbour_ties`;
-    11 of 31 were found without that rule, 21 with it)."""
+    11 of 31 were found without that rule, 21 with it; on this set 25 of the exact path's 30)."""
     exact, fast = other_jsons
     pe, pf = bench.pair_set(exact), bench.pair_set(fast)
     precision, recall = len(pe & pf) / len(pf), len(pe & pf) / len(pe)
@@ -131,10 +135,12 @@ def test_a_gateway_worded_apart_joins_through_a_minority_wording(tmp_path_factor
     meets the middle one 1:1 pair by pair (label 0.37, with the neighbours 0.70), so the exact
     path's group holds all three; the fast path's left-over group of 資格喪失日より前の手続か
     joins it through those pairs (`pivot._join_through_pairs`): pair-set F1 0.958 → 0.968 on
-    this set. Without the vectors the two labels stay below `min_label` and both paths keep
-    the gateways apart. Run as a user does, in a new process with the vectors on (the suite
-    switches them off, and its label cache would hold the scores without them)."""
-    procedure, seed, _floor = OTHER
+    this set (0.958 since a code a flow cites twice lends no floor: the pivot's 資格確認書
+    steps of the two branches no longer meet at the code's floor). Without the vectors the two
+    labels stay below `min_label` and both paths keep the gateways apart. Run as a user does, in
+    a new process with the vectors on (the suite switches them off, and its label cache would
+    hold the scores without them)."""
+    procedure, seed, floor = GATEWAY
     folder = nationwide_set(tmp_path_factory.mktemp("gateway"), procedure, N, seed)
     env = {**os.environ, semantic.SWITCH: "1"}
     exact, fast = (json.loads(subprocess.run([sys.executable, "-m", "tamaflow", "compare", str(folder), "--format", "json",
@@ -147,7 +153,7 @@ def test_a_gateway_worded_apart_joins_through_a_minority_wording(tmp_path_factor
     want = {"交付の方法", "届出窓口で交付できる内容か", "資格喪失日より前の手続か"}
     assert wordings(exact) == [want]
     assert wordings(fast) == [want]
-    assert _f1(bench.pair_set(exact), bench.pair_set(fast)) >= 0.965
+    assert _f1(bench.pair_set(exact), bench.pair_set(fast)) >= floor
 
 
 #: a third procedure, where the pivot splits a wording: 自動交付機でカードと暗証番号により請求する
@@ -175,11 +181,14 @@ def test_a_wording_stays_with_most_of_its_steps(tmp_path_factory: pytest.TempPat
     """A wording the pivot takes for a common activity in a few cities and leaves to a group of
     its own in most (`pivot._keep_wordings_together`) ends in that group, as in the exact path:
     pair-set F1 0.972 → 0.987 counting merged steps, 0.944 → 0.970 between members only, on
-    this generated set; the similarity matrices read the groups before the move (unchanged)."""
+    this generated set; the similarity matrices read the groups before the move (unchanged).
+    0.973 counting merged steps since a code a flow cites twice lends no floor: the pivot then
+    puts some cities' 自動交付機 and 交付センター issue steps with the counter's, which the exact
+    path keeps apart (docs/compare.md, Limits)."""
     procedure, seed, n = WORDING
     folder = nationwide_set(tmp_path_factory.mktemp("wording"), procedure, n, seed)
     exact, fast = (json.loads(run("compare", str(folder), "--format", "json", f"--{m}")) for m in ("exact", "fast"))
-    assert _f1(bench.pair_set(exact), bench.pair_set(fast)) >= 0.98
+    assert _f1(bench.pair_set(exact), bench.pair_set(fast)) >= 0.97
     assert _f1(_members(exact), _members(fast)) >= 0.96
     off = ~np.eye(n, dtype=bool)
     mad = float(np.abs(np.array(exact["similarity"]["mean"]) - np.array(fast["similarity"]["mean"]))[off].mean())
@@ -231,49 +240,50 @@ def test_one_extra_check_in_two_places_is_two_activities(tmp_path_factory: pytes
     assert mad <= 0.02, mad
 
 
-#: a set where the pivot holds one activity twice, worded two ways: the 24 sampled cities put
-#: 承認 (係長) and some 係長決裁 in one group, 決裁 (課長) and other 係長決裁 in another, and 7
-#: cities have a step in the first only, 35 in the second only (`pivot.alternatives`)
-ALTERNATIVES = ("tennyu", 129, 48)
-
-
-def test_one_activity_worded_two_ways_is_measured_as_one(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_one_activity_worded_two_ways_is_measured_as_one(generated: Path) -> None:
     """Two common groups that cities fill with one or the other (look-alike labels, side by
     side) are one activity for the similarity measures: a city's step in one and another
-    city's step in the other are one mapped pair, as their pairwise alignment matches them.
-    Mean absolute difference from the exact matrices on this set: behavioural 0.044 → 0.022,
-    node 0.019 → 0.011, structural 0.015 → 0.011, mean 0.025 → 0.013; the alignment is the same."""
-    procedure, seed, n = ALTERNATIVES
-    folder = nationwide_set(tmp_path_factory.mktemp("alternatives"), procedure, n, seed)
-    exact, fast = (json.loads(run("compare", str(folder), "--format", "json", f"--{m}")) for m in ("exact", "fast"))
-    off = ~np.eye(n, dtype=bool)
-    mad = {m: float(np.abs(np.array(exact["similarity"][m]) - np.array(fast["similarity"][m]))[off].mean())
-           for m in ("node", "structural", "behavioural", "mean")}
-    assert mad["behavioural"] <= 0.03, mad
-    assert mad["mean"] <= 0.02, mad
-    _behavioural_is_the_mapping_pair_by_pair(folder)
+    city's step in the other are one mapped pair, as their pairwise alignment matches them
+    (`pivot.alternatives`, `fastsim._across`). On tennyu, seed 129, 48 cities, the pivot held
+    the approval twice (承認 (係長) and 決裁 (課長)), and the mapping brought the mean absolute
+    difference from the exact matrices from 0.025 to 0.013 (behavioural 0.044 → 0.022). Since a
+    code a flow cites twice lends no floor, no generated set we scanned makes the pivot hold an
+    activity twice (tennyu, 国保加入, 住民票, 保育所 at 48 cities, seeds 100–400), so the case is
+    made here: the generated set's common check group is split in two by city, as the sample
+    split the approval there."""
+    views = [build_view(p) for p in load_models(collect_models([str(generated)])).processes]
+    match = for_language(MatchOptions(), japanese_flows(views))
+    fast = align_through_pivot(views, match_vocabulary({}, match), match, GedWeights())
+    groups = list(fast.measured)
+    check = max((g for g in groups if any("確認" in views[v].nodes[xs[0]].name or "点検" in views[v].nodes[xs[0]].name
+                                          for v, xs in g.members.items())), key=lambda g: len(g.members))
+    cities = sorted(check.members)
+    g = type(check)({v: check.members[v] for v in cities[0::2]})
+    h = type(check)({v: check.members[v] for v in cities[1::2]})
+    # the two halves first, as the pipeline passes its common groups first (pivot.py)
+    groups = [g, h, *(x for x in groups if x is not check)]
+    alts = pivot.alternatives(fast.matcher, views, groups[:2], match.threshold, pivot.REACH)
+    assert [(a.g, a.h) for a in alts] == [(0, 1)], "the two halves of one check are alternatives"
+    assert len(alts[0].only_g) == len(g.members) and len(alts[0].only_h) == len(h.members)
+    _behavioural_is_the_mapping_pair_by_pair(views, groups, alts)
 
 
-def _behavioural_is_the_mapping_pair_by_pair(folder: Path) -> None:
+def _behavioural_is_the_mapping_pair_by_pair(views: list, groups: list, alternatives: list) -> None:
     """The vectorised behavioural measure (`fastsim.behavioural_all`, `_across`) is, pair by
     pair, the exact path's formula (`similarity.behavioural`) under the mapping it stands for:
     each city's first step of a group to the other city's, and a g-only city's step to an
     h-only city's across each pair of alternatives."""
-    views = [build_view(p) for p in load_models(collect_models([str(folder)])).processes]
-    match = for_language(MatchOptions(), japanese_flows(views))
-    fast = align_through_pivot(views, match_vocabulary({}, match), match, GedWeights())
-    assert fast.alternatives, "the set has two common groups worded two ways"
-    groups, k = fast.measured, len(views)
+    k = len(views)
     first = [{gi: g.members[v][0] for gi, g in enumerate(groups) if len(g.members) >= 2 and v in g.members}
              for v in range(k)]
     across: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for alt in fast.alternatives:
+    for alt in alternatives:
         for a, b in zip(*np.nonzero(alt.sim), strict=True):
             i, j = int(alt.only_g[a]), int(alt.only_h[b])
             x, y = first[i][alt.g], first[j][alt.h]
             across.setdefault((i, j), []).append((x, y))
             across.setdefault((j, i), []).append((y, x))
-    got = fastsim.behavioural_all(views, groups, fast.alternatives)
+    got = fastsim.behavioural_all(views, groups, alternatives)
     for i, j in itertools.permutations(range(k), 2):
         mapping = {first[i][g]: first[j][g] for g in first[i] if g in first[j]} | dict(across.get((i, j), []))
         xs = sorted(mapping)
@@ -317,13 +327,16 @@ def test_fast_reports_the_merged_steps_exact_does(exact_json: str, fast_json: st
     with the pivot's common activities (it found none of the 53 here before). 44 of the 54 were
     found, 40 since the left-over steps are grouped on their neighbours' agreement too (an extra
     check split by place has fewer cities to witness its ties; pair-set F1 on this set 0.982
-    before and after)."""
+    before and after). Since a code a flow cites twice lends no floor (`align._cited_once`) the
+    exact path reports 18 (the others were 審査 or 決裁 steps tied through the shared code alone);
+    the fast path finds 16 of them and reports 17, and the pairs with a merged side agree at F1
+    0.52 (0.65 before: fewer ties, so each one weighs more)."""
     (se, pe), (sf, pf) = _merged(json.loads(exact_json)), _merged(json.loads(fast_json))
-    assert len(se) >= 20, "the generated set has merged steps to find"
+    assert len(se) >= 15, "the generated set has merged steps to find"
     both = len(se & sf)
-    assert both / len(se) >= 0.72 and both / len(sf) >= 0.7, (len(se), len(sf), both)
+    assert both / len(se) >= 0.8 and both / len(sf) >= 0.8, (len(se), len(sf), both)
     precision, recall = len(pe & pf) / len(pf), len(pe & pf) / len(pe)
-    assert 2 * precision * recall / (precision + recall) >= 0.62, (precision, recall)
+    assert 2 * precision * recall / (precision + recall) >= 0.5, (precision, recall)
 
 
 def _shape(x: object) -> object:

@@ -1,7 +1,8 @@
 """Alignment: which steps of different variants are the same activity.
 
 Pairwise, in three passes:
-1. `standard:` codes. Two steps citing the same catalogue code are candidates with a high floor;
+1. `standard:` codes. Two steps citing the same catalogue code are candidates with a high floor
+   (unless a flow cites that code for two of its steps: then it does not say which one);
    steps citing different codes never correspond.
 2. Label similarity (labels.py, labelspace.py) combined with context: agreement of the nearest
    labelled neighbours (similarity flooding, one round), lane/actor name similarity and relative position
@@ -174,6 +175,8 @@ class Matcher:
         ]
         self._codes = [np.array([n.step.standard or "" for n in v.nodes], dtype=object) for v in self.views]
         self._types = [np.array([_TYPE_CODE[n.type] for n in v.nodes], dtype=np.int64) for v in self.views]
+        #: whether each node's code is the only citation of that code in its flow (`_rules`)
+        self._once = [_cited_once(c) for c in self._codes]
         self._row_cache: tuple[int, np.ndarray] | None = None
         self._distinct: tuple[np.ndarray, np.ndarray] | bool | None = None
         #: (language, label, label, compound label) → their similarity (`_clause_cover`)
@@ -200,7 +203,8 @@ class Matcher:
                 self._row_cache = (i, self.space.block(ra, np.arange(len(self.space.items))))
             S = self._row_cache[1][:, self.offset[j]:self.offset[j] + vb.size]
         if va.size and vb.size:
-            S = self._rules(S, self._codes[i], self._codes[j], self._types[i], self._types[j])
+            S = self._rules(S, self._codes[i], self._codes[j], self._types[i], self._types[j],
+                            self._once[i], self._once[j])
         return S
 
     def _distinct_block(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -225,17 +229,21 @@ class Matcher:
         if len(r) and len(c):
             codes = np.concatenate(self._codes) if self._codes else np.zeros(0, dtype=object)
             types = np.concatenate(self._types) if self._types else np.zeros(0, dtype=np.int64)
-            S = self._rules(S, codes[r], codes[c], types[r], types[c])
+            once = np.concatenate(self._once) if self._once else np.zeros(0, dtype=bool)
+            S = self._rules(S, codes[r], codes[c], types[r], types[c], once[r], once[c])
         return S
 
-    def _rules(self, S: np.ndarray, ca: np.ndarray, cb: np.ndarray, ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
-        """Two steps citing one catalogue code meet at `code_floor` at least; different codes
-        never meet; incompatible types (a task and a gateway) never meet."""
+    def _rules(self, S: np.ndarray, ca: np.ndarray, cb: np.ndarray, ta: np.ndarray, tb: np.ndarray,
+               oa: np.ndarray, ob: np.ndarray) -> np.ndarray:
+        """Two steps citing one catalogue code meet at `code_floor` at least, unless either flow
+        cites that code for another step too (`oa`, `ob`: cited once, `_cited_once`; then the
+        labels decide which of the two steps it is); different codes never meet; incompatible
+        types (a task and a gateway) never meet."""
         has = (ca != "")[:, None] & (cb != "")[None, :]
         if has.any():  # most labels cite no code: then there is nothing to compare
             same = ca[:, None] == cb[None, :]
             fl = self.options.code_floor
-            S = np.where(has & same, fl + (1 - fl) * S, S)
+            S = np.where(has & same & oa[:, None] & ob[None, :], fl + (1 - fl) * S, S)
             S = np.where(has & ~same, 0.0, S)
         compat = _COMPAT_TABLE[ta[:, None], tb[None, :]]
         return np.where(compat, S, 0.0)
@@ -427,6 +435,17 @@ class Matcher:
                         a, b = (k, partner) if side == "a" else (partner, k)
                         out.append(Correspondence(a, b, js, float(alone), "1:n"))
         return out
+
+
+def _cited_once(codes: np.ndarray) -> np.ndarray:
+    """Whether each node cites a catalogue code that no other node of its flow cites. A code a
+    flow cites for two steps names the kind of work both do (審査 for 転出証明書の記載を確認する and
+    for an extra 添付書類の確認), not which of them another city's step is, so it lends no floor
+    (`Matcher._rules`); it still keeps steps of different codes apart."""
+    if not codes.size:
+        return np.zeros(0, dtype=bool)
+    _, at, count = np.unique(codes, return_inverse=True, return_counts=True)
+    return (codes != "") & (count[at] == 1)
 
 
 def _neighbour_splits(

@@ -100,12 +100,13 @@ def node_sums(matcher: Matcher, offset: int, views: Sequence[VariantView], group
     for g in groups:
         if len(g.members) < 2:
             continue
-        item: dict[tuple[str, str], int] = {}
+        item: dict[tuple[str, str, bool], int] = {}
         reps: list[int] = []
         for v in sorted(g.members):
             x = _first(g, v)
             gl = matcher.offset[offset + v] + x
-            key = (str(matcher.space.keys[gl]), str(matcher._codes[offset + v][x]))
+            key = (str(matcher.space.keys[gl]), str(matcher._codes[offset + v][x]),
+                   bool(matcher._once[offset + v][x]))
             if key not in item:
                 item[key] = len(reps)
                 reps.append(gl)

@@ -17,19 +17,25 @@ from .align import Matcher, MatchOptions
 from .grouping import Group
 from .variant import VariantView
 
+#: what makes two labels one item: their key, catalogue code, node type and whether the flow
+#: cites that code once
+ItemKey = tuple[str, str, str, bool]
 
-def label_item(matcher: Matcher, views: Sequence[VariantView], v: int, x: int) -> tuple[int, tuple[str, str, str]]:
+
+def label_item(matcher: Matcher, views: Sequence[VariantView], v: int, x: int) -> tuple[int, ItemKey]:
     """The label index of variant v's node x in the matcher (whose view 0 is the pivot), and
-    what makes two labels the same item: their key, catalogue code and node type."""
+    what makes two labels the same item: their key, catalogue code, node type and whether the
+    flow cites that code once (it then lends the floor, `Matcher._rules`)."""
     g = matcher.offset[v + 1] + x
-    return g, (str(matcher.space.keys[g]), str(matcher._codes[v + 1][x]), views[v].nodes[x].type)
+    return g, (str(matcher.space.keys[g]), str(matcher._codes[v + 1][x]), views[v].nodes[x].type,
+               bool(matcher._once[v + 1][x]))
 
 
 def distinct(matcher: Matcher, views: Sequence[VariantView],
              nodes: Sequence[tuple[int, int]]) -> tuple[list[int], list[int]]:
     """The distinct items among (variant, node) pairs: one label index per item, and each
     node's item. Cities share wordings, so the similarity block is over far fewer labels."""
-    item_of: dict[tuple[str, str, str], int] = {}
+    item_of: dict[ItemKey, int] = {}
     reps: list[int] = []
     where: list[int] = []
     for v, x in nodes:
@@ -127,7 +133,10 @@ def duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Seque
         fired: dict[int, list[frozenset[tuple[int, int]]]] = {}
         for cut, yi, zi, free in wit:
             sy, sz = S[o_item, yi], S[o_item, zi]
-            ok = (sy >= match.split_min) & (sy >= sz - match.split_margin)
+            # the one of y and z that x reads less like is the one left over (the 1:1 assignment
+            # takes the other); it joins x when it comes as close as its twin
+            lo, hi = np.minimum(sy, sz), np.maximum(sy, sz)
+            ok = (lo >= match.split_min) & (lo >= hi - match.split_margin)
             if free:
                 ok &= ~claims.taken(yi, free, o_var)
             for n in np.flatnonzero(ok).tolist():
@@ -182,10 +191,14 @@ def _neighbour_ties(views: Sequence[VariantView], groups: Sequence[Group], match
         o_var = np.array([v for v, _ in outsiders], dtype=np.int64)
         fired = np.zeros(len(outsiders), dtype=bool)
         for yi, zi, free in keys:
-            row = np.append(S[yi], -np.inf)
-            sy = S[o_item, yi]
-            ok = (sy >= max(match.split_neighbour, match.threshold)) & (S[o_item, zi] < match.split_min)
-            ok &= sy >= row[pad[o_var]].max(axis=1)  # x is v's step most like y
+            sy, sz = S[o_item, yi], S[o_item, zi]
+            # pairwise, x meets whichever of z and y it reads more like; the other is left over
+            # and joins x when x is its city's step most like it and the partner's label does
+            # not already say all x says. Either way x is then in both activities
+            lo, hi = np.minimum(sy, sz), np.maximum(sy, sz)
+            best = np.where(sy <= sz, np.append(S[yi], -np.inf)[pad[o_var]].max(axis=1),
+                            np.append(S[zi], -np.inf)[pad[o_var]].max(axis=1))
+            ok = (lo >= max(match.split_neighbour, match.threshold)) & (hi < match.split_min) & (lo >= best)
             if free:
                 ok &= ~claims.taken(yi, free, o_var)
             fired |= ok

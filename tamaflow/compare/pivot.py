@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .align import Matcher, MatchOptions, PairAlignment
-from .fastties import distinct, duplicate_ties, label_item
+from .fastties import ItemKey, distinct, duplicate_ties, label_item
 from .grouping import Group, group, mean_position
 from .labels import Vocabulary
 from .leftover import join_left, left_units
@@ -129,7 +129,28 @@ def _pivot_view(views: Sequence[VariantView], groups: Sequence[Group], min_membe
     std = derive_standard(views, groups, support)
     if not std.process.steps:
         return None
-    return build_view(std.process, "__pivot__")
+    view = build_view(std.process, "__pivot__")
+    _place_by_groups(view, {st.step.id: st.position for st in std.steps})
+    return view
+
+
+def _place_by_groups(view: VariantView, at: dict[str, float]) -> None:
+    """Give the pivot's steps the places their groups' steps have in the cities (ranked by
+    the groups' mean positions, over the span the steps had) instead of their places in the
+    standard's own flow. The standard writes parallel branches in consensus order, and a
+    flow's positions follow its depth-first walk, which can reverse them: 国保加入's
+    資格確認書等を出力し郵送する then sat where the cities have …窓口で交付する, and a city whose only
+    branch is 郵送 met the pivot's 窓口 step. Only the position changes; the flow order the
+    anchors read is the standard's."""
+    known = [i for i, n in enumerate(view.nodes) if n.step.id in at]
+    if len(known) < 2:
+        return
+    rank = np.argsort(np.argsort([at[view.nodes[i].step.id] for i in known], kind="stable"), kind="stable")
+    lo, hi = float(view.position[known].min()), float(view.position[known].max())
+    position = view.position.copy()
+    for i, r in zip(known, rank.tolist(), strict=True):
+        position[i] = lo + (hi - lo) * r / (len(known) - 1)
+    view.position = position
 
 
 def _through(views: Sequence[VariantView], vocab: Vocabulary, match: MatchOptions, pivot: VariantView,
@@ -187,7 +208,7 @@ def _attach_left(matcher: Matcher, views: Sequence[VariantView], groups: Sequenc
     g_of: list[int] = []
     g_pos = np.zeros(len(groups))
     for gi, g in enumerate(groups):
-        seen: set[tuple[str, str, str]] = set()
+        seen: set[ItemKey] = set()
         pos = []
         for v in sorted(g.members):
             x = g.members[v][0]
@@ -355,9 +376,9 @@ def _merge_alternatives(matcher: Matcher, views: Sequence[VariantView], groups: 
             keep = int(np.argmax(score))  # the first on a tie: g's own step
             G.members[v] = [both[keep]]
             leaving.extend((v, x) for n, x in enumerate(both) if n != keep)
-        home: dict[tuple[str, str, str], tuple[int, Group]] = {}
+        home: dict[ItemKey, tuple[int, Group]] = {}
         for R in rest:
-            count: dict[tuple[str, str, str], int] = {}
+            count: dict[ItemKey, int] = {}
             for v, xs in R.members.items():
                 key = label_item(matcher, views, v, xs[0])[1]
                 count[key] = count.get(key, 0) + 1
