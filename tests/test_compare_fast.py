@@ -248,7 +248,7 @@ def test_one_activity_worded_two_ways_is_measured_as_one(generated: Path) -> Non
     the approval twice (承認 (係長) and 決裁 (課長)), and the mapping brought the mean absolute
     difference from the exact matrices from 0.025 to 0.013 (behavioural 0.044 → 0.022). Since a
     code a flow cites twice lends no floor, no generated set we scanned makes the pivot hold an
-    activity twice (tennyu, 国保加入, 住民票, 保育所 at 48 cities, seeds 100–400), so the case is
+    activity twice (48 cities: tennyu seeds 100–199; 国保加入, 住民票, 保育所, 児童手当 100–139), so the case is
     made here: the generated set's common check group is split in two by city, as the sample
     split the approval there."""
     views = [build_view(p) for p in load_models(collect_models([str(generated)])).processes]
