@@ -81,8 +81,9 @@ def duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Seque
     group; w's step y in G is left over, and joins x as 1:n when its label is as close to x as
     z's (`split_min`, `split_margin`, `Matcher._one_to_many`) and the pair crosses no anchor.
     `comparison._merged_links` then reports x as merged into G, from any one such w. So here: v has no step
-    in G; some member w of both G and H has y in G and z in H with S(x, y) ≥ split_min and
-    S(x, y) ≥ S(x, z) − split_margin; no step of w strictly between z and y belongs to a
+    in G; some member w of both G and H has y in G and z in H, and the one of them x reads less
+    like (the one the 1:1 assignment leaves over) reads at least split_min like x and within
+    split_margin of the other; no step of w strictly between z and y belongs to a
     group whose step in v lies on the other side of x (`_between`, `_sides`); and y is left over
     in that alignment: no other step u of v that w has no partner for (u's group holds no step
     of w) reads like y (`_claims`), since the 1:1 assignment would pair u with y. The ties with
@@ -159,7 +160,9 @@ def _neighbour_ties(views: Sequence[VariantView], groups: Sequence[Group], match
     Aligning another city v (x in H, no step in G) with w, x meets z and y is left over; when x
     is the step of v whose label reads most like y's (at least `split_neighbour`) and z's label
     does not already say all x says (below `split_min`), y joins x, and x is reported as merged
-    into G. y must be left over (`_Claims`, as for the duplicate rule). `where[v]` maps each
+    into G. When x reads more like y than like z, the pairwise alignment matches x with y and
+    z is the one left over: the same is asked of z, with y as the partner; x is in both
+    activities either way. y must be left over (`_Claims`, as for the duplicate rule). `where[v]` maps each
     step of v to its group, as `duplicate_ties` built it."""
     if match.split_neighbour >= 1.0:
         return set()
