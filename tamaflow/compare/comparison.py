@@ -18,7 +18,7 @@ from ..model.library import Activity
 from ..model.process import Process
 from .align import Matcher, MatchOptions, PairAlignment, for_language, japanese_flows, match_vocabulary
 from .deviations import Deviation, deviations
-from .grouping import Group, clause_links, group, mean_position
+from .grouping import Group, clause_links, group, mean_position, witnesses_needed
 from .labels import label_key
 from .pairs import PairRunner, run_locally
 from .similarity import MEASURES, Clustering, GedWeights, cluster
@@ -314,13 +314,15 @@ def _fast_measures(matcher: Matcher, views: Sequence[VariantView], groups: Seque
 
 def _merged_links(pairs: Mapping[tuple[int, int], PairAlignment], groups: Sequence[Group]) -> dict[tuple[int, int], set[int]]:
     """(variant, group) → the variant's nodes that a 1:n correspondence ties to that group while
-    they sit in another group: one step of the variant doing the work of two standard steps."""
+    they sit in another group: one step of the variant doing the work of two standard steps.
+    A tie needs enough of the group's cities as witnesses (`grouping.witnesses_needed`)."""
     where: dict[tuple[int, int], int] = {}
     for gi, g in enumerate(groups):
         for v, ks in g.members.items():
             for k in ks:
                 where[(v, k)] = gi
-    out: dict[tuple[int, int], set[int]] = {}
+    # (variant, node, group) → the variants whose pair alignment ties the node to the group
+    witnesses: dict[tuple[int, int, int], set[int]] = {}
     for (i, j), pa in pairs.items():
         for c in pa.pairs:
             if c.kind != "1:n":
@@ -328,11 +330,14 @@ def _merged_links(pairs: Mapping[tuple[int, int], PairAlignment], groups: Sequen
             ga, gb = where.get((i, c.a)), where.get((j, c.b))
             if ga is None or gb is None or ga == gb:
                 continue
-            gi, gj = ga, gb
-            if i not in groups[gj].members:
-                out.setdefault((i, gj), set()).add(c.a)
-            if j not in groups[gi].members:
-                out.setdefault((j, gi), set()).add(c.b)
+            if i not in groups[gb].members:
+                witnesses.setdefault((i, c.a, gb), set()).add(j)
+            if j not in groups[ga].members:
+                witnesses.setdefault((j, c.b, ga), set()).add(i)
+    out: dict[tuple[int, int], set[int]] = {}
+    for (v, x, target), seen in witnesses.items():
+        if len(seen) >= witnesses_needed(len(groups[target].members)):
+            out.setdefault((v, target), set()).add(x)
     return out
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .align import Matcher, MatchOptions
-from .grouping import Group
+from .grouping import Group, witnesses_needed
 from .variant import VariantView
 
 #: what makes two labels one item: their key, catalogue code, node type and whether the flow
@@ -121,18 +121,18 @@ def duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Seque
         outsiders = [(v, x) for v, xs in gh.members.items() if v not in gg.members for x in xs]
         if not both or not outsiders:
             continue
-        # witnesses, distinct: (groups between, y item, z item, the groups y's look-alikes sit
-        # in that w has no step of)
-        wit: dict[tuple[frozenset[tuple[int, int]], int, int, frozenset[int]], None] = {}
+        # witnesses, distinct, with how many cities each stands for: (groups between, y item,
+        # z item, the groups y's look-alikes sit in that w has no step of)
+        wit: dict[tuple[frozenset[tuple[int, int]], int, int, frozenset[int]], int] = {}
         for w in both:
             z = gh.members[w][0]
             for y in gg.members[w]:
                 key = (_between(before(w), where[w], y, z), item[(w, y)], item[(w, z)], claims.free(item[(w, y)], w))
-                wit.setdefault(key, None)
+                wit[key] = wit.get(key, 0) + 1
         o_item = np.array([item[vx] for vx in outsiders], dtype=np.int64)
         o_var = np.array([v for v, _ in outsiders], dtype=np.int64)
-        fired: dict[int, list[frozenset[tuple[int, int]]]] = {}
-        for cut, yi, zi, free in wit:
+        fired: dict[int, list[tuple[frozenset[tuple[int, int]], int]]] = {}
+        for (cut, yi, zi, free), cities in wit.items():
             sy, sz = S[o_item, yi], S[o_item, zi]
             # the one of y and z that x reads less like is the one left over (the 1:1 assignment
             # takes the other); it joins x when it comes as close as its twin
@@ -141,12 +141,14 @@ def duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Seque
             if free:
                 ok &= ~claims.taken(yi, free, o_var)
             for n in np.flatnonzero(ok).tolist():
-                fired.setdefault(n, []).append(cut)
+                fired.setdefault(n, []).append((cut, cities))
+        need = witnesses_needed(len(gg.members))
         for n, cuts in fired.items():
             v, x = outsiders[n]
             if (v, x) not in sides:
                 sides[(v, x)] = _sides(before(v), where[v], x)
-            if any(not (cut & sides[(v, x)]) for cut in cuts):
+            seen = sum(cities for cut, cities in cuts if not (cut & sides[(v, x)]))
+            if seen and seen >= need:
                 out.add((v, x, int(G)))
     out.update(_neighbour_ties(views, groups, match, S, item, claims, where))
     return sorted(out)
@@ -175,16 +177,18 @@ def _neighbour_ties(views: Sequence[VariantView], groups: Sequence[Group], match
     pad = np.full((k, width), S.shape[1], dtype=np.int64)
     for v, m in enumerate(mine):
         pad[v, :len(m)] = m
-    # (H, G) → witnesses, distinct: (y item, z item, y's free look-alike groups)
-    wit: dict[tuple[int, int], dict[tuple[int, int, frozenset[int]], None]] = {}
+    # (H, G) → witnesses, distinct, with how many cities each stands for: (y item, z item, y's
+    # free look-alike groups)
+    wit: dict[tuple[int, int], dict[tuple[int, int, frozenset[int]], int]] = {}
     for w, placed in enumerate(where):
         for y, G in placed.items():
             for z in (*views[w].preds[y], *views[w].succs[y]):
                 H = placed.get(z)
                 if H is None or H == G:
                     continue
-                wit.setdefault((H, G), {}).setdefault((item[(w, y)], item[(w, z)], claims.free(item[(w, y)], w)),
-                                                      None)
+                keys = wit.setdefault((H, G), {})
+                key = (item[(w, y)], item[(w, z)], claims.free(item[(w, y)], w))
+                keys[key] = keys.get(key, 0) + 1
     out: set[tuple[int, int, int]] = set()
     for (H, G), keys in sorted(wit.items()):
         outsiders = [(v, xs[0]) for v, xs in groups[H].members.items() if v not in groups[G].members]
@@ -192,8 +196,8 @@ def _neighbour_ties(views: Sequence[VariantView], groups: Sequence[Group], match
             continue
         o_item = np.array([item[vx] for vx in outsiders], dtype=np.int64)
         o_var = np.array([v for v, _ in outsiders], dtype=np.int64)
-        fired = np.zeros(len(outsiders), dtype=bool)
-        for yi, zi, free in keys:
+        seen = np.zeros(len(outsiders), dtype=np.int64)
+        for (yi, zi, free), cities in keys.items():
             sy, sz = S[o_item, yi], S[o_item, zi]
             # pairwise, x meets whichever of z and y it reads more like; the other is left over
             # and joins x when x is its city's step most like it and the partner's label does
@@ -204,8 +208,9 @@ def _neighbour_ties(views: Sequence[VariantView], groups: Sequence[Group], match
             ok = (lo >= max(match.split_neighbour, match.threshold)) & (hi < match.split_min) & (lo >= best)
             if free:
                 ok &= ~claims.taken(yi, free, o_var)
-            fired |= ok
-        out.update((v, x, G) for (v, x), f in zip(outsiders, fired.tolist(), strict=True) if f)
+            seen += ok * cities
+        need = witnesses_needed(len(groups[G].members))
+        out.update((v, x, G) for (v, x), n in zip(outsiders, seen.tolist(), strict=True) if n and n >= need)
     return out
 
 
