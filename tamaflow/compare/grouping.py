@@ -112,6 +112,9 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
         to a single step, must not then contain two steps whose own pair alignment matched one
         of them to a step clearly closer in label (`CHAIN_MARGIN`): 占用料の計算 and
         占用料の収入調定 stay apart although another city's 占用料の算定・調定 does both.
+        Then, in groups of many cities, a city's member is the step its pair alignments give
+        the other members (`_settle_members`), and groups with no city in common whose steps
+        meet 1:1 join (`_join_apart`): what the greedy order got wrong.
     """
     views = matcher.views
     offsets = [0]
