@@ -1,7 +1,8 @@
 """The fast path's merged ties, read off the groups instead of from k² pair alignments: the exact
-path ties a step to another group through any one city that has both steps, by label (a
+path ties a step to another group through the cities that have both steps, by label (a
 duplicate, `align.Matcher._one_to_many` rule i) or by place (a split step next to its partner,
-rule iii); `duplicate_ties` asks the same of every pair of groups (docs/compare.md, the fast
+rule iii), once enough of them do (`grouping.witnesses_needed`); `duplicate_ties` asks the same
+of every pair of groups, counting the cities behind each witness (docs/compare.md, the fast
 path, step 4). Split from pivot.py, which calls it once the groups are final.
 
 Depends on the compare modules beside it only.
@@ -80,7 +81,8 @@ def duplicate_ties(matcher: Matcher, views: Sequence[VariantView], groups: Seque
     Aligning v with w, the exact path matches v's step x (group H) to w's step z of the same
     group; w's step y in G is left over, and joins x as 1:n when its label is as close to x as
     z's (`split_min`, `split_margin`, `Matcher._one_to_many`) and the pair crosses no anchor.
-    `comparison._merged_links` then reports x as merged into G, from any one such w. So here: v has no step
+    `comparison._merged_links` then reports x as merged into G when enough such w do
+    (`grouping.witnesses_needed`; each distinct witness below counts the cities it stands for). So here: v has no step
     in G; some member w of both G and H has y in G and z in H, and the one of them x reads less
     like (the one the 1:1 assignment leaves over) reads at least split_min like x and within
     split_margin of the other; no step of w strictly between z and y belongs to a

@@ -21,8 +21,9 @@ Here it costs a fixed sample's pairs plus 2·k:
    is aligned to it again, which corrects what the small sample got wrong (its majority
    wording, its order, activities too rare to be sampled).
 4. **Merged ties between any two variants**: the exact path ties a step to another group through
-   any one city that has both steps, by label (a duplicate) or by place (a split step next to
-   its partner); `fastties.duplicate_ties` reads those rules off the groups.
+   the cities that have both steps, by label (a duplicate) or by place (a split step next to
+   its partner), once enough of them do (`grouping.witnesses_needed`);
+   `fastties.duplicate_ties` reads those rules off the groups.
 5. **Alternatives**: two common groups that cities fill with one or the other (look-alike
    labels, side by side: the sample kept two wordings of one check apart) are one activity
    (`alternatives`): one group in the alignment (`_merge_alternatives`), and one mapped pair of
