@@ -228,8 +228,22 @@ def agreement(exact: dict, fast: dict) -> str:
 EXTRA_ID = re.compile(r"x\d+_")
 
 
-def against_ids(doc: dict, folder: Path) -> str:
-    """Pair-set precision, recall and F1 of one alignment against the generator's own step ids.
+def base_ids(folder: Path) -> dict[str, int]:
+    """How many of the generated files in `folder` have each step id taken from the library flow
+    (the extra steps' ids left out): read once per set, for `against_ids`."""
+    from tamaflow.io.anyformat import load_any
+
+    ids: dict[str, int] = {}
+    for f in sorted(folder.glob("*.yaml")):
+        for step in load_any(f).steps:
+            if not EXTRA_ID.match(step.id):
+                ids[step.id] = ids.get(step.id, 0) + 1
+    return ids
+
+
+def against_ids(doc: dict, ids: dict[str, int]) -> str:
+    """Pair-set precision, recall and F1 of one alignment against the generator's own step ids
+    (`ids`: `base_ids` of the set it aligns).
 
     `nationwide.py` keeps the id of every step it takes from the library flow (renamed, moved to
     another lane or medium, rewired around a dropped step), and the library writes one id per
@@ -238,13 +252,6 @@ def against_ids(doc: dict, folder: Path) -> str:
     in (`x1_check` …) sit wherever the dice put them, so pairs with one of them are left out of
     both counts. A merged step counts like a member: a pair it makes with another activity is
     a wrong pair, since the generator merges no work."""
-    from tamaflow.io.anyformat import load_any
-
-    ids: dict[str, int] = {}
-    for f in sorted(folder.glob("*.yaml")):
-        for step in load_any(f).steps:
-            if not EXTRA_ID.match(step.id):
-                ids[step.id] = ids.get(step.id, 0) + 1
     base = [(x, y) for _a, x, _b, y in pair_set(doc) if not EXTRA_ID.match(x) and not EXTRA_ID.match(y)]
     right = sum(1 for x, y in base if x == y)
     p, r = right / max(len(base), 1), right / max(sum(n * (n - 1) // 2 for n in ids.values()), 1)
@@ -275,8 +282,9 @@ def nationwide(procedure: str, sizes: list[int], exact_up_to: int, runs: int) ->
                 docs[method] = json.loads(out.read_text(encoding="utf-8"))
             if len(docs) == 2:
                 print(f"{n:5d} variants  fast vs exact: {agreement(docs['exact'], docs['fast'])}", flush=True)
+            ids = base_ids(folder)
             for method, doc in docs.items():
-                print(f"{n:5d} variants  --{method:<5}  against the generator's step ids: {against_ids(doc, folder)}",
+                print(f"{n:5d} variants  --{method:<5}  against the generator's step ids: {against_ids(doc, ids)}",
                       flush=True)
 
 

@@ -271,19 +271,19 @@ def _join_apart(groups: list[Group], partner: dict[tuple[int, int], dict[int, in
     """Two groups that share no city join when their steps meet 1:1 pair by pair: more than half
     of the pairs between up to `JOIN_SAMPLE` of each group's steps. Union-find stops joining two
     clusters once a city sits in both; when `_settle_members` has moved a city's step out, what
-    kept the two apart is gone (the 20 other cities' receipts left in the second group above)."""
+    kept the two apart is gone (the 20 other cities' receipts left in the second group above).
+    A group only grows in its own turn of a pass, so each group's sample is drawn once a pass."""
     changed = True
     while changed:
         changed = False
+        sample = [[(v, xs[0]) for v, xs in sorted(g.members.items()) if len(xs) == 1][:JOIN_SAMPLE] for g in groups]
         for gi, g in enumerate(groups):
-            if not g.members:
+            mine = sample[gi]
+            if not g.members or len(mine) < 2:
                 continue
-            mine = [(v, xs[0]) for v, xs in sorted(g.members.items()) if len(xs) == 1][:JOIN_SAMPLE]
-            for h in groups[gi + 1:]:
-                if not h.members or len(mine) < 2 or not g.members.keys().isdisjoint(h.members):
-                    continue
-                theirs = [(w, ys[0]) for w, ys in sorted(h.members.items()) if len(ys) == 1][:JOIN_SAMPLE]
-                if len(theirs) < 2:
+            for hi in range(gi + 1, len(groups)):
+                h, theirs = groups[hi], sample[hi]
+                if not h.members or len(theirs) < 2 or not g.members.keys().isdisjoint(h.members):
                     continue
                 met = sum(partner.get((w, v), {}).get(y) == x for w, y in theirs for v, x in mine)
                 if 2 * met > len(theirs) * len(mine):
