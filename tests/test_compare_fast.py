@@ -430,6 +430,22 @@ def test_a_city_keeps_its_own_step_in_a_large_group(tmp_path_factory: pytest.Tem
     assert float(bench.against_ids(doc, bench.base_ids(folder)).split()[1]) >= 0.95
 
 
+def test_a_city_keeps_its_own_step_where_the_group_words_it_many_ways(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Where a group's cities word the activity several ways, many members match neither of a
+    city's two candidate steps, so "at least half of the other cities" was too much to ask:
+    on this generated set of 60 cities, 3 routing-first cities' receipts (届出の受理) were met
+    1:1 by fewer than half of the receipt group's members, most of them worded 受付登録, and
+    their routing steps stayed in the receipt group. With a third (`grouping.SETTLE_SHARE`)
+    they move; the 3 routing steps left are those of cities with no receipt of their own
+    (6 before), and F1 against the generator's own step ids is 0.940 → 0.953."""
+    folder = nationwide_set(tmp_path_factory.mktemp("share"), "kokuho-kanyu", 60, 3)
+    doc = json.loads(run("compare", str(folder), "--format", "json", "--exact"))
+    receipts = max(_wordings(doc, "受付登録"), key=lambda w: w["受付登録"])
+    routing = sum(n for w, n in receipts.items() if w.startswith("届出先を振り分ける"))
+    assert routing == 3, receipts
+    assert float(bench.against_ids(doc, bench.base_ids(folder)).split()[1]) >= 0.95
+
+
 #: a set whose exact alignment keeps merged steps at 36 cities under the quorum of witnesses
 MERGED = ("tennyu", 16)
 
