@@ -139,26 +139,27 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
         for c in pa.pairs:
             if c.kind != "1:1":
                 bridge[offsets[i] + c.a] = bridge[offsets[j] + c.b] = True
-    # what each pair alignment says directly, indexed on first use (only chains through a
-    # bridge are checked, so most pairs are never looked at): per pair and side, a node's 1:1
-    # partner with their label similarity, and the pair's 1:n links
-    direct: dict[tuple[int, int], tuple[dict[int, tuple[int, float]], dict[int, tuple[int, float]], set[tuple[int, int]]]] = {}
+    # what each pair alignment says directly: every node's 1:1 partner (also read by the repairs
+    # after the union-find), and each pair's 1:n links, indexed on first use (only chains
+    # through a bridge are checked, so most pairs are never looked at)
+    partner = _partners(pairs)
+    links: dict[tuple[int, int], set[tuple[int, int]]] = {}
 
     def disagrees(x: int, y: int) -> float:
         """The label similarity of x's own 1:1 partner in y's view when that partner is not y
         (and no 1:n link joins x and y), else 0."""
         u, v = variant_of[x], variant_of[y]
-        key = (u, v) if u < v else (v, u)
-        index = direct.get(key)
-        if index is None:
-            one = [c for c in pairs[key].pairs if c.kind == "1:1"]
-            index = direct[key] = ({c.a: (c.b, c.label) for c in one}, {c.b: (c.a, c.label) for c in one},
-                                   {(c.a, c.b) for c in pairs[key].pairs if c.kind != "1:1"})
-        got = (index[0] if u < v else index[1]).get(local[x])
-        if got is None or got[0] == local[y]:
+        got = partner[(u, v)].get(local[x])
+        if got is None or got == local[y]:
             return 0.0
-        link = (local[x], local[y]) if u < v else (local[y], local[x])
-        return 0.0 if link in index[2] else got[1]
+        key = (u, v) if u < v else (v, u)
+        linked = links.get(key)
+        if linked is None:
+            linked = links[key] = {(c.a, c.b) for c in pairs[key].pairs if c.kind != "1:1"}
+        if ((local[x], local[y]) if u < v else (local[y], local[x])) in linked:
+            return 0.0
+        # a 1:1 correspondence's label similarity is its entry of the pair's label matrix
+        return float(pairs[key].label_sim[local[x], got] if u < v else pairs[key].label_sim[got, local[x]])
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -212,7 +213,6 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
         g = groups.setdefault(find(x), Group())
         g.members.setdefault(v, []).append(local[x])
     out = list(groups.values())
-    partner = _partners(pairs)
     _settle_members(out, partner)
     _gather(out, partner, views)
     return _join_apart(out, partner)
@@ -306,29 +306,42 @@ def _gather(groups: list[Group], partner: dict[tuple[int, int], dict[int, int]],
       step ids fell 0.986 → 0.959 on 住民票 seed 3.
 
     Largest groups first. Updates `groups` in place."""
-    def wording(v: int, x: int) -> tuple[str, str, str]:
-        node = views[v].nodes[x]
-        return node.name, node.step.standard or "", node.type
-
     order = sorted(range(len(groups)), key=lambda gi: (-len(groups[gi].members), gi))
     for gi in order:
         g = groups[gi]
         if len(g.members) < QUORUM_FROM:
             break
-        mine = [(w, ys[0]) for w, ys in sorted(g.members.items()) if len(ys) == 1][:JOIN_SAMPLE]
-        words = {wording(w, ys[0]) for w, ys in g.members.items() if len(ys) == 1}
+        mine = _sample(g)
+        words = {wording(views, w, ys[0]) for w, ys in g.members.items() if len(ys) == 1}
         for hi in order:
             h = groups[hi]
             if hi == gi or not h.members or len(h.members) >= len(g.members) or g.members.keys().isdisjoint(h.members):
                 continue
-            own = {wording(w, ys[0]) for w, ys in h.members.items() if w in g.members and len(ys) == 1}
+            own = {wording(views, w, ys[0]) for w, ys in h.members.items() if w in g.members and len(ys) == 1}
             for v in sorted(h.members):
                 xs = h.members[v]
-                if v in g.members or len(xs) != 1 or wording(v, xs[0]) not in words or wording(v, xs[0]) in own:
+                if v in g.members or len(xs) != 1:
+                    continue
+                said = wording(views, v, xs[0])
+                if said not in words or said in own:
                     continue
                 if 2 * sum(partner.get((w, v), {}).get(y) == xs[0] for w, y in mine) > len(mine):
                     g.members[v] = xs
                     del h.members[v]
+
+
+def wording(views: Sequence[VariantView], v: int, x: int) -> tuple[str, str, str]:
+    """What makes two steps one wording: label, catalogue code and node type. The exact path
+    links steps worded alike before any others (`_gather`; the fast path's
+    `pivot._keep_wordings_together`)."""
+    node = views[v].nodes[x]
+    return node.name, node.step.standard or "", node.type
+
+
+def _sample(g: Group) -> list[tuple[int, int]]:
+    """Up to `JOIN_SAMPLE` of a group's one-step members (variant, node), in variant order: the
+    steps `_gather` and `_join_apart` test a group's 1:1 matches on."""
+    return [(v, xs[0]) for v, xs in sorted(g.members.items()) if len(xs) == 1][:JOIN_SAMPLE]
 
 
 def _join_apart(groups: list[Group], partner: dict[tuple[int, int], dict[int, int]]) -> list[Group]:
@@ -340,7 +353,7 @@ def _join_apart(groups: list[Group], partner: dict[tuple[int, int], dict[int, in
     changed = True
     while changed:
         changed = False
-        sample = [[(v, xs[0]) for v, xs in sorted(g.members.items()) if len(xs) == 1][:JOIN_SAMPLE] for g in groups]
+        sample = [_sample(g) for g in groups]
         for gi, g in enumerate(groups):
             mine = sample[gi]
             if not g.members or len(mine) < 2:

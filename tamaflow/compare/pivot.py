@@ -48,7 +48,7 @@ import numpy as np
 
 from .align import Matcher, MatchOptions, PairAlignment
 from .fastties import ItemKey, distinct, duplicate_ties, label_item
-from .grouping import SETTLE_MARGIN, Group, group, mean_position
+from .grouping import SETTLE_MARGIN, Group, group, mean_position, wording
 from .labels import Vocabulary
 from .leftover import join_left, left_units
 from .pairs import measure_pair
@@ -291,7 +291,7 @@ def _keep_wordings_together(matcher: Matcher, views: Sequence[VariantView], grou
             for v, xs in g.members.items():
                 if len(xs) != 1:
                     continue  # a split step: its group is decided by the split rule
-                count.setdefault((_wording(views, v, xs[0]), common, gi), []).append((v, xs[0]))
+                count.setdefault((wording(views, v, xs[0]), common, gi), []).append((v, xs[0]))
     # per wording, its largest left-over group; per common group, its majority wording
     home: dict[tuple[str, str, str], tuple[int, int]] = {}
     major: dict[int, tuple[int, tuple[str, str, str]]] = {}
@@ -315,12 +315,6 @@ def _keep_wordings_together(matcher: Matcher, views: Sequence[VariantView], grou
             R.members[v] = [x]
 
 
-def _wording(views: Sequence[VariantView], v: int, x: int) -> tuple[str, str, str]:
-    """What makes two steps one wording for `_keep_wordings_together`: label, code and type."""
-    node = views[v].nodes[x]
-    return node.name, node.step.standard or "", node.type
-
-
 def _apart(matcher: Matcher, views: Sequence[VariantView], A: Group, majority: tuple[str, str, str],
            key: tuple[str, str, str], in_a: Sequence[tuple[int, int]], in_r: Sequence[tuple[int, int]]) -> bool:
     """Whether the exact path keeps wording `key` (its steps `in_a` in common group A and `in_r`
@@ -328,7 +322,7 @@ def _apart(matcher: Matcher, views: Sequence[VariantView], A: Group, majority: t
     `_keep_wordings_together`."""
     if key == majority:
         return False
-    shared = [v for v, _ in in_r if len(A.members.get(v, [])) == 1 and _wording(views, v, A.members[v][0]) == majority]
+    shared = [v for v, _ in in_r if len(A.members.get(v, [])) == 1 and wording(views, v, A.members[v][0]) == majority]
     if not shared:
         return False
     here = float(np.mean([views[v].position[x] for v, x in in_a]))
