@@ -292,6 +292,45 @@ def test_flows_that_share_wording_keep_the_absolute_scale() -> None:
     assert {(p.a, p.b) for p in shared.align(0, 1).pairs} == {(0, 0), (1, 1), (3, 3)}
 
 
+def test_steps_left_over_between_flows_worded_apart_pair_by_their_place() -> None:
+    # four councils' community grants, each in its own words and grant system: the submission,
+    # the funding agreement and the payment share a word or two at most (Issuance of cheque or
+    # EFT / Grant paid by EFT / Set up supplier and pay the grant by BACS), so no score of theirs
+    # reaches the threshold, but each sits where the others' does, between steps that did match
+    result = runner.invoke(app, ["compare", str(ROOT / "benchmarks" / "data" / "align-en-dev" / "community-grant"),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    alignment = json.loads(result.stdout)["alignment"]
+    assert {"derby": "apply", "halifax": "submission", "hobart": "submitted", "tacoma": "submit"} in alignment
+    assert {"derby": "sign", "halifax": "agreement", "hobart": "agreement", "tacoma": "contract"} in alignment
+    assert {"derby": "pay", "halifax": "payment", "hobart": "paid", "tacoma": "w9"} in alignment
+
+
+def test_a_step_left_over_pairs_by_place_only_where_it_sits_and_its_label_says_something() -> None:
+    # two bulky-waste flows worded apart: only the item check meets on its labels
+    def flow(name: str, labels: list[str]) -> Process:
+        return Process(process="p", name="p", city=name, steps=[Step(id=f"s{i}", name=x) for i, x in enumerate(labels)])
+
+    mine = ["Booking taken over the phone", "Items and address checked", "Charge worked out and paid by card",
+            "Collection date given", "Kerbside pickup by the crew", "Items sorted at the depot for reuse"]
+    theirs = ["Online request via the portal", "Eligibility screening of the items",
+              "Quotation e-mailed with a payment link", "Slot on the weekly run", "Lift of goods from the curb",
+              "Recycling at the civic amenity site"]
+
+    def pairs(other: list[str], options: MatchOptions) -> set[tuple[int, int]]:
+        views = [build_view(flow("a", mine)), build_view(flow("b", other))]
+        return {(p.a, p.b) for p in Matcher(views, match_vocabulary(None, options), options).align(0, 1).pairs}
+
+    # the charge (quotation with a payment link) and the reuse (recycling) sit in the same place
+    # and share a word: paired; the booking, the date and the pickup share none (kerb / curb):
+    # a place alone is not a match
+    assert pairs(theirs, MatchOptions()) == {(1, 1), (2, 2), (5, 5)}
+    assert pairs(theirs, MatchOptions(place_fill=0.0)) == {(1, 1)}
+    # the same steps in another order: recycling comes first, the quotation a place later, and
+    # neither label is strong enough to travel that far
+    assert pairs([theirs[5], *theirs[:5]], MatchOptions()) == {(1, 2)}
+
+
 def test_an_english_action_a_flow_repeats_tells_its_steps_apart_less() -> None:
     # the same action and other objects: one step each in both flows meets on the action, but
     # not when one flow sends three different letters

@@ -7,7 +7,10 @@ Pairwise, in three passes:
 2. Label similarity (labels.py, labelspace.py) combined with context: agreement of the nearest
    labelled neighbours (similarity flooding, one round), lane/actor name similarity and relative position
    in the flow; solved as an optimal 1:1 assignment (Hungarian algorithm) with a threshold.
-3. 1:n: a step left over that is as close to an already matched step as its partner is (a
+3. Between two flows worded apart (each organisation its own verbs and system names, so that
+   the labels barely decide), the steps still left over are paired in the order of both flows
+   where their labels are at least as alike as their places are apart.
+4. 1:n: a step left over that is as close to an already matched step as its partner is (a
    duplicated event, a split step), or whose label together with a neighbour's covers the
    partner's label (受付・本人確認 vs 受付 + 本人確認).
 
@@ -99,6 +102,11 @@ class MatchOptions:
     #: shortfall. Flows that share wording reach it and are untouched: every PMMC-UA pair, and
     #: Japanese flows but for one pair in a few dozen (their head concepts meet exactly). 0 switches it off
     free: float = 0.15
+    #: between two flows worded apart (`free` fires), a pair of steps left over by the assignment
+    #: is taken in the order of both flows when its label similarity reaches this many times its
+    #: distance in the flows (relative positions, 0–1) and it crosses no correspondence: where
+    #: the labels cannot decide, the place does. 0 switches it off
+    place_fill: float = 0.6
 
 
 def japanese_flows(views: Sequence[VariantView]) -> bool:
@@ -286,6 +294,8 @@ class Matcher:
                 # the gap vouches for place, not meaning: it lifts in proportion to the labels
                 C = C - o.order * crossing + o.gap * G * S
         pairs = self._assign(S, C)
+        if o.place_fill and self._shortfall(S) > 0:
+            pairs.extend(self._fill_by_place(va, vb, S, C, pairs))
         pairs.extend(self._one_to_many(va, vb, S, np.where(crossing > 0, -np.inf, C), pairs))
         pairs.sort(key=lambda p: (p.a, p.b))
         return PairAlignment(va.variant, vb.variant, pairs, S)
@@ -328,10 +338,46 @@ class Matcher:
             C = C + np.where(known, o.lane * (L - 0.5), 0.0)
         P = 1.0 - np.abs(self.views[i].position[:, None] - self.views[j].position[None, :])
         C = C + o.position * (P - 0.5)
-        if o.free and S.size:
-            # how well the two flows' best-matched tenth of steps meet
-            C = C + max(0.0, o.threshold + o.free - float(np.percentile(np.concatenate([best_a, best_b]), 90)))
-        return C
+        return C + self._shortfall(S)
+
+    def _shortfall(self, S: np.ndarray) -> float:
+        """How far the two flows' best-matched tenth of steps falls short of `threshold + free`:
+        above 0, the two organisations word everything their own way (see `free`)."""
+        o = self.options
+        if not (o.free and S.size):
+            return 0.0
+        best = np.concatenate([S.max(axis=1), S.max(axis=0)])
+        return max(0.0, o.threshold + o.free - float(np.percentile(best, 90)))
+
+    def _fill_by_place(self, va: VariantView, vb: VariantView, S: np.ndarray, C: np.ndarray,
+                       pairs: Sequence[Correspondence]) -> list[Correspondence]:
+        """Between flows worded apart, pair the steps the assignment left over by their place.
+
+        Four organisations that word a procedure each in their own voice still run it in much the
+        same order (the request is logged, checked, decided, answered), and their labels meet on
+        a lower scale than the threshold is set for (Capture of invoice in TechnologyOne / Key the
+        invoice into SAP: one word in common). The steps left between the correspondences are
+        paired by the heaviest chain that keeps both flows' order (`_sequence_alignment`), each
+        pair weighed by how much its label similarity exceeds `place_fill` × its distance in
+        the flows, and never crossing a correspondence already made. Flows that share their
+        wording never come here (`_shortfall` is 0), so a left-over step there stays a
+        deviation."""
+        if not pairs:
+            return []
+        used_a = {p.a for p in pairs}
+        used_b = {p.b for p in pairs}
+        ra = np.array([a for a in range(S.shape[0]) if a not in used_a and va.nodes[a].type != "gateway"], dtype=np.int64)
+        rb = np.array([b for b in range(S.shape[1]) if b not in used_b and vb.nodes[b].type != "gateway"], dtype=np.int64)
+        if not ra.size or not rb.size:
+            return []
+        crossing, _ = _order_evidence(va, vb, [(p.a, p.b) for p in pairs])
+        sub = np.ix_(ra, rb)
+        distance = np.abs(va.position[ra][:, None] - vb.position[rb][None, :])
+        margin = S[sub] - self.options.place_fill * distance
+        # S is 0 where the rules forbid a pair (different codes, a task and a gateway)
+        weight = np.where((crossing[sub] == 0) & (S[sub] > 0) & (margin >= 0), margin + 1e-6, 0.0)
+        return [Correspondence(int(ra[r]), int(rb[c]), float(C[ra[r], rb[c]]), float(S[ra[r], rb[c]]))
+                for r, c in _sequence_alignment(va.position[ra], vb.position[rb], weight)]
 
     def _one_to_many(
         self, va: VariantView, vb: VariantView, S: np.ndarray, C: np.ndarray, pairs: list[Correspondence]
