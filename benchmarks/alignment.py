@@ -365,6 +365,9 @@ GRID: dict[str, tuple[float, ...]] = {
     "action_clash": (0.0, 0.3),
     # flows worded apart measured on their own scale (0: off); chosen on en-dev and en-dev2
     "free": (0.0, 0.15),
+    # between flows worded apart, the steps left over paired by their place (0: off); chosen on
+    # en-dev and en-dev2; it only runs where `free` fires
+    "place_fill": (0.0, 0.6),
 }
 
 
@@ -400,6 +403,9 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
         if all_japanese:
             # the English knobs read English labels only: a case without one runs the same
             runs_with = dataclasses.replace(runs_with, action_clash=0.0, grouped_word=0.0)
+        if not runs_with.free:
+            # the fill by place only runs between flows that `free` finds worded apart
+            runs_with = dataclasses.replace(runs_with, place_fill=0.0)
         key = (id(case), runs_with)
         if key not in _RUNS:
             _RUNS[key] = evaluate(case, match)
