@@ -361,7 +361,8 @@ class Matcher:
         pair weighed by how much its label similarity exceeds `place_fill` × its distance in
         the flows, and never crossing a correspondence already made. Flows that share their
         wording never come here (`_shortfall` is 0), so a left-over step there stays a
-        deviation."""
+        deviation. Two flows with no correspondence at all give no frame to trust their places
+        in: nothing is paired."""
         if not pairs:
             return []
         used_a = {p.a for p in pairs}
