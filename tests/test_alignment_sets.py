@@ -1,8 +1,8 @@
 """The alignment sets kept in the repository (benchmarks/data/align-ja-blind, align-ja-blind2,
 align-ja-blind3, align-ja-blind4, align-ja-blind5, align-ja-blind6, align-ja-blind7, align-ja-blind8,
 the Japanese development sets align-ja-dev2 and align-ja-dev3,
-the English align-en-blind, the English development sets align-en-dev and align-en-dev2, and the second and third English blind
-sets align-en-blind2 and align-en-blind3): every file validates
+the English align-en-blind, the English development sets align-en-dev and align-en-dev2, and the second, third and fourth English blind
+sets align-en-blind2, align-en-blind3 and align-en-blind4): every file validates
 through the CLI, the gold alignment follows the set's rules (every step id exists, gateways are never aligned,
 every other step is in some concept, four cities or organisations per procedure), no procedure is
 the library's, align-ja-dev's or another set's (by folder and by the name its files give it), and
@@ -42,6 +42,7 @@ SETS = {"ja-blind": REPO / "benchmarks" / "data" / "align-ja-blind",
         "en-dev": REPO / "benchmarks" / "data" / "align-en-dev",
         "en-blind2": REPO / "benchmarks" / "data" / "align-en-blind2",
         "en-blind3": REPO / "benchmarks" / "data" / "align-en-blind3",
+        "en-blind4": REPO / "benchmarks" / "data" / "align-en-blind4",
         "en-dev2": REPO / "benchmarks" / "data" / "align-en-dev2"}
 GOLD: dict[str, dict[str, dict[str, dict[str, list[str]]]]] = {
     name: yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8")) for name, folder in SETS.items()}
@@ -50,6 +51,12 @@ TAKEN = {"tennyu", "tenshutsu", "juminhyo", "jido-teate", "hoikusho", "shishutsu
          "gakudo", "inu-toroku", "sodai-gomi", "yokaigo-nintei", "shussei", "kazei-shomei", "doro-senyo",
          "shugaku-enjo"}
 PROCEDURES = [(name, proc) for name in SETS for proc in sorted(GOLD[name])]
+#: sets kept here that benchmarks/alignment.py does not read yet: a blind set's writer may not open that
+#: file, so the lead registers the set there (as held out) and then removes its name from this set; until
+#: then the two checks that go through the benchmark are strict expected failures for it, which turn into
+#: failures as soon as the registration is in
+UNREGISTERED = {"en-blind4"}
+_NOT_YET_READ = "not yet registered in benchmarks/alignment.py (its writer was blind to that file)"
 
 
 @pytest.mark.parametrize("name", sorted(SETS))
@@ -123,7 +130,9 @@ def _readme_counts(folder: Path) -> dict[str, int]:
     return counts
 
 
-@pytest.mark.parametrize("name", sorted(SETS))
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, raises=KeyError, reason=_NOT_YET_READ))
+    if name in UNREGISTERED else name for name in sorted(SETS)])
 def test_the_benchmark_reads_the_set_with_the_counts_the_readme_states(name: str) -> None:
     bench = load_benchmark("alignment")
     cases = bench.load_sets([name])[name]
@@ -142,11 +151,21 @@ def test_the_held_out_sets_never_choose_and_the_development_sets_do() -> None:
     # the English blind sets) do both
     bench = load_benchmark("alignment")
     held_out = {"ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6", "ja-blind7", "ja-blind8", "en-blind", "en-blind2",
-                "en-blind3"}
+                "en-blind3", "en-blind4"}
     development = {"ja-blind", "ja-blind2", "ja-dev2", "ja-dev3", "en-dev", "en-dev2"}
-    assert held_out | development <= set(bench.SET_NAMES)
-    assert held_out <= set(bench.HELD_OUT)
+    registered = held_out - UNREGISTERED
+    assert registered | development <= set(bench.SET_NAMES)
+    assert registered <= set(bench.HELD_OUT)
     assert not development & set(bench.HELD_OUT)
+    assert UNREGISTERED <= held_out
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=_NOT_YET_READ)
+def test_the_sets_not_yet_registered_are_read_as_held_out() -> None:
+    bench = load_benchmark("alignment")
+    assert UNREGISTERED
+    assert UNREGISTERED <= set(bench.SET_NAMES)
+    assert UNREGISTERED <= set(bench.HELD_OUT)
 
 
 def test_the_benchmark_table_gives_the_counts_behind_its_ratios() -> None:
