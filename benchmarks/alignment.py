@@ -64,6 +64,10 @@ Sets (each skipped with a reason when its data is absent):
 - `en-blind3`: `benchmarks/data/align-en-blind3` (in the repository), a third blind English set of
   four more procedures × four other organisations, written the same way on 2026-11-30; held out like
   `en-blind`; its README gives its first measurement.
+- `en-blind4`: `benchmarks/data/align-en-blind4` (in the repository), a fourth blind English set of
+  four more procedures × four other organisations, written the same way on 2026-11-30 (eighth
+  session), once the left-over steps of flows worded apart were paired by place; held out like
+  `en-blind`; its README gives its first measurement.
 - `en-dev2`: `benchmarks/data/align-en-dev2` (in the repository), a second English development set of
   four more procedures × four more organisations, written the same way without seeing the matcher;
   it helps choose the parameters like `en-dev`; its README gives its first measurement.
@@ -79,7 +83,7 @@ the vocabulary words that only it uses (no other development set, not the librar
 the words that may have been added because of it (`own_words_left_out`).
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
 from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `ja-blind6`, `ja-blind7`,
-`ja-blind8`, `ja-dev2`, `ja-dev3`, `en-blind`, `en-dev`, `en-blind2`, `en-blind3` and `en-dev2` are the repository's own
+`ja-blind8`, `ja-dev2`, `ja-dev3`, `en-blind`, `en-dev`, `en-blind2`, `en-blind3`, `en-blind4` and `en-dev2` are the repository's own
 (benchmarks/data), so they run anywhere.
 """
 
@@ -137,6 +141,7 @@ EN_BLIND = ROOT / "benchmarks" / "data" / "align-en-blind"
 EN_DEV = ROOT / "benchmarks" / "data" / "align-en-dev"
 EN_BLIND2 = ROOT / "benchmarks" / "data" / "align-en-blind2"
 EN_BLIND3 = ROOT / "benchmarks" / "data" / "align-en-blind3"
+EN_BLIND4 = ROOT / "benchmarks" / "data" / "align-en-blind4"
 EN_DEV2 = ROOT / "benchmarks" / "data" / "align-en-dev2"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
 
@@ -298,7 +303,7 @@ def library_set(root: Path, catalogue: bool) -> list[Case]:
 
 #: every set the benchmark knows, in table order
 SET_NAMES = ("pmmc-ua", "bpi15", "ja-dev", "ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6",
-             "ja-blind7", "ja-blind8", "ja-dev2", "ja-dev3", "en-blind", "en-dev", "en-blind2", "en-blind3", "en-dev2",
+             "ja-blind7", "ja-blind8", "ja-dev2", "ja-dev3", "en-blind", "en-dev", "en-blind2", "en-blind3", "en-blind4", "en-dev2",
              "library", "library-nocat")
 
 
@@ -323,6 +328,7 @@ def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[st
         "en-dev": lambda: ja_dev_set(EN_DEV),
         "en-blind2": lambda: ja_dev_set(EN_BLIND2),
         "en-blind3": lambda: ja_dev_set(EN_BLIND3),
+        "en-blind4": lambda: ja_dev_set(EN_BLIND4),
         "en-dev2": lambda: ja_dev_set(EN_DEV2),
         "library": lambda: library_set(ROOT / "processes", catalogue=True),
         "library-nocat": lambda: library_set(ROOT / "processes", catalogue=False),
@@ -330,7 +336,7 @@ def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[st
     needs = {"pmmc-ua": SHARED / "pmmc2015-ua", "bpi15": SHARED / "bpi15-municipalities",
              "ja-dev": SHARED / "align-ja-dev", "ja-blind": BLIND, "ja-blind2": BLIND2, "ja-blind3": BLIND3,
              "ja-blind4": BLIND4, "ja-blind5": BLIND5, "ja-blind6": BLIND6, "ja-blind7": BLIND7,
-             "ja-blind8": BLIND8, "en-blind": EN_BLIND, "en-dev": EN_DEV, "en-blind2": EN_BLIND2, "en-blind3": EN_BLIND3,
+             "ja-blind8": BLIND8, "en-blind": EN_BLIND, "en-dev": EN_DEV, "en-blind2": EN_BLIND2, "en-blind3": EN_BLIND3, "en-blind4": EN_BLIND4,
              "en-dev2": EN_DEV2, "ja-dev2": JA_DEV2, "ja-dev3": JA_DEV3,
              "library": ROOT / "processes", "library-nocat": ROOT / "processes"}
     out: dict[str, list[Case]] = {}
@@ -419,7 +425,7 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
 
 #: the sets that only measure (never help choose parameters, never lend words to the others)
 HELD_OUT = ("ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6", "ja-blind7", "ja-blind8", "en-blind", "en-blind2",
-            "en-blind3")
+            "en-blind3", "en-blind4")
 
 
 def words_used(labels: Iterable[str], vocab: WorkVocabulary) -> set[str]:
