@@ -31,6 +31,13 @@ from tamaflow.model import Process, Step
 ROOT = Path(__file__).resolve().parents[1]
 ORDER = ROOT / "tests" / "fixtures" / "compare" / "order"
 runner = CliRunner()
+#: the English development set whose organisations word every step their own way
+EN_DEV = ROOT / "benchmarks" / "data" / "align-en-dev"
+
+
+def _flow(city: str, labels: list[str]) -> Process:
+    """A straight flow of one step per label, ids s0, s1, …"""
+    return Process(process="p", name="p", city=city, steps=[Step(id=f"s{i}", name=x) for i, x in enumerate(labels)])
 
 
 def head(label: str) -> str:
@@ -240,25 +247,20 @@ def test_english_labels_of_one_activity_are_similar(a: str, b: str) -> None:
 def test_long_english_labels_meet_on_their_action() -> None:
     # two councils' own words for one step: the action (search / locate and retrieve) is one
     # word among each city's objects, which the word model alone dilutes below the threshold
-    dev = ROOT / "benchmarks" / "data" / "align-en-dev" / "foi-request"
-    result = runner.invoke(app, ["compare", str(dev / "camden.yaml"), str(dev / "edinburgh.yaml"), "--format", "json"])
-    assert result.exit_code == 0, result.output
-    alignment = json.loads(result.stdout)["alignment"]
-    assert {"camden": "search", "edinburgh": "collation"} in alignment
-    assert {"camden": "allocate", "edinburgh": "allocation"} in alignment
+    dev = EN_DEV / "foi-request"
+    groups = alignment(dev / "camden.yaml", dev / "edinburgh.yaml")
+    assert {"camden": "search", "edinburgh": "collation"} in groups
+    assert {"camden": "allocate", "edinburgh": "allocation"} in groups
 
 
 def test_weak_neighbours_do_not_count_against_a_pair_where_every_step_is_worded_apart() -> None:
     # four councils word every step of a freedom-of-information request their own way, so a
     # step's neighbours seldom find their counterparts well; that is the norm between these
     # flows, not evidence against Documents released to applicant / Release recs via portal
-    result = runner.invoke(app, ["compare", str(ROOT / "benchmarks" / "data" / "align-en-dev" / "foi-request"),
-                                 "--format", "json"])
-    assert result.exit_code == 0, result.output
-    alignment = json.loads(result.stdout)["alignment"]
-    released = next(g for g in alignment if g.get("brisbane") == "released")
+    groups = alignment(EN_DEV / "foi-request")
+    released = next(g for g in groups if g.get("brisbane") == "released")
     assert released["seattle"] == "release"
-    assert {"camden": "allocate", "edinburgh": "allocation", "seattle": "route"} in alignment
+    assert {"camden": "allocate", "edinburgh": "allocation", "seattle": "route"} in groups
 
 
 def test_flows_worded_apart_are_measured_on_their_own_scale() -> None:
@@ -267,24 +269,18 @@ def test_flows_worded_apart_are_measured_on_their_own_scale() -> None:
     # that of flows sharing wording (Authorise claim and confirm cost code / Sup approval (wf) /
     # Supervisor review and approval; Check claim against the expenses policy / AP audit vs
     # A.R. 45 / Audit of receipts and per diem rates)
-    result = runner.invoke(app, ["compare", str(ROOT / "benchmarks" / "data" / "align-en-dev" / "expense-claim"),
-                                 "--format", "json"])
-    assert result.exit_code == 0, result.output
-    alignment = json.loads(result.stdout)["alignment"]
-    assert {"leicester": "authorise", "perth": "approved", "san-diego": "sup_ok", "winnipeg": "sup_approval"} in alignment
+    groups = alignment(EN_DEV / "expense-claim")
+    assert {"leicester": "authorise", "perth": "approved", "san-diego": "sup_ok", "winnipeg": "sup_approval"} in groups
     assert {"leicester": "payroll_check", "perth": "checked", "san-diego": "ap_audit",
-            "winnipeg": "receipt_audit"} in alignment
+            "winnipeg": "receipt_audit"} in groups
 
 
 def test_flows_that_share_wording_keep_the_absolute_scale() -> None:
     # two flows whose steps mostly meet exactly: their best-matched steps reach the threshold
     # and more, so no score of theirs is lifted, and a weak pair (Send rejection / Archive the
     # file) stays below the threshold
-    def flow(name: str, labels: list[str]) -> Process:
-        return Process(process="p", name="p", city=name, steps=[Step(id=f"s{i}", name=x) for i, x in enumerate(labels)])
-
-    views = [build_view(flow("a", ["Receive application", "Check documents", "Send rejection", "Send acceptance"])),
-             build_view(flow("b", ["Receive application", "Check documents", "Archive the file", "Send acceptance"]))]
+    views = [build_view(_flow("a", ["Receive application", "Check documents", "Send rejection", "Send acceptance"])),
+             build_view(_flow("b", ["Receive application", "Check documents", "Archive the file", "Send acceptance"]))]
     shared = Matcher(views, match_vocabulary(None, MatchOptions()), MatchOptions())
     plain = Matcher(views, match_vocabulary(None, MatchOptions(free=0.0)), MatchOptions(free=0.0))
     S = shared.label_matrix(0, 1)
@@ -297,20 +293,14 @@ def test_steps_left_over_between_flows_worded_apart_pair_by_their_place() -> Non
     # the funding agreement and the payment share a word or two at most (Issuance of cheque or
     # EFT / Grant paid by EFT / Set up supplier and pay the grant by BACS), so no score of theirs
     # reaches the threshold, but each sits where the others' does, between steps that did match
-    result = runner.invoke(app, ["compare", str(ROOT / "benchmarks" / "data" / "align-en-dev" / "community-grant"),
-                                 "--format", "json"])
-    assert result.exit_code == 0, result.output
-    alignment = json.loads(result.stdout)["alignment"]
-    assert {"derby": "apply", "halifax": "submission", "hobart": "submitted", "tacoma": "submit"} in alignment
-    assert {"derby": "sign", "halifax": "agreement", "hobart": "agreement", "tacoma": "contract"} in alignment
-    assert {"derby": "pay", "halifax": "payment", "hobart": "paid", "tacoma": "w9"} in alignment
+    groups = alignment(EN_DEV / "community-grant")
+    assert {"derby": "apply", "halifax": "submission", "hobart": "submitted", "tacoma": "submit"} in groups
+    assert {"derby": "sign", "halifax": "agreement", "hobart": "agreement", "tacoma": "contract"} in groups
+    assert {"derby": "pay", "halifax": "payment", "hobart": "paid", "tacoma": "w9"} in groups
 
 
 def test_a_step_left_over_pairs_by_place_only_where_it_sits_and_its_label_says_something() -> None:
     # two bulky-waste flows worded apart: only the item check meets on its labels
-    def flow(name: str, labels: list[str]) -> Process:
-        return Process(process="p", name="p", city=name, steps=[Step(id=f"s{i}", name=x) for i, x in enumerate(labels)])
-
     mine = ["Booking taken over the phone", "Items and address checked", "Charge worked out and paid by card",
             "Collection date given", "Kerbside pickup by the crew", "Items sorted at the depot for reuse"]
     theirs = ["Online request via the portal", "Eligibility screening of the items",
@@ -318,7 +308,7 @@ def test_a_step_left_over_pairs_by_place_only_where_it_sits_and_its_label_says_s
               "Recycling at the civic amenity site"]
 
     def pairs(other: list[str], options: MatchOptions) -> set[tuple[int, int]]:
-        views = [build_view(flow("a", mine)), build_view(flow("b", other))]
+        views = [build_view(_flow("a", mine)), build_view(_flow("b", other))]
         return {(p.a, p.b) for p in Matcher(views, match_vocabulary(None, options), options).align(0, 1).pairs}
 
     # the charge (quotation with a payment link) and the reuse (recycling) sit in the same place
