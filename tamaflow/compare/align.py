@@ -274,7 +274,8 @@ class Matcher:
         n, m = S.shape
         if n == 0 or m == 0:
             return PairAlignment(va.variant, vb.variant, [], S)
-        C0 = self._combined(i, j, S)
+        shortfall = self._shortfall(S)
+        C0 = self._combined(i, j, S, shortfall)
         C = C0
         crossing = np.zeros_like(S)
         if o.sequence or o.order or o.gap:
@@ -294,7 +295,7 @@ class Matcher:
                 # the gap vouches for place, not meaning: it lifts in proportion to the labels
                 C = C - o.order * crossing + o.gap * G * S
         pairs = self._assign(S, C)
-        if o.place_fill and self._shortfall(S) > 0:
+        if o.place_fill and shortfall > 0:
             pairs.extend(self._fill_by_place(va, vb, S, C, pairs))
         pairs.extend(self._one_to_many(va, vb, S, np.where(crossing > 0, -np.inf, C), pairs))
         pairs.sort(key=lambda p: (p.a, p.b))
@@ -313,7 +314,9 @@ class Matcher:
         return [Correspondence(r, c, score, label) for r, c, score, label
                 in zip(rows.tolist(), cols.tolist(), C[rows, cols].tolist(), S[rows, cols].tolist(), strict=True)]
 
-    def _combined(self, i: int, j: int, S: np.ndarray) -> np.ndarray:
+    def _combined(self, i: int, j: int, S: np.ndarray, shortfall: float) -> np.ndarray:
+        """Label similarity with neighbour, lane and position context, lifted by the pair's
+        `shortfall` (`_shortfall`, measured once by the caller, which also reads it)."""
         o = self.options
         n, m = S.shape
         # S extended with the implicit start (row/col n) and end (n+1), which always correspond
@@ -338,7 +341,7 @@ class Matcher:
             C = C + np.where(known, o.lane * (L - 0.5), 0.0)
         P = 1.0 - np.abs(self.views[i].position[:, None] - self.views[j].position[None, :])
         C = C + o.position * (P - 0.5)
-        return C + self._shortfall(S)
+        return C + shortfall
 
     def _shortfall(self, S: np.ndarray) -> float:
         """How far the two flows' best-matched tenth of steps falls short of `threshold + free`:
