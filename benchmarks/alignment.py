@@ -367,12 +367,14 @@ GRID: dict[str, tuple[float, ...]] = {
     # English: the clash of two labels naming no common action (0: none); set with the English
     # sets in view, so chosen here. (A synonym-group word's own weight, `grouped_word`, was in the
     # grid as {0.5, 1} until 2026-11-30 and chosen at its shipped 0.5 on every set; it left the
-    # grid to make room for `free`.)
+    # grid to make room for `free`, now `apart`.)
     "action_clash": (0.0, 0.3),
-    # flows worded apart measured on their own scale (0: off); chosen on en-dev and en-dev2
-    "free": (0.0, 0.15),
+    # flows worded apart measured on their own scale (0: off; on, Japanese flows take
+    # `ja_apart`, 0.65); chosen on en-dev and en-dev2. Until 2026-12-01 this was `free` ∈
+    # {0, 0.15}, a level of threshold + 0.15 that moved with the threshold
+    "apart": (0.0, 0.75),
     # between flows worded apart, the steps left over paired by their place (0: off); chosen on
-    # en-dev and en-dev2; it only runs where `free` fires
+    # en-dev and en-dev2; it only runs where `apart` fires
     "place_fill": (0.0, 0.6),
 }
 
@@ -409,8 +411,8 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
         if all_japanese:
             # the English knobs read English labels only: a case without one runs the same
             runs_with = dataclasses.replace(runs_with, action_clash=0.0, grouped_word=0.0)
-        if not runs_with.free:
-            # the fill by place only runs between flows that `free` finds worded apart
+        if not runs_with.apart:
+            # the fill by place only runs between flows that `apart` finds worded apart
             runs_with = dataclasses.replace(runs_with, place_fill=0.0)
         key = (id(case), runs_with)
         if key not in _RUNS:

@@ -282,7 +282,7 @@ def test_flows_that_share_wording_keep_the_absolute_scale() -> None:
     views = [build_view(_flow("a", ["Receive application", "Check documents", "Send rejection", "Send acceptance"])),
              build_view(_flow("b", ["Receive application", "Check documents", "Archive the file", "Send acceptance"]))]
     shared = Matcher(views, match_vocabulary(None, MatchOptions()), MatchOptions())
-    plain = Matcher(views, match_vocabulary(None, MatchOptions(free=0.0)), MatchOptions(free=0.0))
+    plain = Matcher(views, match_vocabulary(None, MatchOptions(apart=0.0)), MatchOptions(apart=0.0))
     S = shared.label_matrix(0, 1)
     assert (shared._combined(0, 1, S, shared._shortfall(S)) == plain._combined(0, 1, S, plain._shortfall(S))).all()
     assert {(p.a, p.b) for p in shared.align(0, 1).pairs} == {(0, 0), (1, 1), (3, 3)}

@@ -96,13 +96,17 @@ class MatchOptions:
     #: built with it), and the share lost by two labels naming no common action
     grouped_word: float = GROUPED_WORD
     action_clash: float = ACTION_CLASH
-    #: wording apart: two flows whose best-matched tenth of steps scores below `threshold + free`
-    #: word everything their own way (each organisation its own verbs, object words and system
-    #: names), so their label scores sit on a lower scale; each of their pairs is lifted by the
-    #: shortfall. Flows that share wording reach it and are untouched: every PMMC-UA pair, and
-    #: Japanese flows but for one pair in a few dozen (their head concepts meet exactly). 0 switches it off
-    free: float = 0.15
-    #: between two flows worded apart (`free` fires), a pair of steps left over by the assignment
+    #: wording apart: two flows whose best-matched tenth of steps scores below `apart` word
+    #: everything their own way (each organisation its own verbs, object words and system names),
+    #: so their label scores sit on a lower scale; each of their pairs is lifted by the shortfall.
+    #: Flows that share wording reach it and are untouched: every PMMC-UA pair, and Japanese flows
+    #: but for one pair in a few dozen (their head concepts meet exactly). A property of the two
+    #: flows' wording, not of the cut: it does not move with `threshold` (until 2026-12-01 it was
+    #: `threshold + 0.15`, so a higher cut also declared more flows worded apart). 0 switches it off
+    apart: float = 0.75
+    #: the same on the Japanese label model's scale (`for_language`), as `ja_threshold` is
+    ja_apart: float = 0.65
+    #: between two flows worded apart (`apart` fires), a pair of steps left over by the assignment
     #: is taken in the order of both flows when its label similarity reaches this many times its
     #: distance in the flows (relative positions, 0–1) and it crosses no correspondence: where
     #: the labels cannot decide, the place does. 0 switches it off
@@ -116,9 +120,12 @@ def japanese_flows(views: Sequence[VariantView]) -> bool:
 
 
 def for_language(options: MatchOptions, japanese: bool) -> MatchOptions:
-    """The options a comparison runs with: Japanese flows take `ja_threshold` as their threshold.
-    Decided once per comparison (every path and every Dask worker the same), not per pair."""
-    return replace(options, threshold=options.ja_threshold) if japanese else options
+    """The options a comparison runs with: Japanese flows take `ja_threshold` as their threshold
+    and `ja_apart` as their level of wording apart (unless `apart` is off). Decided once per
+    comparison (every path and every Dask worker the same), not per pair."""
+    if not japanese:
+        return options
+    return replace(options, threshold=options.ja_threshold, apart=options.ja_apart if options.apart else 0.0)
 
 
 def match_vocabulary(catalogue: Mapping[str, Sequence[str]] | None, options: MatchOptions) -> Vocabulary:
@@ -344,13 +351,13 @@ class Matcher:
         return C + shortfall
 
     def _shortfall(self, S: np.ndarray) -> float:
-        """How far the two flows' best-matched tenth of steps falls short of `threshold + free`:
-        above 0, the two organisations word everything their own way (see `free`)."""
+        """How far the two flows' best-matched tenth of steps falls short of `apart`: above 0,
+        the two organisations word everything their own way (see `apart`)."""
         o = self.options
-        if not (o.free and S.size):
+        if not (o.apart and S.size):
             return 0.0
         best = np.concatenate([S.max(axis=1), S.max(axis=0)])
-        return max(0.0, o.threshold + o.free - float(np.percentile(best, 90)))
+        return max(0.0, o.apart - float(np.percentile(best, 90)))
 
     def _fill_by_place(self, va: VariantView, vb: VariantView, S: np.ndarray, C: np.ndarray,
                        pairs: Sequence[Correspondence]) -> list[Correspondence]:
