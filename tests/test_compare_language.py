@@ -178,6 +178,17 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("郵送・FAXによる請求書の受付", "receive"),  # …による says by what: 郵送 is not an action here
     ("口座振込により支給", "pay_out"),
     ("広域連合へ進達", "send"),  # 進達: forwarding to the authority above (例規)
+    ("市民課から死亡の連絡を受ける", "notify"),  # an action received is that action …
+    ("添付書類を受ける", "receive"),  # … and a thing received is received
+    ("助産師がお話を伺います", "consult"),  # humble verbs read as the plain ones: 伺う = 聞く …
+    ("運行の目的と経路をお伺いします", "consult"),
+    ("一週間以内にお宅へ伺います", "visit"),  # … and after a place, 伺う = 訪ねる
+    ("伺いに押印をもらう", "approve"),  # the noun 伺い (a draft put up) is not the verb
+    ("決裁伺いを起案する", "draft"),
+    ("提出された書類を拝見します", "check"),  # 拝見 = 見る
+    ("ご相談を承ります", "consult"),  # 承る = 受ける: a consultation received is the consultation
+    ("窓口で身分証明書を拝見します", "id_check"),  # 身分証明書を見る = 身分証明書の確認
+    ("身分証明書を確かめる", "id_check"),
 ])
 def test_the_head_action_is_found(label: str, concept: str) -> None:
     assert head(label) == concept

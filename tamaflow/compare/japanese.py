@@ -72,6 +72,13 @@ FUNCTION_VERBS = frozenset({"取る", "とる", "乗る", "のる", "図る", "�
 #: a noun and a verb that together name one action, as the vocabulary's phrases cannot (they stop
 #: at particles): 目を通す is to look through, i.e. check
 IDIOMS = {("目", "通す"): "check"}
+#: humble verbs (謙譲語) read as the plain verbs they stand for: the polite voice of a counter's
+#: flow says 書類を拝見します, ご相談を承ります, お話を伺います where another city writes 見る,
+#: 受ける, 聞く. 伺う is also the humble 訪ねる: after a place (お宅へ伺う, 現地に伺う) it is the
+#: visit. The noun 伺い (決裁の伺い, a draft put up for approval) is not this verb
+HUMBLE = {"伺う": "聞く", "拝見": "見る", "承る": "受ける", "拝受": "受け取る", "頂戴": "もらう",
+          "拝聴": "聞く", "拝読": "読む", "申し上げる": "伝える", "申す": "言う", "参る": "行く"}
+_HUMBLE_VISIT = {"伺う": "訪ねる", "参る": "行く"}
 
 #: verbs that only move or make a document: with a document named after an action as their
 #: object (照会書, 協議書, 通知書) the step is that action
@@ -344,7 +351,7 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
     dotted: set[int] = set()  # the parts that follow ・ or 、 (not a verb that goes on)
     i = 0
     while i < len(ms):
-        m = ms[i]
+        m, at = ms[i], i
         surfaces, current = parts[-1]
         # と between two actions joins two clauses (所得の確認と認定審査); between two things it
         # joins objects (本人と家族の確認)
@@ -430,6 +437,17 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             joined = vocab.lookup(normalise(form)) or prev.concept
             current.append(Term(form, joined, joined is not None and joined.kind == "action", False))
             continue
+        # (a continuative followed by a case particle is the noun: 伺いに押印をもらう)
+        nominal = m.pos == "動詞" and m.conj.startswith("連用形") and at + 1 < len(ms) \
+            and ms[at + 1].pos == "助詞" and ms[at + 1].surface in ("に", "を", "の", "が", "は", "で", "と")
+        plain = HUMBLE.get(m.lemma) if m.pos in ("動詞", "名詞") and not nominal else None
+        if plain is not None:
+            after_place = at >= 1 and ms[at - 1].surface in ("へ", "に") and ms[at - 1].pos == "助詞"
+            plain = _HUMBLE_VISIT.get(m.lemma, plain) if after_place else plain
+            if plain in MOTION_VERBS:
+                continue
+            current.append(Term(plain, vocab.lookup(plain), True, False))
+            continue
         concept: Concept | None = vocab.lookup(normalise(m.surface)) or vocab.lookup(normalise(m.lemma))
         if concept is None and m.pos == "名詞" and len(m.surface) > 2:
             concept = _compound_concept(normalise(m.surface), vocab)
@@ -491,8 +509,9 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             doing = cl[head].concept
             if joined is None and doing is not None and not cl[head - 1].action:
                 # … also in other words for the action: 本人かどうか確かめる is 本人確認
-                joined = next((c for w in vocab.words_of(doing.id)
-                               if (c := vocab.lookup(normalise(cl[head - 1].form + w))) is not None), None)
+                # (with の or without: 身分証明書を見る is 身分証明書の確認)
+                joined = next((c for w in vocab.words_of(doing.id) for no in ("", "の")
+                               if (c := vocab.lookup(normalise(cl[head - 1].form + no + w))) is not None), None)
             if joined is not None and joined.kind == "action":
                 cl = [*cl[:head - 1], Term(cl[head - 1].form + cl[head].form, joined, True, False), *cl[head + 1:]]
                 head -= 1
