@@ -179,7 +179,6 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("口座振込により支給", "pay_out"),
     ("広域連合へ進達", "send"),  # 進達: forwarding to the authority above (例規)
     ("市民課から死亡の連絡を受ける", "notify"),  # an action received is that action …
-    ("添付書類を受ける", "receive"),  # … and a thing received is received
     ("助産師がお話を伺います", "consult"),  # humble verbs read as the plain ones: 伺う = 聞く …
     ("運行の目的と経路をお伺いします", "consult"),
     ("一週間以内にお宅へ伺います", "visit"),  # … and after a place, 伺う = 訪ねる
