@@ -188,6 +188,8 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("ご相談を承ります", "consult"),  # 承る = 受ける: a consultation received is the consultation
     ("窓口で身分証明書を拝見します", "id_check"),  # 身分証明書を見る = 身分証明書の確認
     ("身分証明書を確かめる", "id_check"),
+    ("窓口で申請書をお預かりします", "receive"),  # お預かりする at a counter takes the form in …
+    ("夜間窓口で届書を預かる", "wait"),  # … 預かる alone keeps it for the office that will receive it
 ])
 def test_the_head_action_is_found(label: str, concept: str) -> None:
     assert head(label) == concept

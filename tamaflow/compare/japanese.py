@@ -79,6 +79,9 @@ IDIOMS = {("目", "通す"): "check"}
 HUMBLE = {"伺う": "聞く", "拝見": "見る", "承る": "受ける", "拝受": "受け取る", "頂戴": "もらう",
           "拝聴": "聞く", "拝読": "読む", "申し上げる": "伝える", "申す": "言う", "参る": "行く"}
 _HUMBLE_VISIT = {"伺う": "訪ねる", "参る": "行く"}
+#: お + a verb + する is the humble form of the verb; お預かりする at a counter is taking the form
+#: in (受け取る), where 預かる alone keeps something for someone (夜間窓口で届書を預かる)
+_HUMBLE_O = {"預かる": "受け取る"}
 
 #: verbs that only move or make a document: with a document named after an action as their
 #: object (照会書, 協議書, 通知書) the step is that action
@@ -441,6 +444,9 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         nominal = m.pos == "動詞" and m.conj.startswith("連用形") and at + 1 < len(ms) \
             and ms[at + 1].pos == "助詞" and ms[at + 1].surface in ("に", "を", "の", "が", "は", "で", "と")
         plain = HUMBLE.get(m.lemma) if m.pos in ("動詞", "名詞") and not nominal else None
+        if plain is None and m.lemma in _HUMBLE_O and at >= 1 and ms[at - 1].surface == "お" \
+                and at + 1 < len(ms) and ms[at + 1].lemma in ("為る", "する", "致す", "いたす"):
+            plain = _HUMBLE_O[m.lemma]
         if plain is not None:
             after_place = at >= 1 and ms[at - 1].surface in ("へ", "に") and ms[at - 1].pos == "助詞"
             plain = _HUMBLE_VISIT.get(m.lemma, plain) if after_place else plain
