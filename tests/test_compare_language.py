@@ -184,6 +184,7 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("一週間以内にお宅へ伺います", "visit"),  # … and after a place, 伺う = 訪ねる
     ("伺いに押印をもらう", "approve"),  # the noun 伺い (a draft put up) is not the verb
     ("決裁伺いを起案する", "draft"),
+    ("受理決定の伺い", "draft"),  # … nor is 伺い at the end of a label
     ("提出された書類を拝見します", "check"),  # 拝見 = 見る
     ("ご相談を承ります", "consult"),  # 承る = 受ける: a consultation received is the consultation
     ("窓口で身分証明書を拝見します", "id_check"),  # 身分証明書を見る = 身分証明書の確認

@@ -82,6 +82,7 @@ _HUMBLE_VISIT = {"伺う": "訪ねる", "参る": "行く"}
 #: お + a verb + する is the humble form of the verb; お預かりする at a counter is taking the form
 #: in (受け取る), where 預かる alone keeps something for someone (夜間窓口で届書を預かる)
 _HUMBLE_O = {"預かる": "受け取る"}
+_DO = frozenset({"為る", "する", "致す", "いたす"})
 
 #: verbs that only move or make a document: with a document named after an action as their
 #: object (照会書, 協議書, 通知書) the step is that action
@@ -440,12 +441,15 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             joined = vocab.lookup(normalise(form)) or prev.concept
             current.append(Term(form, joined, joined is not None and joined.kind == "action", False))
             continue
-        # (a continuative followed by a case particle is the noun: 伺いに押印をもらう)
-        nominal = m.pos == "動詞" and m.conj.startswith("連用形") and at + 1 < len(ms) \
-            and ms[at + 1].pos == "助詞" and ms[at + 1].surface in ("に", "を", "の", "が", "は", "で", "と")
+        # a continuative is the verb only when the verb goes on (伺います, 伺って, お話を伺い、…);
+        # otherwise it is the noun (伺いに押印をもらう, 受理決定の伺い, 出張の伺い・申請, 伺い)
+        nominal = m.pos == "動詞" and m.conj.startswith("連用形") and not (
+            at + 1 < len(ms) and (ms[at + 1].pos == "助動詞" or ms[at + 1].surface in ("て", "で")
+                                  or ms[at + 1].lemma in _DO and at >= 1 and ms[at - 1].surface == "お"
+                                  or ms[at + 1].surface in ("、", "，", ",") and not (at >= 1 and ms[at - 1].surface == "の")))
         plain = HUMBLE.get(m.lemma) if m.pos in ("動詞", "名詞") and not nominal else None
         if plain is None and m.lemma in _HUMBLE_O and at >= 1 and ms[at - 1].surface == "お" \
-                and at + 1 < len(ms) and ms[at + 1].lemma in ("為る", "する", "致す", "いたす"):
+                and at + 1 < len(ms) and ms[at + 1].lemma in _DO:
             plain = _HUMBLE_O[m.lemma]
         if plain is not None:
             after_place = at >= 1 and ms[at - 1].surface in ("へ", "に") and ms[at - 1].pos == "助詞"
