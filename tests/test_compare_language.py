@@ -654,3 +654,16 @@ def test_the_library_root_has_no_single_standard_to_emit(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert "name its folder" in result.output
     assert not (tmp_path / "s.yaml").exists()
+
+
+def test_a_counter_that_speaks_humbly_is_aligned_with_one_that_speaks_plainly(tmp_path: Path) -> None:
+    # one city writes its counter's flow in the polite voice it uses with residents (お預かりします,
+    # お伺いします, 拝見します), another in plain verbs: the humble verbs are read as the plain ones
+    # they stand for, so each step meets its counterpart
+    flows = {"koganei": ["窓口で申請書をお預かりします", "運行の目的と経路をお伺いします",
+                         "窓口に来られた方の身分証明書を拝見します", "許可証をお渡しします"],
+             "fussa": ["申請書を受け付ける", "運行の目的と経路を聞く", "運転免許証で身分証明書を確かめる",
+                       "許可証を渡す"]}
+    groups = align_flows(tmp_path, "kari-number", flows)
+    for step in range(4):
+        assert {"koganei": f"koganei{step}", "fussa": f"fussa{step}"} in groups
