@@ -102,6 +102,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -132,23 +133,9 @@ from tamaflow.model.ids import safe_id  # noqa: E402
 from tamaflow.model.process import Process  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
-BLIND = ROOT / "benchmarks" / "data" / "align-ja-blind"
-BLIND2 = ROOT / "benchmarks" / "data" / "align-ja-blind2"
-BLIND3 = ROOT / "benchmarks" / "data" / "align-ja-blind3"
-BLIND4 = ROOT / "benchmarks" / "data" / "align-ja-blind4"
-BLIND5 = ROOT / "benchmarks" / "data" / "align-ja-blind5"
-BLIND6 = ROOT / "benchmarks" / "data" / "align-ja-blind6"
-BLIND7 = ROOT / "benchmarks" / "data" / "align-ja-blind7"
-BLIND8 = ROOT / "benchmarks" / "data" / "align-ja-blind8"
-BLIND9 = ROOT / "benchmarks" / "data" / "align-ja-blind9"
-JA_DEV2 = ROOT / "benchmarks" / "data" / "align-ja-dev2"
-JA_DEV3 = ROOT / "benchmarks" / "data" / "align-ja-dev3"
-EN_BLIND = ROOT / "benchmarks" / "data" / "align-en-blind"
-EN_DEV = ROOT / "benchmarks" / "data" / "align-en-dev"
-EN_BLIND2 = ROOT / "benchmarks" / "data" / "align-en-blind2"
-EN_BLIND3 = ROOT / "benchmarks" / "data" / "align-en-blind3"
-EN_BLIND4 = ROOT / "benchmarks" / "data" / "align-en-blind4"
-EN_DEV2 = ROOT / "benchmarks" / "data" / "align-en-dev2"
+#: the repository's own sets, each in benchmarks/data/align-<name>, in ja-dev's format
+REPO_SETS = ("ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6", "ja-blind7", "ja-blind8",
+             "ja-blind9", "ja-dev2", "ja-dev3", "en-blind", "en-dev", "en-blind2", "en-blind3", "en-blind4", "en-dev2")
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
 
 Pair = tuple[tuple[str, str], tuple[str, str]]  # ((variant, step id), (variant, step id)), sorted
@@ -308,44 +295,23 @@ def library_set(root: Path, catalogue: bool) -> list[Case]:
 
 
 #: every set the benchmark knows, in table order
-SET_NAMES = ("pmmc-ua", "bpi15", "ja-dev", "ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6",
-             "ja-blind7", "ja-blind8", "ja-blind9", "ja-dev2", "ja-dev3", "en-blind", "en-dev", "en-blind2", "en-blind3", "en-blind4", "en-dev2",
-             "library", "library-nocat")
+SET_NAMES = ("pmmc-ua", "bpi15", "ja-dev", *REPO_SETS, "library", "library-nocat")
 
 
 def load_sets(only: Iterable[str] | None = None, quiet: bool = False) -> dict[str, list[Case]]:
     """Every set whose data is readable here, by name. Prints why a set is skipped (unless quiet)."""
     wanted = set(only) if only else None
-    makers: dict[str, Callable[[], list[Case]]] = {
-        "pmmc-ua": lambda: rdf_set(SHARED / "pmmc2015-ua", "models", ".bpmn"),
-        "bpi15": lambda: rdf_set(SHARED / "bpi15-municipalities", "pnml", ".pnml"),
-        "ja-dev": lambda: ja_dev_set(SHARED / "align-ja-dev"),
-        "ja-blind": lambda: ja_dev_set(BLIND),
-        "ja-blind2": lambda: ja_dev_set(BLIND2),
-        "ja-blind3": lambda: ja_dev_set(BLIND3),
-        "ja-blind4": lambda: ja_dev_set(BLIND4),
-        "ja-blind5": lambda: ja_dev_set(BLIND5),
-        "ja-blind6": lambda: ja_dev_set(BLIND6),
-        "ja-blind7": lambda: ja_dev_set(BLIND7),
-        "ja-blind8": lambda: ja_dev_set(BLIND8),
-        "ja-blind9": lambda: ja_dev_set(BLIND9),
-        "ja-dev2": lambda: ja_dev_set(JA_DEV2),
-        "ja-dev3": lambda: ja_dev_set(JA_DEV3),
-        "en-blind": lambda: ja_dev_set(EN_BLIND),
-        "en-dev": lambda: ja_dev_set(EN_DEV),
-        "en-blind2": lambda: ja_dev_set(EN_BLIND2),
-        "en-blind3": lambda: ja_dev_set(EN_BLIND3),
-        "en-blind4": lambda: ja_dev_set(EN_BLIND4),
-        "en-dev2": lambda: ja_dev_set(EN_DEV2),
-        "library": lambda: library_set(ROOT / "processes", catalogue=True),
-        "library-nocat": lambda: library_set(ROOT / "processes", catalogue=False),
-    }
     needs = {"pmmc-ua": SHARED / "pmmc2015-ua", "bpi15": SHARED / "bpi15-municipalities",
-             "ja-dev": SHARED / "align-ja-dev", "ja-blind": BLIND, "ja-blind2": BLIND2, "ja-blind3": BLIND3,
-             "ja-blind4": BLIND4, "ja-blind5": BLIND5, "ja-blind6": BLIND6, "ja-blind7": BLIND7,
-             "ja-blind8": BLIND8, "ja-blind9": BLIND9, "en-blind": EN_BLIND, "en-dev": EN_DEV, "en-blind2": EN_BLIND2, "en-blind3": EN_BLIND3, "en-blind4": EN_BLIND4,
-             "en-dev2": EN_DEV2, "ja-dev2": JA_DEV2, "ja-dev3": JA_DEV3,
+             "ja-dev": SHARED / "align-ja-dev",
+             **{name: ROOT / "benchmarks" / "data" / f"align-{name}" for name in REPO_SETS},
              "library": ROOT / "processes", "library-nocat": ROOT / "processes"}
+    makers: dict[str, Callable[[], list[Case]]] = {
+        "pmmc-ua": lambda: rdf_set(needs["pmmc-ua"], "models", ".bpmn"),
+        "bpi15": lambda: rdf_set(needs["bpi15"], "pnml", ".pnml"),
+        **{name: partial(ja_dev_set, needs[name]) for name in ("ja-dev", *REPO_SETS)},
+        "library": lambda: library_set(needs["library"], catalogue=True),
+        "library-nocat": lambda: library_set(needs["library"], catalogue=False),
+    }
     out: dict[str, list[Case]] = {}
     for name, make in makers.items():
         if wanted is not None and name not in wanted:

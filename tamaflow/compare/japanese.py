@@ -78,7 +78,7 @@ IDIOMS = {("目", "通す"): "check"}
 #: visit. The noun 伺い (決裁の伺い, a draft put up for approval) is not this verb
 HUMBLE = {"伺う": "聞く", "拝見": "見る", "承る": "受ける", "拝受": "受け取る", "頂戴": "もらう",
           "拝聴": "聞く", "拝読": "読む", "申し上げる": "伝える", "申す": "言う", "参る": "行く"}
-_HUMBLE_VISIT = {"伺う": "訪ねる", "参る": "行く"}
+_HUMBLE_VISIT = {"伺う": "訪ねる"}
 #: お + a verb + する is the humble form of the verb; お預かりする at a counter is taking the form
 #: in (受け取る), where 預かる alone keeps something for someone (夜間窓口で届書を預かる)
 _HUMBLE_O = {"預かる": "受け取る"}
@@ -441,19 +441,8 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             joined = vocab.lookup(normalise(form)) or prev.concept
             current.append(Term(form, joined, joined is not None and joined.kind == "action", False))
             continue
-        # a continuative is the verb only when the verb goes on (伺います, 伺って, お話を伺い、…);
-        # otherwise it is the noun (伺いに押印をもらう, 受理決定の伺い, 出張の伺い・申請, 伺い)
-        nominal = m.pos == "動詞" and m.conj.startswith("連用形") and not (
-            at + 1 < len(ms) and (ms[at + 1].pos == "助動詞" or ms[at + 1].surface in ("て", "で")
-                                  or ms[at + 1].lemma in _DO and at >= 1 and ms[at - 1].surface == "お"
-                                  or ms[at + 1].surface in ("、", "，", ",") and not (at >= 1 and ms[at - 1].surface == "の")))
-        plain = HUMBLE.get(m.lemma) if m.pos in ("動詞", "名詞") and not nominal else None
-        if plain is None and m.lemma in _HUMBLE_O and at >= 1 and ms[at - 1].surface == "お" \
-                and at + 1 < len(ms) and ms[at + 1].lemma in _DO:
-            plain = _HUMBLE_O[m.lemma]
+        plain = _humble_plain(ms, at)
         if plain is not None:
-            after_place = at >= 1 and ms[at - 1].surface in ("へ", "に") and ms[at - 1].pos == "助詞"
-            plain = _HUMBLE_VISIT.get(m.lemma, plain) if after_place else plain
             if plain in MOTION_VERBS:
                 continue
             current.append(Term(plain, vocab.lookup(plain), True, False))
@@ -544,6 +533,27 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
                 cl = [*cl[:head], Term(cl[head].form, named, True, False), *cl[head + 1:]]
         out.append((surface, [Term(t.form, t.concept, t.action, k == head, t.synonym) for k, t in enumerate(cl)]))
     return out
+
+
+def _humble_plain(ms: tuple[Morpheme, ...], at: int) -> str | None:
+    """The plain verb the humble word `ms[at]` stands for (see `HUMBLE`), or None.
+
+    A continuative is the verb only where the verb goes on (伺います, 伺って, お伺いする, お話を
+    伺い、…); otherwise it is the noun (伺いに押印をもらう, 受理決定の伺い, 出張の伺い・申請, 伺い)."""
+    m = ms[at]
+    before = ms[at - 1] if at >= 1 else None
+    after = ms[at + 1] if at + 1 < len(ms) else None
+    honorific_o = before is not None and before.surface == "お"
+    goes_on = after is not None and (after.pos == "助動詞" or after.surface in ("て", "で")
+                                     or after.lemma in _DO and honorific_o
+                                     or after.surface in ("、", "，", ",") and not (before is not None and before.surface == "の"))
+    nominal = m.pos == "動詞" and m.conj.startswith("連用形") and not goes_on
+    plain = HUMBLE.get(m.lemma) if m.pos in ("動詞", "名詞") and not nominal else None
+    if plain is None and m.lemma in _HUMBLE_O and honorific_o and after is not None and after.lemma in _DO:
+        return _HUMBLE_O[m.lemma]
+    if plain is not None and before is not None and before.surface in ("へ", "に") and before.pos == "助詞":
+        return _HUMBLE_VISIT.get(m.lemma, plain)  # after a place: お宅へ伺う is a visit
+    return plain
 
 
 @lru_cache(maxsize=16384)
