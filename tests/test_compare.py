@@ -370,7 +370,9 @@ def test_the_first_blind_japanese_set_f1() -> None:
     # development set since, and this floor guards what was learnt from it
     res = _measure("ja-blind")
     assert res.tp + res.fn == 275
-    assert res.f1 >= 0.75 and res.precision >= 0.85, res
+    # the steps left over paired by place in Japanese flows (2026-12-01) trade precision for
+    # recall here: P 0.884 → 0.826, R 0.745 → 0.793, F1 0.809 either way
+    assert res.f1 >= 0.78 and res.precision >= 0.8 and res.recall >= 0.77, res
 
 
 def test_the_second_blind_japanese_set_f1() -> None:
@@ -378,7 +380,8 @@ def test_the_second_blind_japanese_set_f1() -> None:
     # development set since its wording was read, at 0.772
     res = _measure("ja-blind2")
     assert res.tp + res.fn == 237
-    assert res.f1 >= 0.75 and res.precision >= 0.85, res
+    # with the steps left over paired by place (2026-12-01): P 0.883 → 0.833, R 0.764 → 0.802
+    assert res.f1 >= 0.78 and res.precision >= 0.8 and res.recall >= 0.78, res
 
 
 def test_each_development_set_is_measured_with_its_own_words_left_out() -> None:

@@ -1,5 +1,5 @@
 """Channels: the way an application or a certificate comes in or goes out (the counter, the
-post, online, the night desk, a convenience store), read off a Japanese label.
+post, online, the night desk, a convenience store, a kiosk), read off a Japanese label.
 
 Why: cities model each channel of intake or issue as an activity of its own, beside the
 counter's (a postal request opened and stamped, an eLTAX filing imported, a form left at the
@@ -26,6 +26,7 @@ CHANNELS: dict[str, tuple[str, ...]] = {
     "counter": ("窓口", "来庁", "対面"),
     "after_hours": ("時間外", "宿直", "夜間", "日直", "休日", "守衛", "防災せんたー"),
     "store": ("こんびに",),
+    "kiosk": ("交付機", "きおすく"),
 }
 #: the actions a channel tells apart: taking in an application and issuing a certificate
 CHANNEL_ACTIONS = frozenset({"receive", "submit", "hand_over", "produce", "reserve", "enter"})
@@ -40,13 +41,11 @@ def channels(text: str) -> str:
     if not any(t.head and t.concept is not None and t.concept.id in CHANNEL_ACTIONS for t in found):
         return ""
     named = set()
-    for t in found:
-        if t.head:
-            continue
-        form = normalise(t.form).lower()
-        for channel, words in CHANNELS.items():
-            if any(w in form for w in words):
-                named.add(channel)
+    # the words around the head, run together: the analyser splits a compound (自動 / 交付 / 機)
+    around = "".join(normalise(t.form).lower() if not t.head else "|" for t in found)
+    for channel, words in CHANNELS.items():
+        if any(w in around for w in words):
+            named.add(channel)
     return " ".join(sorted(named))
 
 

@@ -13,7 +13,7 @@ Depends on labels.py (features), english.py (the English action tables) and sema
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -203,25 +203,27 @@ class LabelSpace:
         obj = _object_agreement(self.EO, self.EOb, self.eo_norm, r, c)
         return np.where(en, np.maximum(word, wt.en_head * action + (1.0 - wt.en_head) * obj), word)
 
-    def block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray) -> np.ndarray:
+    def block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray, benefit: bool = True) -> np.ndarray:
         """Similarity matrix between the labels `rows` and the labels `cols` (indexes into items).
 
         Every entry depends on its own two labels only, so a large block is computed over the
         distinct labels and spread back: the same numbers, for a fraction of the work when
-        cities repeat each other's wording (26 × 60 generated steps: 1,560 labels, 500 distinct)."""
+        cities repeat each other's wording (26 × 60 generated steps: 1,560 labels, 500 distinct).
+        `benefit=False`: what the labels say they share, without the benefit of the doubt that a
+        Japanese head the vocabulary does not know gets (`ja_unknown` taken as 0)."""
         r = np.asarray(rows, dtype=np.int64)
         c = np.asarray(cols, dtype=np.int64)
         if len(r) * len(c) >= 4096:
             ur, back_r = np.unique(self.same_as[r], return_inverse=True)
             uc, back_c = np.unique(self.same_as[c], return_inverse=True)
             if len(ur) * len(uc) < len(r) * len(c):
-                return self._block(ur, uc)[np.ix_(back_r, back_c)]
-        return self._block(r, c)
+                return self._block(ur, uc, benefit)[np.ix_(back_r, back_c)]
+        return self._block(r, c, benefit)
 
-    def _block(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    def _block(self, r: np.ndarray, c: np.ndarray, benefit: bool = True) -> np.ndarray:
         if len(r) == 0 or len(c) == 0:
             return np.zeros((len(r), len(c)))
-        wt = self.weights
+        wt = self.weights if benefit else replace(self.weights, ja_unknown=0.0)
         both = self.ja[r][:, None] & self.ja[c][None, :]
         #: Japanese pairs whose heads the vocabulary knows on both sides, as different actions
         heads_differ = np.zeros(both.shape, dtype=bool)
