@@ -444,6 +444,7 @@ def test_the_channel_an_application_comes_by_tells_two_intake_steps_apart(tmp_pa
     assert channels("eLTAX受信→審査シス取込") == "online"
     assert channels("宿直で死亡届を受領") == "after_hours"
     assert channels("コンビニ交付") == "store"
+    assert channels("証明書交付センター経由で証明書を発行する") == "store"
     # a compound the analyser splits (自動 / 交付 / 機) still names its channel
     assert channels("自動交付機でカードと暗証番号により請求する") == "kiosk"
     # a channel word that is the action itself is the action: sending a notice by post is sending

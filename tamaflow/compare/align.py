@@ -206,6 +206,9 @@ class Matcher:
         self._once = [_cited_once(c) for c in self._codes]
         self._row_cache: tuple[int, np.ndarray] | None = None
         self._distinct: tuple[np.ndarray, np.ndarray] | bool | None = None
+        #: the same without the benefit of the doubt (`_said`), and each view's own channels
+        self._said_block: tuple[np.ndarray, np.ndarray] | bool | None = None
+        self._channels: list[np.ndarray | None] = [None] * len(self.views)
         #: (language, label, label, compound label) → their similarity (`_clause_cover`)
         self._joined: dict[tuple[str, str, str, str], float] = {}
         #: label → whether it names two actions (`_concatenations` asks for every matched pair)
@@ -381,12 +384,33 @@ class Matcher:
         best = np.concatenate([S.max(axis=1), S.max(axis=0)])
         return max(0.0, o.apart - float(np.percentile(best, 90)))
 
+    def _said(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """What the labels `rows` and `cols` (indexes into `space.items`) say they share, without
+        the benefit of the doubt (`LabelSpace.block(benefit=False)`): sliced from one block over
+        the distinct labels, computed once per comparison like `_distinct_block` (every pair of
+        Japanese flows asks for its left-over steps; a block per pair cost 0.5 s at 26 × 60)."""
+        if self._said_block is None:
+            distinct = self._distinct_block()
+            if distinct is None:
+                self._said_block = False
+            else:
+                reps = np.unique(self.space.same_as)
+                self._said_block = (distinct[0], self.space.block(reps, reps, benefit=False))
+        if isinstance(self._said_block, tuple):
+            at, M = self._said_block
+            return M[np.ix_(at[rows], at[cols])]
+        return self.space.block(rows, cols, benefit=False)
+
     def _own_channels(self, i: int, nodes: np.ndarray) -> np.ndarray:
         """The channels other than the counter (post, online, a kiosk, the night desk) that the
         steps `nodes` of view i name ("" for none): the counter is where every city takes and
         hands over by default, so naming it does not set a step apart."""
-        return np.array([" ".join(c for c in self.space.items[self.offset[i] + k].channel.split() if c != "counter")
-                         for k in nodes.tolist()], dtype=object)
+        own = self._channels[i]
+        if own is None:
+            own = self._channels[i] = np.array(
+                [" ".join(c for c in self.space.items[self.offset[i] + k].channel.split() if c != "counter")
+                 for k in range(self.views[i].size)], dtype=object)
+        return own[nodes]
 
     def _places_everywhere(self) -> bool:
         """Whether the steps left over are paired by place between any two flows (`ja_place`)."""
@@ -427,9 +451,9 @@ class Matcher:
         sub = np.ix_(ra, rb)
         shares = S[sub]
         if self._places_everywhere():
-            said = self.space.block(ra + self.offset[i], rb + self.offset[j], benefit=False)
-            said = self._rules(said, self._codes[i][ra], self._codes[j][rb], self._types[i][ra], self._types[j][rb],
-                               self._once[i][ra], self._once[j][rb])
+            said = self._rules(self._said(ra + self.offset[i], rb + self.offset[j]), self._codes[i][ra],
+                               self._codes[j][rb], self._types[i][ra], self._types[j][rb], self._once[i][ra],
+                               self._once[j][rb])
             shares = np.where(shares < self.options.threshold, said, 0.0)
             # a step on a channel of its own sits in place beside the counter's (a branch some
             # cities lack): it pairs by place only with a step on the same channel

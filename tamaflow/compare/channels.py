@@ -25,7 +25,8 @@ CHANNELS: dict[str, tuple[str, ...]] = {
                "まいなぽーたる", "ぴったりさーびす"),
     "counter": ("窓口", "来庁", "対面"),
     "after_hours": ("時間外", "宿直", "夜間", "日直", "休日", "守衛", "防災せんたー"),
-    "store": ("こんびに",),
+    # 証明書交付センター: the back office (J-LIS) through which a convenience store issues
+    "store": ("こんびに", "交付せんたー"),
     "kiosk": ("交付機", "きおすく"),
 }
 #: the actions a channel tells apart: taking in an application and issuing a certificate
