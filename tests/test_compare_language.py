@@ -191,6 +191,8 @@ def test_the_analyser_is_sudachi_when_installed() -> None:
     ("身分証明書を確かめる", "id_check"),
     ("窓口で申請書をお預かりします", "receive"),  # お預かりする at a counter takes the form in …
     ("夜間窓口で届書を預かる", "wait"),  # … 預かる alone keeps it for the office that will receive it
+    ("職員が現地を確認しに参ります", "inspect_site"),  # 参る = 行く: going to check is checking on site …
+    ("窓口へ参ります", "行く"),  # … and where it is the only verb it stays, as 窓口へ行く's does
 ])
 def test_the_head_action_is_found(label: str, concept: str) -> None:
     assert head(label) == concept

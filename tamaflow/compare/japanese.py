@@ -420,7 +420,8 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
         # 連用中止: a verb in its continuative form followed by more words ends the clause
         chained = (m.pos == "動詞" and m.conj.startswith("連用形") and i < len(ms)
                    and ms[i].pos not in ("助動詞", "補助記号") and m.lemma not in MEANS_VERBS)
-        if chained and ms[i].surface == "に" and i + 1 < len(ms) and ms[i + 1].lemma in MOTION_VERBS:
+        if (chained and ms[i].surface == "に" and i + 1 < len(ms)
+                and HUMBLE.get(ms[i + 1].lemma, ms[i + 1].lemma) in MOTION_VERBS):
             # 見に行く: going there to do it is doing it (the verb of going is dropped below)
             chained = False
         if chained and ms[i].pos == "助詞" and ms[i].surface in ("て", "で"):
@@ -443,8 +444,7 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             continue
         plain = _humble_plain(ms, at)
         if plain is not None:
-            if plain in MOTION_VERBS:
-                continue
+            # a humble verb of going (参る) is then dropped as 行く is: only after an action
             current.append(Term(plain, vocab.lookup(plain), True, False))
             continue
         concept: Concept | None = vocab.lookup(normalise(m.surface)) or vocab.lookup(normalise(m.lemma))
