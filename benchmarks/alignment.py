@@ -388,7 +388,7 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
         if all_japanese:
             # the English knobs read English labels only: a case without one runs the same
             runs_with = dataclasses.replace(runs_with, action_clash=0.0, grouped_word=0.0)
-        if not runs_with.apart and not (runs_with.japanese and runs_with.ja_place):
+        if not runs_with.apart and not runs_with.places_everywhere:
             # the fill by place only runs between flows that `apart` finds worded apart, and
             # between any two Japanese flows (`ja_place`)
             runs_with = dataclasses.replace(runs_with, place_fill=0.0)

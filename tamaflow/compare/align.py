@@ -123,6 +123,12 @@ class MatchOptions:
     #: whether the comparison's labels are mostly Japanese: set by `for_language`, not by hand
     japanese: bool = False
 
+    @property
+    def places_everywhere(self) -> bool:
+        """Whether the steps left over are paired by place between any two flows (`ja_place`),
+        not only between flows worded apart (`apart`)."""
+        return self.japanese and self.ja_place
+
 
 def japanese_flows(views: Sequence[VariantView]) -> bool:
     """Whether most step labels of the variants are Japanese."""
@@ -242,12 +248,16 @@ class Matcher:
         label to every other, computed once: None when there are more than `FULL_BLOCK`
         (the row blocks above then bound the memory)."""
         if self._distinct is None:
-            reps = np.unique(self.space.same_as)
-            if len(reps) > FULL_BLOCK:
-                self._distinct = False
-            else:
-                self._distinct = (np.searchsorted(reps, self.space.same_as), self.space.block(reps, reps))
+            self._distinct = self._over_distinct(benefit=True)
         return self._distinct if isinstance(self._distinct, tuple) else None
+
+    def _over_distinct(self, benefit: bool) -> tuple[np.ndarray, np.ndarray] | bool:
+        """Each label's place among the distinct labels and their block (`LabelSpace.block` with
+        or without the benefit of the doubt), or False when there are more than `FULL_BLOCK`."""
+        reps = np.unique(self.space.same_as)
+        if len(reps) > FULL_BLOCK:
+            return False
+        return np.searchsorted(reps, self.space.same_as), self.space.block(reps, reps, benefit=benefit)
 
     def item_matrix(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray) -> np.ndarray:
         """Label similarity between any labels of the comparison (indexes into `space.items`,
@@ -318,7 +328,7 @@ class Matcher:
                 C = C - o.order * crossing + o.gap * G * S
         pairs = self._assign(S, C)
         ordered = np.where(crossing > 0, -np.inf, C)
-        if o.place_fill and self._places_everywhere():
+        if o.place_fill and o.places_everywhere:
             # the 1:n rules read what the labels paired, and the place fills only what neither
             # took: a step the 1:n rules join to its neighbour's partner (a split step) is not
             # left over. (Between English flows worded apart the place fills first: the same
@@ -387,19 +397,14 @@ class Matcher:
     def _said(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """What the labels `rows` and `cols` (indexes into `space.items`) say they share, without
         the benefit of the doubt (`LabelSpace.block(benefit=False)`): sliced from one block over
-        the distinct labels, computed once per comparison like `_distinct_block` (every pair of
-        Japanese flows asks for its left-over steps; a block per pair cost 0.5 s at 26 × 60)."""
+        the distinct labels, computed once per comparison (`_distinct_block`; every pair of
+        Japanese flows asks for its left-over steps, and a block per pair cost 0.5 s at 26 × 60)."""
         if self._said_block is None:
-            distinct = self._distinct_block()
-            if distinct is None:
-                self._said_block = False
-            else:
-                reps = np.unique(self.space.same_as)
-                self._said_block = (distinct[0], self.space.block(reps, reps, benefit=False))
-        if isinstance(self._said_block, tuple):
-            at, M = self._said_block
-            return M[np.ix_(at[rows], at[cols])]
-        return self.space.block(rows, cols, benefit=False)
+            self._said_block = self._over_distinct(benefit=False)
+        if not isinstance(self._said_block, tuple):
+            return self.space.block(rows, cols, benefit=False)
+        at, M = self._said_block
+        return M[np.ix_(at[rows], at[cols])]
 
     def _own_channels(self, i: int, nodes: np.ndarray) -> np.ndarray:
         """The channels other than the counter (post, online, a kiosk, the night desk) that the
@@ -411,10 +416,6 @@ class Matcher:
                 [" ".join(c for c in self.space.items[self.offset[i] + k].channel.split() if c != "counter")
                  for k in range(self.views[i].size)], dtype=object)
         return own[nodes]
-
-    def _places_everywhere(self) -> bool:
-        """Whether the steps left over are paired by place between any two flows (`ja_place`)."""
-        return self.options.japanese and self.options.ja_place
 
     def _fill_by_place(self, i: int, j: int, S: np.ndarray, C: np.ndarray, pairs: Sequence[Correspondence],
                        many: Sequence[Correspondence] = ()) -> list[Correspondence]:
@@ -450,7 +451,7 @@ class Matcher:
         crossing, _ = _order_evidence(va, vb, [(p.a, p.b) for p in (*pairs, *many)])
         sub = np.ix_(ra, rb)
         shares = S[sub]
-        if self._places_everywhere():
+        if self.options.places_everywhere:
             said = self._rules(self._said(ra + self.offset[i], rb + self.offset[j]), self._codes[i][ra],
                                self._codes[j][rb], self._types[i][ra], self._types[j][rb], self._once[i][ra],
                                self._once[j][rb])
