@@ -206,6 +206,9 @@ def test_without_the_extra_the_output_is_the_cores_byte_for_byte() -> None:
     absent = run_compare(None, switch="1", block=True)
     assert_core_alignment(aligned(absent))
     assert absent.stdout == run_compare(None, switch="0").stdout
+    # asked for and absent: one line says the comparison ran without them
+    assert absent.stderr.count("\n") == 1 and "tamaflow[semantic] is not installed" in absent.stderr, absent.stderr
+    assert "not installed" not in run_compare(None, block=True).stderr
 
 
 def test_an_english_comparison_builds_no_vectors() -> None:

@@ -72,6 +72,11 @@ def compare(
     method: Method = "fast" if fast else "exact" if exact else "auto"
     from ..app.cities import city_names
     from ..app.compare import compare_files, compare_library, procedure_folders
+    from ..compare import semantic
+
+    if semantic.asked_but_absent():
+        typer.echo(f"note: {semantic.SWITCH}=1 asks for the word vectors, but tamaflow[semantic] is not installed: "
+                   "comparing without them (pip install 'tamaflow[semantic]')", err=True)
 
     need_output(format, output, force)
     # tables and Markdown name cities in Japanese; JSON, CSV and xlsx keep the slugs

@@ -213,6 +213,13 @@ def enabled() -> bool:
     return _switched_on() and _table() is not None
 
 
+def asked_but_absent() -> bool:
+    """Whether `TAMAFLOW_SEMANTIC=1` asks for the vectors on an install without the extra: the
+    comparison runs without them, and the CLI says so rather than let the analyst believe
+    otherwise."""
+    return _switched_on() and vocab_folder() is None
+
+
 def _switched_on() -> bool:
     # read on every comparison (not cached), so one process can compare with and without
     return os.environ.get(SWITCH, "").strip().lower() in ("1", "on", "true", "yes")
@@ -291,5 +298,5 @@ def floor(sim: np.ndarray, cosine: np.ndarray) -> np.ndarray:
     return np.maximum(sim, WEIGHT * lift)
 
 
-__all__ = ["FLOOR", "GRID", "SWITCH", "WEIGHT", "WordVectors", "cosines", "enabled", "floor", "label_vector",
+__all__ = ["FLOOR", "GRID", "SWITCH", "WEIGHT", "WordVectors", "asked_but_absent", "cosines", "enabled", "floor", "label_vector",
            "label_vectors", "murmurhash64a", "read_key2row", "read_vectors", "vocab_folder", "word_key"]
