@@ -505,7 +505,7 @@ def main() -> int:
               f"| {c.recall:.3f} | **{c.f1:.3f}** "
               f"| {lo_f} | {lo_p} | {ow_f} | {secs:.1f} s |")
     print("\nword vectors (tamaflow[semantic]): " + ("on" if semantic.enabled() else
-          "off (asked for with TAMAFLOW_SEMANTIC=1, and the extra installed)") + "; the table in docs/compare.md gives both")
+          "off (they take part where TAMAFLOW_SEMANTIC=1 asks for them and the extra is installed)") + "; the table in docs/compare.md gives both")
     print(f"\nshipped defaults: {_describe(default)}; grid: "
           + "; ".join(f"{k} ∈ {{{', '.join(f'{v:g}' for v in vals)}}}" for k, vals in sorted(GRID.items())))
     return 0
