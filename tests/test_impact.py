@@ -232,3 +232,23 @@ def test_a_broken_file_is_left_out_not_fatal(tmp_path: Path) -> None:
     assert cities(d, "demo")["aoba"]["hours_now"] == 480.0
     strict = runner.invoke(app, ["impact", str(lib), "--strict", "--runs", "0"])
     assert strict.exit_code == 1 and strict.stdout == ""
+
+
+def test_a_procedure_no_city_gives_a_volume_for_is_a_note_not_a_crash(tmp_path: Path) -> None:
+    """The Monte-Carlo adds every procedure's runs up: a procedure whose cities all leave out
+    `volume` has no city to run, and once summed as an empty array beside 1,000 runs (a
+    ValueError traceback). It now saves 0 in every run, and the table says why."""
+    import re
+    import shutil
+
+    lib = tmp_path / "lib"
+    shutil.copytree(LIB, lib)
+    for name in ("x", "y", "z"):
+        f = lib / "median" / f"{name}.yaml"
+        f.write_text(re.sub(r"(?m)^volume: .*\n", "", f.read_text(encoding="utf-8")), encoding="utf-8")
+    r = runner.invoke(app, ["impact", str(lib), "--runs", "50"])
+    assert r.exit_code == 0 and "Traceback" not in r.output, r.output
+    assert "volume (件数/年) が未記入のため除外: x, y, z" in r.stdout
+    d = json.loads(runner.invoke(app, ["impact", str(lib), "--runs", "50", "--format", "json"]).stdout)
+    assert cities(d, "median") == {}
+    assert cities(d, "demo")["aoba"]["hours_now"] == 480.0

@@ -145,7 +145,9 @@ def procedure_impact(comp: Comparison, procs: list[Process], cfg: ScoreConfig, s
         for ci in cities:
             ci.samples = samples[ci.city]
     cities.sort(key=lambda c: (-c.savings, c.city))
-    total = np.sum([c.samples for c in cities], axis=0) if runs > 0 and cities else np.zeros(0)
+    # a procedure none of whose cities gives its volume saves nothing in every run: the region
+    # adds the procedures' runs up, so it has `runs` of them too
+    total = np.sum([c.samples for c in cities], axis=0) if cities else np.zeros(runs)
     first = procs[0]
     return ProcedureImpact(first.process, plan.process.name or first.name, cities, notes, total)
 

@@ -195,7 +195,8 @@ def to_table(im: Impact, width: int = 120) -> str:
             t.add_row(*(Text(x) for x in r))
         console.print(t)
 
-    for line in [headline(im), *method_lines(im), *im.notes]:
+    # a procedure's own notes (the cities left out for want of a volume) say why its row is short
+    for line in [headline(im), *method_lines(im), *im.notes, *(f"{p.name}: {n}" for p in im.procedures for n in p.notes)]:
         console.print(Text(line))
     table("手続ごと (削減の多い順)", *procedure_rows(im))
     table("市ごと (全手続の合計)", *city_rows(im))
