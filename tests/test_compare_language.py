@@ -674,7 +674,7 @@ def test_compare_on_the_library_root_compares_every_procedure() -> None:
     result = runner.invoke(app, ["compare", str(root), "--format", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "procedure,group,standard_step,support,variant,step,step id"
+    assert lines[0] == "procedure,group,standard_step,support,variant,step,step id,review"
     assert {line.split(",")[0] for line in lines[1:]} == set(folders)
     result = runner.invoke(app, ["compare", str(root), "--format", "markdown"])
     assert result.exit_code == 0 and result.stdout.count("\n# ") + result.stdout.startswith("# ") == len(folders)

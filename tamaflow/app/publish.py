@@ -24,6 +24,7 @@ from pathlib import Path
 from ..compare import CompareOptions, Comparison, catalogue_names, compare_processes
 from ..compare.comparison import Method
 from ..compare.deviations import Deviation
+from ..compare.tables import review_cities
 from ..impact import DEFAULT_RUNS, Impact, Spreads, impact_of, realisation_range
 from ..io.files import replacing_folder
 from ..io.library import find_library_root, load_library
@@ -178,7 +179,8 @@ def compare_procedure(group: list[Process], catalogue: dict[str, list[str]], met
         cells = {comp.variants[v]: [comp.views[v].nodes[k].name for k in sorted(ks)] for v, ks in sorted(g.members.items())}
         sid = comp.standard_step_of(gi)
         if sid is not None:
-            rows.append(sitedata.AlignmentRow(step_id=sid, step_name=names.get(sid, sid), cells=cells))
+            rows.append(sitedata.AlignmentRow(step_id=sid, step_name=names.get(sid, sid), cells=cells,
+                                              review=[comp.variants[v] for v in review_cities(comp, gi)]))
         else:
             for city, labels in cells.items():
                 extras.setdefault(city, []).extend(labels)

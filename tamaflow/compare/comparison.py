@@ -18,6 +18,7 @@ from ..model.library import Activity
 from ..model.process import Process
 from .align import Matcher, MatchOptions, PairAlignment, for_language, japanese_flows, match_vocabulary
 from .deviations import Deviation, deviations
+from .evidence import worded_apart
 from .grouping import Group, clause_links, group, mean_position, witnesses_needed
 from .labels import label_key
 from .pairs import PairRunner, run_locally
@@ -71,6 +72,9 @@ class Comparison:
     options: CompareOptions
     #: the path that made it; "fast" writes the matrices with 3 decimals (its precision)
     method: str = "exact"
+    #: (group, variant) → the best label similarity of a member worded apart from every other
+    #: city's member of its group: the cells to check (`evidence.worded_apart`)
+    review: dict[tuple[int, int], float] = field(default_factory=dict)
 
     def group_ids(self, g: Group) -> dict[str, str | list[str]]:
         """A group as the JSON contract writes it: variant id → step id (or ids for 1:n)."""
@@ -103,6 +107,10 @@ class Comparison:
             if g.merged:
                 # steps that do this work inside a step of another group (受付・本人確認)
                 entry["merged"] = {self.variants[v]: self.views[v].nodes[ks[0]].name for v, ks in sorted(g.merged.items())}
+            weak = {self.variants[v]: best for v in sorted(g.members) if (best := self.review.get((gi, v))) is not None}
+            if weak:
+                # worded apart from every other city's step here: the cells to check
+                entry["review"] = weak
             details.append(entry)
         std = self.standard
         lanes = {lane.id: lane.name for lane in std.process.lanes}
@@ -213,10 +221,12 @@ def compare_processes(
 
         fast = align_through_pivot(views, vocab, o.match, o.ged if o.measures else None, progress)
         groups, ties = fast.groups, fast.merged
+        labels, first = fast.matcher, 1  # the pivot is its view 0
         sims = _fast_measures(fast.matcher, views, fast.measured or groups, o.ged, fast.exact,
                               fast.alternatives) if o.measures else {}
     else:
-        matcher = Matcher(views, vocab, o.match)
+        labels, first = Matcher(views, vocab, o.match), 0
+        matcher = labels
         pairs, sims = _all_pairs(matcher, o, progress, runner)
         groups = group(matcher, pairs)
     mean = mean_matrix([sims[m] for m in MEASURES]) if sims else np.eye(k)
@@ -256,7 +266,8 @@ def compare_processes(
     devs = deviations(views, groups_sorted, std, japanese, links)
     for (v, gi), nodes in sorted(links.items()):
         groups_sorted[gi].merged[v] = sorted(nodes)
-    return Comparison(variants, views, pairs, groups_sorted, sims, clusters, std, devs, japanese, o, method)
+    return Comparison(variants, views, pairs, groups_sorted, sims, clusters, std, devs, japanese, o, method,
+                      worded_apart(labels, groups_sorted, first))
 
 
 def mean_matrix(matrices: Sequence[np.ndarray]) -> np.ndarray:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from ..io.table import to_csv as table_csv
 from ..model.kinds import kind_text
 from .comparison import Comparison
-from .tables import alignment_table, group_labels, many_alignment_table
+from .tables import REVIEW_LEGEND_EN, REVIEW_LEGEND_JA, alignment_table, cell_text, many_alignment_table
 
 #: what one similarity number means, said once under every matrix (terminal and Markdown)
 SIMILARITY_LEGEND_JA = ("類似度: 0〜1、1 = 同じ流れ、0 = 共通点なし "
@@ -166,8 +166,11 @@ def to_markdown(comp: Comparison, names: Mapping[str, str] | None = None) -> str
     lines.append("|---" * (len(comp.variants) + 1) + "|")
     for gi in range(len(comp.groups)):
         mark = "*" if comp.standard_step_of(gi) else ""
-        lines.append(f"| {gi + 1}{mark} | " + " | ".join(_md(group_labels(comp, gi, v)) or "—" for v in range(len(comp.variants))) + " |")
+        lines.append(f"| {gi + 1}{mark} | " + " | ".join(_md(cell_text(comp, gi, v)) or "—" for v in range(len(comp.variants))) + " |")
     lines.append("")
+    if comp.review:
+        lines.append(REVIEW_LEGEND_JA if ja else REVIEW_LEGEND_EN)
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -230,8 +233,11 @@ def to_table(comp: Comparison, width: int = 80, names: Mapping[str, str] | None 
             t.add_column(name, overflow="fold")
         for gi in range(len(comp.groups)):
             mark = "*" if comp.standard_step_of(gi) else ""
-            t.add_row(f"{gi + 1}{mark}", *(group_labels(comp, gi, v) or "—" for v in range(len(comp.variants))))
+            t.add_row(f"{gi + 1}{mark}", *(cell_text(comp, gi, v) or "—" for v in range(len(comp.variants))))
         console.print(t)
+    if comp.review:
+        # under the alignment, folded at the width (a caption would not fold)
+        console.print(REVIEW_LEGEND_JA if ja else REVIEW_LEGEND_EN)
     # rich pads every line to the console width: drop the padding so files diff cleanly
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
@@ -282,7 +288,7 @@ def _alignment_list(comp: Comparison, city: list[str], width: int) -> list[str]:
     for gi, g in enumerate(comp.groups):
         by_label: dict[str, list[int]] = {}
         for v in range(k):
-            text = group_labels(comp, gi, v)
+            text = cell_text(comp, gi, v)
             if text:
                 by_label.setdefault(text, []).append(v)
         ranked = sorted(by_label.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))

@@ -20,21 +20,45 @@ def group_labels(comp: Comparison, gi: int, v: int) -> str:
     return " + ".join(comp.views[v].nodes[k].name for k in comp.groups[gi].members.get(v, []))
 
 
+#: after a label in the terminal and Markdown tables (and on the site): the city's step is worded
+#: unlike every other city's step in its row (`Comparison.review`), so check it
+REVIEW_MARK = "※"
+REVIEW_LEGEND_JA = ("※ = 要確認: 同じ行の他市の手順と文言が似ておらず、流れの中の位置で対応付けた手順"
+                    "（誤りなら、各市の手順に standard: で標準の手順のコードを付けると、そのコードで対応付けられます）")
+REVIEW_LEGEND_EN = ("※ = check: worded unlike every other variant's step in its row, aligned by its place in the flow "
+                    "(if wrong, give the steps their standard: code: steps citing one code are aligned on it)")
+
+
+def review_cities(comp: Comparison, gi: int) -> list[int]:
+    """The variants whose step in group `gi` is worded apart (`Comparison.review`), in order."""
+    return [v for v in sorted(comp.groups[gi].members) if (gi, v) in comp.review]
+
+
+def cell_text(comp: Comparison, gi: int, v: int) -> str:
+    """`group_labels` with `REVIEW_MARK` after a step worded apart: what the tables print."""
+    text = group_labels(comp, gi, v)
+    return f"{text} {REVIEW_MARK}" if (gi, v) in comp.review else text
+
+
 def _support(comp: Comparison, gi: int) -> float:
     return round(comp.groups[gi].size() / len(comp.variants), 2)
 
 
 def alignment_table(comp: Comparison) -> Table:
-    """One row per activity group, one column of labels per variant and one of its step ids."""
+    """One row per activity group, one column of labels per variant and one of its step ids, and
+    last the variants whose step is worded apart (`review_cities`): a column of their own, so the
+    label cells hold the labels only."""
     t = Table("対応表", (
         Column("group", "番号", "0"), Column("standard_step", "標準の手順ID"), Column("support", "支持率", F_SHARE),
         *(Column(v, v) for v in comp.variants), *(Column(f"{v} id", f"{v} 手順ID") for v in comp.variants),
+        Column("review", "要確認の市"),
     ))
     for gi, g in enumerate(comp.groups):
         ids = comp.group_ids(g)
         t.add(gi + 1, comp.standard_step_of(gi) or "", _support(comp, gi),
               *(group_labels(comp, gi, v) for v in range(len(comp.variants))),
-              *(";".join([x] if isinstance(x, str) else x) for x in (ids.get(v, []) for v in comp.variants)))
+              *(";".join([x] if isinstance(x, str) else x) for x in (ids.get(v, []) for v in comp.variants)),
+              ";".join(comp.variants[v] for v in review_cities(comp, gi)))
     return t
 
 
@@ -91,13 +115,13 @@ def many_alignment_table(items: list[tuple[str, Comparison]]) -> Table:
     """Every procedure's alignment as one long table: a row per variant and activity group."""
     t = Table("対応表", (PROCEDURE, Column("group", "番号", "0"), Column("standard_step", "標準の手順ID"),
                        Column("support", "支持率", F_SHARE), Column("variant", "市"), Column("step", "手順"),
-                       Column("step id", "手順ID")))
+                       Column("step id", "手順ID"), Column("review", "要確認")))
     for name, comp in items:
         for gi, g in enumerate(comp.groups):
             for v in sorted(g.members):
                 ids = [comp.views[v].nodes[x].id for x in sorted(g.members[v])]
                 t.add(name, gi + 1, comp.standard_step_of(gi) or "", _support(comp, gi), comp.variants[v],
-                      group_labels(comp, gi, v), ";".join(ids))
+                      group_labels(comp, gi, v), ";".join(ids), "要確認" if (gi, v) in comp.review else "")
     return t
 
 

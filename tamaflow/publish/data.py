@@ -99,6 +99,9 @@ class AlignmentRow:
     #: city slug → the city's step label(s) aligned to it; a city absent from the mapping or
     #: mapped to an empty list has no counterpart
     cells: dict[str, list[str]] = field(default_factory=dict)
+    #: the cities whose step here is worded unlike every other city's (compare's `review`):
+    #: aligned by its place in the flow, to be checked
+    review: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,121 @@
+"""The cells of the alignment to check: a city's step that is in its row because of where it sits,
+not because it says what the other cities' steps say (`Comparison.review`), marked in every
+output of `tamaflow compare` and on the published site.
+
+The flows: three cities dispose of records. Kunitachi and Inagi word every step alike. Komae
+words the melting watched at the contractor's plant and the file marked as discarded its own
+way (verbs the vocabulary does not know), below the label cut. Both steps sit where the other
+cities' do, so the fill by place pairs them: right, but on the evidence of the place alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import lxml.html
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from tamaflow.cli import app
+from tamaflow.compare.evidence import SURE
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+SAME = ["申請書の受付", "書類審査", "業者の工場で溶かすところを見届ける", "廃棄済フラグ更新", "月締め（庶務）",
+        "課長決裁", "決定通知書の送付"]
+FLOWS = {"kunitachi": SAME, "inagi": SAME,
+         "komae": ["申請書を受け取る", "書類を審査する", "溶解処理（業者工場・職員立会）",
+                   "システムのファイルを「捨てた」に直す", "残りの日数を休暇簿で計算します", "決裁を受ける",
+                   "決定通知書を送る"]}
+#: Komae's steps paired by their place only
+BY_PLACE = {"溶解処理（業者工場・職員立会）", "システムのファイルを「捨てた」に直す"}
+
+
+@pytest.fixture
+def haiki(tmp_path: Path) -> Path:
+    folder = tmp_path / "haiki"
+    folder.mkdir()
+    for city, names in FLOWS.items():
+        doc = {"process": "haiki", "name": "文書の廃棄", "city": city, "area": "その他", "volume": 100,
+               "source": f"https://example.org/{city}/haiki", "lanes": {"back": "係"},
+               "steps": [{"id": f"s{i}", "name": n, "lane": "back"} for i, n in enumerate(names)]}
+        (folder / f"{city}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def compare(*args: str) -> str:
+    r = runner.invoke(app, ["compare", *args])
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
+@pytest.mark.parametrize("path", ["exact", "fast"])
+def test_json_names_the_steps_worded_apart_with_their_best_similarity(haiki: Path, path: str) -> None:
+    doc = json.loads(compare(str(haiki), "--format", "json", *(["--fast"] if path == "fast" else [])))
+    flagged = {d["labels"]["komae"]: d["review"] for d in doc["alignment_details"] if "review" in d}
+    # only Komae's two steps, and only Komae in their rows: the other two cities share a wording
+    assert set(flagged) == BY_PLACE, flagged
+    for review in flagged.values():
+        assert set(review) == {"komae"} and 0 <= review["komae"] < SURE
+    # a step worded another way but saying the same (申請書を受け取る / 申請書の受付) is not flagged
+    receipt = next(d for d in doc["alignment_details"] if d["labels"].get("komae") == "申請書を受け取る")
+    assert "review" not in receipt and receipt["labels"]["kunitachi"] == "申請書の受付"
+
+
+def test_the_terminal_and_markdown_tables_mark_them_and_say_what_the_mark_means(haiki: Path) -> None:
+    table = compare(str(haiki))
+    assert "溶解処理（業者工場・職員立会） ※" in table and "システムのファイルを「捨てた」に直す ※" in table
+    assert "申請書を受け取る ※" not in table
+    assert table.count("※") == 3  # two marks and the legend
+    assert "※ = 要確認" in table and "standard:" in table
+    md = compare(str(haiki), "--format", "markdown")
+    assert "溶解処理（業者工場・職員立会） ※" in md and "※ = 要確認" in md
+
+
+def test_a_folder_whose_cities_say_the_same_has_no_mark_and_no_legend(haiki: Path) -> None:
+    for city in ("komae",):
+        (haiki / f"{city}.yaml").unlink()
+    table = compare(str(haiki))
+    assert "※" not in table
+    doc = json.loads(compare(str(haiki), "--format", "json"))
+    assert not any("review" in d for d in doc["alignment_details"])
+
+
+def test_the_spreadsheet_lists_them_in_a_column_of_their_own(haiki: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO(compare(str(haiki), "--format", "csv"))))
+    flagged = {r["komae"]: r["review"] for r in rows if r["review"]}
+    assert flagged == {label: "komae" for label in BY_PLACE}
+    # the label cells stay the labels: a filter on them finds the step as written
+    assert all("※" not in v for r in rows for v in r.values())
+
+
+def test_the_library_table_marks_each_city_row(haiki: Path, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "publish", lib)
+    shutil.copytree(haiki, lib / "haiki")
+    rows = list(csv.DictReader(io.StringIO(compare(str(lib), "--format", "csv"))))
+    marked = {(r["procedure"], r["variant"], r["step"]) for r in rows if r["review"] == "要確認"}
+    assert marked == {("haiki", "komae", label) for label in BY_PLACE}
+
+
+def test_the_site_marks_them_in_the_procedure_alignment_and_explains_the_mark(haiki: Path, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "publish", lib)
+    shutil.copytree(haiki, lib / "haiki")
+    out = tmp_path / "site"
+    r = runner.invoke(app, ["publish", str(lib), "-o", str(out)], env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert r.exit_code == 0, r.output
+    html = lxml.html.fromstring((out / "p" / "haiki" / "index.html").read_bytes())
+    marked = [td.text_content().replace("※", "").strip() for td in html.cssselect("table.alignment td")
+              if td.cssselect("span.review")]
+    assert set(marked) == BY_PLACE
+    assert "要確認" in html.cssselect("#alignment p.note")[0].text_content()
+    # a procedure without such cells has neither marks nor the note
+    other = lxml.html.fromstring((out / "p" / "shinsei" / "index.html").read_bytes())
+    assert not other.cssselect("span.review") and not other.cssselect("#alignment p.note")
