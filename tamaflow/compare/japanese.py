@@ -141,7 +141,6 @@ class WorkVocabulary:
         self.words = dict(words)
         self.max_phrase = max((len(w) for w in self.words), default=1)
         self._by_synonym: dict[int, str] | None = None
-        self._by_reading: dict[str, str] | None = None
         self._words_of: dict[str, tuple[str, ...]] | None = None
 
     def words_of(self, concept: str) -> tuple[str, ...]:
@@ -159,30 +158,8 @@ class WorkVocabulary:
         return WorkVocabulary(self.concepts, {w: c for w, c in self.words.items() if w not in drop})
 
     def lookup(self, word: str) -> Concept | None:
-        """The concept of a normalised word or phrase; a word written in hiragana alone is also
-        looked up by how the vocabulary's words are read (`by_reading`)."""
         cid = self.words.get(word)
-        if cid is None and _KANA_WORD.fullmatch(word):
-            return self.by_reading(word)
         return self.concepts[cid] if cid is not None else None
-
-    def by_reading(self, kana: str) -> Concept | None:
-        """The concept of the vocabulary words read as `kana`, when they agree.
-
-        Why: plain official prose writes verbs and nouns in kana (届けをうけとる, 通知をおくる,
-        紙をかえす, しらせる), and the analyser leaves a kana word as written when its kanji are
-        ambiguous (おくる may be 送る or 贈る). Within the vocabulary a reading names one concept
-        or, where two concepts share it (照会 and 紹介 are both しょうかい), none."""
-        if self._by_reading is None:
-            index: dict[str, str] = {}
-            for word, cid in sorted(self.words.items()):
-                ms = morphemes(word)
-                read = kata_to_hira("".join(m.reading for m in ms))
-                if read and all(m.reading for m in ms) and read != word:
-                    index[read] = cid if index.get(read, cid) == cid else ""
-            self._by_reading = index
-        found = self._by_reading.get(kata_to_hira(kana))
-        return self.concepts[found] if found else None
 
     def by_synonym(self, groups: tuple[int, ...]) -> Concept | None:
         """The concept that a word's SudachiDict synonym groups point to: the concept of the
@@ -234,10 +211,6 @@ def parse_vocabulary(doc: Any, where: str = "vocabulary") -> WorkVocabulary:
                 raise ValueError(f"{where}: becomes of {c.id!r} names an unknown concept ({obj!r} → {target!r})")
     return WorkVocabulary(concepts, words)
 
-
-#: a word written in hiragana alone, two characters or more (a reading to look up; katakana is
-#: a loanword's, or the analyser's reading of a Latin word: Temp is テンプ, not 添付)
-_KANA_WORD = re.compile(r"[\u3041-\u309fー]{2,}")
 
 #: a vocabulary put in place of the shipped one by `vocabulary_in_use` (None: the shipped one)
 _IN_USE: WorkVocabulary | None = None
@@ -304,8 +277,6 @@ class Morpheme:
     conj: str = ""  # conjugation form of a verb (連用形-一般 …), "" otherwise
     #: synonym group ids of the dictionary entry (SudachiDict's synonym dictionary), () if none
     synonyms: tuple[int, ...] = ()
-    #: how the surface is read, in katakana (オクル for 送る); "" without the analyser
-    reading: str = ""
 
 
 _TOKENIZER: Any = None
@@ -344,7 +315,7 @@ def morphemes(text: str) -> tuple[Morpheme, ...]:
             continue
         out.append(Morpheme(m.surface(), m.normalized_form(), pos[0], pos[2] == "サ変可能",
                             pos[0] == "動詞" and pos[1] == "非自立可能", pos[5] if pos[0] == "動詞" else "",
-                            tuple(m.synonym_group_ids()), m.reading_form()))
+                            tuple(m.synonym_group_ids())))
     return tuple(out)
 
 
