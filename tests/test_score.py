@@ -201,6 +201,38 @@ def test_never_ending_loop_is_a_positioned_error(tmp_path: Path) -> None:
     assert "Traceback" not in r.output
 
 
+def _nested_reworks(folder: Path, city: str, checks: int) -> Path:
+    """`checks` checks in a row, each sending 99 % of the cases back to the first step."""
+    steps = []
+    for i in range(checks):
+        after = f"t{i + 1}" if i < checks - 1 else "end"
+        steps.append(f"  - {{id: t{i}, name: 作業{i}, minutes: 1}}\n"
+                     f"  - id: g{i}\n    name: 判定{i}\n    gateway: exclusive\n    branches:\n"
+                     f"      - {{to: {after}, when: 可, share: 0.01}}\n      - {{to: t0, when: 否, share: 0.99}}\n")
+    f = folder / f"{city}.yaml"
+    f.write_text(f"process: lp\nname: ループ\ncity: {city}\nvolume: 10\nsteps:\n{''.join(steps)}"
+                 "  - {id: end, name: 終了, end: true}\n", encoding="utf-8")
+    return f
+
+
+def test_a_loop_that_almost_never_ends_says_how_often_a_step_would_be_done(tmp_path: Path) -> None:
+    # four checks that each send 99 % back: 100^4 visits per case, finite but beyond any office;
+    # the shares do not add up to 1, so the message must not say they do, in score or impact
+    folder = tmp_path / "lp"
+    folder.mkdir()
+    f = _nested_reworks(folder, "hino", 4)
+    _nested_reworks(folder, "tama", 4)
+    r = run(str(f))
+    assert r.exit_code == 1
+    assert (f"{f}:11:7: the branch shares make a loop that almost never ends at `g0`: a step would be done "
+            "1e+08 times per case on average (more than 1,000,000)") in r.output
+    assert "add up to 1" not in r.output
+    r = CliRunner().invoke(app, ["impact", str(folder)])
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert f"{f}:11:7: the branch shares make a loop that almost never ends at `g0`" in r.output
+    assert "`?`" not in r.output
+
+
 # ----- properties --------------------------------------------------------------------------------
 
 step_attrs = st.fixed_dictionaries({

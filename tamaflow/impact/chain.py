@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from ..model.findings import TamaflowError
 from ..model.graph import to_graph
 from ..model.process import Process
-from ..score.visits import MAX_VISITS, branch_targets, transitions
+from ..score.visits import MAX_VISITS, branch_targets, endless_loop, transitions
 
 
 @dataclass(slots=True)
@@ -102,9 +101,7 @@ def solve_visits(chain: Chain, weights: Mapping[str, np.ndarray]) -> np.ndarray:
     except np.linalg.LinAlgError:
         visits = np.full((runs, n), np.inf)
     if not np.all(np.isfinite(visits)) or visits.min() < -1e-9 or visits.max() > MAX_VISITS:
-        p = chain.process
-        where = ", ".join(sorted(weights)) or "?"
-        raise TamaflowError(
-            f"with the shares varied, a loop never ends at `{where}`: give the way out a share the "
-            "spread cannot take to 0 (or a smaller `shares` spread)", p.path or "", p.pos.line, p.pos.col, "TF302")
+        finite = bool(np.all(np.isfinite(visits))) and visits.min() >= -1e-9
+        raise endless_loop(chain.process, to_graph(chain.process), float(visits.max()) if finite else None,
+                           ", ".join(f"`{g}`" for g in sorted(weights)))
     return np.maximum(visits, 0.0)

@@ -25,6 +25,31 @@ from .wording import percent
 MAX_VISITS = 1e6
 
 
+def endless_loop(process: Process, g: nx.DiGraph, most: float | None, varied: str = "") -> TamaflowError:
+    """TF302 at the first splitting gateway inside a loop, where the shares are written.
+
+    `most` is the largest expected number of visits when it is finite (a loop that almost never
+    ends: 300 nested checks each sending 99 % back is 100^300 visits, not an infinite loop, and
+    the message must not claim the shares add up to 1); None when the loop truly never ends.
+    `varied` names the gateways whose shares a business case varied (impact's runs)."""
+    at, where = process.pos, ""
+    looped = {n for comp in nx.strongly_connected_components(g) if len(comp) > 1 for n in comp}
+    for st in process.steps:
+        if st.id in looped and st.is_gateway and st.branches:
+            at, where = st.where("branches"), f" at `{st.id}`"
+            break
+    why = f"with the shares of {varied} varied, " if varied else ""
+    if most is None:
+        text = (f"{why}the branch shares make a loop that never ends{where} (the shares back into the loop add "
+                "up to 1): give the way out a share > 0")
+    else:
+        text = (f"{why}the branch shares make a loop that almost never ends{where}: a step would be done "
+                f"{most:.3g} times per case on average (more than {MAX_VISITS:,.0f}): give the way out a larger share")
+    if varied:
+        text += " (or a smaller `shares` spread)"
+    return TamaflowError(text, process.path or "", at.line, at.col, "TF302")
+
+
 def branch_weights(g: nx.DiGraph, node: str, step: Step, notes: list[str]) -> dict[str, float]:
     """Probability (or, for parallel/inclusive, expected tokens) along each outgoing flow."""
     out = sorted(g.out_edges(node, data=True), key=lambda e: e[2].get("order", 0))
@@ -178,18 +203,7 @@ def expected_visits(process: Process, g: nx.DiGraph | None = None,
     except (MatrixRankWarning, RuntimeError, ValueError):
         row = None
     if row is None or not np.all(np.isfinite(row)) or row.min() < -1e-9 or row.max() > MAX_VISITS:
-        # point at the first splitting gateway inside a loop: that is where the shares are written
-        at, where = process.pos, ""
-        looped = {n for comp in nx.strongly_connected_components(g) if len(comp) > 1 for n in comp}
-        for st in process.steps:
-            if st.id in looped and st.is_gateway and st.branches:
-                at, where = st.where("branches"), f" at `{st.id}`"
-                break
-        raise TamaflowError(
-            f"the branch shares make a loop that never ends{where} (the shares back into the loop add up to 1): "
-            "give the way out a share > 0",
-            process.path or "", at.line, at.col, "TF302",
-        )
+        raise endless_loop(process, g, None if row is None or not np.all(np.isfinite(row)) else float(row.max()))
     visits = {n: max(0.0, float(row[idx[n]])) for n in transient}
     absorbed = {n: 0.0 for n in nodes if n not in idx}
     for u, targets in flows.items():
