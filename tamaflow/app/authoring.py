@@ -15,14 +15,16 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from ..io.anyformat import load_any, model_format
 from ..io.files import refuse_overwrite, shown_path, write_atomic
 from ..io.library import find_library_root, load_library
 from ..io.schema import SCHEMA_FILE
 from ..io.yaml_loader import did_you_mean
-from ..io.yaml_writer import dump_process
+from ..io.yaml_writer import dump_process, scalar
 from ..model.findings import TamaflowError
-from ..model.library import CITIES_FILE, Library
+from ..model.library import CITIES_FILE, LIBRARY_FILES, Library
 from ..model.process import Process
 from .compare import compare_files, models_in
 
@@ -94,6 +96,49 @@ def _schema_line(path: Path, output: str | None) -> str:
     return SCHEMA_FILE
 
 
+def _default_path(process: str, city: str) -> Path:
+    """Where `new` writes without -o: processes/<process>/<city>.yaml from the checkout's top
+    folder, as the README has analysts work; but run inside a library (its root, or one of its
+    procedure folders: cities.yaml at or above the current folder) the library's own
+    <process>/<city>.yaml, shown from the current folder. The relative processes/… would have
+    started a second library inside the first, and the message would have named a file that
+    was not the one written."""
+    root = find_library_root(Path.cwd())
+    if root is None:
+        return Path("processes") / process / f"{city}.yaml"
+    return Path(shown_path(root / process / f"{city}.yaml"))
+
+
+def _refuse_replacing_another(path: Path, process: str, city: str) -> None:
+    """`--force` lets `new` restart this city's own file (or a draft of it that does not even
+    parse), never replace another document that -o names by mistake: the library's cities.yaml,
+    catalogue.yaml or tamaflow.yaml, another procedure's or city's file, or any file that is not
+    YAML. Checked before `refuse_overwrite`, so nobody is told to add --force only to be refused."""
+    if not path.is_file():
+        return
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        what = "not a process file (not .yaml)"
+    else:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError:  # the analyst's broken draft: --force restarts it (unless a library file)
+            data = None
+        except (OSError, UnicodeDecodeError):
+            data = ""
+        if isinstance(data, dict) and data.get("process") == process and data.get("city") == city:
+            return
+        if path.name in LIBRARY_FILES:
+            what = f"a library's {path.name}"
+        elif data is None:  # empty, comments only, or not parsing
+            return
+        elif isinstance(data, dict) and "process" in data:
+            what = f"the file of {data.get('process')} × {data.get('city')}"
+        else:
+            what = "not a process file"
+    raise TamaflowError(f"{shown_path(path)} is {what}, not a file of {process} × {city}: not replacing it, even "
+                        "with --force; name another file with -o", code="TF000")
+
+
 def new_process_file(process: str, city: str, name: str | None = None, output: str | None = None,
                      force: bool = False) -> Started:
     """Write the starting file of `process` × `city` (ids already checked as slugs) to `output`,
@@ -101,7 +146,8 @@ def new_process_file(process: str, city: str, name: str | None = None, output: s
 
     Inside a library an unknown city is a usage error (with the nearest slug of cities.yaml),
     checked before anything is written; see the module docstring for what the file starts from."""
-    path = Path(output) if output else Path("processes") / process / f"{city}.yaml"
+    path = Path(output) if output else _default_path(process, city)
+    _refuse_replacing_another(path, process, city)
     refuse_overwrite(path, force)
     root = find_library_root(path.parent)
     schema = _schema_line(path, output)
@@ -120,7 +166,9 @@ def new_process_file(process: str, city: str, name: str | None = None, output: s
                              "wrote the generic skeleton")
     else:
         started = Started(path)
-    text = TEMPLATE.format(process=process, city=city, name=name or process, schema=schema)
+    # every value the user typed goes in as a YAML scalar: a name such as `a: b`, `yes` or `- x`
+    # would otherwise be read back as another structure, or as a boolean
+    text = TEMPLATE.format(process=scalar(process), city=scalar(city), name=scalar(name or process), schema=schema)
     write_atomic(path, text.encode("utf-8"))
     return started
 

@@ -137,13 +137,16 @@ def render_files(paths: list[str], formats: list[str], output: str, *, force: bo
     (`io.files.replacing_folder`), so a render killed at any moment leaves the old drawings or
     the new ones, never a half-pruned mix."""
     assert all(f in FORMATS for f in formats) and overlay in (None, *OVERLAYS)
+    out_dir = Path(output)
+    if out_dir.exists() and not out_dir.is_dir():  # --prune would even swap a folder in for the file
+        raise TamaflowError(f"{output} exists and is not a folder: -o names the folder the drawings go to",
+                            code="TF000")
     files = collect_files(paths)
     if not files:
         raise TamaflowError(f"no process files in {' '.join(paths)}", code="TF000")
     processes = [load_process_strict(f) for f in files]
     other = load_process_strict(against) if against is not None else None
 
-    out_dir = Path(output)
     targets: dict[Path, str] = {}
     for f, p in zip(files, processes, strict=True):
         for fmt in formats:

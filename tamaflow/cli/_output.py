@@ -44,6 +44,9 @@ def need_output(fmt: str, output: str | None, force: bool) -> None:
     output file that exists without `force` (checked again when written)."""
     if fmt == "xlsx" and not output:
         raise TamaflowError("--format xlsx writes a binary workbook: name the file with -o FILE.xlsx", code="TF000")
+    if fmt == "xlsx" and output == "-":  # `-o -` is stdout to Unix users; a workbook cannot go there
+        raise TamaflowError("--format xlsx writes a binary workbook, which cannot go to stdout (-o -): "
+                            "name the file with -o FILE.xlsx", code="TF000")
     if output:
         refuse_overwrite(Path(output), force)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..model.findings import TamaflowError
+from ..model.findings import TamaflowError, quoted
 from ..model.ids import SLUG
 from ._app import user_errors
 
@@ -26,10 +26,19 @@ def new(
 
     Inside a library that already holds PROCESS, the file starts from its standard flow (or its
     one city's file) with a volume estimated from the city's population; otherwise it is a
-    generic skeleton. Exit 2 on an unknown city or an existing file."""
+    generic skeleton. Exit 2 on an unknown city, an existing file, or a name that is not one line
+    of printable text (the file must validate whatever the name)."""
     for label, value in (("process", process), ("--city", city)):
         if not SLUG.match(value):
             raise TamaflowError(f"{label} {value!r} is not a safe id: lower-case ASCII letters, digits, - and _",
+                                code="TF000")
+    from ..io.yaml_writer import unprintable
+
+    if name is not None:
+        bad = unprintable(name)
+        if not name.strip() or bad is not None:
+            why = "is blank" if bad is None else f"holds U+{ord(bad):04X} (a control character, a line break or a byte that is not UTF-8)"
+            raise TamaflowError(f"--name {quoted(name)} {why}: a procedure name is one line of printable text",
                                 code="TF000")
     from ..app.authoring import new_process_file
 

@@ -10,10 +10,10 @@ from typing import Annotated
 
 import typer
 
-from ..io.files import write_atomic
 from ..io.schema import json_schema_text
 from ..io.yaml_loader import load_process_strict
 from ._app import ProcessPaths, user_errors
+from ._output import ForceOption, emit_text
 
 
 class FindingFormat(StrEnum):
@@ -64,15 +64,16 @@ def show(file: Annotated[str, typer.Argument(help="A process file.")]) -> None:
         typer.echo(line)
 
 
+@user_errors
 def schema(
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")] = None,
+    force: ForceOption = False,
 ) -> None:
-    """Print the JSON Schema of the process format (for editor completion)."""
-    text = json_schema_text()
-    if output:
-        write_atomic(Path(output), text.encode("utf-8"))
-    else:
-        sys.stdout.write(text)
+    """Print the JSON Schema of the process format (for editor completion).
+
+    With -o, an existing file is replaced only with --force, as every command's output is: the
+    analyst may have edited a schema beside the library."""
+    emit_text(json_schema_text(), output, force)
 
 
 def rules() -> None:

@@ -33,20 +33,50 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write bytes so that readers see the old file or the new one, never half of it.
 
     mkstemp creates the temp file 0600; the result gets the mode a plain `open()` would give
-    (0666 minus the umask), so diagrams and generated files stay readable by colleagues."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    (0666 minus the umask), so diagrams and generated files stay readable by colleagues. Every
+    command writes its outputs through here, so an output the system refuses (a folder without
+    write permission, a file where a folder should be, a full disk) is one usage error naming
+    the target, not a traceback naming the temp file (`cannot_write`)."""
+    if path.is_dir():
+        raise _is_a_folder(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise cannot_write(path, e) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(e, OSError):
+            raise cannot_write(path, e) from None
         raise
+
+
+def cannot_write(path: Path, e: OSError) -> TamaflowError:
+    """The usage error for an output the system refused: one line that names the file the user
+    asked for (not our temp file) and why, in words that point at the fix."""
+    blocker = next((d for d in path.parents if d.exists() and not d.is_dir()), None)
+    if blocker is not None:
+        why = f"{shown_path(blocker)} is a file, not a folder: choose another path"
+    elif e.errno in (errno.EACCES, errno.EPERM):
+        folder = next((d for d in path.parents if d.is_dir()), path.parent)
+        why = f"no permission to write in {shown_path(folder)}: choose a folder you may write to"
+    elif e.errno == errno.EROFS:
+        why = "the file system is read-only: choose a folder on a writable one"
+    else:
+        why = e.strerror or str(e)
+    return TamaflowError(f"{shown_path(path)}: cannot write it: {why}", code="TF000")
+
+
+def _is_a_folder(path: Path) -> TamaflowError:
+    return TamaflowError(f"{shown_path(path)} is a folder: name a file to write", code="TF000")
 
 
 class OverwriteRefused(TamaflowError):
@@ -55,7 +85,10 @@ class OverwriteRefused(TamaflowError):
 
 
 def refuse_overwrite(path: Path, force: bool) -> None:
-    """Raise `OverwriteRefused` unless `path` is free or `force` was given."""
+    """Raise `OverwriteRefused` unless `path` is free or `force` was given; a folder is never a
+    file's target, with `force` or without (the atomic rename could not replace it)."""
+    if path.is_dir():
+        raise _is_a_folder(path)
     if path.exists() and not force:
         raise OverwriteRefused(f"{path} exists: not overwriting it", str(path), 1, 1, "TF000")
 

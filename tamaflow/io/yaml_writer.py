@@ -74,6 +74,14 @@ def scalar(s: str, flow: bool = False) -> str:
     return s
 
 
+def unprintable(s: str) -> str | None:
+    """The first character of `s` that one line of text cannot hold (a control character, a line
+    break, a lone surrogate, a byte order mark), or None: what a name typed on the command line
+    may not contain, since `scalar` would keep it only as an escape nobody meant to type."""
+    m = _UNPRINTABLE.search(s)
+    return m.group() if m else None
+
+
 def number(v: float | int) -> str:
     """A number as YAML 1.1 reads it back as that number (no exponent without a dot)."""
     if isinstance(v, bool):  # pragma: no cover - callers pass numbers
@@ -211,4 +219,4 @@ def dump_process(process: Process, schema: str | None = "../../tamaflow.schema.j
     return "\n".join(out) + "\n"
 
 
-__all__ = ["dump_process", "scalar", "number"]
+__all__ = ["dump_process", "scalar", "number", "unprintable"]
