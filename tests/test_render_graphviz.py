@@ -109,6 +109,20 @@ def test_diff_overlay(tmp_path: Path) -> None:
     assert "kunitachi/render-full にだけある手順: 却下を通知する (reject)" in dot
 
 
+def test_an_overlay_nothing_would_show_is_refused_before_drawing(tmp_path: Path) -> None:
+    # BPMN keeps no colours: asked for with --to bpmn alone, the overlay was silently not drawn
+    r = runner.invoke(app, ["render", str(FULL), "--to", "bpmn", "-o", str(tmp_path / "out"), "--overlay", "rpa"])
+    assert r.exit_code == 2 and "--to bpmn draws none of them: add --to svg" in r.output
+    # a diff against another procedure's file would mark every step as changed
+    other = tmp_path / "other.yaml"
+    other.write_text(FULL.read_text("utf-8").replace("process: render-full", "process: render-other"), "utf-8")
+    r = runner.invoke(app, ["render", str(VARIANT), "--to", "dot", "-o", str(tmp_path / "out"),
+                            "--overlay", "diff", "--against", str(other)])
+    assert r.exit_code == 2
+    assert f"{other}:" in r.output and "--against is a file of procedure `render-other`" in r.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_rpa_overlay(tmp_path: Path) -> None:
     pytest.importorskip("tamaflow.score.estimate")
     run(str(FULL), "--to", "dot", "-o", str(tmp_path), "--overlay", "rpa")

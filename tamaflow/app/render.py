@@ -146,6 +146,13 @@ def render_files(paths: list[str], formats: list[str], output: str, *, force: bo
         raise TamaflowError(f"no process files in {' '.join(paths)}", code="TF000")
     processes = [load_process_strict(f) for f in files]
     other = load_process_strict(against) if against is not None else None
+    if other is not None:
+        # a diff against another procedure's file marks every step as different: never meant
+        for f, p in zip(files, processes, strict=True):
+            if p.process != other.process:
+                raise TamaflowError(f"--against is a file of procedure `{other.process}`, and {f} is of `{p.process}`: "
+                                    "diff a file against another city's file of the same procedure",
+                                    against, other.where("process").line, other.where("process").col, "TF000")
 
     targets: dict[Path, str] = {}
     for f, p in zip(files, processes, strict=True):

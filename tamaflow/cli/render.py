@@ -48,6 +48,10 @@ def render(
         raise TamaflowError("--overlay diff needs --against OTHER.yaml", code="TF000")
     if against is not None and overlay is not OverlayChoice.diff:
         raise TamaflowError("--against is only used with --overlay diff", code="TF000")
+    if overlay is not None and all(f is OutFormat.bpmn for f in to):
+        # BPMN keeps no colours: the overlay would be asked for and silently not drawn
+        raise TamaflowError(f"--overlay {overlay.value} colours SVG, PNG and DOT drawings, and --to bpmn draws "
+                            "none of them: add --to svg (or png, dot)", code="TF000")
     from ..app.render import render_files
 
     formats = list(dict.fromkeys(f.value for f in to))
