@@ -152,7 +152,7 @@ def render_files(paths: list[str], formats: list[str], output: str, *, force: bo
             if p.process != other.process:
                 raise TamaflowError(f"--against is a file of procedure `{other.process}`, and {f} is of `{p.process}`: "
                                     "diff a file against another city's file of the same procedure",
-                                    against, other.where("process").line, other.where("process").col, "TF000")
+                                    other.path or "", other.where("process").line, other.where("process").col, "TF000")
 
     targets: dict[Path, str] = {}
     for f, p in zip(files, processes, strict=True):
