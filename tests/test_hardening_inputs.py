@@ -5,8 +5,13 @@ files, and a `--jobs` below one. Every test drives the CLI on real files."""
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from clihelp import invoke
@@ -123,8 +128,112 @@ def test_importing_a_process_yaml_says_so_in_the_finding_form(tmp_path: Path) ->
                               "(check it with `tamaflow validate`)")
 
 
-@pytest.mark.parametrize("name", ["bpmnio_permit.bpmn", "camunda_collaboration.bpmn", "net.pnml"])
-def test_sound_models_still_import(name: str, tmp_path: Path) -> None:
-    code, stdout, stderr = invoke("import", str(ROOT / "tests" / "fixtures" / "import" / name),
-                                  "-o", str(tmp_path / "out.yaml"))
-    assert code == 0 and stdout.startswith("wrote "), stderr
+# ----- a procedure folder that cannot be read -------------------------------------------------------
+
+@pytest.fixture
+def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the publish fixture library as `lib/` in the current folder, whose `shinsei`
+    folder cannot be read: listing it, or looking at anything inside it, raises PermissionError
+    as `chmod 000` does for anyone but root (the tests run as root in CI, where chmod has no
+    effect). The folder itself can be looked at, as a chmod 000 folder can."""
+    shutil.copytree(PUBLISH, tmp_path / "lib")
+    monkeypatch.chdir(tmp_path)
+    blocked = str(tmp_path / "lib" / "shinsei")
+
+    def where(path: Any) -> str | None:
+        return os.path.abspath(os.fsdecode(path)) if isinstance(path, (str, bytes, os.PathLike)) else None
+
+    def denied(path: Any) -> PermissionError:
+        return PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(path))
+
+    def listing(real: Callable[..., Any]) -> Callable[..., Any]:
+        def patched(path: Any = ".", *args: Any, **kwargs: Any) -> Any:
+            if where(path) == blocked:
+                raise denied(path)
+            return real(path, *args, **kwargs)
+        return patched
+
+    real_stat = os.stat
+
+    def stat(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if (w := where(path)) is not None and w.startswith(blocked + os.sep):
+            raise denied(path)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", listing(os.scandir))
+    monkeypatch.setattr(os, "listdir", listing(os.listdir))
+    monkeypatch.setattr(os, "stat", stat)
+    return tmp_path / "lib"
+
+
+UNREADABLE = "lib/shinsei:1:1: error TF001 cannot read folder: Permission denied"
+
+
+def test_validate_counts_an_unreadable_folder_as_an_error(locked: Path) -> None:
+    """It printed `2 file(s): 0 error(s)` and exited 0."""
+    code, stdout, stderr = invoke("validate", "lib")
+    assert code == 1 and UNREADABLE in stdout.splitlines(), stdout
+    assert stderr.strip() == "2 file(s): 1 error(s), 0 warning(s)"
+
+
+@pytest.mark.parametrize("command", [["summary", "lib"], ["score", "lib"], ["impact", "lib"], ["compare", "lib"],
+                                     ["publish", "lib", "-o", "site"]])
+def test_the_analyses_say_the_folder_was_left_out(locked: Path, command: list[str]) -> None:
+    """They exited 0 with the procedure silently missing (compare: a PermissionError traceback)."""
+    code, _, stderr = invoke(*command)
+    lines = stderr.strip().splitlines()
+    assert code == 1 and UNREADABLE in lines, stderr
+    assert "1 件のファイルにエラーがあるため除外しました" in lines
+
+
+@pytest.mark.parametrize("command", [["compare", "lib/shinsei"], ["compare", "lib/shinsei", "lib/hakko"],
+                                     ["render", "lib", "-t", "bpmn", "-o", "out"]])
+def test_a_command_that_needs_the_folder_refuses_with_its_line(locked: Path, command: list[str]) -> None:
+    """compare lib/shinsei raised PermissionError on lib/shinsei/cities.yaml; render drew the rest."""
+    code, _, stderr = invoke(*command)
+    assert (code, stderr.strip()) == (1, UNREADABLE)
+    assert not (locked.parent / "out").exists()
+
+
+# ----- the same file given twice ------------------------------------------------------------------------
+
+def test_a_file_given_twice_is_not_its_own_duplicate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It got `TF203 a second file for process hakko × city kunitachi` and was left out."""
+    shutil.copytree(PUBLISH, tmp_path / "lib")
+    monkeypatch.chdir(tmp_path)
+    one = "lib/hakko/kunitachi.yaml"
+    code, stdout, stderr = invoke("validate", one, one, "./" + one)
+    assert (code, stdout, stderr.strip()) == (0, "", "1 file(s): 0 error(s), 0 warning(s)")
+    code, _, stderr = invoke("validate", "lib", "lib/hakko")
+    assert (code, stderr.strip()) == (0, "5 file(s): 0 error(s), 0 warning(s)")
+    code, stdout, stderr = invoke("compare", "lib/hakko", one, "--format", "json")
+    assert code == 0 and "TF203" not in stderr, stderr
+    code, stdout, stderr = invoke("score", one, one)
+    assert code == 0 and "nothing left to score" not in stderr and "TF203" not in stderr, stderr
+
+
+# ----- no process files ---------------------------------------------------------------------------------
+
+def test_validate_refuses_a_folder_without_process_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It printed `0 file(s): 0 error(s)` and exited 0, where score, impact and compare refuse."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "e").mkdir()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("memo\n", encoding="utf-8")
+    (tmp_path / "notes" / "m.xml").write_text("<x/>\n", encoding="utf-8")
+    for folder in ("e", "notes"):
+        assert invoke("validate", folder) == (2, "", f"no process files found in {folder}\n")
+        assert invoke("score", folder) == (2, "", f"no process files found in {folder}\n")
+    # a new library holding only cities.yaml still has that file to check
+    (tmp_path / "newlib").mkdir()
+    shutil.copy(PUBLISH / "cities.yaml", tmp_path / "newlib")
+    assert invoke("validate", "newlib") == (0, "", "0 file(s): 0 error(s), 0 warning(s)\n")
+
+
+# ----- --jobs ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("jobs", ["0", "-5"])
+def test_validate_refuses_fewer_than_one_job_as_publish_does(jobs: str) -> None:
+    for command in (["validate", str(PUBLISH)], ["publish", str(PUBLISH), "-o", "never-written"]):
+        code, stdout, stderr = invoke(*command, "-j", jobs)
+        assert code == 2 and stdout == "" and "--jobs" in stderr, stderr

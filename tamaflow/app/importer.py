@@ -19,7 +19,7 @@ from pathlib import Path
 from ..check.rules import run_rules
 from ..io.anyformat import load_any, model_format
 from ..io.bpmn.read import declared_city, read_bpmn
-from ..io.files import refuse_overwrite, shown_path, write_atomic
+from ..io.files import UnreadableFolder, refuse_overwrite, shown_path, write_atomic
 from ..io.library import find_library_root, load_library
 from ..io.pnml import read_pnml
 from ..io.romaji import romanize
@@ -125,7 +125,10 @@ def _procedure_names(root: Path) -> dict[str, str]:
     """Procedure name → folder, for suggesting the slug of a Japanese folder name."""
     out: dict[str, str] = {}
     for d in sorted(p for p in root.iterdir() if p.is_dir()):
-        files = models_in(d)
+        try:
+            files = models_in(d)
+        except UnreadableFolder:  # only a suggestion is made from these: one folder fewer to look in
+            continue
         name = _name_of(files[0]) if files else None
         if name is not None:
             out.setdefault(name, d.name)
