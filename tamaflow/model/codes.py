@@ -91,7 +91,8 @@ def resolve_severity(code: str, severities: Mapping[str, str]) -> Severity | Non
 
 define("TF000", "usage error: a wrong option, a missing path or a broken configuration (exit 2)",
        category=ExitCategory.USAGE)
-define("TF001", "unreadable, empty, binary, too large or not UTF-8; a model with nothing to import")
+define("TF001", "unreadable, empty, binary, too large or not UTF-8; a folder that cannot be read; a model with "
+       "nothing to import")
 define("TF002", "syntax error (YAML or XML), several YAML documents")
 define("TF003", "unsafe input: YAML custom tags, merge keys, nesting over 64 levels, alias expansion; "
        "XML entities")
