@@ -26,7 +26,7 @@ from ..io.yaml_writer import dump_process, scalar
 from ..model.findings import TamaflowError
 from ..model.library import CITIES_FILE, LIBRARY_FILES, Library
 from ..model.process import Process
-from .compare import compare_files, models_in
+from .compare import compare_files, may_hold_models, models_in
 
 TEMPLATE = """\
 # yaml-language-server: $schema={schema}
@@ -161,7 +161,7 @@ def new_process_file(process: str, city: str, name: str | None = None, output: s
         if others:
             return _write_from_library(lib, others, process, city, name, path, schema)
         started = Started(path)
-        known = sorted(d.name for d in root.iterdir() if d.is_dir() and models_in(d))
+        known = sorted(d.name for d in root.iterdir() if d.is_dir() and may_hold_models(d))
         started.notes.append(f"{root} holds no files for procedure `{process}`{did_you_mean(process, known)}: "
                              "wrote the generic skeleton")
     else:

@@ -16,25 +16,38 @@ from typing import TYPE_CHECKING
 from ..compare import CompareOptions, Comparison, catalogue_names, compare_processes
 from ..compare.comparison import Method, chosen_method
 from ..io.anyformat import SUFFIXES, model_format
-from ..io.files import refuse_overwrite, write_atomic
+from ..io.files import UnreadableFolder, refuse_overwrite, write_atomic
 from ..io.library import find_library_root, read_catalogue
 from ..io.schema import schema_reference
 from ..io.yaml_writer import dump_process
 from ..model.findings import TamaflowError
 from ..model.library import CATALOGUE_FILE, LIBRARY_FILES
 from ..model.process import Process
-from .lenient import NothingUsable, Usable, usable_models
+from .lenient import NothingUsable, SkippedFile, Usable, usable_models
 
 if TYPE_CHECKING:
     from .distributed import DaskCluster
 
 def models_in(folder: Path) -> list[str]:
-    """The model files directly inside a folder (not the library's own files), sorted."""
-    return sorted(
-        str(folder / f) for f in os.listdir(folder)
-        if (folder / f).is_file() and not f.startswith(".") and f not in LIBRARY_FILES
-        and Path(f).suffix.lower() in SUFFIXES
-    )
+    """The model files directly inside a folder (not the library's own files), sorted; a folder
+    that cannot be listed raises `UnreadableFolder` (TF001), never a PermissionError traceback."""
+    try:
+        return sorted(
+            str(folder / f) for f in os.listdir(folder)
+            if (folder / f).is_file() and not f.startswith(".") and f not in LIBRARY_FILES
+            and Path(f).suffix.lower() in SUFFIXES
+        )
+    except OSError as e:
+        raise UnreadableFolder(str(folder), e) from None
+
+
+def may_hold_models(folder: Path) -> bool:
+    """Whether a subfolder of the library root is a procedure folder; one that cannot be listed
+    might be, and counts as one (`compare_library` reports it instead of leaving it out)."""
+    try:
+        return bool(models_in(folder))
+    except UnreadableFolder:
+        return True
 
 
 def procedure_folders(paths: list[str]) -> list[Path] | None:
@@ -45,7 +58,7 @@ def procedure_folders(paths: list[str]) -> list[Path] | None:
     root = Path(paths[0])
     if not root.is_dir() or models_in(root):
         return None
-    subs = [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".") and models_in(d)]
+    subs = [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".") and may_hold_models(d)]
     return subs or None
 
 
@@ -79,7 +92,12 @@ def compare_library(folders: list[Path], *, support: float = 0.5, show_progress:
     done = LibraryCompared()
     loaded: list[tuple[Path, Usable]] = []
     for folder in folders:
-        usable = load_models(models_in(folder))
+        try:
+            files = models_in(folder)
+        except UnreadableFolder as e:  # left out like a file with errors: said, and exit 1
+            done.usable.extend(Usable(skipped=[SkippedFile(e.file, (e.finding(),))]))
+            continue
+        usable = load_models(files)
         done.usable.extend(usable)
         loaded.append((folder, usable))
     if strict and done.usable.skipped:
@@ -96,7 +114,11 @@ def compare_library(folders: list[Path], *, support: float = 0.5, show_progress:
 
 
 def collect_models(paths: list[str]) -> list[str]:
-    """Files as given; a folder contributes the model files directly inside it (one procedure)."""
+    """Files as given; a folder contributes the model files directly inside it (one procedure).
+
+    A file named twice (`compare lib/hakko lib/hakko/kunitachi.yaml`) is compared once, where it
+    first appears: validate's library rules would take it for its own second copy (TF203) and
+    leave it out."""
     out: list[str] = []
     for p in paths:
         path = Path(p)
@@ -110,7 +132,10 @@ def collect_models(paths: list[str]) -> list[str]:
             out.append(p)
         else:
             raise TamaflowError(f"no such file or folder: {p}", code="TF000")
-    return out
+    first: dict[str, str] = {}
+    for f in out:
+        first.setdefault(os.path.realpath(f), f)
+    return list(first.values())
 
 
 def load_models(files: list[str], *, strict: bool = False) -> Usable:

@@ -19,12 +19,12 @@ from pathlib import Path
 from ..check.rules import run_rules
 from ..io.anyformat import load_any, model_format
 from ..io.bpmn.read import declared_city, read_bpmn
-from ..io.files import refuse_overwrite, shown_path, write_atomic
+from ..io.files import UnreadableFolder, refuse_overwrite, shown_path, write_atomic
 from ..io.library import find_library_root, load_library
 from ..io.pnml import read_pnml
 from ..io.romaji import romanize
 from ..io.schema import SCHEMA_FILE, schema_reference
-from ..io.yaml_loader import did_you_mean
+from ..io.yaml_loader import MAX_STEPS, did_you_mean
 from ..io.yaml_writer import dump_process
 from ..model.findings import TamaflowError
 from ..model.ids import SLUG, slugify
@@ -54,8 +54,13 @@ def _read_model(source: str) -> tuple[Process, bool]:
     none; tamaflow's own BPMN does), so that the target's name may replace it."""
     fmt = model_format(source)
     if fmt == "yaml":
-        raise TamaflowError(f"{source} is already a process YAML file: nothing to import", code="TF000")
+        raise TamaflowError("already a process YAML file: nothing to import (check it with `tamaflow validate`)",
+                            source, 1, 1, "TF000")
     proc = read_bpmn(source) if fmt == "bpmn" else read_pnml(source)
+    if len(proc.steps) > MAX_STEPS:
+        # the file would be written and then refused by validate (and by every command reading it)
+        raise TamaflowError(f"{len(proc.steps):,} steps: a process may have at most {MAX_STEPS:,}; split it into "
+                            "several processes", source, 1, 1, "TF015")
     stem = Path(source).stem
     from_file_name = proc.city == stem and (fmt != "bpmn" or declared_city(source) is None)
     proc.process = slugify(proc.process, FALLBACK)
@@ -120,7 +125,10 @@ def _procedure_names(root: Path) -> dict[str, str]:
     """Procedure name → folder, for suggesting the slug of a Japanese folder name."""
     out: dict[str, str] = {}
     for d in sorted(p for p in root.iterdir() if p.is_dir()):
-        files = models_in(d)
+        try:
+            files = models_in(d)
+        except UnreadableFolder:  # only a suggestion is made from these: one folder fewer to look in
+            continue
         name = _name_of(files[0]) if files else None
         if name is not None:
             out.setdefault(name, d.name)

@@ -44,6 +44,7 @@ from ..impact import (
     region_totals,
 )
 from ..impact.runs import realisation_draws
+from ..io.files import check_folder_readable
 from ..io.library import find_library_root, load_library
 from ..io.table import Column, shown
 from ..io.table import Table as DataTable
@@ -158,6 +159,8 @@ def summarise(library: str, *, strict: bool = False, top: int = 10) -> LibrarySu
     With `strict`, a library with errors is not summarised: `scores` stays None and the errors
     are in `checked`. When every file has errors, there is nothing to summarise either."""
     root = find_library_root(Path(library))
+    if root is None:
+        check_folder_readable(Path(library))  # its cities.yaml may be there, unseen
     if root is None or not Path(library).is_dir():
         raise TamaflowError(f"{library}: not a library folder (no cities.yaml here or above)", code="TF000")
     checked = validate_paths([library])

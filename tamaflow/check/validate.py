@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..io.files import UnreadableFolder
 from ..io.library import find_library_root, load_library
 from ..io.yaml_loader import did_you_mean, read_process
 from ..model.codes import resolve_severity
@@ -52,24 +53,51 @@ class Report:
         return sum(1 for f in self.findings if f.severity == "info")
 
 
-def collect_files(paths: Iterable[str]) -> list[str]:
-    """Expand folders recursively into their process files (*.yaml, *.yml), sorted."""
+def walk_files(paths: Iterable[str]) -> tuple[list[str], list[UnreadableFolder]]:
+    """Expand folders recursively into their process files (*.yaml, *.yml), sorted within each
+    path, paths in the order given; and each folder that cannot be listed (TF001).
+
+    A file named twice (`validate a.yaml a.yaml`, a folder and a file in it, a symlink to a
+    file also listed) is kept once, where it first appears: the library rules would otherwise
+    take it for its own second copy (TF203) and leave it out."""
     out: list[str] = []
+    unreadable: list[UnreadableFolder] = []
+    seen: set[str] = set()
+
+    def keep(file: str, real: str) -> None:
+        if real not in seen:
+            seen.add(real)
+            out.append(file)
+
+    def cannot_list(error: OSError) -> None:  # os.walk would skip the folder without a word
+        unreadable.append(UnreadableFolder(str(error.filename), error))
+
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = [
-                os.path.join(dirpath, fn)
-                for dirpath, dirnames, files in os.walk(p)
-                for fn in files
-                if fn.endswith((".yaml", ".yml")) and fn not in LIBRARY_FILES and not fn.startswith(".")
-            ]
-            out.extend(sorted(found))
+            found: list[tuple[str, str]] = []
+            for dirpath, _dirnames, files in os.walk(p, onerror=cannot_list):
+                real_dir = os.path.realpath(dirpath)  # once per folder: a realpath per file is 20 µs
+                for fn in files:
+                    if fn.endswith((".yaml", ".yml")) and fn not in LIBRARY_FILES and not fn.startswith("."):
+                        f = os.path.join(dirpath, fn)
+                        found.append((f, os.path.realpath(f) if os.path.islink(f) else os.path.join(real_dir, fn)))
+            for f, real in sorted(found):
+                keep(f, real)
         elif path.exists():
-            out.append(p)
+            keep(p, os.path.realpath(p))
         else:
             raise TamaflowError(f"no such file or folder: {p}", code="TF000")
-    return out
+    return out, unreadable
+
+
+def collect_files(paths: Iterable[str]) -> list[str]:
+    """`walk_files` for a command that needs every file (render): a folder that cannot be
+    listed refuses the run with its TF001 line (`UnreadableFolder`)."""
+    files, unreadable = walk_files(paths)
+    if unreadable:
+        raise unreadable[0]
+    return files
 
 
 def check_file(path: str, severities: dict[str, str] | None = None) -> tuple[Process | None, list[Finding]]:
@@ -201,12 +229,18 @@ def _check_parallel(files: list[str], sev: dict[str, str], jobs: int) -> list[tu
 
 
 def validate_paths(paths: Iterable[str], config: Config | None = None, jobs: int | None = None) -> Report:
-    """Validate files and folders. Uses a process pool for large batches (`jobs`, default: CPUs)."""
+    """Validate files and folders. Uses a process pool for large batches (`jobs`, default: CPUs).
+
+    Paths that hold no process file at all are a usage error (TF000), as for score, compare and
+    summary: "0 file(s): 0 error(s)" read as a clean bill for a mistyped folder. A library
+    folder holding only cities.yaml (and catalogue.yaml) is fine: those are checked."""
     paths = list(paths)
-    files = collect_files(paths)
+    files, unreadable = walk_files(paths)
+    if paths and not files and not unreadable and not any((Path(p) / CITIES_FILE).is_file() for p in paths):
+        raise TamaflowError(f"no process files found in {', '.join(paths)}", code="TF000")
     config = config or load_rule_config(Path(paths[0]) if paths else Path.cwd())
     sev = config.severities
-    report = Report(files=len(files))
+    report = Report(files=len(files), findings=[e.finding() for e in unreadable])
     if jobs is None:
         jobs = os.cpu_count() or 1
     with _gc_paused():
@@ -317,5 +351,5 @@ def library_rules(lib: Library, procs: list[Process], severities: dict[str, str]
     return out
 
 
-__all__ = ["InvalidFiles", "Report", "TamaflowError", "check_file", "collect_files", "library_rules", "pack_process", "unpack_process", "validate_paths",
-           "validated"]
+__all__ = ["InvalidFiles", "Report", "TamaflowError", "check_file", "collect_files", "library_rules", "pack_process",
+           "unpack_process", "validate_paths", "validated", "walk_files"]

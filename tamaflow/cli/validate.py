@@ -27,7 +27,7 @@ def validate(
     format: Annotated[FindingFormat, typer.Option("--format", "-f", help="human or json.")] = FindingFormat.human,
     config: Annotated[str | None, typer.Option("--config", help="tamaflow.yaml with rule severities.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors for the exit code.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: CPUs).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPUs).")] = None,
 ) -> None:
     """Check process files: format, references, structure, library consistency.
 

@@ -93,16 +93,49 @@ def refuse_overwrite(path: Path, force: bool) -> None:
         raise OverwriteRefused(f"{path} exists: not overwriting it", str(path), 1, 1, "TF000")
 
 
+class UnreadableFolder(TamaflowError):
+    """A folder that cannot be listed (no read or search permission): its files would be missing
+    from every result without a word. TF001 at 1:1 of the folder, printed as the finding line
+    `path:1:1: error TF001 cannot read folder: …` that `validate` prints for it."""
+
+    def __init__(self, path: str, error: OSError) -> None:
+        super().__init__(f"cannot read folder: {error.strerror or error}", path, 1, 1, "TF001")
+
+    def __str__(self) -> str:
+        return self.finding().human()
+
+
+def check_folder_readable(path: Path) -> None:
+    """Raise `UnreadableFolder` when `path` is a folder that cannot be listed: a check before
+    concluding anything from what it seems not to hold (a library root without cities.yaml)."""
+    if path.is_dir():
+        try:
+            with os.scandir(path) as entries:
+                next(entries, None)
+        except OSError as e:
+            raise UnreadableFolder(str(path), e) from None
+
+
 def find_upwards(start: Path, name: str) -> Path | None:
     """The file `name` in the nearest folder at or above `start` (a file's own folder first):
     how a library root, the rule configuration and the JSON Schema are found."""
     p = start.resolve()
-    if p.is_file():
+    if _is_file(p):
         p = p.parent
     for d in (p, *p.parents):
-        if (d / name).is_file():
+        if _is_file(d / name):
             return d / name
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """`path.is_file()`, False in a folder that cannot be searched (pathlib raises
+    PermissionError there): the search goes on upwards, and the folder itself is reported by
+    whatever lists it (`check.validate.walk_files`)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def shown_path(path: Path) -> str:

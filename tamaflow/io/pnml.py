@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..model.findings import TamaflowError
+from ..model.findings import TamaflowError, quoted
 from ..model.ids import slugify
 from ..model.process import Pos, Process
 from .flowgraph import FlowGraph, Meta, Node, build_process, clean_name
@@ -64,6 +64,21 @@ def _pos(el: etree._Element) -> Pos:
     return Pos(el.sourceline or 0, 1 if el.sourceline else 0)
 
 
+def _check_arc(path: str, arc: etree._Element, kind_of: dict[str, str]) -> None:
+    """Refuse an arc that names no place or transition, or joins two of a kind: left out, its
+    transitions would lose their order, and the import would make up a start for them."""
+    ends = [(attr, arc.get(attr) or "") for attr in ("source", "target")]
+    for attr, ref in ends:
+        if ref not in kind_of:
+            problem = f"has no {attr}" if not ref else f"{attr}={quoted(ref)} names no place or transition of the net"
+            raise TamaflowError(f"arc {quoted(arc.get('id', ''))} {problem}: point it at a place or transition id, "
+                                "or delete it", path, arc.sourceline or 1, 1, "TF021")
+    (_, s), (_, t) = ends
+    if kind_of[s] == kind_of[t]:
+        raise TamaflowError(f"arc {quoted(arc.get('id', ''))} joins two {kind_of[s]}s ({quoted(s)} → {quoted(t)}): an "
+                            "arc goes from a place to a transition or back", path, arc.sourceline or 1, 1, "TF021")
+
+
 def read_pnml_mapped(path: str) -> tuple[Process, dict[str, str]]:
     """Read a PNML file; return the process and step id → PNML element id."""
     root = parse_xml(path).getroot()
@@ -76,12 +91,16 @@ def read_pnml_mapped(path: str) -> tuple[Process, dict[str, str]]:
     places: list[etree._Element] = []
     transitions: list[etree._Element] = []
     arcs: list[etree._Element] = []
+    seen: dict[str, etree._Element] = {}
     for el in net.iter():
         tag = local(el.tag)
-        if tag == "place" and el.get("id"):
-            places.append(el)
-        elif tag == "transition" and el.get("id"):
-            transitions.append(el)
+        if tag in ("place", "transition") and el.get("id"):
+            first = seen.setdefault(el.get("id", ""), el)
+            if first is not el:  # the later one would replace the first, and its arcs go astray
+                raise TamaflowError(f"duplicate id {quoted(el.get('id', ''))}: the <{tag}> here and the "
+                                    f"<{local(first.tag)}> on line {first.sourceline} share it; give each its own id",
+                                    path, el.sourceline or 1, 1, "TF020")
+            (places if tag == "place" else transitions).append(el)
         elif tag == "arc":
             arcs.append(el)
     if not transitions:
@@ -98,6 +117,11 @@ def read_pnml_mapped(path: str) -> tuple[Process, dict[str, str]]:
         else:  # a final place: the process ends here (dropped again where a plain `end: true` will do)
             g.add_node(Node(pid, "event", event="end", pos=_pos(p), generated=True))
         kind_of[pid] = "place"
+    if all(_silent(t, _name(t)) for t in transitions):
+        # only routing: the net would become a lone end event, a "process" with nothing in it
+        raise TamaflowError(f"the Petri net has only silent transitions ({len(transitions):,}, no labels): nothing "
+                            "to import; label the transitions that are activities", path, net.sourceline or 1, 1,
+                            "TF001")
     for t in transitions:
         tid = t.get("id", "")
         label = _name(t)
@@ -110,9 +134,9 @@ def read_pnml_mapped(path: str) -> tuple[Process, dict[str, str]]:
     outs: dict[str, list[str]] = {}
     for a in arcs:
         s, t = a.get("source", ""), a.get("target", "")
-        if s in kind_of and t in kind_of and kind_of[s] != kind_of[t]:
-            outs.setdefault(s, []).append(t)
-            ins.setdefault(t, []).append(s)
+        _check_arc(path, a, kind_of)
+        outs.setdefault(s, []).append(t)
+        ins.setdefault(t, []).append(s)
     for t in transitions:
         tid = t.get("id", "")
         node = g.nodes[tid]

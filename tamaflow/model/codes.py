@@ -91,7 +91,8 @@ def resolve_severity(code: str, severities: Mapping[str, str]) -> Severity | Non
 
 define("TF000", "usage error: a wrong option, a missing path or a broken configuration (exit 2)",
        category=ExitCategory.USAGE)
-define("TF001", "unreadable, empty, binary, too large or not UTF-8; a model with nothing to import")
+define("TF001", "unreadable, empty, binary, too large or not UTF-8; a folder that cannot be read; a model with "
+       "nothing to import")
 define("TF002", "syntax error (YAML or XML), several YAML documents")
 define("TF003", "unsafe input: YAML custom tags, merge keys, nesting over 64 levels, alias expansion; "
        "XML entities")
@@ -105,8 +106,8 @@ define("TF014", "value not among the allowed ones")
 define("TF015", "negative number, share over 1, more than 1,000 steps in one process")
 define("TF016", "id that is not a safe slug")
 define("TF017", "contradictory step (gateway and event, `next` and `end`, join that splits …)")
-define("TF020", "duplicate step id")
-define("TF021", "`next`/`to` names no step")
+define("TF020", "duplicate step id (an element id used twice in an imported BPMN or PNML file)")
+define("TF021", "`next`/`to` names no step; an imported flow, arc or boundary event whose end is no node")
 define("TF022", "undeclared lane")
 define("TF201", "the process's `city` is not in cities.yaml", configurable=True)
 define("TF202", "a `standard:` code is not in catalogue.yaml", configurable=True)

@@ -45,7 +45,7 @@ from typing import Any
 
 from lxml import etree
 
-from ...model.findings import TamaflowError
+from ...model.findings import TamaflowError, quoted
 from ...model.ids import safe_id, slugify
 from ...model.process import Branch, Lane, Pos, Process, Step
 from ..flowgraph import EVENT_FROM_DEF, STEP_ATTRS, FlowGraph, Meta, Node, build_process, clean_name
@@ -310,11 +310,14 @@ def _lanes(proc_el: etree._Element, pool_id: str, pool_name: str, several_pools:
                 lane_of.setdefault(el.get("id", ""), safe_id(pool_id))
 
 
-def _add_nodes(g: FlowGraph, proc_el: etree._Element, pool_id: str, lane_of: dict[str, str],
+def _add_nodes(path: str, g: FlowGraph, proc_el: etree._Element, pool_id: str, lane_of: dict[str, str],
                flows: list[etree._Element], boundaries: list[etree._Element], defaults: set[str]) -> None:
     """The flow nodes of one process into `g` (tasks, gateways, events, with what tamaflow's
     writer stored on them); its sequence flows, boundary events and default flow ids are
-    collected for later, when every node exists."""
+    collected for later, when every node exists.
+
+    A node without an id, or with the id of an earlier node (in any pool), is an error: the
+    flows name nodes by id, so one of them would silently lose its flows or be lost (TF020)."""
     for el in proc_el:
         tag = local(el.tag)
         if not is_bpmn(el):
@@ -323,8 +326,15 @@ def _add_nodes(g: FlowGraph, proc_el: etree._Element, pool_id: str, lane_of: dic
         if tag == "sequenceFlow":
             flows.append(el)
             continue
-        if not eid or not is_flow_node(el):
+        if not is_flow_node(el):
             continue
+        if not eid:
+            raise TamaflowError(f"<{tag}> has no id: give it one (flows name their source and target by id)",
+                                path, el.sourceline or 1, 1, "TF013")
+        if eid in g.nodes:
+            first = g.nodes[eid].pos.line
+            raise TamaflowError(f"duplicate id {quoted(eid)}: the <{tag}> here and the element on line {first} "
+                                "share it; give each element its own id", path, el.sourceline or 1, 1, "TF020")
         if el.get("default"):
             defaults.add(el.get("default", ""))
         st = _tf(el, "step")
@@ -364,11 +374,26 @@ def _add_nodes(g: FlowGraph, proc_el: etree._Element, pool_id: str, lane_of: dic
                 boundaries.append(el)
 
 
-def _add_flows(g: FlowGraph, flows: list[etree._Element], boundaries: list[etree._Element],
+def _dangling(path: str, g: FlowGraph, el: etree._Element, what: str, attr: str) -> None:
+    """Refuse a flow (or boundary event) whose `attr` names no node of the process: dropping
+    it would leave its nodes unconnected, and the import then made up a start split to reach
+    them (TF021)."""
+    ref = el.get(attr)
+    if ref is not None and ref in g.nodes:
+        return
+    problem = f"has no {attr}" if not ref else f"{attr}={quoted(ref)} names no task, event or gateway of the process"
+    raise TamaflowError(f"{what} {problem}: set it to the id of one, or delete the element", path,
+                        el.sourceline or 1, 1, "TF021")
+
+
+def _add_flows(path: str, g: FlowGraph, flows: list[etree._Element], boundaries: list[etree._Element],
                defaults: set[str]) -> None:
     """Sequence flows (a tamaflow-written branch as written in YAML, else the flow's name or
-    condition), then each boundary event as a choice beside its activity's normal flow."""
+    condition), then each boundary event as a choice beside its activity's normal flow. A flow
+    whose end is no node is an error (`_dangling`), never silently left out."""
     for f in flows:
+        for attr in ("sourceRef", "targetRef"):
+            _dangling(path, g, f, f"sequenceFlow {quoted(f.get('id', ''))}", attr)
         src, tgt = f.get("sourceRef", ""), f.get("targetRef", "")
         cond = _text(next(iter(bpmn_children(f, "conditionExpression")), None))
         name = clean_name(f.get("name"))
@@ -380,6 +405,7 @@ def _add_flows(g: FlowGraph, flows: list[etree._Element], boundaries: list[etree
         else:
             g.add_edge(src, tgt, when=name or cond or None, default=f.get("id") in defaults, conditional=bool(cond))
     for b in boundaries:
+        _dangling(path, g, b, f"boundaryEvent {quoted(b.get('id', ''))}", "attachedToRef")
         node = g.nodes[b.get("id", "")]
         label = node.name or (f"{node.event_def} event" if node.event_def else "boundary event")
         g.add_edge(b.get("attachedToRef", ""), node.id, when=label, choice=True)
@@ -443,8 +469,8 @@ def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
         pool_id = (part.get("id") if part is not None else None) or proc_el.get("id") or "pool"
         pool_name = clean_name(part.get("name") if part is not None else None) or clean_name(proc_el.get("name"))
         _lanes(proc_el, pool_id, pool_name, several, lanes, lane_of)
-        _add_nodes(g, proc_el, pool_id, lane_of, flows, boundaries, defaults)
-    _add_flows(g, flows, boundaries, defaults)
+        _add_nodes(path, g, proc_el, pool_id, lane_of, flows, boundaries, defaults)
+    _add_flows(path, g, flows, boundaries, defaults)
     _add_messages(g, collaborations, participants, by_id)
     pattrs = _tf_process_fields(tf_process) if tf_process is not None else {}
     if tf_process is not None:
