@@ -212,3 +212,26 @@ def test_summary_top_below_one_is_a_usage_error_as_in_score(top: str) -> None:
     code, out, err = invoke("summary", str(FIXTURE), "--top", top)
     assert code == 2, out
     assert "--top" in err and "上位" not in out
+
+
+# ----- compare reads BPMN without validate: the same label limits ----------------------------------
+
+def _bpmn(label: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">\n'
+            '  <process id="p">\n    <startEvent id="s"/>\n'
+            f'    <task id="t" name="{label}"/>\n'
+            '    <endEvent id="e"/>\n    <sequenceFlow id="f1" sourceRef="s" targetRef="t"/>\n'
+            '    <sequenceFlow id="f2" sourceRef="t" targetRef="e"/>\n  </process>\n</definitions>\n')
+
+
+@pytest.mark.parametrize(("label", "words"), [
+    ("確認" * 9000, ":5:1: error TF018 a label is 18,000 characters long"),  # SudachiError: Input is too long
+    ("本人&#x202e;確認", ":5:1: error TF019 "),
+])
+def test_compare_refuses_a_bpmn_label_a_yaml_file_could_not_hold(tmp_path: Path, label: str, words: str) -> None:
+    (tmp_path / "a.bpmn").write_text(_bpmn(label), encoding="utf-8")
+    (tmp_path / "b.bpmn").write_text(_bpmn("本人確認"), encoding="utf-8")
+    code, out, err = invoke("compare", str(tmp_path / "a.bpmn"), str(tmp_path / "b.bpmn"))
+    assert code == 1, out + err
+    assert f"a.bpmn{words}" in out + err, out + err

@@ -21,6 +21,7 @@ from .marked_yaml import MNode, read_marked
 from .schema import (
     BRANCH_FIELDS,
     CATALOGUE_CODE,
+    MAX_LABEL,
     PROCESS_FIELDS,
     STEP_FIELDS,
     URL,
@@ -503,6 +504,26 @@ def read_process(path: str, data: bytes | None = None) -> tuple[Process | None, 
     proc = _Reader(c).process(root, path)
     errors = [f for f in c.findings if f.severity == "error"]
     return (proc if not errors else None), sorted(c.findings, key=lambda f: (f.line, f.column, f.code))
+
+
+def check_imported_labels(proc: Process) -> None:
+    """Raise TamaflowError (TF018/TF019) at the first label of an imported model (BPMN, PNML) that
+    a YAML file could not hold: `compare` reads those models without `validate`, and a label of
+    16,000 Japanese characters crashed its analyser (SudachiPy). `import` itself keeps them: the
+    YAML it writes is then refused by `validate`, at the line of the label."""
+    labels: list[tuple[Pos, str]] = [(proc.pos, proc.name)]
+    labels += [(lane.pos, lane.name) for lane in proc.lanes]
+    for s in proc.steps:
+        labels += [(s.pos, s.name), *((s.pos, x) for x in s.systems)]
+        labels += [(b.pos, b.when) for b in s.branches if b.when]
+    for pos, text in labels:
+        bad = _UNSAFE_IN_LABEL.search(text)
+        if bad is not None:
+            raise TamaflowError(f"the label {quoted(text)} holds U+{ord(bad.group()):04X}, a control character or "
+                                "bidi control: remove it", proc.path or "", pos.line, pos.col, "TF019")
+        if len(text) > MAX_LABEL:
+            raise TamaflowError(f"a label is {len(text):,} characters long: at most {MAX_LABEL:,} can be compared; "
+                                "shorten it", proc.path or "", pos.line, pos.col, "TF018")
 
 
 def load_process_strict(path: str | Path) -> Process:
