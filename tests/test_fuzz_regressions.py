@@ -41,8 +41,9 @@ EXPECT: dict[str, tuple[int, str]] = {
     # flow was dropped (and the importer looped for ever making the start split's id unique)
     "s15-32169-long-duplicate-ids.bpmn": (1, ":271:1: error TF021 sequenceFlow '_flow_event_submit' "
                                           "sourceRef='event' names no task, event or gateway of the process"),
-    # a 10,000-character step name holding carriage returns, quoted by a rule's warning
-    "s15-21026-huge-name-with-carriage-returns.yaml": (0, "has no `lane` [lane-required] (cut from 10,048 characters)"),
+    # a 10,000-character step name holding carriage returns, quoted by a rule's warning; now refused
+    # at the name (a label is one line, of at most 1,000 characters) before any rule quotes it
+    "s15-21026-huge-name-with-carriage-returns.yaml": (1, ":15:11: error TF019 `name` in step `check_id` holds U+0009"),
 }
 #: the address space the campaign gives each input
 MEMORY_LIMIT = 512 * 1024 * 1024
@@ -130,8 +131,10 @@ def test_million_character_labels_import_within_512_mb(name: str, tmp_path: Path
 
 def test_a_rule_quoting_a_huge_name_with_a_line_break_still_prints_one_short_line(tmp_path: Path) -> None:
     """TF106 quotes the gateway's name: 5,000 characters and a line break made a 15 kB message
-    over two lines. `Finding.human` keeps it to one line of at most HUMAN_LIMIT characters."""
-    name = "あ" * 5000 + "\\n" + "い" * 100
+    over two lines. `Finding.human` keeps it to one line of at most HUMAN_LIMIT characters. (The
+    loader now refuses such a name, TF018/TF019: the longest a rule can quote is 1,000 characters
+    on one line, which still makes a message over the limit.)"""
+    name = "あ" * 900 + "い" * 100
     f = tmp_path / "kunitachi.yaml"
     f.write_text(
         "process: test\nname: テスト\ncity: kunitachi\nlanes:\n  counter: 窓口\nsteps:\n"
@@ -147,6 +150,10 @@ def test_a_rule_quoting_a_huge_name_with_a_line_break_still_prints_one_short_lin
     assert len(tf106) == 1 and tf106[0].endswith(" characters)"), tf106
     assert all(len(line) <= HUMAN_LIMIT + 120 for line in lines), [len(x) for x in lines]
     assert not any(line.startswith("い") for line in lines), "the name's second line leaked onto its own line"
+    f.write_text(f.read_text(encoding="utf-8").replace(name, "あ" * 5000 + "\\n" + "い" * 100), encoding="utf-8")
+    refused = runner.invoke(app, ["validate", str(f)])
+    assert refused.exit_code == 1 and " TF106 " not in refused.output
+    assert ":11:11: error TF019 `name` in step `gw` holds U+000A, a line break" in refused.output, refused.output
 
 
 def test_a_quoted_terminal_escape_and_line_separator_print_escaped_on_one_line(tmp_path: Path) -> None:

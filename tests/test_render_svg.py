@@ -253,18 +253,16 @@ def test_long_odd_labels_are_clipped_with_the_full_text_in_the_tooltip(drawn: di
     assert box.y1 - box.y0 < 200 and box.x1 - box.x0 <= 121
     lines = [t for t in d.texts("node-huge") if t.startswith("長い")]
     assert 1 < len(lines) <= 7 and lines[-1].endswith("…")
-    assert d.title("node-huge") == steps["huge"].name and len(steps["huge"].name) == 10_000
-    for sid in ("apply", "rtl", "zero_width", "override", "done"):
+    assert d.title("node-huge") == steps["huge"].name and len(steps["huge"].name) == 1_000  # the longest accepted
+    for sid in ("apply", "rtl", "zero_width", "done"):
         assert d.title(f"node-{sid}") == steps[sid].name  # the tooltip keeps the text as written
-    assert not any("\u202e" in t for t in d.texts("node-override"))  # no override leaks into the drawing
-    assert "受付番号を照合する" in " ".join(d.texts("node-override"))
     assert any("review" in t for t in d.texts("node-rtl"))
     w, h = (float(d.root.get(k, "0").removesuffix("pt")) for k in ("width", "height"))
     assert w < 3000 and h < 2000
     header = next(k for k in d.ids("laneheader-") if "counter" in k)
     assert d.title(header) == p.lanes[1].name and d.texts(header)[-1].endswith("…")
     cond = d.ids("label-_flow_ok_done")[0]
-    assert d.texts(cond)[-1].endswith("…") and d.title(cond).startswith("条件がとても長い場合" * 100)
+    assert d.texts(cond)[-1].endswith("…") and d.title(cond).startswith("条件がとても長い場合" * 99)
 
 
 BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "tf": "https://tamaflow.example/schema/bpmn"}
@@ -290,8 +288,6 @@ def test_long_odd_labels_in_png_and_bpmn(tmp_path: Path) -> None:
     assert name.endswith("…") and 20 < len(name) < 120
     doc = huge.findtext("bpmn:documentation", namespaces=BPMN_NS) or ""
     assert doc.splitlines()[0] == "name: " + steps["huge"].name
-    override = root.find(".//bpmn:userTask[@id='override']", BPMN_NS)
-    assert override is not None and "\u202e" not in override.get("name", "")
     apply = root.find(".//bpmn:manualTask[@id='apply']", BPMN_NS)
     assert apply is not None and apply.get("name") == steps["apply"].name  # emoji kept: it fits
     lane = root.find(".//bpmn:lane[@name]/bpmn:extensionElements/tf:lane[@lane_id='counter']/../..", BPMN_NS)

@@ -26,7 +26,7 @@ class SummaryFormat(StrEnum):
 @user_errors
 def summary(
     library: Annotated[str, typer.Argument(help="A library folder (with cities.yaml), e.g. processes/.")],
-    top: Annotated[int, typer.Option("--top", help="How many RPA steps to list.")] = 10,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many RPA steps to list.")] = 10,
     format: Annotated[SummaryFormat, typer.Option("--format", "-f", help="table (the screen), csv (the "
                       "per-procedure table) or xlsx (an Excel workbook of every table; needs -o).")] = SummaryFormat.table,
     output: OutputOption = None,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..model.findings import TamaflowError
 from ..model.process import Process
-from .yaml_loader import load_process_strict
+from .yaml_loader import check_imported_labels, load_process_strict
 
 #: file extensions by reader (lower case, with the dot)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -43,10 +43,13 @@ def load_any(path: str | Path) -> Process:
     if fmt == "bpmn":
         from .bpmn.read import read_bpmn
 
-        return read_bpmn(str(path))
-    from .pnml import read_pnml
+        proc = read_bpmn(str(path))
+    else:
+        from .pnml import read_pnml
 
-    return read_pnml(str(path))
+        proc = read_pnml(str(path))
+    check_imported_labels(proc)  # the limits `validate` puts on a YAML file's labels (TF018, TF019)
+    return proc
 
 
 __all__ = ["load_any", "model_format", "SUFFIXES"]

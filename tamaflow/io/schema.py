@@ -22,6 +22,27 @@ SCHEMA_FILE = "tamaflow.schema.json"
 CATALOGUE_CODE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
 URL = re.compile(r"^https?://\S+$")
 
+# ----- bounds of the values that feed arithmetic and analysis --------------------------------------
+# Every number is multiplied, summed and drawn into a Monte-Carlo (score, impact, summary): a
+# figure too large for a float (10**309) or near its end (1e308 × minutes) crashed them or printed
+# 300-digit sums. The bounds are far above any real municipal figure, so only a slip (yen for
+# cases, a pasted ID) reaches them, and each says what it is measured in.
+
+#: cases a year: Yokohama, the largest city (3.8 million residents), would need 26 cases per resident
+MAX_VOLUME = 100_000_000
+#: staff minutes per case: 100,000 minutes is 1,667 hours, a staff year spent on one case
+MAX_MINUTES = 100_000
+#: residents: 70 times Tokyo (14 million); more is a country's figure or a slip, not a city's
+MAX_POPULATION = 1_000_000_000
+#: a four-digit year
+MAX_YEAR = 9999
+#: characters of a label or name (step, procedure, lane, condition, system, city, activity). The
+#: longest in the library has under 60; compare's Japanese analyser (SudachiPy) fails on text over
+#: about 16,000 characters ("Input is too long"), and no box, cell or heading shows more anyway
+MAX_LABEL = 1_000
+#: characters of free text (description, note): shown as written, never analysed; a page or two
+MAX_TEXT = 10_000
+
 
 @dataclass(frozen=True, slots=True)
 class Field:
@@ -38,6 +59,12 @@ class Field:
     enum: tuple[str, ...] = ()
     default: Any = None
     example: Any = None
+    #: numbers: the largest value accepted, and what it is measured in (for the message)
+    maximum: float | None = None
+    unit: str = ""
+    #: text: the most characters accepted; free text (`multiline`) may hold line breaks and tabs
+    max_length: int = MAX_LABEL
+    multiline: bool = False
 
 
 PROCESS_FIELDS: tuple[Field, ...] = (
@@ -45,11 +72,11 @@ PROCESS_FIELDS: tuple[Field, ...] = (
     Field("name", "string", "Procedure name as analysts say it.", True, example="転入届"),
     Field("city", "slug", "Variant id: a city slug from processes/cities.yaml.", True, example="kunitachi"),
     Field("area", "string", "Business area (one of the 20 standardised areas, or other).", example="住民基本台帳"),
-    Field("volume", "number", "Cases per year (≥ 0).", example=4200),
+    Field("volume", "number", "Cases per year (≥ 0, at most 100,000,000).", example=4200, maximum=MAX_VOLUME, unit="cases a year"),
     Field("source", "urls", "Where the flow was learned: one URL or a list.", example="https://www.city.kunitachi.tokyo.jp/"),
     Field("channels", "strings", "Channels residents can use.", enum=CHANNELS, example=["counter", "mynaportal"]),
     Field("assumed", "fields", "Process fields whose values are estimates, not published facts.", example=["volume"]),
-    Field("description", "string", "Free text about the variant."),
+    Field("description", "string", "Free text about the variant.", max_length=MAX_TEXT, multiline=True),
     Field("lanes", "lanes", "Who does the work: lane id → display name; order = order of swimlanes.",
           example={"counter": "市民課 窓口"}),
     Field("steps", "steps", "The flow, in order; each step flows to the next unless it says otherwise.", True),
@@ -67,7 +94,8 @@ STEP_FIELDS: tuple[Field, ...] = (
     Field("branches", "branches", "Outgoing paths of a splitting gateway (≥ 2)."),
     Field("next", "id", "Explicit successor (a step id)."),
     Field("end", "bool", "The process ends after this step.", default=False),
-    Field("minutes", "number", "Staff handling minutes per case.", example=3),
+    Field("minutes", "number", "Staff handling minutes per case (at most 100,000).", example=3, maximum=MAX_MINUTES,
+          unit="staff minutes per case"),
     Field("medium", "enum", "Medium of the step's input.", enum=MEDIA),
     Field("rule_based", "bool", "Decided by fixed rules (true) or judgement (false)."),
     Field("structured", "bool", "Input is structured data."),
@@ -77,7 +105,7 @@ STEP_FIELDS: tuple[Field, ...] = (
     Field("seal", "bool", "押印 required.", default=False),
     Field("exceptions", "share", "Share of cases needing exception handling (0–1).", example=0.05),
     Field("standard", "code", "Code from processes/catalogue.yaml.", example="GEN-010"),
-    Field("note", "string", "Free text."),
+    Field("note", "string", "Free text.", max_length=MAX_TEXT, multiline=True),
     Field("assumed", "fields", "Step fields whose values are estimates.", example=["minutes"]),
 )
 
@@ -90,16 +118,17 @@ BRANCH_FIELDS: tuple[Field, ...] = (
 
 CITY_FIELDS: tuple[Field, ...] = (
     Field("name", "string", "Japanese name.", True, example="国立市"),
-    Field("population", "number", "Population (only where a public figure was found)."),
-    Field("population_year", "number", "Year of the population figure."),
+    Field("population", "number", "Population (only where a public figure was found).", maximum=MAX_POPULATION,
+          unit="residents"),
+    Field("population_year", "number", "Year of the population figure.", maximum=MAX_YEAR, unit="a four-digit year"),
     Field("population_source", "urls", "Where the population figure comes from."),
-    Field("population_note", "string", "Basis of the figure."),
+    Field("population_note", "string", "Basis of the figure.", max_length=MAX_TEXT, multiline=True),
 )
 
 ACTIVITY_FIELDS: tuple[Field, ...] = (
     Field("name", "string", "Canonical Japanese name.", True, example="受付"),
     Field("synonyms", "strings", "Other names cities use for the same activity.", example=["受理", "受領"]),
-    Field("description", "string", "What the activity is."),
+    Field("description", "string", "What the activity is.", max_length=MAX_TEXT, multiline=True),
     Field("area", "string", "Business area, when the activity belongs to one."),
 )
 
@@ -107,7 +136,7 @@ ACTIVITY_FIELDS: tuple[Field, ...] = (
 def _json_type(f: Field) -> dict[str, Any]:
     t = f.type
     if t == "string":
-        return {"type": "string"}
+        return {"type": "string", "maxLength": f.max_length}
     if t == "slug":
         return {"type": "string", "pattern": SLUG.pattern}
     if t == "id":
@@ -115,7 +144,8 @@ def _json_type(f: Field) -> dict[str, Any]:
     if t == "code":
         return {"type": "string", "pattern": CATALOGUE_CODE.pattern}
     if t == "number":
-        return {"type": "number", "minimum": 0}
+        bound = {"maximum": f.maximum} if f.maximum is not None else {}
+        return {"type": "number", "minimum": 0, **bound}
     if t == "share":
         return {"type": "number", "minimum": 0, "maximum": 1}
     if t == "bool":
@@ -123,7 +153,8 @@ def _json_type(f: Field) -> dict[str, Any]:
     if t == "enum":
         return {"type": "string", "enum": list(f.enum)}
     if t == "strings":
-        item: dict[str, Any] = {"type": "string", "enum": list(f.enum)} if f.enum else {"type": "string"}
+        item: dict[str, Any] = {"type": "string", "enum": list(f.enum)} if f.enum else {"type": "string",
+                                                                                       "maxLength": f.max_length}
         return {"type": "array", "items": item}
     if t == "fields":
         return {"type": "array", "items": {"type": "string"}}
@@ -134,7 +165,7 @@ def _json_type(f: Field) -> dict[str, Any]:
         return {
             "type": "object",
             "propertyNames": {"pattern": SAFE_ID.pattern},
-            "additionalProperties": {"type": "string"},
+            "additionalProperties": {"type": "string", "maxLength": MAX_LABEL},
         }
     if t == "steps":
         return {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}}

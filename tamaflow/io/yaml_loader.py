@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,16 +21,28 @@ from .marked_yaml import MNode, read_marked
 from .schema import (
     BRANCH_FIELDS,
     CATALOGUE_CODE,
+    MAX_LABEL,
     PROCESS_FIELDS,
     STEP_FIELDS,
     URL,
     Field,
 )
 
+#: a lane's name (the values of `lanes:`), checked as the label it is
+_LANE_NAME = Field("lanes", "string", "lane name")
+
 _INF = float("inf")
 #: no real procedure comes near; see `_Reader.steps`
 MAX_STEPS = 1000
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+#: characters no text value may hold once YAML has read its escapes (a raw one is refused with
+#: the file, TF001; `"\x1b[31m"`, `"\0"` and `"\u202e"` in double quotes are not): C0 and C1
+#: controls recolour the analyst's terminal, break CSV, XML and SVG, and NUL ends a C string;
+#: U+2028/U+2029 split a line for editors; bidi embeddings, overrides and isolates (U+202A–U+202E,
+#: U+2066–U+2069) show a label in another order than it is stored ("Trojan Source"). Labels are
+#: one line; free text (`Field.multiline`) may keep line breaks and tabs.
+_UNSAFE_IN_LABEL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 _SPEC_INDEX: dict[int, tuple[dict[str, Field], tuple[str, ...], tuple[Field, ...]]] = {}
@@ -126,7 +139,8 @@ class _Reader:
             if vc is str:
                 sv = v.strip()
                 if t == "string":
-                    if sv:
+                    if (sv and len(sv) <= f.max_length
+                            and not (_UNSAFE_IN_TEXT if f.multiline else _UNSAFE_IN_LABEL).search(sv)):
                         return sv
                 elif t == "enum":
                     if sv in f.enum:
@@ -147,7 +161,7 @@ class _Reader:
                 raw = node.raw or ""
                 # plain decimal only (no 0-prefixed octal/hex, no base-60), finite, in range
                 if (":" not in raw and (raw[:1] != "0" or raw == "0" or raw[:2] == "0.")
-                        and 0 <= v < _INF and (t == "number" or v <= 1)):
+                        and 0 <= v < _INF and (t == "number" or v <= 1) and (f.maximum is None or v <= f.maximum)):
                     return v
         return self._value(f, node, where)
 
@@ -164,7 +178,7 @@ class _Reader:
                 if not s:
                     c.error(node.pos, "TF011", f"{label} is empty")
                     return None
-                return s
+                return s if self.text(f, node, s, label) else None
             if t == "slug" and not SLUG.match(s):
                 c.error(node.pos, "TF016", f"{label} {quoted(s)} is not a safe id: use lower-case ASCII letters, "
                         "digits, - and _ (it becomes a file name)")
@@ -206,6 +220,12 @@ class _Reader:
             if t == "share" and v > 1:
                 c.error(node.pos, "TF015", f"{label} is a share between 0 and 1 (got {v}; write 0.6 for 60%)")
                 return None
+            if f.maximum is not None and v > f.maximum:
+                # the figure as written: 10**330 has no float to show it by
+                shown = raw if len(raw) <= 24 else f"{raw[:8]}…{raw[-4:]} ({len(raw)} characters)"
+                c.error(node.pos, "TF015", f"{label} {shown} is over {f.maximum:,.0f} ({f.unit}), more than any "
+                        "municipal procedure has: check the figure and its unit")
+                return None
             return v
         if t == "bool":
             if node.kind != "scalar" or not isinstance(node.value, bool):
@@ -228,7 +248,8 @@ class _Reader:
                     c.error(item.pos, "TF014", f"{label} item {quoted(s)} is not one of {', '.join(f.enum)}"
                             f"{did_you_mean(s, f.enum)}")
                     continue
-                out.append(s)
+                if t == "fields" or self.text(f, item, s, f"an item of {label}"):  # fields: names checked later
+                    out.append(s)
             return out
         if t == "urls":
             items = node.value if node.kind == "seq" else [node]
@@ -237,9 +258,43 @@ class _Reader:
                 if item.kind != "scalar" or not isinstance(item.value, str) or not URL.match(item.value.strip()):
                     c.error(item.pos, "TF011", f"{label} must be an http(s) URL or a list of them")
                     continue
+                if self.unsafe_characters(item, item.value.strip(), label, multiline=False):
+                    continue
                 urls.append(item.value.strip())
             return urls
         raise AssertionError(t)  # pragma: no cover - the table only uses the types above
+
+    def text(self, f: Field, node: MNode, s: str, label: str) -> bool:
+        """Whether the text `s` of field `f` is short enough and free of characters that would
+        reach a terminal, CSV, HTML or SVG as something else than text (reported if not)."""
+        if self.unsafe_characters(node, s, label, f.multiline):
+            return False
+        if len(s) > f.max_length:
+            kind = "free text" if f.multiline else "a label"
+            fix = "link a document in `source`" if f.multiline else "put the details in `note`"
+            self.c.error(node.pos, "TF018", f"{label} is {len(s):,} characters long: {kind} may have at most "
+                         f"{f.max_length:,}; shorten it ({fix})")
+            return False
+        return True
+
+    def unsafe_characters(self, node: MNode, s: str, label: str, multiline: bool) -> bool:
+        """Report (and say True) when `s` holds a control character, a line separator or a bidi
+        control (`_UNSAFE_IN_LABEL`; free text may keep line breaks and tabs)."""
+        bad = (_UNSAFE_IN_TEXT if multiline else _UNSAFE_IN_LABEL).search(s)
+        if bad is None:
+            return False
+        ch = bad.group()
+        if "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069":
+            what = "a bidi control, which shows the text in another order than it is stored"
+        elif ch in "\u2028\u2029" or (not multiline and ch in "\n\r\x0b\x0c\x85"):
+            what = "a line break (a label is one line)" if not multiline else "a Unicode line separator"
+        elif ch == "\t":
+            what = "a tab (a label is one line)"
+        else:
+            what = "a control character"
+        self.c.error(node.pos, "TF019", f"{label} holds U+{ord(ch):04X}, {what}, at character {bad.start() + 1}: "
+                     "remove it (in double quotes, escapes such as \\x1b and \\u202e write such characters too)")
+        return True
 
     def fields(self, node: MNode, spec: tuple[Field, ...], where: str,
                special: dict[str, Callable[[MNode], Any]] | None = None) -> tuple[dict[str, Any], dict[str, Pos]]:
@@ -302,6 +357,8 @@ class _Reader:
                 self.c.error(v.pos, "TF011", f"lane `{k.value}` needs a name (text), not {_describe(v)}"
                              f"{_coercion_hint(v)}")
                 continue
+            # reported, but the lane is kept: its steps' `lane:` stays declared (one error, not one a step)
+            self.text(_LANE_NAME, v, v.value.strip(), f"the name of lane `{k.value}`")
             out.append(Lane(k.value, v.value.strip(), k.pos))
         return out
 
@@ -447,6 +504,26 @@ def read_process(path: str, data: bytes | None = None) -> tuple[Process | None, 
     proc = _Reader(c).process(root, path)
     errors = [f for f in c.findings if f.severity == "error"]
     return (proc if not errors else None), sorted(c.findings, key=lambda f: (f.line, f.column, f.code))
+
+
+def check_imported_labels(proc: Process) -> None:
+    """Raise TamaflowError (TF018/TF019) at the first label of an imported model (BPMN, PNML) that
+    a YAML file could not hold: `compare` reads those models without `validate`, and a label of
+    16,000 Japanese characters crashed its analyser (SudachiPy). `import` itself keeps them: the
+    YAML it writes is then refused by `validate`, at the line of the label."""
+    labels: list[tuple[Pos, str]] = [(proc.pos, proc.name)]
+    labels += [(lane.pos, lane.name) for lane in proc.lanes]
+    for s in proc.steps:
+        labels += [(s.pos, s.name), *((s.pos, x) for x in s.systems)]
+        labels += [(b.pos, b.when) for b in s.branches if b.when]
+    for pos, text in labels:
+        bad = _UNSAFE_IN_LABEL.search(text)
+        if bad is not None:
+            raise TamaflowError(f"the label {quoted(text)} holds U+{ord(bad.group()):04X}, a control character or "
+                                "bidi control: remove it", proc.path or "", pos.line, pos.col, "TF019")
+        if len(text) > MAX_LABEL:
+            raise TamaflowError(f"a label is {len(text):,} characters long: at most {MAX_LABEL:,} can be compared; "
+                                "shorten it", proc.path or "", pos.line, pos.col, "TF018")
 
 
 def load_process_strict(path: str | Path) -> Process:
