@@ -193,3 +193,18 @@ def test_new_with_force_replaces_only_a_file_of_the_same_process_and_city(lib: P
     code, _, err = invoke("new", "hakko", "--city", "kunitachi", "-o", str(mine), "--force")
     assert code == 0, err
     assert "a starting file written by `tamaflow new`" in mine.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [
+    ["compare", "lib/hakko", "--emit-standard", "lib/cities.yaml", "--force"],
+    ["score", "lib", "-f", "csv", "-o", "lib/catalogue.yaml", "--force"],
+    ["import", str(FIXTURES / "import" / "bpmnio_permit.bpmn"), "-o", "lib/cities.yaml", "--force"],
+])
+def test_no_output_replaces_a_library_file_even_with_force(lib: Path, command: list[str]) -> None:
+    # an -o typed wrong must not wipe the library's cities or catalogue: --force cannot ask for that
+    target = lib.parent / command[command.index("-o" if "-o" in command else "--emit-standard") + 1]
+    before = target.read_bytes()
+    code, _, err = invoke(*command)
+    assert code == 2
+    assert f"is a library's {target.name}: no command writes its output over it, even with --force" in one_line(err)
+    assert target.read_bytes() == before

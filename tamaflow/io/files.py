@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..model.findings import TamaflowError
+from ..model.library import LIBRARY_FILES
 
 
 def _umask() -> int:
@@ -89,6 +90,11 @@ def refuse_overwrite(path: Path, force: bool) -> None:
     file's target, with `force` or without (the atomic rename could not replace it)."""
     if path.is_dir():
         raise _is_a_folder(path)
+    if path.name in LIBRARY_FILES and path.is_file():
+        # an -o typed wrong (import, --emit-standard, a table) would wipe the library's cities,
+        # catalogue or settings: no output of any command is one of them, so --force cannot ask it
+        raise TamaflowError(f"{path} is a library's {path.name}: no command writes its output over it, even with "
+                            "--force; name another file", str(path), 1, 1, "TF000")
     if path.exists() and not force:
         raise OverwriteRefused(f"{path} exists: not overwriting it", str(path), 1, 1, "TF000")
 
