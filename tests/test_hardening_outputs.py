@@ -208,3 +208,11 @@ def test_no_output_replaces_a_library_file_even_with_force(lib: Path, command: l
     assert code == 2
     assert f"is a library's {target.name}: no command writes its output over it, even with --force" in one_line(err)
     assert target.read_bytes() == before
+
+
+def test_dash_as_the_output_is_stdout_for_text(lib: Path) -> None:
+    # `-o -` is stdout to anyone used to Unix tools; it wrote a file named `-` and said `wrote -`
+    code, out, err = invoke("score", "lib", "-f", "csv", "-o", "-")
+    assert code == 0, err
+    assert out.startswith("process,name,city,step")  # no BOM on stdout unless --bom asks
+    assert not (lib.parent / "-").exists() and "wrote" not in err

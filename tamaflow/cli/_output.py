@@ -39,15 +39,19 @@ BomOption = Annotated[bool | None, typer.Option(
     "mojibake. Default: on for an --output file, off on stdout.")]
 
 
+#: `-o -`: stdout, for the text formats
+STDOUT = "-"
+
+
 def need_output(fmt: str, output: str | None, force: bool) -> None:
     """Usage errors before any work: a binary format with nowhere to go but the terminal, or an
     output file that exists without `force` (checked again when written)."""
     if fmt == "xlsx" and not output:
         raise TamaflowError("--format xlsx writes a binary workbook: name the file with -o FILE.xlsx", code="TF000")
-    if fmt == "xlsx" and output == "-":  # `-o -` is stdout to Unix users; a workbook cannot go there
+    if fmt == "xlsx" and output == STDOUT:  # a workbook cannot go to stdout
         raise TamaflowError("--format xlsx writes a binary workbook, which cannot go to stdout (-o -): "
                             "name the file with -o FILE.xlsx", code="TF000")
-    if output:
+    if output and output != STDOUT:
         refuse_overwrite(Path(output), force)
 
 
@@ -59,7 +63,10 @@ def _write(data: bytes, output: str, force: bool) -> None:
 
 
 def emit_text(text: str, output: str | None, force: bool, *, csv: bool = False, bom: bool | None = None) -> None:
-    """Text to stdout, or to `output` written atomically; `csv` text gets the BOM as `bom` says."""
+    """Text to stdout (no `output`, or `-o -` as Unix tools read it), or to `output` written
+    atomically; `csv` text gets the BOM as `bom` says (by default a file's, not stdout's)."""
+    if output == STDOUT:
+        output = None
     with_bom = csv and (bom if bom is not None else output is not None)
     if output is None:
         if with_bom:
