@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from tamaflow.cli import app
 from tamaflow.io.library import read_cities
 from tamaflow.io.yaml_loader import load_process_strict
+from tamaflow.model.findings import TamaflowError
 from tamaflow.model.process import ACCESS_TYPES, MEDIA, TASK_KINDS, Process, Step
 from tamaflow.score import (
     config_from_values,
@@ -197,8 +198,14 @@ def test_never_ending_loop_is_a_positioned_error(tmp_path: Path) -> None:
     )
     r = run(str(f))
     assert r.exit_code == 1
-    assert f"{f}:10:7: the branch shares make a loop that never ends at `g`" in r.output
+    # validation (which score runs first) finds it at the branch out, whose share is 0
+    assert (f"{f}:11:9: error TF112 the branch shares make a loop that never ends at `g`: its way out, "
+            "the branch to `b`, has share 0: give it a share > 0") in r.output
     assert "Traceback" not in r.output
+    assert CliRunner().invoke(app, ["validate", str(f)]).exit_code == 1
+    # the score's own check stays for models that were not validated (an imported BPMN's shares)
+    with pytest.raises(TamaflowError, match="loop that never ends at `g`"):
+        expected_visits(load_process_strict(f))
 
 
 def _nested_reworks(folder: Path, city: str, checks: int) -> Path:

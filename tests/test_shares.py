@@ -90,6 +90,39 @@ def test_one_missing_share_with_no_room_left_is_an_error(tmp_path: Path) -> None
     assert "already add up to 1.20, leaving nothing for the branch to `t2`" in str(fs[0]["message"])
 
 
+def rework_file(tmp_path: Path, back: str, out: str) -> Path:
+    """入力 → 点検 (a check that sends cases back to 入力 or on to 決裁), with these branch fields."""
+    f = tmp_path / "rework.yaml"
+    f.write_text("process: rework\nname: 差戻し\ncity: x\nvolume: 100\nsteps:\n"
+                 "  - {id: a, name: 入力, minutes: 1}\n"
+                 "  - id: g\n    name: 点検\n    gateway: exclusive\n    branches:\n"
+                 f"      - {{to: a, when: 差戻し{back}}}\n      - {{to: b, when: 可{out}}}\n"
+                 "  - {id: b, name: 決裁, minutes: 1, end: true}\n", encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize(("back", "out", "said"), [
+    (", share: 1.0", ", share: 0.0", "has share 0"),
+    (", share: 1.0", "", "has an implied share of 0"),
+])
+def test_a_loop_whose_way_out_no_case_takes_is_an_error_at_that_branch(tmp_path: Path, back: str, out: str,
+                                                                       said: str) -> None:
+    # the flow can end, but the shares send every case back for ever: the score would refuse it
+    # (TF302), so validate, where the file is reviewed, says so at the branch out
+    status, fs = findings(str(rework_file(tmp_path, back, out)))
+    assert status == 1
+    hit = next(x for x in fs if x["code"] == "TF112")
+    assert hit["line"] == 12 and f"loop that never ends at `g` (点検): its way out, the branch to `b`, {said}" \
+        in str(hit["message"])
+
+
+def test_a_branch_no_case_takes_outside_a_loop_is_no_loop_error(tmp_path: Path) -> None:
+    status, fs = findings(str(rework_file(tmp_path, ", share: 0.9", ", share: 0.1")))
+    assert "TF112" not in {x["code"] for x in fs}
+    status, fs = findings(str(gateway_file(tmp_path, [0.0, 1.0])))  # a share of 0 that loops nowhere
+    assert "TF112" not in {x["code"] for x in fs}
+
+
 def test_rules_lists_the_share_codes() -> None:
     code, out, _ = invoke("rules")
     assert code == 0

@@ -135,6 +135,47 @@ class EndReachable(Rule):
                     "give a gateway in the loop a branch that leaves it", s.id
 
 
+def _never_taken(s: Step) -> list[Branch]:
+    """The branches of a splitting exclusive or inclusive gateway no case takes: a share of 0,
+    or no share where the stated ones already add up to 1 (the implied rest is 0)."""
+    split = _split_shares(s)
+    if split is None:
+        return []
+    total, missing = split
+    dead = [b for b in s.branches if b.share is not None and b.share <= 0]
+    return dead + missing if total >= 1 - _EPS else dead
+
+
+@register
+class LoopSharesLetNoCaseOut(Rule):
+    """A loop whose every way out has a share of 0 (its rework branch 1.0) keeps every case in
+    it for ever: the flow can end, the shares say it never does, and the score cannot count the
+    minutes of a case that never finishes (TF302). Caught here, at the review of the file."""
+
+    code = "TF112"
+    name = "loop-shares-let-no-case-out"
+
+    def check(self, process: Process, g: ProcessGraph) -> Iterator[Hit]:
+        dead = {(s.id, b.to) for s in process.steps for b in _never_taken(s)}
+        if not dead:
+            return
+        ends = end_nodes(g)
+        can_end = reachable_from(g.pred, ends)
+        live_pred = {n: [m for m in preds if (m, n) not in dead] for n, preds in g.pred.items()}
+        live_succ = {n: [m for m in succs if (n, m) not in dead] for n, succs in g.succ.items()}
+        can_end_live = reachable_from(live_pred, ends)
+        trapped = {n for n in reachable_from(live_succ, start_nodes(g)) if n in can_end and n not in can_end_live}
+        for st in process.steps:
+            if st.id not in trapped:
+                continue
+            for b in st.branches:
+                if (st.id, b.to) in dead and b.to in can_end_live:
+                    share = f"share {b.share:g}" if b.share is not None else "an implied share of 0"
+                    yield b.pos, f"the branch shares make a loop that never ends at {_label(g, st.id)}: its way " \
+                        f"out, the branch to `{b.to}`, has {share}: give it a share > 0", st.id
+                    break
+
+
 @register
 class SuperfluousGateway(StepRule):
     """A splitting gateway with a single branch decides nothing."""
