@@ -152,8 +152,13 @@ def procedure_impact(comp: Comparison, procs: list[Process], cfg: ScoreConfig, s
     return ProcedureImpact(first.process, plan.process.name or first.name, cities, notes, total)
 
 
-#: how many Monte-Carlo runs are drawn and evaluated at once for all the cities of a procedure
-RUN_BLOCK = 250
+#: how many Monte-Carlo runs are drawn and evaluated at once for all the cities of a procedure;
+#: None: as many as `RUN_BUDGET` allows (a number here fixes it, as the tests do)
+RUN_BLOCK: int | None = None
+#: city-runs held at once: 250 runs at 2,917 cities (about 0.1 GB), all the runs of a library's
+#: dozen cities. Every block draws each city's runs anew, so blocks of a fixed 250 made 20,000
+#: runs cost 80 whole draws per city (46 s for processes/); the figures are the same either way
+RUN_BUDGET = 750_000
 
 
 def savings_runs(plan: Plan, procs: list[Process], chains: Mapping[str, Chain],
@@ -164,12 +169,13 @@ def savings_runs(plan: Plan, procs: list[Process], chains: Mapping[str, Chain],
 
     The standard's values of a run are medians over every city's values of that run, so a run
     needs all cities' draws at once: at 2,917 cities and 1,000 runs they are 0.45 GB. The runs
-    are therefore taken `RUN_BLOCK` at a time, each city's draws made anew per block
+    are therefore taken a block at a time (`RUN_BUDGET`), each city's draws made anew per block
     (`city_values` is seeded per city, so a block is the same numbers as a whole draw) and cut to
     the block's runs. Every figure is per run, so the savings are the same floats as a whole draw."""
     out = {city: np.empty(runs) for city in evaluators}
-    for a in range(0, runs, RUN_BLOCK):
-        b = min(runs, a + RUN_BLOCK)
+    block = RUN_BLOCK or max(250, RUN_BUDGET // max(1, len(procs)))
+    for a in range(0, runs, block):
+        b = min(runs, a + block)
         mc = {p.city: run_block(city_values(p, chains[p.city], spreads, runs, seed), a, b) for p in procs}
         mc_std = standard_medians(plan, mc)
         for city, (ev_now, ev_std) in evaluators.items():
