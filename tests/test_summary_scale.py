@@ -173,8 +173,8 @@ def test_the_monte_carlo_holds_one_block_of_runs_with_the_same_figures(monkeypat
 
 def test_a_library_draws_each_citys_runs_once_however_many_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks of a fixed 250 runs drew every city's runs anew per block: 20,000 runs were 80 whole
-    draws per city (46 s for processes/). A library's dozen cities fit one block of any run count
-    the CLI allows, so each city's runs are drawn once (`RUN_BUDGET`)."""
+    draws per city (37 s for processes/). A library's dozen cities fit 20,000 runs in one block,
+    so each city's runs are drawn once (`RUN_BUDGET`)."""
     from tamaflow.impact import model
 
     drawn: list[int] = []

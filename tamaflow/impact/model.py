@@ -155,10 +155,11 @@ def procedure_impact(comp: Comparison, procs: list[Process], cfg: ScoreConfig, s
 #: how many Monte-Carlo runs are drawn and evaluated at once for all the cities of a procedure;
 #: None: as many as `RUN_BUDGET` allows (a number here fixes it, as the tests do)
 RUN_BLOCK: int | None = None
-#: city-runs held at once: 250 runs at 2,917 cities (about 0.1 GB), all the runs of a library's
-#: dozen cities. Every block draws each city's runs anew, so blocks of a fixed 250 made 20,000
-#: runs cost 80 whole draws per city (46 s for processes/); the figures are the same either way
-RUN_BUDGET = 750_000
+#: city-runs held at once, never fewer than 250 runs: from 1,000 cities up the 250 runs the
+#: nationwide memory figures were measured with (docs/compare.md), and 20,000 runs at once for a
+#: library's dozen cities. Every block draws each city's runs anew, so blocks of a fixed 250 made
+#: 20,000 runs cost 80 whole draws per city (37 s for processes/); the figures are the same either way
+RUN_BUDGET = 250_000
 
 
 def savings_runs(plan: Plan, procs: list[Process], chains: Mapping[str, Chain],
