@@ -144,7 +144,8 @@ def test_new_writes_any_printable_name_as_text(tmp_path: Path, name: str) -> Non
     assert validate_json(str(target)) == (0, [])
 
 
-@pytest.mark.parametrize("name", ["x\nvolume: -5\nsteps: []", "x\x01y", "a\tb", "x\u2028y", "", "\u3000"])
+@pytest.mark.parametrize("name", ["x\nvolume: -5\nsteps: []", "x\x01y", "a\tb", "x\u2028y", "", "\u3000",
+                                  "a\u202eb", "長" * 1001])  # validate refuses both in a label (TF019, TF018)
 def test_new_refuses_a_name_that_is_not_one_line_of_text(tmp_path: Path, name: str) -> None:
     target = tmp_path / "hino.yaml"
     code, _, err = invoke("new", "foo", "--city", "hino", "--name", name, "-o", str(target))

@@ -278,22 +278,13 @@ class _Reader:
         return True
 
     def unsafe_characters(self, node: MNode, s: str, label: str, multiline: bool) -> bool:
-        """Report (and say True) when `s` holds a control character, a line separator or a bidi
-        control (`_UNSAFE_IN_LABEL`; free text may keep line breaks and tabs)."""
-        bad = (_UNSAFE_IN_TEXT if multiline else _UNSAFE_IN_LABEL).search(s)
+        """Report (and say True) when `s` holds a character no text value may hold
+        (`unsafe_character`)."""
+        bad = unsafe_character(s, multiline)
         if bad is None:
             return False
-        ch = bad.group()
-        if "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069":
-            what = "a bidi control, which shows the text in another order than it is stored"
-        elif ch in "\u2028\u2029" or (not multiline and ch in "\n\r\x0b\x0c\x85"):
-            what = "a line break (a label is one line)" if not multiline else "a Unicode line separator"
-        elif ch == "\t":
-            what = "a tab (a label is one line)"
-        else:
-            what = "a control character"
-        self.c.error(node.pos, "TF019", f"{label} holds U+{ord(ch):04X}, {what}, at character {bad.start() + 1}: "
-                     "remove it (in double quotes, escapes such as \\x1b and \\u202e write such characters too)")
+        self.c.error(node.pos, "TF019", f"{label} {bad}: remove it (in double quotes, escapes such as \\x1b and "
+                     "\\u202e write such characters too)")
         return True
 
     def fields(self, node: MNode, spec: tuple[Field, ...], where: str,
@@ -506,6 +497,26 @@ def read_process(path: str, data: bytes | None = None) -> tuple[Process | None, 
     return (proc if not errors else None), sorted(c.findings, key=lambda f: (f.line, f.column, f.code))
 
 
+def unsafe_character(s: str, multiline: bool = False) -> str | None:
+    """What is wrong with the first character of `s` that a text value may not hold, as "holds
+    U+202E, a bidi control, …, at character 3" (`_UNSAFE_IN_LABEL`; free text, `multiline`, may
+    keep line breaks and tabs); None when there is none. The one rule for every text a label
+    comes from: a YAML file, an imported model, a name typed for `tamaflow new`."""
+    bad = (_UNSAFE_IN_TEXT if multiline else _UNSAFE_IN_LABEL).search(s)
+    if bad is None:
+        return None
+    ch = bad.group()
+    if "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069":
+        what = "a bidi control, which shows the text in another order than it is stored"
+    elif ch in "\u2028\u2029" or (not multiline and ch in "\n\r\x0b\x0c\x85"):
+        what = "a line break (a label is one line)" if not multiline else "a Unicode line separator"
+    elif ch == "\t":
+        what = "a tab (a label is one line)"
+    else:
+        what = "a control character"
+    return f"holds U+{ord(ch):04X}, {what}, at character {bad.start() + 1}"
+
+
 def check_imported_labels(proc: Process) -> None:
     """Raise TamaflowError (TF018/TF019) at the first label of an imported model (BPMN, PNML) that
     a YAML file could not hold: `compare` reads those models without `validate`, and a label of
@@ -517,10 +528,9 @@ def check_imported_labels(proc: Process) -> None:
         labels += [(s.pos, s.name), *((s.pos, x) for x in s.systems)]
         labels += [(b.pos, b.when) for b in s.branches if b.when]
     for pos, text in labels:
-        bad = _UNSAFE_IN_LABEL.search(text)
+        bad = unsafe_character(text)
         if bad is not None:
-            raise TamaflowError(f"the label {quoted(text)} holds U+{ord(bad.group()):04X}, a control character or "
-                                "bidi control: remove it", proc.path or "", pos.line, pos.col, "TF019")
+            raise TamaflowError(f"the label {quoted(text)} {bad}: remove it", proc.path or "", pos.line, pos.col, "TF019")
         if len(text) > MAX_LABEL:
             raise TamaflowError(f"a label is {len(text):,} characters long: at most {MAX_LABEL:,} can be compared; "
                                 "shorten it", proc.path or "", pos.line, pos.col, "TF018")
