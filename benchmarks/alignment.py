@@ -4,6 +4,7 @@ parameters chosen leave-one-set-out.
     .venv/bin/python benchmarks/alignment.py                 # the table (shipped defaults + LOSO)
     .venv/bin/python benchmarks/alignment.py --defaults-only # just the shipped defaults (fast)
     .venv/bin/python benchmarks/alignment.py --set ja-dev --details   # false positives/negatives
+    .venv/bin/python benchmarks/alignment.py --second-reader  # a second reading of a set against its gold
 
 Sets (each skipped with a reason when its data is absent):
 - `pmmc-ua`: Process Model Matching Contest 2015, University Admission: 9 BPMN models (English),
@@ -326,14 +327,44 @@ def ja_dev_set(folder: Path) -> list[Case]:
     for proc, concepts in sorted(gold_doc.items()):
         files = sorted((folder / proc).glob("*.yaml"))
         procs = [load_any(f) for f in files]
-        gold: set[Pair] = set()
-        for members in concepts.values():
-            flat = [(city, sid) for city, ids in members.items() for sid in ids]
-            for x, y in itertools.combinations(flat, 2):
-                if x[0] != y[0]:
-                    gold.add(_pair(x, y))
-        cases.append(Case(proc, procs, gold, {}))
+        cases.append(Case(proc, procs, concept_pairs(concepts), {}))
     return cases
+
+
+def concept_pairs(concepts: dict[str, dict[str, list[str]]]) -> set[Pair]:
+    """The pairs of one procedure's concepts (`gold.yaml`'s format): two steps of different cities
+    listed under one concept."""
+    out: set[Pair] = set()
+    for members in concepts.values():
+        flat = [(city, sid) for city, ids in members.items() for sid in ids]
+        for x, y in itertools.combinations(flat, 2):
+            if x[0] != y[0]:
+                out.add(_pair(x, y))
+    return out
+
+
+#: a second reading of a set's variants, in `gold.yaml`'s format, made without seeing the gold
+SECOND_READER = "second-reader.yaml"
+
+
+def second_reader(name: str) -> Counts | None:
+    """How far a second reader agrees with a set's gold: the pairs of `second-reader.yaml` scored
+    against `gold.yaml` as the matcher's are, or None when the set has no second reading.
+
+    Why: a figure of the matcher means little without the figure careful people reach on the same
+    files. Where the gold's decisions are arbitrary, two readers disagree and no matcher can do
+    better than they do; where they agree, the distance to them is the matcher's own."""
+    folder = ROOT / "benchmarks" / "data" / f"align-{name}"
+    path = folder / SECOND_READER
+    if not path.is_file():
+        return None
+    gold = yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8"))
+    second = yaml.safe_load(path.read_text(encoding="utf-8"))
+    total = Counts()
+    for proc, concepts in gold.items():
+        want, got = concept_pairs(concepts), concept_pairs(second.get(proc, {}))
+        total.add(Counts(len(got & want), len(got - want), len(want - got)))
+    return total
 
 
 def _strip_codes(p: Process) -> Process:
@@ -517,6 +548,8 @@ def main() -> int:
     ap.add_argument("--details", action="store_true", help="list false positives and negatives (defaults)")
     ap.add_argument("--marks", action="store_true",
                     help="only how well compare's marks to check (要確認) pick out its wrong pairs (defaults)")
+    ap.add_argument("--second-reader", action="store_true",
+                    help="only the sets read a second time: how far that reading agrees with the gold, beside the matcher")
     args = ap.parse_args()
     sets = load_sets(args.set)
     if not sets:
@@ -524,6 +557,8 @@ def main() -> int:
         return 0
     if args.marks:
         return print_marks(sets)
+    if args.second_reader:
+        return print_second_reader(sets)
     default = MatchOptions()
     results: dict[str, tuple[Counts, float]] = {}
     for name, cases in sets.items():
@@ -563,6 +598,21 @@ def main() -> int:
           "off (they take part where TAMAFLOW_SEMANTIC=1 asks for them and the extra is installed)") + "; the table in docs/compare.md gives both")
     print(f"\nshipped defaults: {_describe(default)}; grid: "
           + "; ".join(f"{k} ∈ {{{', '.join(f'{v:g}' for v in vals)}}}" for k, vals in sorted(GRID.items())))
+    return 0
+
+
+def print_second_reader(sets: dict[str, list[Case]]) -> int:
+    """The table of `--second-reader`: each set read a second time, the second reading and the
+    matcher (shipped defaults) against the same gold."""
+    print("| set | gold pairs | second reader: P | R | F1 | matcher: P | R | F1 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, cases in sets.items():
+        second = second_reader(name)
+        if second is None:
+            continue
+        m = run_set(cases, MatchOptions())
+        print(f"| {name} | {second.tp + second.fn} | {second.precision:.3f} | {second.recall:.3f} | **{second.f1:.3f}** "
+              f"| {m.precision:.3f} | {m.recall:.3f} | **{m.f1:.3f}** |")
     return 0
 
 

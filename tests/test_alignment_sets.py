@@ -166,3 +166,43 @@ def test_the_benchmark_table_gives_the_counts_behind_its_ratios() -> None:
                               float(cells[7]))
     assert tp + fn == gold == 229
     assert abs(tp / (tp + fp) - p) < 0.0005 and abs(tp / gold - r) < 0.0005
+
+
+#: the sets read a second time, without the gold (benchmarks/alignment.py --second-reader)
+SECOND = sorted(name for name, folder in SETS.items() if (folder / "second-reader.yaml").is_file())
+
+
+def test_some_development_sets_are_read_a_second_time_and_no_held_out_one() -> None:
+    # a second reading of a held-out set would be one more person reading it: only the development
+    # sets, which are read anyway, carry one
+    bench = load_benchmark("alignment")
+    assert SECOND and not set(SECOND) & set(bench.HELD_OUT)
+
+
+@pytest.mark.parametrize("name", SECOND)
+def test_a_second_reading_follows_the_gold_rules(name: str) -> None:
+    # the same rules as the gold: real step ids, no gateway, every other step in some concept
+    second = yaml.safe_load((SETS[name] / "second-reader.yaml").read_text(encoding="utf-8"))
+    assert set(second) == set(GOLD[name])
+    for procedure, concepts in second.items():
+        procs = {f.stem: load_process_strict(f) for f in sorted((SETS[name] / procedure).glob("*.yaml"))}
+        seen: set[tuple[str, str]] = set()
+        for concept, members in concepts.items():
+            for city, ids in members.items():
+                steps = procs[city].step_map()
+                for sid in ids:
+                    assert sid in steps and not steps[sid].is_gateway, (procedure, concept, city, sid)
+                    seen.add((city, sid))
+        for city, p in procs.items():
+            assert not [s.id for s in p.steps if not s.is_gateway and (city, s.id) not in seen], (procedure, city)
+
+
+def test_the_second_reader_table_scores_the_reading_against_the_same_gold() -> None:
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "alignment.py"), "--second-reader",
+                          *(a for name in SECOND for a in ("--set", name))],
+                         capture_output=True, text=True, cwd=REPO, check=True)
+    rows = {line.split("|")[1].strip(): line for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line}
+    for name in SECOND:
+        cells = [c.strip().strip("*") for c in rows[name].strip("|").split("|")]
+        assert int(cells[1]) == _readme_counts(SETS[name])["total"]
+        assert all(0.0 <= float(c) <= 1.0 for c in cells[2:])
