@@ -195,7 +195,7 @@ def test_show_on_an_invalid_file_is_one_line_and_exit_1() -> None:
     code, out, err = invoke("show", str(path))
     assert code == 1
     assert out == ""
-    assert err.strip() == f"{path}:28:11: `next: regster` in step `read_card` names no step (did you mean `register`?)"
+    assert err.strip() == f"{path}:28:11: error TF021 `next: regster` in step `read_card` names no step (did you mean `register`?)"
 
 
 def test_show_on_a_missing_file(tmp_path: Path) -> None:

@@ -138,5 +138,5 @@ def test_realisation_range_must_be_ordered(tmp_path: Path) -> None:
     cfg.write_text("realisation_range:\n  low: 0.9\n  high: 0.8\n", encoding="utf-8")
     r = CliRunner().invoke(app, ["score", str(ROOT / "processes" / "tennyu" / "kunitachi.yaml"), "--config", str(cfg)])
     assert r.exit_code == 2
-    assert f"{cfg}:2:3: `realisation_range.low` (0.9) is above `realisation_range.high` (0.8): give low ≤ high" \
+    assert f"{cfg}:2:3: error TF000 `realisation_range.low` (0.9) is above `realisation_range.high` (0.8): give low ≤ high" \
         in r.output

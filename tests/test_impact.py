@@ -138,8 +138,8 @@ def test_bad_spreads_file_is_one_line_per_problem(tmp_path: Path) -> None:
     bad.write_text("minutes: 3\nvolumes: 0.2\n", encoding="utf-8")
     r = runner.invoke(app, ["impact", str(LIB), "--spreads", str(bad)])
     assert r.exit_code == 2
-    assert f"{bad}:1:10: `minutes` must be between 0 and 1" in r.output
-    assert f"{bad}:2:1: unknown spread `volumes` (did you mean `volume`?)" in r.output
+    assert f"{bad}:1:10: error TF000 `minutes` must be between 0 and 1" in r.output
+    assert f"{bad}:2:1: error TF000 unknown spread `volumes` (did you mean `volume`?)" in r.output
     assert "Traceback" not in r.output
 
 

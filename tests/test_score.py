@@ -231,12 +231,12 @@ def test_a_loop_that_almost_never_ends_says_how_often_a_step_would_be_done(tmp_p
     _nested_reworks(folder, "tama", 4)
     r = run(str(f))
     assert r.exit_code == 1
-    assert (f"{f}:11:7: the branch shares make a loop that almost never ends at `g0`: a step would be done "
+    assert (f"{f}:11:7: error TF302 the branch shares make a loop that almost never ends at `g0`: a step would be done "
             "1e+08 times per case on average (more than 1,000,000)") in r.output
     assert "add up to 1" not in r.output
     r = CliRunner().invoke(app, ["impact", str(folder)])
     assert r.exit_code != 0 and "Traceback" not in r.output
-    assert f"{f}:11:7: the branch shares make a loop that almost never ends at `g0`" in r.output
+    assert f"{f}:11:7: error TF302 the branch shares make a loop that almost never ends at `g0`" in r.output
     assert "`?`" not in r.output
 
 
@@ -406,7 +406,9 @@ def test_bad_config_is_a_positioned_usage_error(tmp_path: Path, text: str, expec
         load_score_config(str(f))
     r = run(str(LOOP), "--config", str(f))
     assert r.exit_code == 2
-    assert f"{f}{expected}" in r.output
+    # the line a finding prints: position, severity, code (a usage error, TF000), then the message
+    at, message = expected.split(": ", 1)
+    assert f"{f}{at}: error TF000 {message}" in r.output
     assert "Traceback" not in r.output
 
 

@@ -103,5 +103,8 @@ class TamaflowError(Exception):
         return Finding(self.file, self.line, self.column, self.code, "error", self.message)
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}: " if self.file else ""
-        return f"{where}{one_line(self.message)}"
+        """`path:line:col: error CODE message`, the line a finding prints (`Finding.human`), when
+        the error has a place; the message alone when it has none (a usage error)."""
+        if not self.file:
+            return one_line(self.message)
+        return f"{self.file}:{self.line}:{self.column}: error {self.code} {one_line(self.message)}"
