@@ -106,18 +106,21 @@ def test_a_pnml_arc_to_nowhere_and_a_duplicate_id_are_refused(tmp_path: Path) ->
 
 
 def test_a_model_over_the_step_limit_is_refused_before_anything_is_written(tmp_path: Path) -> None:
-    """It was written (`10001 steps`), and then `validate` refused the file (TF015)."""
+    """It was written (`10001 steps`), and then `validate` refused the file (TF015). The reader
+    counts the tasks and events before it builds the process: "at least", since the gateways it
+    may add are not counted yet (compare refuses the model with the same line)."""
     tasks = "\n".join(f'<task id="t{i}" name="作業{i}"/>' for i in range(1001))
     flows = "\n".join(f'<sequenceFlow id="f{i}" sourceRef="t{i}" targetRef="t{i + 1}"/>' for i in range(1000))
     src = bpmn(tmp_path, f"{tasks}\n{flows}")
     assert refused_import(src, tmp_path) == (
-        f"{src}:1:1: error TF015 1,001 steps: a process may have at most 1,000; split it into several processes")
+        f"{src}:1:1: error TF015 at least 1,001 steps: a process may have at most 1,000; split it into several "
+        "processes")
     places = "\n".join(f'<place id="p{i}"/>' for i in range(1002))
     transitions = "\n".join(f'<transition id="t{i}"><name><text>T{i}</text></name></transition>' for i in range(1001))
     arcs = "\n".join(f'<arc id="a{i}" source="p{i}" target="t{i}"/><arc id="b{i}" source="t{i}" target="p{i + 1}"/>'
                      for i in range(1001))
     src = pnml(tmp_path, f"{places}\n{transitions}\n{arcs}")
-    assert "error TF015 1,001 steps: a process may have at most 1,000" in refused_import(src, tmp_path)
+    assert "error TF015 at least 1,001 steps: a process may have at most 1,000" in refused_import(src, tmp_path)
 
 
 def test_importing_a_process_yaml_says_so_in_the_finding_form(tmp_path: Path) -> None:
@@ -130,15 +133,11 @@ def test_importing_a_process_yaml_says_so_in_the_finding_form(tmp_path: Path) ->
 
 # ----- a procedure folder that cannot be read -------------------------------------------------------
 
-@pytest.fixture
-def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the publish fixture library as `lib/` in the current folder, whose `shinsei`
-    folder cannot be read: listing it, or looking at anything inside it, raises PermissionError
-    as `chmod 000` does for anyone but root (the tests run as root in CI, where chmod has no
-    effect). The folder itself can be looked at, as a chmod 000 folder can."""
-    shutil.copytree(PUBLISH, tmp_path / "lib")
-    monkeypatch.chdir(tmp_path)
-    blocked = str(tmp_path / "lib" / "shinsei")
+def lock(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `folder` unreadable: listing it, or looking at anything inside it, raises
+    PermissionError as `chmod 000` does for anyone but root (the tests run as root in CI, where
+    chmod has no effect). The folder itself can be looked at, as a chmod 000 folder can."""
+    blocked = str(folder)
 
     def where(path: Any) -> str | None:
         return os.path.abspath(os.fsdecode(path)) if isinstance(path, (str, bytes, os.PathLike)) else None
@@ -163,6 +162,15 @@ def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(os, "scandir", listing(os.scandir))
     monkeypatch.setattr(os, "listdir", listing(os.listdir))
     monkeypatch.setattr(os, "stat", stat)
+
+
+@pytest.fixture
+def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the publish fixture library as `lib/` in the current folder, whose `shinsei`
+    folder cannot be read (`lock`)."""
+    shutil.copytree(PUBLISH, tmp_path / "lib")
+    monkeypatch.chdir(tmp_path)
+    lock(tmp_path / "lib" / "shinsei", monkeypatch)
     return tmp_path / "lib"
 
 
@@ -193,6 +201,20 @@ def test_a_command_that_needs_the_folder_refuses_with_its_line(locked: Path, com
     code, _, stderr = invoke(*command)
     assert (code, stderr.strip()) == (1, UNREADABLE)
     assert not (locked.parent / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["publish", "lib", "-o", "site"], ["publish", "lib", "-o", "site", "--strict"],
+                                     ["summary", "lib"], ["compare", "lib"], ["render", "lib", "-t", "bpmn", "-o", "site"]])
+def test_a_library_folder_that_cannot_be_read_is_its_line_for_every_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    """publish said `lib: no cities.yaml here: give the library folder itself` (exit 2): it
+    could not see the cities.yaml of a folder it could not list."""
+    shutil.copytree(PUBLISH, tmp_path / "lib")
+    monkeypatch.chdir(tmp_path)
+    lock(tmp_path / "lib", monkeypatch)
+    code, stdout, stderr = invoke(*command)
+    assert (code, stdout, stderr.strip()) == (1, "", "lib:1:1: error TF001 cannot read folder: Permission denied")
+    assert not (tmp_path / "site").exists()
 
 
 # ----- the same file given twice ------------------------------------------------------------------------

@@ -9,13 +9,17 @@ All of it through the CLI on a copy of the mini library of tests/fixtures/publis
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import time
 import warnings
 from pathlib import Path
 
 import pytest
 from clihelp import invoke
+
+from tamaflow.io.flowgraph import FlowGraph
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "publish"
@@ -214,12 +218,15 @@ def test_summary_top_below_one_is_a_usage_error_as_in_score(top: str) -> None:
     assert "--top" in err and "上位" not in out
 
 
-# ----- compare reads BPMN without validate: the same label limits ----------------------------------
+# ----- compare reads BPMN and PNML without validate: the label and step limits of a YAML file --------
+
+_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+         '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">\n'
+         '  <process id="p">\n')
+
 
 def _bpmn(label: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">\n'
-            '  <process id="p">\n    <startEvent id="s"/>\n'
+    return (_HEAD + '    <startEvent id="s"/>\n'
             f'    <task id="t" name="{label}"/>\n'
             '    <endEvent id="e"/>\n    <sequenceFlow id="f1" sourceRef="s" targetRef="t"/>\n'
             '    <sequenceFlow id="f2" sourceRef="t" targetRef="e"/>\n  </process>\n</definitions>\n')
@@ -235,3 +242,98 @@ def test_compare_refuses_a_bpmn_label_a_yaml_file_could_not_hold(tmp_path: Path,
     code, out, err = invoke("compare", str(tmp_path / "a.bpmn"), str(tmp_path / "b.bpmn"))
     assert code == 1, out + err
     assert f"a.bpmn{words}" in out + err, out + err
+
+
+def _model(path: Path, elements: list[str]) -> Path:
+    """A BPMN file whose one process holds `elements`, or a PNML net of them (by `path`'s suffix)."""
+    if path.suffix == ".pnml":
+        path.write_text('<pnml><net id="n"><page id="pg">\n' + "\n".join(elements) + "\n</page></net></pnml>\n",
+                        encoding="utf-8")
+    else:
+        path.write_text(_HEAD + "\n".join(elements) + "\n  </process>\n</definitions>\n", encoding="utf-8")
+    return path
+
+
+def _chain(path: Path, steps: int, *, split_each: bool = False) -> Path:
+    """A process of `steps` steps in a row: BPMN tasks and an end event, or labelled transitions
+    between places. With `split_each` (BPMN) every task but the last may also end the process,
+    so that the import puts a split after it: steps - 2 steps more."""
+    if path.suffix == ".pnml":
+        places = ['<place id="p0"><initialMarking><text>1</text></initialMarking></place>']
+        places += [f'<place id="p{i}"/>' for i in range(1, steps + 1)]
+        return _model(path, places + [f'<transition id="t{i}"><name><text>確認{i}</text></name></transition>'
+                                      f'<arc id="a{i}" source="p{i}" target="t{i}"/>'
+                                      f'<arc id="b{i}" source="t{i}" target="p{i + 1}"/>' for i in range(steps)])
+    tasks = steps - 1
+    els = [f'<task id="t{i}" name="確認{i}"/>' for i in range(tasks)] + ['<endEvent id="e"/>']
+    els += [f'<sequenceFlow id="f{i}" sourceRef="t{i}" targetRef="{f"t{i + 1}" if i + 1 < tasks else "e"}"/>'
+            for i in range(tasks)]
+    if split_each:
+        els += [f'<sequenceFlow id="x{i}" sourceRef="t{i}" targetRef="e"/>' for i in range(tasks - 1)]
+    return _model(path, els)
+
+
+def _two_cities(tmp_path: Path) -> list[str]:
+    """Two small BPMN variants to compare a model with."""
+    for city in ("a", "b"):
+        (tmp_path / f"{city}.bpmn").write_text(_bpmn("本人確認"), encoding="utf-8")
+    return [str(tmp_path / "a.bpmn"), str(tmp_path / "b.bpmn")]
+
+
+OVER = "steps: a process may have at most 1,000; split it into several processes"
+
+
+@pytest.mark.parametrize("suffix", [".bpmn", ".pnml"])
+def test_compare_leaves_out_a_model_over_the_step_limit_with_the_line_import_prints(tmp_path: Path,
+                                                                                      suffix: str) -> None:
+    """A 1,001-step YAML file and `import` of the model were refused (TF015); compare read the
+    model and aligned its 1,001 steps with the others, exit 0."""
+    big = _chain(tmp_path / f"big{suffix}", 1001)
+    line = f"{big}:1:1: error TF015 at least 1,001 {OVER}"
+    code, out, err = invoke("compare", str(big), *_two_cities(tmp_path), "--format", "json")
+    assert code == 1 and err.strip().splitlines() == [line, "1 件のファイルにエラーがあるため除外しました"], err
+    assert json.loads(out)["variants"] == ["a", "b"]  # the others are compared
+    assert invoke("import", str(big), "-o", str(tmp_path / "big.yaml"))[2].strip() == line
+    # --strict: the whole run is refused
+    code, out, err = invoke("compare", str(big), *_two_cities(tmp_path), "--strict")
+    assert (code, out) == (1, "")
+    assert err.strip().splitlines() == [line, "3 file(s): 1 error(s): fix them (tamaflow validate) or leave out --strict"]
+
+
+def test_a_model_made_over_the_limit_by_its_splits_is_refused_with_its_count(tmp_path: Path) -> None:
+    """600 tasks and an end event, and after each task but the last the split the import adds:
+    1,200 steps, where the tasks and events counted up front are 601."""
+    big = _chain(tmp_path / "big.bpmn", 601, split_each=True)
+    code, _, err = invoke("compare", str(big), *_two_cities(tmp_path))
+    assert code == 1 and f"{big}:1:1: error TF015 1,200 {OVER}" in err.splitlines(), err
+
+
+@pytest.mark.parametrize("suffix", [".bpmn", ".pnml"])
+def test_a_huge_model_is_refused_before_its_graph_is_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           suffix: str) -> None:
+    """20,000 steps: the count comes from the elements, before the import builds anything."""
+    big = _chain(tmp_path / f"big{suffix}", 20_000)
+
+    def no_graph(*_: object) -> None:
+        raise AssertionError("the model's graph was built before its steps were counted")
+
+    monkeypatch.setattr(FlowGraph, "add_node", no_graph)
+    hakko = FIXTURE / "hakko"
+    code, _, err = invoke("compare", str(big), str(hakko / "fussa.yaml"), str(hakko / "kunitachi.yaml"))
+    assert code == 1 and f"{big}:1:1: error TF015 at least 20,000 {OVER}" in err.splitlines(), err
+
+
+def test_a_net_of_gateways_over_the_limit_is_refused_in_seconds(tmp_path: Path) -> None:
+    """Only gateways, each joining and splitting: no task to count up front, and 16,001 steps once
+    built. Building them took two minutes (each new join scanned every node for a free id, each
+    new flow every flow of its source); the build is linear now, and counts at its end."""
+    n = 8000
+    els = ['<startEvent id="s"/>', '<endEvent id="e"/>'] + [f'<parallelGateway id="g{i}"/>' for i in range(n)]
+    els += [f'<sequenceFlow id="s{i}" sourceRef="s" targetRef="g{i}"/>' for i in range(n)]
+    els += [f'<sequenceFlow id="e{i}" sourceRef="g{i}" targetRef="e"/>' for i in range(n)]
+    els += [f'<sequenceFlow id="f{i}" sourceRef="g{i}" targetRef="g{i + 1}"/>' for i in range(n - 1)]
+    big = _model(tmp_path / "net.bpmn", els)
+    started = time.perf_counter()
+    code, _, err = invoke("compare", str(big), *_two_cities(tmp_path))
+    assert code == 1 and f"{big}:1:1: error TF015 16,001 {OVER}" in err.splitlines(), err
+    assert time.perf_counter() - started < 20

@@ -24,7 +24,7 @@ from ..io.library import find_library_root, load_library
 from ..io.pnml import read_pnml
 from ..io.romaji import romanize
 from ..io.schema import SCHEMA_FILE, schema_reference
-from ..io.yaml_loader import MAX_STEPS, did_you_mean
+from ..io.yaml_loader import did_you_mean
 from ..io.yaml_writer import dump_process
 from ..model.findings import TamaflowError
 from ..model.ids import SLUG, slugify
@@ -56,11 +56,8 @@ def _read_model(source: str) -> tuple[Process, bool]:
     if fmt == "yaml":
         raise TamaflowError("already a process YAML file: nothing to import (check it with `tamaflow validate`)",
                             source, 1, 1, "TF000")
+    # the readers refuse a model over the step limit (TF015), as validate refuses its YAML
     proc = read_bpmn(source) if fmt == "bpmn" else read_pnml(source)
-    if len(proc.steps) > MAX_STEPS:
-        # the file would be written and then refused by validate (and by every command reading it)
-        raise TamaflowError(f"{len(proc.steps):,} steps: a process may have at most {MAX_STEPS:,}; split it into "
-                            "several processes", source, 1, 1, "TF015")
     stem = Path(source).stem
     from_file_name = proc.city == stem and (fmt != "bpmn" or declared_city(source) is None)
     proc.process = slugify(proc.process, FALLBACK)

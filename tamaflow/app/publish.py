@@ -26,7 +26,7 @@ from ..compare.comparison import Method
 from ..compare.deviations import Deviation
 from ..compare.tables import review_cities
 from ..impact import DEFAULT_RUNS, Impact, Spreads, impact_of, realisation_range
-from ..io.files import replacing_folder
+from ..io.files import check_folder_readable, replacing_folder
 from ..io.library import find_library_root, load_library
 from ..model.findings import TamaflowError
 from ..model.process import Process
@@ -407,11 +407,12 @@ def publish_site(library: Path, output: Path, *, force: bool = False, jobs: int 
     """Build the static documentation site of `library` into `output`.
 
     Refuses (TamaflowError, usage) a path that is not the library folder itself or an output
-    inside the library. Files with validation errors are left out of the site, which says so on
-    its home page and on their procedure's page (`Published.usable`); with `strict` they raise
-    `check.validate.InvalidFiles` instead, before anything is written. `jobs` threads draw and
-    score (default: CPUs). `method`: how compare aligns each procedure's cities
-    (`CompareOptions.method`; by their number unless told).
+    inside the library; a library folder that cannot be listed raises `UnreadableFolder` (TF001,
+    exit 1) instead, since its cities.yaml cannot be seen. Files with validation errors are left
+    out of the site, which says so on its home page and on their procedure's page
+    (`Published.usable`); with `strict` they raise `check.validate.InvalidFiles` instead, before
+    anything is written. `jobs` threads draw and score (default: CPUs). `method`: how compare
+    aligns each procedure's cities (`CompareOptions.method`; by their number unless told).
 
     The site is written whole or not at all (`io.files.replacing_folder`): built beside `output`
     and swapped in, so readers and a publish killed at any moment see the old site or the new
@@ -421,6 +422,9 @@ def publish_site(library: Path, output: Path, *, force: bool = False, jobs: int 
         raise TamaflowError(f"{library}: not a folder (give the process library, e.g. processes/)", code="TF000")
     root = find_library_root(library)
     if root is None or root != library.resolve():
+        # a folder that cannot be listed hides its cities.yaml: say that (TF001, as validate and
+        # the other commands do), not that the user gave the wrong folder
+        check_folder_readable(library)
         raise TamaflowError(f"{library}: no cities.yaml here: give the library folder itself", code="TF000")
     out = output.resolve()
     if out == root or root in out.parents:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..model.findings import TamaflowError
 from ..model.ids import ID_LIMIT, claim_id, safe_id
-from ..model.process import Branch, Lane, Pos, Process, Step
+from ..model.process import Branch, Lane, Pos, Process, Step, too_many_steps
 
 #: step fields a reader restores onto the Step as they are (tamaflow's own BPMN extension)
 STEP_ATTRS = ("minutes", "medium", "rule_based", "structured", "systems", "seal", "exceptions", "access",
@@ -36,6 +36,15 @@ def clean_name(text: str | None) -> str:
         out += part
     return out
 
+
+def refuse_too_many_steps(count: int, path: str, *, at_least: bool = False) -> None:
+    """Raise the TF015 error (`path:1:1`) when a model has more steps than a process may
+    (`model.process.too_many_steps`), as a YAML file with them is refused. The readers call it
+    with what the source is sure to become before they build anything (`at_least`): building
+    the graph of a model of a hundred thousand elements took longer than anyone waits."""
+    message = too_many_steps(count, at_least=at_least)
+    if message is not None:
+        raise TamaflowError(message, path, 1, 1, "TF015")
 
 
 @dataclass(slots=True)
@@ -96,8 +105,22 @@ class FlowGraph:
         self._order = 0
         #: source ids of nodes that should come first when there is a choice (PNML initial places)
         self.start_hints: list[str] = []
+        #: how many nodes hold each id, as given or after `safe_id`: `fresh_id` looks a candidate
+        #: up here instead of building the set anew, which made a split after every task quadratic
+        self._taken: dict[str, int] = {}
+        #: the one flow between two nodes (`add_edge` merges a second into it), found without
+        #: scanning the source's flows: a split into thousands of flows made that quadratic too
+        self._edges: dict[tuple[str, str], Edge] = {}
+
+    @staticmethod
+    def _names(nid: str) -> set[str]:
+        """The ids a node holds for `fresh_id`: its own, and what `safe_id` makes of it."""
+        return {nid, safe_id(nid)}
 
     def add_node(self, node: Node) -> Node:
+        if node.id not in self.nodes:
+            for name in self._names(node.id):
+                self._taken[name] = self._taken.get(name, 0) + 1
         self.nodes[node.id] = node
         self.out.setdefault(node.id, [])
         self.inc.setdefault(node.id, [])
@@ -105,10 +128,10 @@ class FlowGraph:
 
     def fresh_id(self, base: str) -> str:
         """A node id not yet used, derived from `base` (and unique after `safe_id`)."""
-        taken = set(self.nodes) | {safe_id(n) for n in self.nodes}
+        taken = self._taken
         cand = base
         i = 2
-        while cand in taken or safe_id(cand) in taken:
+        while taken.get(cand) or taken.get(safe_id(cand)):
             suffix = f"_{i}"
             cand = base + suffix
             if len(safe_id(base)) + len(suffix) > ID_LIMIT:
@@ -122,27 +145,29 @@ class FlowGraph:
         """Add a flow unless it duplicates one (same ends): then merge labels and shares."""
         if source not in self.nodes or target not in self.nodes:
             return None
-        for e in self.out[source]:
-            if e.target == target:
-                new_when = attrs.get("when")
-                if new_when and e.when and new_when != e.when:
-                    e.when = f"{e.when} / {new_when}"
-                elif new_when and not e.when:
-                    e.when = new_when
-                if attrs.get("share") is not None:
-                    e.share = min(1.0, (e.share or 0.0) + float(attrs["share"]))
-                e.default = e.default or bool(attrs.get("default"))
-                e.conditional = e.conditional or bool(attrs.get("conditional"))
-                e.choice = e.choice or bool(attrs.get("choice"))
-                return e
+        e = self._edges.get((source, target))
+        if e is not None:
+            new_when = attrs.get("when")
+            if new_when and e.when and new_when != e.when:
+                e.when = f"{e.when} / {new_when}"
+            elif new_when and not e.when:
+                e.when = new_when
+            if attrs.get("share") is not None:
+                e.share = min(1.0, (e.share or 0.0) + float(attrs["share"]))
+            e.default = e.default or bool(attrs.get("default"))
+            e.conditional = e.conditional or bool(attrs.get("conditional"))
+            e.choice = e.choice or bool(attrs.get("choice"))
+            return e
         self._order += 1
         order = attrs.pop("order", None)
         e = Edge(source, target, order=self._order if order is None else order, **attrs)
         self.out[source].append(e)
         self.inc[target].append(e)
+        self._edges[source, target] = e
         return e
 
     def remove_edge(self, e: Edge) -> None:
+        del self._edges[e.source, e.target]
         self.out[e.source].remove(e)
         self.inc[e.target].remove(e)
 
@@ -152,6 +177,8 @@ class FlowGraph:
         for e in list(self.inc[nid]):
             self.remove_edge(e)
         del self.nodes[nid], self.out[nid], self.inc[nid]
+        for name in self._names(nid):
+            self._taken[name] -= 1
 
     def bypass(self, nid: str) -> None:
         """Remove a routing node, connecting each predecessor to each successor. The incoming
@@ -200,6 +227,8 @@ def build_process(g: FlowGraph, meta: Meta) -> tuple[Process, dict[str, str]]:
             and len(g.out[start.id]) == 1:
         first = g.out[start.id][0].target  # tamaflow's drawn implicit start: implicit again
         g.remove_node(start.id)
+    # every node left becomes a step, the splits and joins made above too: the exact count
+    refuse_too_many_steps(len(g.nodes), meta.path or "")
     order = _flow_order(g, first)
     order = _written_order(g, order)
     ids = _assign_ids(g)
@@ -455,4 +484,5 @@ def _event_kind(g: FlowGraph, node: Node, is_first: bool, has_out: bool) -> str:
     return ev
 
 
-__all__ = ["EVENT_FROM_DEF", "STEP_ATTRS", "Edge", "FlowGraph", "Meta", "Node", "build_process", "clean_name"]
+__all__ = ["EVENT_FROM_DEF", "STEP_ATTRS", "Edge", "FlowGraph", "Meta", "Node", "build_process", "clean_name",
+           "refuse_too_many_steps"]

@@ -25,7 +25,7 @@ from lxml import etree
 from ..model.findings import TamaflowError, quoted
 from ..model.ids import slugify
 from ..model.process import Pos, Process
-from .flowgraph import FlowGraph, Meta, Node, build_process, clean_name
+from .flowgraph import FlowGraph, Meta, Node, build_process, clean_name, refuse_too_many_steps
 from .xml_safe import local, parse_xml
 
 _SILENT_LABEL = re.compile(r"^(tau|τ)([\s_:-].*|\d*)$|^\$invisible\$$", re.IGNORECASE)
@@ -106,6 +106,9 @@ def read_pnml_mapped(path: str) -> tuple[Process, dict[str, str]]:
     if not transitions:
         raise TamaflowError("the Petri net has no transitions: nothing to import", path, net.sourceline or 1, 1,
                             "TF001")
+    # before any graph is built: each labelled transition becomes a step, places and silent
+    # transitions may vanish
+    refuse_too_many_steps(sum(1 for t in transitions if not _silent(t, _name(t))), path, at_least=True)
 
     g = FlowGraph()
     kind_of: dict[str, str] = {}

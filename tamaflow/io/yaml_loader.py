@@ -16,7 +16,7 @@ from typing import Any
 
 from ..model.findings import HUMAN_LIMIT, Finding, TamaflowError, one_line, quoted
 from ..model.ids import SAFE_ID, SLUG
-from ..model.process import Branch, Lane, Pos, Process, Step
+from ..model.process import Branch, Lane, Pos, Process, Step, too_many_steps
 from .marked_yaml import MNode, read_marked
 from .schema import (
     BRANCH_FIELDS,
@@ -32,8 +32,6 @@ from .schema import (
 _LANE_NAME = Field("lanes", "string", "lane name")
 
 _INF = float("inf")
-#: no real procedure comes near; see `_Reader.steps`
-MAX_STEPS = 1000
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
 #: characters no text value may hold once YAML has read its escapes (a raw one is refused with
 #: the file, TF001; `"\x1b[31m"`, `"\0"` and `"\u202e"` in double quotes are not): C0 and C1
@@ -359,11 +357,9 @@ class _Reader:
             return []
         if not node.value:
             self.c.error(node.pos, "TF013", "`steps` is empty: a process needs at least one step")
-        if len(node.value) > MAX_STEPS:
-            # the graph checks (dominators) and later analyses grow faster than linearly: refuse
-            # a size no municipal procedure has, instead of appearing to hang
-            self.c.error(node.pos, "TF015", f"{len(node.value):,} steps: a process may have at most {MAX_STEPS:,}; "
-                         "split it into several processes")
+        too_many = too_many_steps(len(node.value))
+        if too_many is not None:  # before a step is read (model.process.MAX_STEPS)
+            self.c.error(node.pos, "TF015", too_many)
             return []
         out = []
         for i, item in enumerate(node.value):

@@ -155,3 +155,26 @@ class Process:
 
     def where(self, fieldname: str) -> Pos:
         return self.field_pos.get(fieldname, self.pos)
+
+
+#: the most steps a process may have (TF015). No municipal procedure comes near; the graph checks
+#: (dominators) and the analyses grow faster than linearly, so a larger model would seem to hang.
+MAX_STEPS = 1000
+
+
+def too_many_steps(count: int, *, at_least: bool = False) -> str | None:
+    """The TF015 message for a process of `count` steps, or None within `MAX_STEPS`: the one
+    wording of the rule, whether a YAML file, a BPMN or PNML model (import, compare) breaks it.
+
+    `at_least`: `count` is what the source will certainly become, counted before the process is
+    built (a reader refusing a huge model before its graph work), not the final number of steps.
+
+    >>> too_many_steps(1000) is None
+    True
+    >>> too_many_steps(1001)
+    '1,001 steps: a process may have at most 1,000; split it into several processes'
+    """
+    if count <= MAX_STEPS:
+        return None
+    return (f"{'at least ' if at_least else ''}{count:,} steps: a process may have at most {MAX_STEPS:,}; "
+            "split it into several processes")

@@ -48,7 +48,16 @@ from lxml import etree
 from ...model.findings import TamaflowError, quoted
 from ...model.ids import safe_id, slugify
 from ...model.process import Branch, Lane, Pos, Process, Step
-from ..flowgraph import EVENT_FROM_DEF, STEP_ATTRS, FlowGraph, Meta, Node, build_process, clean_name
+from ..flowgraph import (
+    EVENT_FROM_DEF,
+    STEP_ATTRS,
+    FlowGraph,
+    Meta,
+    Node,
+    build_process,
+    clean_name,
+    refuse_too_many_steps,
+)
 from ..xml_safe import local, namespace, parse_xml
 from .namespaces import BPMN_NAMESPACES, GATEWAY_OF, TASK_KIND_OF, bpmn_children, is_bpmn, is_flow_node, tf_children
 
@@ -212,6 +221,7 @@ def _read_tamaflow_exact(path: str, proc_el: etree._Element, tp: etree._Element
         indexed.append((int(index) if index is not None else len(indexed), step, eid))
     indexed.sort(key=lambda x: x[0])
     steps = [s for _, s, _ in indexed]
+    refuse_too_many_steps(len(steps), path)  # its gateways count too; before the graph below
     step_of = {eid: s.id for _, s, eid in indexed}
     by_step = {s.id: s for s in steps}
     if len(by_step) != len(steps):
@@ -434,6 +444,14 @@ def _add_messages(g: FlowGraph, collaborations: list[etree._Element], participan
                     g.nodes[tgt].notes.append(f"message from {safe_id(src)}" + (f" ({sname})" if sname else ""))
 
 
+def _certain_steps(processes: list[etree._Element]) -> int:
+    """How many steps `processes` become at least, whatever the import makes of their gateways:
+    each task and event the model draws is a step; a gateway may vanish (one way in and out),
+    and so may the start and end tamaflow's writer made up (`tf:generated`)."""
+    return sum(1 for proc_el in processes for el in proc_el
+               if is_flow_node(el) and local(el.tag) not in GATEWAY_OF and _tf(el, "generated") is None)
+
+
 def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
     """Read a BPMN 2.0 file; return the process and step id → BPMN element id."""
     root = _bpmn_root(path)
@@ -451,6 +469,8 @@ def read_bpmn_mapped(path: str) -> tuple[Process, dict[str, str]]:
     # Processes with nothing in them (e.g. a black-box pool's empty process) add no flow.
     ordered = [p for p in ordered if any(is_flow_node(c) for c in p)] or ordered[:1]
     several = len(ordered) > 1
+    # before any graph is built: a model of thousands of tasks is refused as its YAML would be
+    refuse_too_many_steps(_certain_steps(ordered), path, at_least=True)
 
     tf_process = next((tp for p in ordered if (tp := _tf(p, "process")) is not None), None)
     if tf_process is not None and not several:
