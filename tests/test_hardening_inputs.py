@@ -259,3 +259,36 @@ def test_validate_refuses_fewer_than_one_job_as_publish_does(jobs: str) -> None:
     for command in (["validate", str(PUBLISH)], ["publish", str(PUBLISH), "-o", "never-written"]):
         code, stdout, stderr = invoke(*command, "-j", jobs)
         assert code == 2 and stdout == "" and "--jobs" in stderr, stderr
+
+
+# ----- a BPMN or PNML model where a process YAML file is read -------------------------------------
+
+XML_LINE = ("error TF001 an XML model (BPMN or PNML), not a process YAML file: `tamaflow import` turns it into one "
+            "(`tamaflow compare` also reads it as it is)")
+
+
+@pytest.mark.parametrize("command", [("validate",), ("score",), ("show",), ("render", "--to", "svg", "-o", "OUT")])
+def test_a_bpmn_model_given_to_a_yaml_command_says_what_it_is(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """It was read as YAML: `8:5: error TF002 YAML syntax error: mapping values are not allowed…`,
+    or a complaint that a process file is a mapping, not text: true, and no help."""
+    src = bpmn(tmp_path, FLOWS + '<sequenceFlow id="f2" sourceRef="t1" targetRef="e"/>')
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in command]
+    code, stdout, stderr = invoke(*args[:1], str(src), *args[1:])
+    assert code != 0
+    assert f"{src}:1:1: {XML_LINE}" in stdout + stderr
+    assert "YAML syntax" not in stdout + stderr and "Traceback" not in stdout + stderr
+
+
+def test_xml_saved_under_a_yaml_name_is_named_too(tmp_path: Path) -> None:
+    src = tmp_path / "hino.yaml"
+    src.write_text('<?xml version="1.0"?>\n<pnml><net id="n"/></pnml>\n', encoding="utf-8")
+    code, stdout, _ = invoke("validate", str(src))
+    assert code == 1 and stdout.splitlines()[0] == f"{src}:1:1: {XML_LINE}"
+
+
+def test_a_yaml_file_that_is_broken_is_still_reported_as_yaml(tmp_path: Path) -> None:
+    # the XML hint only where the text is XML: a broken YAML file keeps its own position and message
+    src = tmp_path / "hino.yaml"
+    src.write_text("process: tennyu\nname: [転入届\n", encoding="utf-8")
+    code, stdout, _ = invoke("validate", str(src))
+    assert code == 1 and "TF002" in stdout and "XML model" not in stdout

@@ -486,11 +486,31 @@ def read_process(path: str, data: bytes | None = None) -> tuple[Process | None, 
     try:
         root = read_marked(path, data, duplicates)
     except TamaflowError as e:
-        return None, [e.finding()]
+        xml = _xml_model(path, data) if e.code != "TF001" else None
+        return None, [xml or e.finding()]
     c.findings.extend(d.finding() for d in duplicates)
     proc = _Reader(c).process(root, path)
     errors = [f for f in c.findings if f.severity == "error"]
+    if errors and root.kind != "map" and (xml := _xml_model(path, data)) is not None:
+        return None, [xml]
     return (proc if not errors else None), sorted(c.findings, key=lambda f: (f.line, f.column, f.code))
+
+
+def _xml_model(path: str, data: bytes | None) -> Finding | None:
+    """The one error for a BPMN or PNML model given where a process YAML file is read (`validate
+    model.bpmn`, `render`, `score`): it is XML, and its YAML syntax errors would say nothing
+    useful. Asked only once reading the file as YAML has failed, so a regular file is read."""
+    if data is None:
+        try:
+            with open(path, "rb") as f:
+                data = f.read(512)
+        except OSError:
+            return None
+    if not data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return None
+    return Finding(path, 1, 1, "TF001", "error",
+                   "an XML model (BPMN or PNML), not a process YAML file: `tamaflow import` turns it into one "
+                   "(`tamaflow compare` also reads it as it is)")
 
 
 def unsafe_character(s: str, multiline: bool = False) -> str | None:
