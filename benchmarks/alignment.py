@@ -96,6 +96,9 @@ Sets (each skipped with a reason when its data is absent):
 - `en-blind5`: `benchmarks/data/align-en-blind5` (in the repository), a fifth blind English set of four
   procedures × four organisations, written on 2026-12-01 (twelfth session) by someone who saw neither
   the matcher nor another set's files; held out like `en-blind`; its README gives its first measurement.
+- `en-blind6`: `benchmarks/data/align-en-blind6` (in the repository), a sixth blind English set of four
+  procedures × four organisations, written on 2026-12-02 (fifteenth session) the same way; held out
+  like `en-blind`; its README gives its first measurement.
 - `en-dev2`: `benchmarks/data/align-en-dev2` (in the repository), a second English development set of
   four more procedures × four more organisations, written the same way without seeing the matcher;
   it helps choose the parameters like `en-dev`; its README gives its first measurement.
@@ -111,7 +114,7 @@ the vocabulary words that only it uses (no other development set, not the librar
 the words that may have been added because of it (`own_words_left_out`).
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
 from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `ja-blind6`, `ja-blind7`,
-`ja-blind8`, `ja-blind9`, `ja-blind10`, `ja-blind11`, `ja-blind12`, `ja-blind13`, `ja-blind14`, `ja-dev2`, `ja-dev3`, `en-blind`, `en-dev`, `en-blind2`, `en-blind3`, `en-blind4`, `en-blind5` and `en-dev2` are the repository's own
+`ja-blind8`, `ja-blind9`, `ja-blind10`, `ja-blind11`, `ja-blind12`, `ja-blind13`, `ja-blind14`, `ja-dev2`, `ja-dev3`, `en-blind`, `en-dev`, `en-blind2`, `en-blind3`, `en-blind4`, `en-blind5`, `en-blind6` and `en-dev2` are the repository's own
 (benchmarks/data), so they run anywhere.
 """
 
@@ -158,7 +161,7 @@ from tamaflow.model.process import Process  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data"
 #: the repository's own sets, each in benchmarks/data/align-<name>, in ja-dev's format
 REPO_SETS = ("ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6", "ja-blind7", "ja-blind8",
-             "ja-blind9", "ja-blind10", "ja-blind11", "ja-blind12", "ja-blind13", "ja-blind14", "ja-dev2", "ja-dev3", "en-blind", "en-dev", "en-blind2", "en-blind3", "en-blind4", "en-blind5", "en-dev2")
+             "ja-blind9", "ja-blind10", "ja-blind11", "ja-blind12", "ja-blind13", "ja-blind14", "ja-dev2", "ja-dev3", "en-blind", "en-dev", "en-blind2", "en-blind3", "en-blind4", "en-blind5", "en-blind6", "en-dev2")
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
 
 Pair = tuple[tuple[str, str], tuple[str, str]]  # ((variant, step id), (variant, step id)), sorted
@@ -502,7 +505,7 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
 HELD_OUT = ("ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6", "ja-blind7", "ja-blind9", "ja-blind10", "ja-blind11", "ja-blind12",
             "ja-blind13", "ja-blind14",
             "en-blind", "en-blind2",
-            "en-blind3", "en-blind4", "en-blind5")
+            "en-blind3", "en-blind4", "en-blind5", "en-blind6")
 
 
 def words_used(labels: Iterable[str], vocab: WorkVocabulary) -> set[str]:
