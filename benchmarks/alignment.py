@@ -70,6 +70,10 @@ Sets (each skipped with a reason when its data is absent):
   more procedures × four cities, written the same way on 2026-12-02 (fifteenth session) while 25
   concepts were added to the vocabulary; held out like `ja-blind3`; its README gives its first
   measurement, taken once that decision had been made.
+- `ja-blind15`: `benchmarks/data/align-ja-blind15` (in the repository), a fifteenth blind set of four
+  more procedures × four cities, written the same way on 2026-12-02 (fifteenth session) while a
+  third pass of vocabulary words (work-sheet shorthand) was tried and not taken; held out like
+  `ja-blind3`; its README gives its first measurement.
 - `ja-dev3`: `benchmarks/data/align-ja-dev3` (in the repository), a third Japanese development set of
   four more procedures × four cities, written blind like `ja-dev2` (without seeing the matcher or
   another set's files) so that its first figure is one more blind estimate; after that it is a
@@ -114,7 +118,7 @@ the vocabulary words that only it uses (no other development set, not the librar
 the words that may have been added because of it (`own_words_left_out`).
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
 from them. `ja-blind`, `ja-blind2`, `ja-blind3`, `ja-blind4`, `ja-blind5`, `ja-blind6`, `ja-blind7`,
-`ja-blind8`, `ja-blind9`, `ja-blind10`, `ja-blind11`, `ja-blind12`, `ja-blind13`, `ja-blind14`, `ja-dev2`, `ja-dev3`, `en-blind`, `en-dev`, `en-blind2`, `en-blind3`, `en-blind4`, `en-blind5`, `en-blind6` and `en-dev2` are the repository's own
+`ja-blind8`, `ja-blind9`, `ja-blind10`, `ja-blind11`, `ja-blind12`, `ja-blind13`, `ja-blind14`, `ja-blind15`, `ja-dev2`, `ja-dev3`, `en-blind`, `en-dev`, `en-blind2`, `en-blind3`, `en-blind4`, `en-blind5`, `en-blind6` and `en-dev2` are the repository's own
 (benchmarks/data), so they run anywhere.
 """
 
@@ -161,7 +165,7 @@ from tamaflow.model.process import Process  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data"
 #: the repository's own sets, each in benchmarks/data/align-<name>, in ja-dev's format
 REPO_SETS = ("ja-blind", "ja-blind2", "ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6", "ja-blind7", "ja-blind8",
-             "ja-blind9", "ja-blind10", "ja-blind11", "ja-blind12", "ja-blind13", "ja-blind14", "ja-dev2", "ja-dev3", "en-blind", "en-dev", "en-blind2", "en-blind3", "en-blind4", "en-blind5", "en-blind6", "en-dev2")
+             "ja-blind9", "ja-blind10", "ja-blind11", "ja-blind12", "ja-blind13", "ja-blind14", "ja-blind15", "ja-dev2", "ja-dev3", "en-blind", "en-dev", "en-blind2", "en-blind3", "en-blind4", "en-blind5", "en-blind6", "en-dev2")
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
 
 Pair = tuple[tuple[str, str], tuple[str, str]]  # ((variant, step id), (variant, step id)), sorted
@@ -503,7 +507,7 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
 
 #: the sets that only measure (never help choose parameters, never lend words to the others)
 HELD_OUT = ("ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6", "ja-blind7", "ja-blind9", "ja-blind10", "ja-blind11", "ja-blind12",
-            "ja-blind13", "ja-blind14",
+            "ja-blind13", "ja-blind14", "ja-blind15",
             "en-blind", "en-blind2",
             "en-blind3", "en-blind4", "en-blind5", "en-blind6")
 
