@@ -42,14 +42,9 @@ def import_(
     out = Path(output)
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise TamaflowError(f"--output {output}: write to a .yaml file", code="TF000")
-    try:
-        done = import_file(file, out, force, process, city)
-    except TamaflowError as e:
-        if e.file != file:  # the target, the library, the options: said in their own words
-            raise
-        # what is wrong with the source model: one finding line, as `tamaflow validate` prints one
-        typer.echo(e.finding().human(), err=True)
-        raise typer.Exit(e.exit_code) from None
+    # what is wrong with the source model prints as the finding line `tamaflow validate` prints
+    # (TamaflowError's own `path:line:col: error CODE message`, through `user_errors`)
+    done = import_file(file, out, force, process, city)
     proc = done.process
     tasks = sum(1 for s in proc.steps if s.is_task)
     gateways = sum(1 for s in proc.steps if s.is_gateway)

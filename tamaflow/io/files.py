@@ -101,14 +101,12 @@ def refuse_overwrite(path: Path, force: bool) -> None:
 
 class UnreadableFolder(TamaflowError):
     """A folder that cannot be listed (no read or search permission): its files would be missing
-    from every result without a word. TF001 at 1:1 of the folder, printed as the finding line
-    `path:1:1: error TF001 cannot read folder: …` that `validate` prints for it."""
+    from every result without a word. TF001 at 1:1 of the folder, printed (as every positioned
+    TamaflowError) as the finding line `path:1:1: error TF001 cannot read folder: …` that
+    `validate` prints for it."""
 
     def __init__(self, path: str, error: OSError) -> None:
         super().__init__(f"cannot read folder: {error.strerror or error}", path, 1, 1, "TF001")
-
-    def __str__(self) -> str:
-        return self.finding().human()
 
 
 def check_folder_readable(path: Path) -> None:

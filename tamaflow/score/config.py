@@ -289,8 +289,8 @@ def config_from_values(overrides: dict[str, Any]) -> ScoreConfig:
 # ----- reading a YAML file --------------------------------------------------------------------
 
 class ScoreConfigError(TamaflowError):
-    """All problems of a config file at once; `str()` gives one `path:line:col: message` line
-    per problem. Code TF000: a config error is a usage error (exit 2)."""
+    """All problems of a config file at once; `str()` gives one `path:line:col: error CODE
+    message` line per problem. Code TF000: a config error is a usage error (exit 2)."""
 
     def __init__(self, errors: list[TamaflowError]) -> None:
         first = errors[0]
