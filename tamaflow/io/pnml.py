@@ -106,9 +106,12 @@ def read_pnml_mapped(path: str) -> tuple[Process, dict[str, str]]:
     if not transitions:
         raise TamaflowError("the Petri net has no transitions: nothing to import", path, net.sourceline or 1, 1,
                             "TF001")
+    # each transition's label and whether it is silent (routing), read once for the checks and the graph
+    read = [(t, label, _silent(t, label)) for t in transitions for label in (_name(t),)]
+    labelled = sum(1 for _t, _label, silent in read if not silent)
     # before any graph is built: each labelled transition becomes a step, places and silent
     # transitions may vanish
-    refuse_too_many_steps(sum(1 for t in transitions if not _silent(t, _name(t))), path, at_least=True)
+    refuse_too_many_steps(labelled, path, at_least=True)
 
     g = FlowGraph()
     kind_of: dict[str, str] = {}
@@ -120,15 +123,14 @@ def read_pnml_mapped(path: str) -> tuple[Process, dict[str, str]]:
         else:  # a final place: the process ends here (dropped again where a plain `end: true` will do)
             g.add_node(Node(pid, "event", event="end", pos=_pos(p), generated=True))
         kind_of[pid] = "place"
-    if all(_silent(t, _name(t)) for t in transitions):
+    if not labelled:
         # only routing: the net would become a lone end event, a "process" with nothing in it
         raise TamaflowError(f"the Petri net has only silent transitions ({len(transitions):,}, no labels): nothing "
                             "to import; label the transitions that are activities", path, net.sourceline or 1, 1,
                             "TF001")
-    for t in transitions:
+    for t, label, silent in read:
         tid = t.get("id", "")
-        label = _name(t)
-        if _silent(t, label):
+        if silent:
             g.add_node(Node(tid, "gateway", gateway="parallel", pos=_pos(t), generated=True))
         else:
             g.add_node(Node(tid, "task", name=label, kind="user", pos=_pos(t)))
