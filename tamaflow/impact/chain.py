@@ -101,7 +101,5 @@ def solve_visits(chain: Chain, weights: Mapping[str, np.ndarray]) -> np.ndarray:
     except np.linalg.LinAlgError:
         visits = np.full((runs, n), np.inf)
     if not np.all(np.isfinite(visits)) or visits.min() < -1e-9 or visits.max() > MAX_VISITS:
-        finite = bool(np.all(np.isfinite(visits))) and visits.min() >= -1e-9
-        raise endless_loop(chain.process, chain.graph, float(visits.max()) if finite else None,
-                           ", ".join(f"`{g}`" for g in sorted(weights)))
+        raise endless_loop(chain.process, chain.graph, visits, ", ".join(f"`{g}`" for g in sorted(weights)))
     return np.maximum(visits, 0.0)

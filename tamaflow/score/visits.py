@@ -25,13 +25,16 @@ from .wording import percent
 MAX_VISITS = 1e6
 
 
-def endless_loop(process: Process, g: nx.DiGraph, most: float | None, varied: str = "") -> TamaflowError:
+def endless_loop(process: Process, g: nx.DiGraph, visits: np.ndarray | None, varied: str = "") -> TamaflowError:
     """TF302 at the first splitting gateway inside a loop, where the shares are written.
 
-    `most` is the largest expected number of visits when it is finite (a loop that almost never
-    ends: 300 nested checks each sending 99 % back is 100^300 visits, not an infinite loop, and
-    the message must not claim the shares add up to 1); None when the loop truly never ends.
-    `varied` names the gateways whose shares a business case varied (impact's runs)."""
+    `visits` are the expected visits the solver gave (None when it gave none). Finite and not
+    negative, their largest is quoted: a loop that almost never ends (300 nested checks each
+    sending 99 % back is 100^300 visits, not an infinite loop) must not be said to have shares
+    adding up to 1. Otherwise the loop truly never ends. `varied` names the gateways whose
+    shares a business case varied (impact's runs)."""
+    solved = visits is not None and bool(np.all(np.isfinite(visits))) and float(visits.min()) >= -1e-9
+    most = float(visits.max()) if solved and visits is not None else None
     at, where = process.pos, ""
     looped = {n for comp in nx.strongly_connected_components(g) if len(comp) > 1 for n in comp}
     for st in process.steps:
@@ -203,7 +206,7 @@ def expected_visits(process: Process, g: nx.DiGraph | None = None,
     except (MatrixRankWarning, RuntimeError, ValueError):
         row = None
     if row is None or not np.all(np.isfinite(row)) or row.min() < -1e-9 or row.max() > MAX_VISITS:
-        raise endless_loop(process, g, None if row is None or not np.all(np.isfinite(row)) else float(row.max()))
+        raise endless_loop(process, g, row)
     visits = {n: max(0.0, float(row[idx[n]])) for n in transient}
     absorbed = {n: 0.0 for n in nodes if n not in idx}
     for u, targets in flows.items():
