@@ -362,23 +362,22 @@ def concept_pairs(concepts: dict[str, dict[str, list[str]]]) -> set[Pair]:
 SECOND_READER = "second-reader.yaml"
 
 
-def second_reader(name: str) -> Counts | None:
+def second_reader(name: str, cases: Sequence[Case]) -> Counts | None:
     """How far a second reader agrees with a set's gold: the pairs of `second-reader.yaml` scored
-    against `gold.yaml` as the matcher's are, or None when the set has no second reading.
+    against the gold the set's `cases` hold (from `gold.yaml`) as the matcher's are, or None when
+    the set has no second reading.
 
     Why: a figure of the matcher means little without the figure careful people reach on the same
     files. Where the gold's decisions are arbitrary, two readers disagree and no matcher can do
     better than they do; where they agree, the distance to them is the matcher's own."""
-    folder = ROOT / "benchmarks" / "data" / f"align-{name}"
-    path = folder / SECOND_READER
+    path = ROOT / "benchmarks" / "data" / f"align-{name}" / SECOND_READER
     if not path.is_file():
         return None
-    gold = yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8"))
     second = yaml.safe_load(path.read_text(encoding="utf-8"))
     total = Counts()
-    for proc, concepts in gold.items():
-        want, got = concept_pairs(concepts), concept_pairs(second.get(proc, {}))
-        total.add(Counts(len(got & want), len(got - want), len(want - got)))
+    for case in cases:
+        got = concept_pairs(second.get(case.name, {}))
+        total.add(Counts(len(got & case.gold), len(got - case.gold), len(case.gold - got)))
     return total
 
 
@@ -623,7 +622,7 @@ def print_second_reader(sets: dict[str, list[Case]]) -> int:
     print("| set | gold pairs | second reader: P | R | F1 | matcher: P | R | F1 |")
     print("|---|---|---|---|---|---|---|---|")
     for name, cases in sets.items():
-        second = second_reader(name)
+        second = second_reader(name, cases)
         if second is None:
             continue
         m = run_set(cases, MatchOptions())
