@@ -122,6 +122,27 @@ EN_FAMILIES: Mapping[str, str] = {"check": "evaluate", "assess": "evaluate", "in
                                   "send": "communicate", "inform": "communicate", "issue": "communicate", "approve": "decide", "decide": "decide",
                                   "reject": "decide"}
 
+#: the abbreviations of office English (work sheets, ticket systems, case notes), read as the
+#: words they stand for: "Calc fee" is "Calculate fee", "Itemize + size chk" checks. General
+#: shorthand only; one that stands for two words in step labels (app: application or a phone
+#: app; reg: registration or regulation; conf, est, min, no, sub, emp) is left out on purpose
+EN_ABBREVIATIONS: Mapping[str, str] = {
+    "chk": "check", "chkd": "checked", "calc": "calculate", "calcs": "calculations", "addr": "address",
+    "acct": "account", "accts": "accounts", "cust": "customer", "custs": "customers", "req": "request",
+    "reqd": "required", "svc": "service", "svcs": "services", "insp": "inspection", "ltr": "letter",
+    "ltrs": "letters", "alt": "alternative", "avail": "availability", "info": "information",
+    "dept": "department", "mgr": "manager", "doc": "document", "docs": "documents", "ref": "reference",
+    "qty": "quantity", "amt": "amount", "pmt": "payment", "pymt": "payment", "rcpt": "receipt",
+    "inv": "invoice", "sched": "schedule", "cert": "certificate", "certs": "certificates",
+    "appt": "appointment", "appts": "appointments", "govt": "government", "ack": "acknowledge",
+    "notif": "notification", "txt": "text", "msg": "message", "recd": "received", "mtg": "meeting",
+    "lic": "licence", "eval": "evaluation", "verif": "verification", "wk": "week", "wks": "weeks",
+    "yr": "year", "yrs": "years", "tel": "telephone", "fwd": "forward", "sig": "signature",
+    "resp": "response", "prep": "prepare", "appl": "application", "addl": "additional",
+    "orig": "original", "dup": "duplicate", "hrs": "hours", "attn": "attention", "approx": "approximately",
+    "w": "with", "wo": "without", "dob": "date of birth",
+}
+
 _WORD = re.compile(r"[a-z0-9]+")
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -189,4 +210,5 @@ def en_words(text: str) -> list[str]:
     t = " ".join(unicodedata.normalize("NFKC", text).split()).lower().replace("'s", "").replace("’s", "")
     for pattern, verb in _PHRASE_RES:
         t = pattern.sub(verb, t)
-    return [en_stem(w) for w in _WORD.findall(t) if w not in EN_STOPWORDS]
+    words = [x for w in _WORD.findall(t) for x in EN_ABBREVIATIONS.get(w, w).split()]
+    return [en_stem(w) for w in words if w not in EN_STOPWORDS]
