@@ -20,10 +20,10 @@ import yaml
 from ..io.anyformat import load_any, model_format
 from ..io.files import refuse_overwrite, shown_path, write_atomic
 from ..io.library import find_library_root, load_library
-from ..io.schema import SCHEMA_FILE
-from ..io.yaml_loader import did_you_mean
-from ..io.yaml_writer import dump_process, scalar
-from ..model.findings import TamaflowError
+from ..io.schema import MAX_LABEL, SCHEMA_FILE
+from ..io.yaml_loader import did_you_mean, unsafe_character
+from ..io.yaml_writer import dump_process, scalar, unprintable
+from ..model.findings import TamaflowError, quoted
 from ..model.library import CITIES_FILE, LIBRARY_FILES, Library
 from ..model.process import Process
 from .compare import compare_files, may_hold_models, models_in
@@ -139,6 +139,25 @@ def _refuse_replacing_another(path: Path, process: str, city: str) -> None:
                         "with --force; name another file with -o", code="TF000")
 
 
+def refuse_unwritable_name(name: str) -> None:
+    """Refuse (TF000) a procedure name the file could not hold as one line of printable text:
+    what YAML cannot keep as text (`unprintable`) and what `validate` refuses in a label (TF018,
+    TF019), so the file written validates whatever the name."""
+    bad = unprintable(name)
+    why: str | None
+    if not name.strip():
+        why = "is blank"
+    elif bad is not None:
+        why = f"holds U+{ord(bad):04X} (a control character, a line break or a byte that is not UTF-8)"
+    elif len(name) > MAX_LABEL:
+        why = f"is {len(name):,} characters long (a label may have at most {MAX_LABEL:,})"
+    else:
+        why = unsafe_character(name)
+    if why is not None:
+        raise TamaflowError(f"--name {quoted(name)} {why}: a procedure name is one line of printable text",
+                            code="TF000")
+
+
 def new_process_file(process: str, city: str, name: str | None = None, output: str | None = None,
                      force: bool = False) -> Started:
     """Write the starting file of `process` × `city` (ids already checked as slugs) to `output`,
@@ -146,6 +165,8 @@ def new_process_file(process: str, city: str, name: str | None = None, output: s
 
     Inside a library an unknown city is a usage error (with the nearest slug of cities.yaml),
     checked before anything is written; see the module docstring for what the file starts from."""
+    if name is not None:
+        refuse_unwritable_name(name)
     path = Path(output) if output else _default_path(process, city)
     _refuse_replacing_another(path, process, city)
     refuse_overwrite(path, force)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..model.findings import TamaflowError, quoted
+from ..model.findings import TamaflowError
 from ..model.ids import SLUG
 from ._app import user_errors
 
@@ -31,26 +31,6 @@ def new(
     for label, value in (("process", process), ("--city", city)):
         if not SLUG.match(value):
             raise TamaflowError(f"{label} {value!r} is not a safe id: lower-case ASCII letters, digits, - and _",
-                                code="TF000")
-    from ..io.schema import MAX_LABEL
-    from ..io.yaml_loader import unsafe_character
-    from ..io.yaml_writer import unprintable
-
-    if name is not None:
-        # what YAML cannot hold as text, and what `validate` refuses in a label (TF018, TF019):
-        # the file written must validate whatever the name
-        bad = unprintable(name)
-        why: str | None
-        if not name.strip():
-            why = "is blank"
-        elif bad is not None:
-            why = f"holds U+{ord(bad):04X} (a control character, a line break or a byte that is not UTF-8)"
-        elif len(name) > MAX_LABEL:
-            why = f"is {len(name):,} characters long (a label may have at most {MAX_LABEL:,})"
-        else:
-            why = unsafe_character(name)
-        if why is not None:
-            raise TamaflowError(f"--name {quoted(name)} {why}: a procedure name is one line of printable text",
                                 code="TF000")
     from ..app.authoring import new_process_file
 
