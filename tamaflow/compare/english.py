@@ -115,6 +115,12 @@ _PHRASE_FORMS = {"sign": "sign|signs|signed|signing", "work": "work|works|worked
                  "call": "call|calls|called|calling", "close": "close|closes|closed|closing",
                  "write": "write|writes|wrote|written|writing", "check": "check|checks|checked|checking"}
 _PHRASE_RES = tuple((re.compile(rf"\b(?:{_PHRASE_FORMS[v]})[- ]{p}\b"), to) for v, p, to in EN_PHRASES)
+#: the same phrasal verbs written as one word, the noun of work notes (a pickup, the sign-off as
+#: signoff, a follow-up as followup); not handout or workout, which name other things
+EN_CLOSED_PHRASES: frozenset[str] = frozenset(
+    "pickup signoff followup handover setup lookup checkin dropoff callback closeout writeup".split())
+_CLOSED_RE = re.compile(r"\b(" + "|".join(sorted(EN_CLOSED_PHRASES)) + r")(s?)\b")
+_CLOSED_TO = {v + p: to for v, p, to in EN_PHRASES}
 
 #: families of the synonym groups: different actions that still are the same kind of work (a
 #: check and an assessment both evaluate; input and registration both record), met at half weight
@@ -208,6 +214,7 @@ def _verb_stems() -> frozenset[str]:
 def en_words(text: str) -> list[str]:
     """Content words of an English label, stemmed, stop words removed, in order."""
     t = " ".join(unicodedata.normalize("NFKC", text).split()).lower().replace("'s", "").replace("’s", "")
+    t = _CLOSED_RE.sub(lambda m: _CLOSED_TO[m.group(1)], t)
     for pattern, verb in _PHRASE_RES:
         t = pattern.sub(verb, t)
     words = [x for w in _WORD.findall(t) for x in EN_ABBREVIATIONS.get(w, w).split()]
