@@ -146,7 +146,7 @@ EN_ABBREVIATIONS: Mapping[str, str] = {
     "yr": "year", "yrs": "years", "tel": "telephone", "fwd": "forward", "sig": "signature",
     "resp": "response", "prep": "prepare", "appl": "application", "addl": "additional",
     "orig": "original", "dup": "duplicate", "hrs": "hours", "attn": "attention", "approx": "approximately",
-    "w": "with", "wo": "without", "dob": "date of birth",
+    "dob": "date of birth",
 }
 
 _WORD = re.compile(r"[a-z0-9]+")
