@@ -389,7 +389,7 @@ def test_english_look_alikes_are_not_similar(a: str, b: str) -> None:
 
 
 def test_a_city_that_writes_in_shorthand_is_aligned_with_one_that_writes_in_full(tmp_path: Path) -> None:
-    # a ticket system's shorthand (chk, calc, cust, w/) reads as the words it stands for; an
+    # a ticket system's shorthand (chk, calc, cust, req) reads as the words it stands for; an
     # abbreviation that stands for two words in step labels (app: an application or a phone
     # app) is left as written, so it neither confirms nor contradicts
     flows = {"full": ["Receive the request", "Check the address", "Calculate the fee", "Notify the customer of the date"],

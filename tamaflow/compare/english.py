@@ -119,7 +119,7 @@ _PHRASE_RES = tuple((re.compile(rf"\b(?:{_PHRASE_FORMS[v]})[- ]{p}\b"), to) for 
 #: signoff, a follow-up as followup); not handout or workout, which name other things
 EN_CLOSED_PHRASES: frozenset[str] = frozenset(
     "pickup signoff followup handover setup lookup checkin dropoff callback closeout writeup".split())
-_CLOSED_RE = re.compile(r"\b(" + "|".join(sorted(EN_CLOSED_PHRASES)) + r")(s?)\b")
+_CLOSED_RE = re.compile(r"\b(" + "|".join(sorted(EN_CLOSED_PHRASES)) + r")s?\b")
 _CLOSED_TO = {v + p: to for v, p, to in EN_PHRASES}
 
 #: families of the synonym groups: different actions that still are the same kind of work (a
