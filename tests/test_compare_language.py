@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from tamaflow.cli import app
 from tamaflow.compare.align import Matcher, MatchOptions, for_language, match_vocabulary
 from tamaflow.compare.channels import channels
+from tamaflow.compare.english import EN_CLOSED_PHRASES, EN_PHRASES, en_stem, en_words
 from tamaflow.compare.japanese import (
     analyser,
     clauses,
@@ -260,6 +261,16 @@ def test_look_alikes_are_not_similar(a: str, b: str) -> None:
 ])
 def test_english_labels_of_one_activity_are_similar(a: str, b: str) -> None:
     assert label_similarity(a, b) >= 0.6, (a, b, label_similarity(a, b))
+
+
+@pytest.mark.parametrize("word", sorted(EN_CLOSED_PHRASES))
+def test_a_phrasal_verb_written_as_one_word_reads_as_written_apart(word: str) -> None:
+    # "Manager signoff" is "Manager signs off" is "Manager approves": every one-word form needs
+    # its phrasal verb in EN_PHRASES, or the label that uses it has no meaning to be read as
+    apart = {v + p: (f"{v} {p}", to) for v, p, to in EN_PHRASES}
+    assert word in apart, f"{word!r} is read as one word but EN_PHRASES has no phrasal verb for it"
+    written_apart, verb = apart[word]
+    assert en_words(word) == en_words(f"{word}s") == en_words(written_apart) == [en_stem(verb)]
 
 
 def test_long_english_labels_meet_on_their_action() -> None:

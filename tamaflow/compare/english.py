@@ -121,6 +121,9 @@ EN_CLOSED_PHRASES: frozenset[str] = frozenset(
     "pickup signoff followup handover setup lookup checkin dropoff callback closeout writeup".split())
 _CLOSED_RE = re.compile(r"\b(" + "|".join(sorted(EN_CLOSED_PHRASES)) + r")s?\b")
 _CLOSED_TO = {v + p: to for v, p, to in EN_PHRASES}
+# a one-word form is read through its phrasal verb: one without an entry in EN_PHRASES would be a
+# KeyError on the first label that uses it, so an edit to either list is refused at import
+assert EN_CLOSED_PHRASES <= _CLOSED_TO.keys(), f"no phrasal verb for {sorted(EN_CLOSED_PHRASES - _CLOSED_TO.keys())}"
 
 #: families of the synonym groups: different actions that still are the same kind of work (a
 #: check and an assessment both evaluate; input and registration both record), met at half weight
