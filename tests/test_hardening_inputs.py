@@ -232,6 +232,10 @@ def test_a_file_given_twice_is_not_its_own_duplicate(tmp_path: Path, monkeypatch
     assert code == 0 and "TF203" not in stderr, stderr
     code, stdout, stderr = invoke("score", one, one)
     assert code == 0 and "nothing left to score" not in stderr and "TF203" not in stderr, stderr
+    # a link to a file also named is that file: kept once, under the name that came first
+    (tmp_path / "link.yaml").symlink_to(tmp_path / one)
+    code, stdout, stderr = invoke("validate", "link.yaml", "lib/hakko")
+    assert (code, stdout, stderr.strip()) == (0, "", "2 file(s): 0 error(s), 0 warning(s)")
 
 
 # ----- no process files ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..compare import CompareOptions, Comparison, catalogue_names, compare_processes
 from ..compare.comparison import Method, chosen_method
 from ..io.anyformat import SUFFIXES, model_format
-from ..io.files import UnreadableFolder, refuse_overwrite, write_atomic
+from ..io.files import UnreadableFolder, once_each, refuse_overwrite, write_atomic
 from ..io.library import find_library_root, read_catalogue
 from ..io.schema import schema_reference
 from ..io.yaml_writer import dump_process
@@ -117,8 +117,13 @@ def collect_models(paths: list[str]) -> list[str]:
     """Files as given; a folder contributes the model files directly inside it (one procedure).
 
     A file named twice (`compare lib/hakko lib/hakko/kunitachi.yaml`) is compared once, where it
-    first appears: validate's library rules would take it for its own second copy (TF203) and
-    leave it out."""
+    first appears (`io.files.once_each`): validate's library rules would take it for its own
+    second copy (TF203) and leave it out.
+
+    Not merged with `check.validate.walk_files`: compare reads one procedure folder, not its
+    subfolders, in every model format, and refuses a folder it cannot list or that holds no
+    model (where validate reports the one and leaves the other to its caller). Only the
+    de-duplication is shared."""
     out: list[str] = []
     for p in paths:
         path = Path(p)
@@ -132,10 +137,7 @@ def collect_models(paths: list[str]) -> list[str]:
             out.append(p)
         else:
             raise TamaflowError(f"no such file or folder: {p}", code="TF000")
-    first: dict[str, str] = {}
-    for f in out:
-        first.setdefault(os.path.realpath(f), f)
-    return list(first.values())
+    return once_each((f, os.path.realpath(f)) for f in out)
 
 
 def load_models(files: list[str], *, strict: bool = False) -> Usable:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..io.files import UnreadableFolder
+from ..io.files import UnreadableFolder, once_each
 from ..io.library import find_library_root, load_library
 from ..io.yaml_loader import did_you_mean, read_process
 from ..model.codes import resolve_severity
@@ -55,19 +55,16 @@ class Report:
 
 def walk_files(paths: Iterable[str]) -> tuple[list[str], list[UnreadableFolder]]:
     """Expand folders recursively into their process files (*.yaml, *.yml), sorted within each
-    path, paths in the order given; and each folder that cannot be listed (TF001).
+    path, paths in the order given; and each folder that cannot be listed (TF001). A file named
+    twice is kept once, where it first appears (`io.files.once_each`: TF203).
 
-    A file named twice (`validate a.yaml a.yaml`, a folder and a file in it, a symlink to a
-    file also listed) is kept once, where it first appears: the library rules would otherwise
-    take it for its own second copy (TF203) and leave it out."""
-    out: list[str] = []
+    Not merged with `app.compare.collect_models`, which walks for another command: it reads one
+    procedure folder (not its subfolders), takes BPMN and PNML too, refuses an unreadable or empty
+    folder and a file of unknown format; validate walks a whole library, reads YAML only, reports
+    an unreadable folder as a finding and checks the rest, and leaves an empty result to
+    `validate_paths`. Only the de-duplication is shared."""
+    found: list[tuple[str, str]] = []
     unreadable: list[UnreadableFolder] = []
-    seen: set[str] = set()
-
-    def keep(file: str, real: str) -> None:
-        if real not in seen:
-            seen.add(real)
-            out.append(file)
 
     def cannot_list(error: OSError) -> None:  # os.walk would skip the folder without a word
         unreadable.append(UnreadableFolder(str(error.filename), error))
@@ -75,20 +72,19 @@ def walk_files(paths: Iterable[str]) -> tuple[list[str], list[UnreadableFolder]]
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found: list[tuple[str, str]] = []
+            in_folder: list[tuple[str, str]] = []
             for dirpath, _dirnames, files in os.walk(p, onerror=cannot_list):
                 real_dir = os.path.realpath(dirpath)  # once per folder: a realpath per file is 20 µs
                 for fn in files:
                     if fn.endswith((".yaml", ".yml")) and fn not in LIBRARY_FILES and not fn.startswith("."):
                         f = os.path.join(dirpath, fn)
-                        found.append((f, os.path.realpath(f) if os.path.islink(f) else os.path.join(real_dir, fn)))
-            for f, real in sorted(found):
-                keep(f, real)
+                        in_folder.append((f, os.path.realpath(f) if os.path.islink(f) else os.path.join(real_dir, fn)))
+            found.extend(sorted(in_folder))
         elif path.exists():
-            keep(p, os.path.realpath(p))
+            found.append((p, os.path.realpath(p)))
         else:
             raise TamaflowError(f"no such file or folder: {p}", code="TF000")
-    return out, unreadable
+    return once_each(found), unreadable
 
 
 def collect_files(paths: Iterable[str]) -> list[str]:

@@ -14,7 +14,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,6 +107,18 @@ class UnreadableFolder(TamaflowError):
 
     def __init__(self, path: str, error: OSError) -> None:
         super().__init__(f"cannot read folder: {error.strerror or error}", path, 1, 1, "TF001")
+
+
+def once_each(found: Iterable[tuple[str, str]]) -> list[str]:
+    """The files of `found` (each as given, with its real path) once each, where each first
+    appears. A file named twice (`validate a.yaml a.yaml`, a folder and a file in it, a symlink to
+    a file also listed) would otherwise be taken by the library rules for its own second copy
+    (TF203) and left out. The caller resolves the real paths: a walk of many files can resolve
+    each folder once instead of each file."""
+    first: dict[str, str] = {}
+    for file, real in found:
+        first.setdefault(real, file)
+    return list(first.values())
 
 
 def check_folder_readable(path: Path) -> None:
