@@ -1,6 +1,6 @@
 """The alignment sets kept in the repository (benchmarks/data/align-ja-blind, align-ja-blind2,
 align-ja-blind3, align-ja-blind4, align-ja-blind5, align-ja-blind6, align-ja-blind7, align-ja-blind8, align-ja-blind9,
-align-ja-blind10, align-ja-blind11, align-ja-blind12, align-ja-blind13, align-ja-blind14, align-ja-blind15, align-ja-blind16, the Japanese development sets align-ja-dev2 and align-ja-dev3,
+align-ja-blind10, align-ja-blind11, align-ja-blind12, align-ja-blind13, align-ja-blind14, align-ja-blind15, align-ja-blind16, align-ja-blind17, the Japanese development sets align-ja-dev2 and align-ja-dev3,
 the English align-en-blind, the English development sets align-en-dev and align-en-dev2, and the second, third and fourth English blind
 sets align-en-blind2, align-en-blind3, align-en-blind4, align-en-blind5, align-en-blind6 and align-en-blind7): every file validates
 through the CLI, the gold alignment follows the set's rules (every step id exists, gateways are never aligned,
@@ -46,6 +46,7 @@ SETS = {"ja-blind": REPO / "benchmarks" / "data" / "align-ja-blind",
         "ja-blind14": REPO / "benchmarks" / "data" / "align-ja-blind14",
         "ja-blind15": REPO / "benchmarks" / "data" / "align-ja-blind15",
         "ja-blind16": REPO / "benchmarks" / "data" / "align-ja-blind16",
+        "ja-blind17": REPO / "benchmarks" / "data" / "align-ja-blind17",
         "en-blind": REPO / "benchmarks" / "data" / "align-en-blind",
         "en-dev": REPO / "benchmarks" / "data" / "align-en-dev",
         "en-blind2": REPO / "benchmarks" / "data" / "align-en-blind2",
@@ -154,7 +155,7 @@ def test_the_held_out_sets_never_choose_and_the_development_sets_do() -> None:
     # the English blind sets) do both
     bench = load_benchmark("alignment")
     held_out = {"ja-blind3", "ja-blind4", "ja-blind5", "ja-blind6", "ja-blind7", "ja-blind9", "ja-blind10", "ja-blind11", "ja-blind12",
-                "ja-blind13", "ja-blind14", "ja-blind15", "ja-blind16",
+                "ja-blind13", "ja-blind14", "ja-blind15", "ja-blind16", "ja-blind17",
                 "en-blind", "en-blind2", "en-blind3", "en-blind4", "en-blind5", "en-blind6", "en-blind7"}
     development = {"ja-blind", "ja-blind2", "ja-blind8", "ja-dev2", "ja-dev3", "en-dev", "en-dev2"}
     assert held_out | development <= set(bench.SET_NAMES)
