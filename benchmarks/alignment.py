@@ -42,6 +42,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import json
+import random
 import statistics
 import sys
 import time
@@ -400,9 +402,17 @@ _KEPT: dict[int, Case] = {}
 
 def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, cache: bool = True) -> Counts:
     total = Counts()
+    for c in case_counts(cases, match, details, cache):
+        total.add(c)
+    return total
+
+
+def case_counts(cases: Sequence[Case], match: MatchOptions, details: bool = False, cache: bool = True) -> list[Counts]:
+    """Each case's counts (one procedure of a set), in order; cached per case and effective options."""
+    out: list[Counts] = []
     for case in cases:
         if details or not cache:
-            total.add(evaluate(case, match, details))
+            out.append(evaluate(case, match, details))
             continue
         _KEPT[id(case)] = case
         if id(case) not in _LANGUAGE:
@@ -420,8 +430,64 @@ def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, c
         key = (id(case), runs_with)
         if key not in _RUNS:
             _RUNS[key] = evaluate(case, match)
-        total.add(_RUNS[key])
-    return total
+        out.append(_RUNS[key])
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# How sure a mean is
+
+
+#: resamples of the bootstrap below; seeded, so the same sets print the same intervals
+RESAMPLES = 2000
+
+
+def _f1(counts: Iterable[Counts]) -> float:
+    total = Counts()
+    for c in counts:
+        total.add(c)
+    return total.f1
+
+
+def _percentiles(draws: list[float]) -> tuple[float, float]:
+    draws.sort()
+    return draws[int(0.025 * len(draws))], draws[int(0.975 * len(draws)) - 1]
+
+
+def mean_f1_interval(per_set: Sequence[Sequence[Counts]], seed: int = 0) -> tuple[float, float, float]:
+    """(mean of the sets' F1, 2.5th and 97.5th percentile of that mean when each set's procedures
+    are drawn again with replacement). A set's figure rests on four procedures, so one idea that
+    moves a mean by 0.005 may only be which procedures happened to be written: the interval says
+    how far the mean would move with other procedures of the same kind (the stratified percentile
+    bootstrap, Efron & Tibshirani 1993, ch. 6 and 13; procedures, not pairs, are drawn because the
+    pairs of one procedure fail together; with four procedures a set the interval is, if anything,
+    too narrow)."""
+    rng = random.Random(seed)
+    point = statistics.mean(_f1(cases) for cases in per_set)
+    draws = [statistics.mean(_f1(rng.choices(cases, k=len(cases))) for cases in per_set) for _ in range(RESAMPLES)]
+    return (point, *_percentiles(draws))
+
+
+def difference_interval(a: Sequence[Sequence[Counts]], b: Sequence[Sequence[Counts]], paired: bool = False,
+                        seed: int = 0) -> tuple[float, float, float]:
+    """The same for the difference of two means (a − b). Unpaired: two groups of sets, each drawn
+    again on its own (development against held out). Paired: the same sets measured two ways
+    (`a[k]` and `b[k]` list the same procedures in the same order), each draw taking the same
+    procedures for both, so that what the two readings share cancels and only the change is
+    measured (a matcher change against the shipped one, `--against`)."""
+    rng = random.Random(seed)
+    point = statistics.mean(_f1(x) for x in a) - statistics.mean(_f1(y) for y in b)
+    draws = []
+    for _ in range(RESAMPLES):
+        if paired:
+            picks = [rng.choices(range(len(x)), k=len(x)) for x in a]
+            da = statistics.mean(_f1(x[i] for i in pick) for x, pick in zip(a, picks, strict=True))
+            db = statistics.mean(_f1(y[i] for i in pick) for y, pick in zip(b, picks, strict=True))
+        else:
+            da = statistics.mean(_f1(rng.choices(x, k=len(x))) for x in a)
+            db = statistics.mean(_f1(rng.choices(y, k=len(y))) for y in b)
+        draws.append(da - db)
+    return (point, *_percentiles(draws))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -491,6 +557,11 @@ def main() -> int:
                     help="only how well compare's marks to check (要確認) pick out its wrong pairs (defaults)")
     ap.add_argument("--second-reader", action="store_true",
                     help="only the sets read a second time: how far that reading agrees with the gold, beside the matcher")
+    ap.add_argument("--save", metavar="FILE",
+                    help="also write each procedure's counts (shipped defaults) as JSON, for a later --against")
+    ap.add_argument("--against", metavar="FILE",
+                    help="compare with counts another checkout saved (--save): each set's change, and each group's "
+                         "with a paired interval (the same procedures drawn for both)")
     args = ap.parse_args()
     sets = load_sets(args.set)
     if not sets:
@@ -502,9 +573,14 @@ def main() -> int:
         return print_second_reader(sets)
     default = MatchOptions()
     results: dict[str, tuple[Counts, float]] = {}
+    per_case: dict[str, list[Counts]] = {}
     for name, cases in sets.items():
         t0 = time.perf_counter()
-        results[name] = (run_set(cases, default, args.details), time.perf_counter() - t0)
+        per_case[name] = case_counts(cases, default, args.details)
+        total = Counts()
+        for c in per_case[name]:
+            total.add(c)
+        results[name] = (total, time.perf_counter() - t0)
     loso: dict[str, tuple[Counts, MatchOptions]] = {}
     # library-nocat is the library again (it would count double); the held-out sets are
     # reported with parameters chosen on the others and never help choose them
@@ -535,11 +611,73 @@ def main() -> int:
         print(f"| {name} | {len(sets[name])} | {c.tp + c.fn} | {c.tp} | {c.fp} | {c.fn} | {c.precision:.3f} "
               f"| {c.recall:.3f} | **{c.f1:.3f}** "
               f"| {lo_f} | {lo_p} | {ow_f} | {secs:.1f} s |")
+    print_groups(per_case)
+    if args.save:
+        saved = {name: {case.name: [c.tp, c.fp, c.fn] for case, c in zip(sets[name], per_case[name], strict=True)}
+                 for name in sets}
+        Path(args.save).write_text(json.dumps(saved, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    if args.against:
+        print_against(per_case, {name: [case.name for case in cases] for name, cases in sets.items()},
+                      json.loads(Path(args.against).read_text(encoding="utf-8")))
     print("\nword vectors (tamaflow[semantic]): " + ("on" if semantic.enabled() else
           "off (they take part where TAMAFLOW_SEMANTIC=1 asks for them and the extra is installed)") + "; the table in docs/compare.md gives both")
     print(f"\nshipped defaults: {_describe(default)}; grid: "
           + "; ".join(f"{k} ∈ {{{', '.join(f'{v:g}' for v in vals)}}}" for k, vals in sorted(GRID.items())))
     return 0
+
+
+def _group(name: str) -> str | None:
+    """Which group of the repository's sets a set belongs to ("Japanese held-out", ...); None
+    for a set beside the repository (PMMC-UA, BPI15, ja-dev) or the library."""
+    if name not in REPO_SETS:
+        return None
+    return f"{'Japanese' if name.startswith('ja-') else 'English'} {'held-out' if name in HELD_OUT else 'development'}"
+
+
+def print_groups(per_case: dict[str, list[Counts]]) -> None:
+    """The mean F1 of each group of the repository's sets (shipped defaults), with how far it could
+    move with other procedures of the same kind, and the gap between a language's development and
+    held-out sets. ja-dev, read from the start, stands beside the groups and is not in them."""
+    groups: dict[str, list[list[Counts]]] = {}
+    for name, counts in per_case.items():
+        g = _group(name)
+        if g is not None:
+            groups.setdefault(g, []).append(counts)
+    if not groups:
+        return
+    print(f"\n| group (shipped defaults) | sets | procedures | mean F1 of the sets | 95 % interval ({RESAMPLES} draws of each set's procedures) |")
+    print("|---|---|---|---|---|")
+    for g, members in sorted(groups.items()):
+        point, lo, hi = mean_f1_interval(members)
+        print(f"| {g} | {len(members)} | {sum(len(m) for m in members)} | **{point:.3f}** | {lo:.3f} – {hi:.3f} |")
+    for language in ("Japanese", "English"):
+        dev, held = groups.get(f"{language} development"), groups.get(f"{language} held-out")
+        if dev and held:
+            point, lo, hi = difference_interval(dev, held)
+            print(f"| {language}: development − held-out | | | {point:+.3f} | {lo:+.3f} – {hi:+.3f} |")
+
+
+def print_against(per_case: dict[str, list[Counts]], names: dict[str, list[str]],
+                  saved: dict[str, dict[str, list[int]]]) -> None:
+    """`--against`: this checkout's figures beside the saved ones, per set and per group (language,
+    development or held out), each group's change with a paired interval. A change whose interval
+    straddles 0 is one these procedures cannot tell from chance."""
+    here: dict[str, list[list[Counts]]] = {}
+    there: dict[str, list[list[Counts]]] = {}
+    print("\n| set | F1 saved | F1 here | change |")
+    print("|---|---|---|---|")
+    for name, counts in per_case.items():
+        old = saved.get(name)
+        if old is None or sorted(old) != sorted(names[name]) or name.startswith("library"):
+            continue
+        before = [Counts(*old[case]) for case in names[name]]
+        print(f"| {name} | {_f1(before):.3f} | {_f1(counts):.3f} | {_f1(counts) - _f1(before):+.3f} |")
+        kind = f"{'Japanese' if name.startswith('ja-') else 'English'} {'held-out' if name in HELD_OUT else 'development'}"
+        here.setdefault(kind, []).append(counts)
+        there.setdefault(kind, []).append(before)
+    for kind in sorted(here):
+        point, lo, hi = difference_interval(here[kind], there[kind], paired=True)
+        print(f"| {kind} sets ({len(here[kind])}): mean | | | {point:+.3f} (95 % interval {lo:+.3f} – {hi:+.3f}) |")
 
 
 def print_second_reader(sets: dict[str, list[Case]]) -> int:

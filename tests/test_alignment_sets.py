@@ -13,6 +13,7 @@ tuning's result."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import subprocess
 import sys
@@ -148,6 +149,70 @@ def test_the_benchmark_table_gives_the_counts_behind_its_ratios() -> None:
                               float(cells[7]))
     assert tp + fn == gold == 229
     assert abs(tp / (tp + fp) - p) < 0.0005 and abs(tp / gold - r) < 0.0005
+
+
+def _bench(*args: str) -> list[str]:
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "alignment.py"), "--defaults-only", *args],
+                         capture_output=True, text=True, cwd=REPO, check=True)
+    return run.stdout.splitlines()
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip().strip("*") for c in line.strip("|").split("|")]
+
+
+def test_each_group_of_sets_gets_its_mean_with_how_far_other_procedures_could_move_it() -> None:
+    # the notes compare means of sets (held out against development): the table gives each group's
+    # mean of the sets' F1 beside a bootstrap interval over their procedures, and the gap between
+    # a language's development and held-out sets with its own interval
+    lines = _bench("--set", "en-dev", "--set", "en-dev2", "--set", "en-blind")
+    f1 = {c[0]: float(c[8]) for c in map(_cells, lines) if c[0] in ("en-dev", "en-dev2", "en-blind")}
+    groups = {c[0]: c for c in map(_cells, lines) if c[0].startswith("English")}
+    dev, held = groups["English development"], groups["English held-out"]
+    assert (dev[1], dev[2], held[1], held[2]) == ("2", "8", "1", "4")
+    assert float(dev[3]) == round((f1["en-dev"] + f1["en-dev2"]) / 2, 3) and float(held[3]) == f1["en-blind"]
+    for row in (dev, held):
+        lo, hi = (float(x) for x in row[4].split(" – "))
+        assert lo < float(row[3]) < hi
+    gap = groups["English: development − held-out"]
+    lo, hi = (float(x) for x in gap[4].split(" – "))
+    assert lo < float(gap[3]) < hi and abs(float(gap[3]) - (float(dev[3]) - float(held[3]))) < 0.0015
+
+
+def _against(lines: list[str]) -> list[list[str]]:
+    """The rows of --against's table (after its header)."""
+    start = next(k for k, line in enumerate(lines) if line.startswith("| set | F1 saved"))
+    return [_cells(line) for line in itertools.takewhile(lambda x: x.startswith("|"), lines[start + 2:])]
+
+
+def test_a_change_is_measured_against_saved_counts_with_a_paired_interval(tmp_path: Path) -> None:
+    # --save keeps each procedure's counts; --against reads them back: the same checkout shows no
+    # change at all, and counts saved with two right pairs fewer in one procedure show this
+    # checkout ahead, by the F1 those two pairs are worth
+    saved = tmp_path / "base.json"
+    _bench("--set", "en-dev", "--save", str(saved))
+    same = _against(_bench("--set", "en-dev", "--against", str(saved)))
+    assert same[0][1:] == ["0.678", "0.678", "+0.000"]
+    assert same[-1][0] == "English development sets (1): mean" and same[-1][3] == "+0.000 (95 % interval +0.000 – +0.000)"
+    counts = json.loads(saved.read_text(encoding="utf-8"))
+    procedure = sorted(counts["en-dev"])[0]
+    counts["en-dev"][procedure][0] -= 2  # two right pairs fewer…
+    counts["en-dev"][procedure][2] += 2  # …are two misses
+    saved.write_text(json.dumps(counts), encoding="utf-8")
+    moved = _against(_bench("--set", "en-dev", "--against", str(saved)))[0]
+    tp, fp, fn = 137, 38, 92
+    before, now = 2 * (tp - 2) / (2 * (tp - 2) + fp + fn + 2), 2 * tp / (2 * tp + fp + fn)
+    assert float(moved[1]) == round(before, 3) and float(moved[3]) == round(now - before, 3) > 0
+
+
+def test_the_interval_of_identical_procedures_is_the_point_and_draws_are_repeatable() -> None:
+    bench = load_benchmark("alignment")
+    same = [[bench.Counts(8, 2, 2)] * 4, [bench.Counts(5, 5, 5)] * 4]
+    assert bench.mean_f1_interval(same) == pytest.approx((0.65, 0.65, 0.65))
+    varied = [[bench.Counts(9, 1, 1), bench.Counts(2, 6, 6), bench.Counts(7, 3, 1), bench.Counts(4, 4, 4)]]
+    assert bench.mean_f1_interval(varied) == bench.mean_f1_interval(varied)
+    point, lo, hi = bench.mean_f1_interval(varied)
+    assert lo < point < hi
 
 
 #: the sets read a second time, without the gold (benchmarks/alignment.py --second-reader)
