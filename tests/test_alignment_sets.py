@@ -253,3 +253,18 @@ def test_the_second_reader_table_scores_the_reading_against_the_same_gold() -> N
         cells = [c.strip().strip("*") for c in rows[name].strip("|").split("|")]
         assert int(cells[1]) == _readme_counts(SETS[name])["total"]
         assert all(0.0 <= float(c) <= 1.0 for c in cells[2:])
+
+
+def test_the_grid_measured_on_two_processes_gives_the_same_counts_as_on_one() -> None:
+    # the leave-one-set-out grid takes over an hour on one core: prefill spreads its distinct runs
+    # over processes, and the table must not depend on how many
+    bench = load_benchmark("alignment")
+    sets = bench.load_sets(["en-dev", "ja-blind"], quiet=True)
+    points = [bench.MatchOptions(), bench.MatchOptions(context=0.2, threshold=0.65)]
+    counts = {}
+    for jobs in (1, 2):
+        bench._RUNS.clear()
+        bench.prefill(sets, points, jobs)
+        counts[jobs] = dict(bench._RUNS)
+    assert counts[1] == counts[2] and len(counts[1]) == 16  # 8 procedures × 2 points, none shared
+    assert [bench.run_set(sets["en-dev"], m) for m in points] != [bench.Counts()] * 2
