@@ -76,6 +76,7 @@ from tamaflow.compare.japanese import (  # noqa: E402
     morphemes,
     normalise,
     shipped_vocabulary,
+    terms,
     vocabulary_in_use,
 )
 from tamaflow.compare.labels import is_japanese  # noqa: E402
@@ -590,6 +591,27 @@ def own_words_left_out(sets: dict[str, list[Case]]) -> dict[str, tuple[Counts, i
     return out
 
 
+def vocabulary_coverage(cases: Sequence[Case]) -> tuple[float, float] | None:
+    """Share of the head actions and of the other content words (the things acted on) of a set's
+    Japanese labels that the work vocabulary gives a concept: read from the labels alone, no gold.
+    Across the repository's Japanese sets it goes with the set's F1 (on 2026-12-02, over 21 sets,
+    r = 0.63 for actions and 0.76 for things): where the vocabulary knows fewer words, the
+    matcher finds fewer pairs. None when the labels hold no such word."""
+    known = [[0, 0], [0, 0]]  # [head, other] × [known, all]
+    for case in cases:
+        for p in case.processes:
+            for s in p.steps:
+                if not is_japanese(s.name):
+                    continue
+                for t in terms(s.name):
+                    row = known[0 if t.head else 1]
+                    row[0] += t.concept is not None
+                    row[1] += 1
+    if not known[0][1] or not known[1][1]:
+        return None
+    return known[0][0] / known[0][1], known[1][0] / known[1][1]
+
+
 def _describe(m: MatchOptions) -> str:
     return ", ".join(f"{k}={getattr(m, k):g}" for k in sorted(GRID))
 
@@ -649,17 +671,19 @@ def main() -> int:
     print()
     # TP, FP and FN printed too: a README's first measurement quotes the counts, not only ratios
     print("| set | cases | gold | TP | FP | FN | P | R | F1 (shipped defaults) | F1 (chosen on the other sets) | chosen "
-          "| F1 (own words left out) | time |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| F1 (own words left out) | vocabulary knows: actions / things | time |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, (c, secs) in results.items():
         lo = loso.get(name)
         lo_f = f"{lo[0].f1:.3f}" if lo else "–"
         lo_p = _describe(lo[1]) if lo else "–"
         ow = elsewhere.get(name)
         ow_f = f"{ow[0].f1:.3f} ({ow[1]} words)" if ow else "–"
+        known = vocabulary_coverage(sets[name]) if name.startswith("ja-") else None
+        known_f = f"{known[0]:.2f} / {known[1]:.2f}" if known else "–"
         print(f"| {name} | {len(sets[name])} | {c.tp + c.fn} | {c.tp} | {c.fp} | {c.fn} | {c.precision:.3f} "
               f"| {c.recall:.3f} | **{c.f1:.3f}** "
-              f"| {lo_f} | {lo_p} | {ow_f} | {secs:.1f} s |")
+              f"| {lo_f} | {lo_p} | {ow_f} | {known_f} | {secs:.1f} s |")
     print_groups(per_case)
     if args.save:
         saved = {name: {case.name: [c.tp, c.fp, c.fn] for case, c in zip(sets[name], per_case[name], strict=True)}

@@ -268,3 +268,15 @@ def test_the_grid_measured_on_two_processes_gives_the_same_counts_as_on_one() ->
         counts[jobs] = dict(bench._RUNS)
     assert counts[1] == counts[2] and len(counts[1]) == 16  # 8 procedures × 2 points, none shared
     assert [bench.run_set(sets["en-dev"], m) for m in points] != [bench.Counts()] * 2
+
+
+def test_the_table_says_how_much_of_a_sets_wording_the_vocabulary_knows() -> None:
+    # the labels alone, no gold: a set whose actions and things the vocabulary knows less of is
+    # one where fewer pairs are found (docs/compare.md), so the table shows it beside the F1
+    lines = _bench("--set", "ja-dev2", "--set", "en-dev")
+    header = _cells(next(line for line in lines if line.startswith("| set |")))
+    column = header.index("vocabulary knows: actions / things")
+    rows = {c[0]: c for c in map(_cells, lines) if c[0] in ("ja-dev2", "en-dev")}
+    actions, things = (float(x) for x in rows["ja-dev2"][column].split(" / "))
+    assert 0.5 < actions <= 1 and 0 < things < actions  # more of the actions than of the things
+    assert rows["en-dev"][column] == "–"  # the Japanese vocabulary reads no English label
