@@ -739,9 +739,11 @@ def print_against(per_case: dict[str, list[Counts]], names: dict[str, list[str]]
     there: dict[str, list[list[Counts]]] = {}
     print("\n| set | F1 saved | F1 here | change |")
     print("|---|---|---|---|")
+    left: list[str] = []
     for name, counts in per_case.items():
         old = saved.get(name)
         if old is None or sorted(old) != sorted(names[name]) or name.startswith("library"):
+            left.append(name)
             continue
         before = [Counts(*old[case]) for case in names[name]]
         print(f"| {name} | {_f1(before):.3f} | {_f1(counts):.3f} | {_f1(counts) - _f1(before):+.3f} |")
@@ -751,6 +753,9 @@ def print_against(per_case: dict[str, list[Counts]], names: dict[str, list[str]]
     for kind in sorted(here):
         point, lo, hi = difference_interval(here[kind], there[kind], paired=True)
         print(f"| {kind} sets ({len(here[kind])}): mean | | | {point:+.3f} (95 % interval {lo:+.3f} – {hi:+.3f}) |")
+    if left:
+        # a set the saved run did not measure, or measured on other procedures, cannot be paired
+        print(f"\nnot compared (no saved counts for the same procedures, or the library): {', '.join(left)}")
 
 
 def print_second_reader(sets: dict[str, list[Case]]) -> int:

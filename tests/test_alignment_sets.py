@@ -188,7 +188,10 @@ def test_a_change_is_measured_against_saved_counts_with_a_paired_interval(tmp_pa
     # checkout ahead, by the F1 those two pairs are worth
     saved = tmp_path / "base.json"
     _bench("--defaults-only", "--set", "en-dev", "--save", str(saved))
-    same = _against(_bench("--defaults-only", "--set", "en-dev", "--against", str(saved)))
+    lines = _bench("--defaults-only", "--set", "en-dev", "--set", "en-dev2", "--against", str(saved))
+    same = _against(lines)
+    # a set the saved run did not measure is named, never paired with nothing
+    assert "not compared (no saved counts for the same procedures, or the library): en-dev2" in lines
     assert same[0][1:] == ["0.678", "0.678", "+0.000"]
     assert same[-1][0] == "English development sets (1): mean" and same[-1][3] == "+0.000 (95 % interval +0.000 – +0.000)"
     counts = json.loads(saved.read_text(encoding="utf-8"))
