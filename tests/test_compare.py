@@ -396,9 +396,12 @@ def test_each_development_set_is_measured_with_its_own_words_left_out() -> None:
     out = bench.own_words_left_out(sets)
     for name in ("ja-blind", "ja-blind2"):
         counts, words = out[name]
-        assert words > 10 and (counts.tp, counts.fp) != (shipped[name].tp, shipped[name].fp)
+        assert words > 10
         assert counts.f1 >= 0.7, (name, counts)
         assert bench.run_set(sets[name], bench.MatchOptions(), cache=False) == shipped[name]
+    # the words left out change what is found (for ja-blind2 no longer since ja-dev4 and ja-dev5,
+    # 2026-12-02, use most of its own words too)
+    assert (out["ja-blind"][0].tp, out["ja-blind"][0].fp) != (shipped["ja-blind"].tp, shipped["ja-blind"].fp)
     assert shipped["ja-blind"].f1 >= 0.75
 
 
