@@ -79,9 +79,10 @@ IDIOMS = {("目", "通す"): "check"}
 HUMBLE = {"伺う": "聞く", "拝見": "見る", "承る": "受ける", "拝受": "受け取る", "頂戴": "もらう",
           "拝聴": "聞く", "拝読": "読む", "申し上げる": "伝える", "申す": "言う", "参る": "行く"}
 _HUMBLE_VISIT = {"伺う": "訪ねる"}
-#: お + a verb + する is the humble form of the verb; お預かりする at a counter is taking the form
-#: in (受け取る), where 預かる alone keeps something for someone (夜間窓口で届書を預かる)
-_HUMBLE_O = {"預かる": "受け取る"}
+#: お + a verb + する is the humble form of the verb; お預かりする and お受けする at a counter are
+#: taking the form in (受け取る), where 預かる alone keeps something for someone (夜間窓口で届書を
+#: 預かる); ご相談をお受けする is still the consultation (the object decides, `becomes`)
+_HUMBLE_O = {"預かる": "受け取る", "受ける": "受け取る"}
 _DO = frozenset({"為る", "する", "致す", "いたす"})
 
 #: verbs that only move or make a document: with a document named after an action as their
@@ -141,6 +142,7 @@ class WorkVocabulary:
         self.words = dict(words)
         self.max_phrase = max((len(w) for w in self.words), default=1)
         self._by_synonym: dict[int, str] | None = None
+        self._by_reading: dict[str, str] | None = None
         self._words_of: dict[str, tuple[str, ...]] | None = None
 
     def words_of(self, concept: str) -> tuple[str, ...]:
@@ -158,8 +160,30 @@ class WorkVocabulary:
         return WorkVocabulary(self.concepts, {w: c for w, c in self.words.items() if w not in drop})
 
     def lookup(self, word: str) -> Concept | None:
+        """The concept of a normalised word or phrase; a word written in hiragana alone is also
+        looked up by how the vocabulary's words are read (`by_reading`)."""
         cid = self.words.get(word)
+        if cid is None and _KANA_WORD.fullmatch(word):
+            return self.by_reading(word)
         return self.concepts[cid] if cid is not None else None
+
+    def by_reading(self, kana: str) -> Concept | None:
+        """The concept of the vocabulary words read as `kana`, when they agree.
+
+        Why: plain official prose writes verbs and nouns in kana (届けをうけとる, 通知をおくる,
+        紙をかえす, しらせる), and the analyser leaves a kana word as written when its kanji are
+        ambiguous (おくる may be 送る or 贈る). Within the vocabulary a reading names one concept
+        or, where two concepts share it (照会 and 紹介 are both しょうかい), none."""
+        if self._by_reading is None:
+            index: dict[str, str] = {}
+            for word, cid in sorted(self.words.items()):
+                ms = morphemes(word)
+                read = kata_to_hira("".join(m.reading for m in ms))
+                if read and all(m.reading for m in ms) and read != word:
+                    index[read] = cid if index.get(read, cid) == cid else ""
+            self._by_reading = index
+        found = self._by_reading.get(kata_to_hira(kana))
+        return self.concepts[found] if found else None
 
     def by_synonym(self, groups: tuple[int, ...]) -> Concept | None:
         """The concept that a word's SudachiDict synonym groups point to: the concept of the
@@ -211,6 +235,10 @@ def parse_vocabulary(doc: Any, where: str = "vocabulary") -> WorkVocabulary:
                 raise ValueError(f"{where}: becomes of {c.id!r} names an unknown concept ({obj!r} → {target!r})")
     return WorkVocabulary(concepts, words)
 
+
+#: a word written in hiragana alone, two characters or more (a reading to look up; katakana is
+#: a loanword's, or the analyser's reading of a Latin word: Temp is テンプ, not 添付)
+_KANA_WORD = re.compile(r"[\u3041-\u309fー]{2,}")
 
 #: a vocabulary put in place of the shipped one by `vocabulary_in_use` (None: the shipped one)
 _IN_USE: WorkVocabulary | None = None
@@ -277,6 +305,8 @@ class Morpheme:
     conj: str = ""  # conjugation form of a verb (連用形-一般 …), "" otherwise
     #: synonym group ids of the dictionary entry (SudachiDict's synonym dictionary), () if none
     synonyms: tuple[int, ...] = ()
+    #: how the surface is read, in katakana (オクル for 送る); "" without the analyser
+    reading: str = ""
 
 
 _TOKENIZER: Any = None
@@ -315,7 +345,7 @@ def morphemes(text: str) -> tuple[Morpheme, ...]:
             continue
         out.append(Morpheme(m.surface(), m.normalized_form(), pos[0], pos[2] == "サ変可能",
                             pos[0] == "動詞" and pos[1] == "非自立可能", pos[5] if pos[0] == "動詞" else "",
-                            tuple(m.synonym_group_ids())))
+                            tuple(m.synonym_group_ids()), m.reading_form()))
     return tuple(out)
 
 
@@ -448,6 +478,10 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
             current.append(Term(plain, vocab.lookup(plain), True, False))
             continue
         concept: Concept | None = vocab.lookup(normalise(m.surface)) or vocab.lookup(normalise(m.lemma))
+        if concept is None and m.pos == "動詞":
+            # a verb the vocabulary lists only as its noun (引き落とし, 振り込み): 引き落とす and
+            # ひきおとす are that noun's action
+            concept = next((c for form in _nominal_forms(m.lemma) if (c := vocab.lookup(normalise(form))) is not None), None)
         if concept is None and m.pos == "名詞" and len(m.surface) > 2:
             concept = _compound_concept(normalise(m.surface), vocab)
         synonym = 0
@@ -533,6 +567,22 @@ def _clauses(text: str, vocab: WorkVocabulary) -> list[tuple[str, list[Term]]]:
                 cl = [*cl[:head], Term(cl[head].form, named, True, False), *cl[head + 1:]]
         out.append((surface, [Term(t.form, t.concept, t.action, k == head, t.synonym) for k, t in enumerate(cl)]))
     return out
+
+
+#: godan endings and their continuative (連用形) kana: 落とす → 落とし
+_CONTINUATIVE = dict(zip("うくぐすつぬぶむる", "いきぎしちにびみり", strict=True))
+
+
+def _nominal_forms(lemma: str) -> tuple[str, ...]:
+    """The nouns a verb's dictionary form makes (its continuative form): 引き落とす → 引き落とし,
+    受け取る → 受け取り, 届ける → 届け (an ichidan verb drops る; a godan verb in る keeps it as
+    り, so both are tried)."""
+    if len(lemma) < 2 or lemma[-1] not in _CONTINUATIVE:
+        return ()
+    forms = [lemma[:-1] + _CONTINUATIVE[lemma[-1]]]
+    if lemma.endswith("る"):
+        forms.append(lemma[:-1])
+    return tuple(forms)
 
 
 def _humble_plain(ms: tuple[Morpheme, ...], at: int) -> str | None:
