@@ -633,6 +633,14 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="processes for the leave-one-set-out grid (default: one per core; the table does not depend on it)")
     args = ap.parse_args()
+    saved_counts: dict[str, dict[str, list[int]]] = {}
+    if args.against:
+        # read first: a wrong path fails in one line before any set is measured
+        try:
+            saved_counts = json.loads(Path(args.against).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            print(f"{args.against}: cannot read saved counts ({e}); write them with --save", file=sys.stderr)
+            return 2
     sets = load_sets(args.set)
     if not sets:
         print("no set readable: nothing to measure")
@@ -690,8 +698,7 @@ def main() -> int:
                  for name in sets}
         Path(args.save).write_text(json.dumps(saved, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     if args.against:
-        print_against(per_case, {name: [case.name for case in cases] for name, cases in sets.items()},
-                      json.loads(Path(args.against).read_text(encoding="utf-8")))
+        print_against(per_case, {name: [case.name for case in cases] for name, cases in sets.items()}, saved_counts)
     print("\nword vectors (tamaflow[semantic]): " + ("on" if semantic.enabled() else
           "off (they take part where TAMAFLOW_SEMANTIC=1 asks for them and the extra is installed)") + "; the table in docs/compare.md gives both")
     print(f"\nshipped defaults: {_describe(default)}; grid: "

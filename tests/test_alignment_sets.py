@@ -205,6 +205,15 @@ def test_a_change_is_measured_against_saved_counts_with_a_paired_interval(tmp_pa
     assert float(moved[1]) == round(before, 3) and float(moved[3]) == round(now - before, 3) > 0
 
 
+def test_saved_counts_that_cannot_be_read_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    for path in (tmp_path / "absent.json", tmp_path / "broken.json"):
+        run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "alignment.py"), "--defaults-only", "--set", "en-dev",
+                              "--against", str(path)], capture_output=True, text=True, cwd=REPO)
+        assert run.returncode == 2 and run.stdout == ""
+        assert run.stderr.startswith(f"{path}: cannot read saved counts") and run.stderr.count("\n") == 1
+
+
 def test_the_interval_of_identical_procedures_is_the_point_and_draws_are_repeatable() -> None:
     bench = load_benchmark("alignment")
     same = [[bench.Counts(8, 2, 2)] * 4, [bench.Counts(5, 5, 5)] * 4]
