@@ -131,6 +131,14 @@ class Counts:
         self.fp += other.fp
         self.fn += other.fn
 
+    @staticmethod
+    def total(counts: Iterable[Counts]) -> Counts:
+        """The counts summed (micro-averaging: P, R and F1 of the sum, not a mean of ratios)."""
+        out = Counts()
+        for c in counts:
+            out.add(c)
+        return out
+
     @property
     def precision(self) -> float:
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
@@ -303,15 +311,15 @@ def second_reader(name: str, cases: Sequence[Case]) -> Counts | None:
     Why: a figure of the matcher means little without the figure careful people reach on the same
     files. Where the gold's decisions are arbitrary, two readers disagree and no matcher can do
     better than they do; where they agree, the distance to them is the matcher's own."""
-    path = ROOT / "benchmarks" / "data" / f"align-{name}" / SECOND_READER
+    path = DATA / f"align-{name}" / SECOND_READER
     if not path.is_file():
         return None
     second = yaml.safe_load(path.read_text(encoding="utf-8"))
-    total = Counts()
+    scored = []
     for case in cases:
         got = concept_pairs(second.get(case.name, {}))
-        total.add(Counts(len(got & case.gold), len(got - case.gold), len(case.gold - got)))
-    return total
+        scored.append(Counts(len(got & case.gold), len(got - case.gold), len(case.gold - got)))
+    return Counts.total(scored)
 
 
 def _strip_codes(p: Process) -> Process:
@@ -408,10 +416,7 @@ _KEPT: dict[int, Case] = {}
 
 
 def run_set(cases: Sequence[Case], match: MatchOptions, details: bool = False, cache: bool = True) -> Counts:
-    total = Counts()
-    for c in case_counts(cases, match, details, cache):
-        total.add(c)
-    return total
+    return Counts.total(case_counts(cases, match, details, cache))
 
 
 def case_counts(cases: Sequence[Case], match: MatchOptions, details: bool = False, cache: bool = True) -> list[Counts]:
@@ -490,10 +495,7 @@ RESAMPLES = 2000
 
 
 def _f1(counts: Iterable[Counts]) -> float:
-    total = Counts()
-    for c in counts:
-        total.add(c)
-    return total.f1
+    return Counts.total(counts).f1
 
 
 def _percentiles(draws: list[float]) -> tuple[float, float]:
@@ -655,10 +657,7 @@ def main() -> int:
     for name, cases in sets.items():
         t0 = time.perf_counter()
         per_case[name] = case_counts(cases, default, args.details)
-        total = Counts()
-        for c in per_case[name]:
-            total.add(c)
-        results[name] = (total, time.perf_counter() - t0)
+        results[name] = (Counts.total(per_case[name]), time.perf_counter() - t0)
     loso: dict[str, tuple[Counts, MatchOptions]] = {}
     # library-nocat is the library again (it would count double); the held-out sets are
     # reported with parameters chosen on the others and never help choose them
@@ -706,12 +705,15 @@ def main() -> int:
     return 0
 
 
-def _group(name: str) -> str | None:
-    """Which group of the repository's sets a set belongs to ("Japanese held-out", ...); None
-    for a set beside the repository (PMMC-UA, BPI15, ja-dev) or the library."""
-    if name not in REPO_SETS:
-        return None
+def _kind(name: str) -> str:
+    """A set's language and role: "Japanese held-out", "English development" …"""
     return f"{'Japanese' if name.startswith('ja-') else 'English'} {'held-out' if name in HELD_OUT else 'development'}"
+
+
+def _group(name: str) -> str | None:
+    """Which group of the repository's sets a set belongs to (`_kind`); None for a set beside
+    the repository (PMMC-UA, BPI15, ja-dev) or the library."""
+    return _kind(name) if name in REPO_SETS else None
 
 
 def print_groups(per_case: dict[str, list[Counts]]) -> None:
@@ -754,7 +756,7 @@ def print_against(per_case: dict[str, list[Counts]], names: dict[str, list[str]]
             continue
         before = [Counts(*old[case]) for case in names[name]]
         print(f"| {name} | {_f1(before):.3f} | {_f1(counts):.3f} | {_f1(counts) - _f1(before):+.3f} |")
-        kind = f"{'Japanese' if name.startswith('ja-') else 'English'} {'held-out' if name in HELD_OUT else 'development'}"
+        kind = _kind(name)
         here.setdefault(kind, []).append(counts)
         there.setdefault(kind, []).append(before)
     for kind in sorted(here):
@@ -792,7 +794,7 @@ def print_marks(sets: dict[str, list[Case]]) -> int:
             m.add(review_marks(case))
         print(f"| {name} | {m.row()} |")
         if not name.startswith("library"):
-            kind = f"{'Japanese' if name.startswith('ja-') else 'English'} {'held-out' if name in HELD_OUT else 'development'} sets"
+            kind = f"{_kind(name)} sets"
             totals.setdefault(kind, Marks()).add(m)
     for kind, m in sorted(totals.items()):
         print(f"| {kind} | {m.row()} |")
