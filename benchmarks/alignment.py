@@ -498,6 +498,16 @@ def _f1(counts: Iterable[Counts]) -> float:
     return Counts.total(counts).f1
 
 
+def _mean_f1(per_set: Iterable[Iterable[Counts]]) -> float:
+    """The mean of the sets' F1 (each set micro-averaged over its procedures)."""
+    return statistics.mean(_f1(cases) for cases in per_set)
+
+
+def _redrawn(per_set: Sequence[Sequence[Counts]], rng: random.Random) -> list[list[Counts]]:
+    """Each set's procedures drawn again, with replacement, as many as it has."""
+    return [rng.choices(cases, k=len(cases)) for cases in per_set]
+
+
 def _percentiles(draws: list[float]) -> tuple[float, float]:
     draws.sort()
     return draws[int(0.025 * len(draws))], draws[int(0.975 * len(draws)) - 1]
@@ -512,9 +522,8 @@ def mean_f1_interval(per_set: Sequence[Sequence[Counts]], seed: int = 0) -> tupl
     pairs of one procedure fail together; with four procedures a set the interval is, if anything,
     too narrow)."""
     rng = random.Random(seed)
-    point = statistics.mean(_f1(cases) for cases in per_set)
-    draws = [statistics.mean(_f1(rng.choices(cases, k=len(cases))) for cases in per_set) for _ in range(RESAMPLES)]
-    return (point, *_percentiles(draws))
+    draws = [_mean_f1(_redrawn(per_set, rng)) for _ in range(RESAMPLES)]
+    return (_mean_f1(per_set), *_percentiles(draws))
 
 
 def difference_interval(a: Sequence[Sequence[Counts]], b: Sequence[Sequence[Counts]], paired: bool = False,
@@ -525,18 +534,15 @@ def difference_interval(a: Sequence[Sequence[Counts]], b: Sequence[Sequence[Coun
     procedures for both, so that what the two readings share cancels and only the change is
     measured (a matcher change against the shipped one, `--against`)."""
     rng = random.Random(seed)
-    point = statistics.mean(_f1(x) for x in a) - statistics.mean(_f1(y) for y in b)
     draws = []
     for _ in range(RESAMPLES):
         if paired:
-            picks = [rng.choices(range(len(x)), k=len(x)) for x in a]
-            da = statistics.mean(_f1(x[i] for i in pick) for x, pick in zip(a, picks, strict=True))
-            db = statistics.mean(_f1(y[i] for i in pick) for y, pick in zip(b, picks, strict=True))
+            picks = _redrawn([range(len(x)) for x in a], rng)
+            draws.append(_mean_f1((x[i] for i in pick) for x, pick in zip(a, picks, strict=True))
+                         - _mean_f1((y[i] for i in pick) for y, pick in zip(b, picks, strict=True)))
         else:
-            da = statistics.mean(_f1(rng.choices(x, k=len(x))) for x in a)
-            db = statistics.mean(_f1(rng.choices(y, k=len(y))) for y in b)
-        draws.append(da - db)
-    return (point, *_percentiles(draws))
+            draws.append(_mean_f1(_redrawn(a, rng)) - _mean_f1(_redrawn(b, rng)))
+    return (_mean_f1(a) - _mean_f1(b), *_percentiles(draws))
 
 
 # ------------------------------------------------------------------------------------------------
