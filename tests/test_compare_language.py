@@ -25,7 +25,7 @@ from tamaflow.compare.japanese import (
     work_vocabulary,
 )
 from tamaflow.compare.labels import default_vocabulary, features
-from tamaflow.compare.labelspace import LabelSpace, label_similarity
+from tamaflow.compare.labelspace import LabelSpace, SimilarityWeights, label_similarity
 from tamaflow.compare.variant import build_view
 from tamaflow.model import Process, Step
 
@@ -267,6 +267,9 @@ def test_look_alikes_are_not_similar(a: str, b: str) -> None:
     ("Calc fee", "Calculate the fee"),  # the shorthand of work sheets is the word it stands for
     ("Addr chk", "Check the address"),
     ("Manager signoff", "Manager approves"),  # a phrasal verb written as one word (sign off)
+    ("Log the request", "Request recorded"),  # logging, recording, registering, capturing, keying in:
+    ("Complaint logged on CRM", "Record the complaint"),  # one act of putting a case on a system
+    ("Capture the invoice in SAP", "Register the invoice"),
 ])
 def test_english_labels_of_one_activity_are_similar(a: str, b: str) -> None:
     assert label_similarity(a, b) >= 0.6, (a, b, label_similarity(a, b))
@@ -285,10 +288,13 @@ def test_a_phrasal_verb_written_as_one_word_reads_as_written_apart(word: str) ->
 def test_long_english_labels_meet_on_their_action() -> None:
     # two councils' own words for one step: the action (search / locate and retrieve) is one
     # word among each city's objects, which the word model alone dilutes below the threshold
-    dev = EN_DEV / "foi-request"
-    groups = alignment(dev / "camden.yaml", dev / "edinburgh.yaml")
-    assert {"camden": "search", "edinburgh": "collation"} in groups
-    assert {"camden": "allocate", "edinburgh": "allocation"} in groups
+    # (Locate and retrieve the information held / Information search and collation / Documents
+    # searched for and retrieved by business unit). The same action on
+    # objects of which not one is shared keeps only half its share (`en_object_clash`), so
+    # Allocate to service area FOI lead / Allocation to directorate co-ordinator, two names of
+    # the officer who gets the request, no longer meet: one of that rule's costs
+    groups = alignment(EN_DEV / "foi-request")
+    assert {"brisbane": "search", "camden": "search", "edinburgh": "collation", "seattle": "search"} in groups
 
 
 def test_weak_neighbours_do_not_count_against_a_pair_where_every_step_is_worded_apart() -> None:
@@ -298,7 +304,7 @@ def test_weak_neighbours_do_not_count_against_a_pair_where_every_step_is_worded_
     groups = alignment(EN_DEV / "foi-request")
     released = next(g for g in groups if g.get("brisbane") == "released")
     assert released["seattle"] == "release"
-    assert {"camden": "allocate", "edinburgh": "allocation", "seattle": "route"} in groups
+    assert any({"edinburgh": "allocation", "seattle": "route"}.items() <= g.items() for g in groups)
 
 
 def test_flows_worded_apart_are_measured_on_their_own_scale() -> None:
@@ -306,9 +312,14 @@ def test_flows_worded_apart_are_measured_on_their_own_scale() -> None:
     # best-matched steps score about 0.6, so every score of theirs sits on a lower scale than
     # that of flows sharing wording (Authorise claim and confirm cost code / Sup approval (wf) /
     # Supervisor review and approval; Check claim against the expenses policy / AP audit vs
-    # A.R. 45 / Audit of receipts and per diem rates)
+    # A.R. 45 / Audit of receipts and per diem rates). Leicester's approval shares its action and
+    # no object with Perth's (Authorise claim and confirm cost code / Claim approved by manager:
+    # claim is a verb of administrative work too, so it is not read as an object), so the action
+    # keeps half its share (`en_object_clash`) and it stays out of the group: one of that rule's
+    # costs
     groups = alignment(EN_DEV / "expense-claim")
-    assert {"leicester": "authorise", "perth": "approved", "san-diego": "sup_ok", "winnipeg": "sup_approval"} in groups
+    assert any({"perth": "approved", "san-diego": "sup_ok", "winnipeg": "sup_approval"}.items() <= g.items()
+               for g in groups)
     assert {"leicester": "payroll_check", "perth": "checked", "san-diego": "ap_audit",
             "winnipeg": "receipt_audit"} in groups
 
@@ -334,9 +345,10 @@ def test_steps_left_over_between_flows_worded_apart_pair_by_their_place() -> Non
     groups = alignment(EN_DEV / "community-grant")
     assert {"derby": "apply", "halifax": "submission", "hobart": "submitted", "tacoma": "submit"} in groups
     assert {"derby": "sign", "halifax": "agreement", "hobart": "agreement", "tacoma": "contract"} in groups
-    # the three payments; Tacoma's vendor set-up before its reimbursement (Collect W-9 + COI, set
-    # up vendor) is the gold's partner of Derby's supplier set-up only, and may stay out
-    assert any({"derby": "pay", "halifax": "payment", "hobart": "paid"}.items() <= g.items() for g in groups)
+    # the payments; Derby's (Set up supplier and pay the grant by BACS) names objects of which
+    # none is Hobart's (EFT), so the shared action keeps only half its share (`en_object_clash`)
+    # and Derby's payment stays out: one of that rule's costs
+    assert any({"halifax": "payment", "hobart": "paid"}.items() <= g.items() for g in groups)
 
 
 def test_a_step_left_over_pairs_by_place_only_where_it_sits_and_its_label_says_something() -> None:
@@ -403,9 +415,34 @@ def test_an_english_action_a_flow_repeats_tells_its_steps_apart_less() -> None:
     ("Assess the claim under article 33", "Assess the claim under article 34"),  # another provision
     ("Send application", "Receive application"),
     ("Check the documents", "Assess the documents"),  # one family (evaluate): related, not the same
+    ("Verification of the home address", "Check the bulky items"),  # one action on other things
+    ("Issue the permit to the organiser", "Issue an invoice for the fee"),
 ])
 def test_english_look_alikes_are_not_similar(a: str, b: str) -> None:
     assert label_similarity(a, b) < 0.5, (a, b, label_similarity(a, b))
+
+
+def test_one_english_action_on_other_things_keeps_half_its_share() -> None:
+    # two long labels that share their action and name objects of which not one is shared: the
+    # same verb on other things (checking the address, checking the items) is weaker evidence
+    # than the same verb alone, so the action keeps `en_object_clash` of its share; a shared
+    # object, or a label without objects, leaves it whole, and 1 switches the rule off
+    labels = ["Verification of the home address", "Check the bulky items", "Check the home address", "Check it"]
+    items = [features(x, default_vocabulary()) for x in labels]
+    shipped = LabelSpace(items).block([0, 0, 0], [1, 2, 3])[0]
+    off = LabelSpace(items, SimilarityWeights(en_object_clash=1.0)).block([0, 0, 0], [1, 2, 3])[0]
+    assert shipped[0] < 0.5 <= off[0]
+    assert shipped[1] == off[1] >= 0.6 and shipped[2] == off[2]
+
+
+def test_a_bulky_waste_booking_keeps_the_address_check_apart_from_the_items_check() -> None:
+    # en-dev2's four councils: Fingal verifies the address and assesses the items in two steps,
+    # Sheffield checks the items; Calgary confirms the address in shorthand
+    groups = alignment(ROOT / "benchmarks" / "data" / "align-en-dev2" / "bulky-waste")
+    address = next(g for g in groups if g.get("fingal") == "address_check")
+    assert address.get("sheffield") != "check_items" and address.get("calgary") == "addr"
+    closed = next(g for g in groups if g.get("calgary") == "close_sr")
+    assert closed.get("sheffield") == "close_job" and closed.get("fingal") == "closure"
 
 
 def test_a_city_that_writes_in_shorthand_is_aligned_with_one_that_writes_in_full(tmp_path: Path) -> None:

@@ -45,6 +45,10 @@ class SimilarityWeights:
     #: that names the action among a city's own object words and system names (Allocate to
     #: service area FOI lead / Allocation to directorate co-ordinator). 0 switches it off
     en_head: float = 0.8
+    #: English: what is left of a shared action's share when both long labels name objects and
+    #: not one of them is shared (Verification of address / Check the items): the same verb on
+    #: different things is weaker evidence than the same verb alone. 1 switches it off
+    en_object_clash: float = 0.5
     #: Japanese: head agreement of two labels whose heads differ and at least one of which the
     #: vocabulary does not know (a city's own verb): unknown is not different, so it neither
     #: confirms nor contradicts, as a label without objects does for the objects (0.5)
@@ -201,6 +205,9 @@ class LabelSpace:
         strength = np.minimum(1.0, np.maximum((self.Vw[r] @ self.V[c].T).toarray(), (self.V[r] @ self.Vw[c].T).toarray()))
         action = np.where(same, strength, np.where(family, 0.5, 0.0))
         obj = _object_agreement(self.EO, self.EOb, self.eo_norm, r, c)
+        if wt.en_object_clash != 1.0:
+            apart = (obj == 0.0) & (self.eo_norm[r] > 0)[:, None] & (self.eo_norm[c] > 0)[None, :]
+            action = np.where(apart, wt.en_object_clash * action, action)
         return np.where(en, np.maximum(word, wt.en_head * action + (1.0 - wt.en_head) * obj), word)
 
     def block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray, benefit: bool = True) -> np.ndarray:
