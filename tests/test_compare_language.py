@@ -289,10 +289,10 @@ def test_long_english_labels_meet_on_their_action() -> None:
     # two councils' own words for one step: the action (search / locate and retrieve) is one
     # word among each city's objects, which the word model alone dilutes below the threshold
     # (Locate and retrieve the information held / Information search and collation / Documents
-    # searched for and retrieved by business unit). The same action on
-    # objects of which not one is shared keeps only half its share (`en_object_clash`), so
-    # Allocate to service area FOI lead / Allocation to directorate co-ordinator, two names of
-    # the officer who gets the request, no longer meet: one of that rule's costs
+    # searched for and retrieved by business unit). The same action on objects of which not one
+    # is shared keeps only half its share (`en_object_clash`), so Allocate to service area FOI
+    # lead / Allocation to directorate co-ordinator, two names of the officer who gets the
+    # request, no longer meet: one of that rule's costs
     groups = alignment(EN_DEV / "foi-request")
     assert {"brisbane": "search", "camden": "search", "edinburgh": "collation", "seattle": "search"} in groups
 

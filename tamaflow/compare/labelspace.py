@@ -205,9 +205,8 @@ class LabelSpace:
         strength = np.minimum(1.0, np.maximum((self.Vw[r] @ self.V[c].T).toarray(), (self.V[r] @ self.Vw[c].T).toarray()))
         action = np.where(same, strength, np.where(family, 0.5, 0.0))
         obj = _object_agreement(self.EO, self.EOb, self.eo_norm, r, c)
-        if wt.en_object_clash != 1.0:
-            apart = (obj == 0.0) & (self.eo_norm[r] > 0)[:, None] & (self.eo_norm[c] > 0)[None, :]
-            action = np.where(apart, wt.en_object_clash * action, action)
+        # objects agree 0 only where both labels name some and share none (_object_agreement)
+        action = np.where(obj == 0.0, wt.en_object_clash * action, action)
         return np.where(en, np.maximum(word, wt.en_head * action + (1.0 - wt.en_head) * obj), word)
 
     def block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray, benefit: bool = True) -> np.ndarray:
