@@ -71,6 +71,8 @@ from tamaflow.compare import (  # noqa: E402
     semantic,  # noqa: E402
 )
 from tamaflow.compare.align import MatchOptions, for_language, japanese_flows  # noqa: E402
+from tamaflow.compare.english import english_left_out  # noqa: E402
+from tamaflow.compare.english import entries_used as english_entries  # noqa: E402
 from tamaflow.compare.japanese import (  # noqa: E402
     WorkVocabulary,
     morphemes,
@@ -576,28 +578,41 @@ def _labels(cases: Sequence[Case]) -> list[str]:
 
 
 def own_words_left_out(sets: dict[str, list[Case]]) -> dict[str, tuple[Counts, int]]:
-    """Each Japanese development set measured again (shipped defaults) with the vocabulary words
-    that only it uses left out: the words that could have been added because of it.
+    """Each development set measured again (shipped defaults) with the vocabulary entries that
+    only it uses left out: the words that could have been added because of it.
 
-    Leave-one-set-out for the vocabulary, as the grid is for the parameters. A word counts as
-    coming from elsewhere when another development set or the library uses it too; a held-out
-    set lends no words (nobody read it) and is not measured here (its shipped figure is
-    already out of sample). Reported with the number of words left out."""
-    vocab = shipped_vocabulary()
+    Leave-one-set-out for the vocabulary, as the grid is for the parameters. Japanese sets: the
+    work vocabulary's words; a word comes from elsewhere when another Japanese development set
+    or the library uses it too. English development sets (en-dev …): the entries of english.py's
+    lists (synonym-group words, verbs of administrative work, shorthand, phrasal verbs); an
+    entry comes from elsewhere when another English set that helped write those lists uses it
+    (the other en-dev sets, PMMC-UA, BPI15). A held-out set lends no words (nobody read it)
+    and is not measured here (its shipped figure is already out of sample). Reported with the
+    number of words left out."""
+    out: dict[str, tuple[Counts, int]] = {}
     japanese = [n for n in sets if n.startswith("ja-") and n not in HELD_OUT]
+    english = [n for n in sets if n.startswith("en-") and n not in HELD_OUT]
     # the words of every readable development set lend, whichever sets this run measures (a
     # figure must not depend on --set)
-    lenders = [n for n in SET_NAMES if n.startswith("ja-") and n not in HELD_OUT and n not in sets]
+    lenders = [n for n in SET_NAMES if n not in sets and n not in HELD_OUT and (
+        (japanese and n.startswith("ja-")) or (english and (n.startswith("en-") or n in ("pmmc-ua", "bpi15"))))]
     others = {**sets, **load_sets(lenders, quiet=True)} if lenders else sets
-    library = [load_any(f) for f in sorted((ROOT / "processes").glob("*/*.yaml"))]
-    used = {n: words_used(_labels(others[n]), vocab) for n in others if n.startswith("ja-") and n not in HELD_OUT}
-    used["library"] = words_used([s.name for p in library for s in p.steps], vocab)
-    out: dict[str, tuple[Counts, int]] = {}
-    for name in japanese:
-        elsewhere = set().union(*(w for n, w in used.items() if n != name))
-        own = used[name] - elsewhere
-        with vocabulary_in_use(vocab.without(own)):
-            out[name] = (run_set(sets[name], MatchOptions(), cache=False), len(own))
+    if japanese:
+        vocab = shipped_vocabulary()
+        library = [load_any(f) for f in sorted((ROOT / "processes").glob("*/*.yaml"))]
+        used = {n: words_used(_labels(others[n]), vocab) for n in others if n.startswith("ja-") and n not in HELD_OUT}
+        used["library"] = words_used([s.name for p in library for s in p.steps], vocab)
+        for name in japanese:
+            own = used[name] - set().union(*(w for n, w in used.items() if n != name))
+            with vocabulary_in_use(vocab.without(own)):
+                out[name] = (run_set(sets[name], MatchOptions(), cache=False), len(own))
+    if english:
+        entries = {n: english_entries([x for x in _labels(others[n]) if not is_japanese(x)]) for n in others
+                   if n in ("pmmc-ua", "bpi15") or (n.startswith("en-") and n not in HELD_OUT)}
+        for name in english:
+            own = entries[name] - set().union(*(e for n, e in entries.items() if n != name))
+            with english_left_out(own):
+                out[name] = (run_set(sets[name], MatchOptions(), cache=False), len(own))
     return out
 
 
@@ -693,7 +708,7 @@ def main() -> int:
         lo_f = f"{lo[0].f1:.3f}" if lo else "–"
         lo_p = _describe(lo[1]) if lo else "–"
         ow = elsewhere.get(name)
-        ow_f = f"{ow[0].f1:.3f} ({ow[1]} words)" if ow else "–"
+        ow_f = f"{ow[0].f1:.3f} ({ow[1]} {'words' if name.startswith('ja-') else 'entries'})" if ow else "–"
         known = vocabulary_coverage(sets[name]) if name.startswith("ja-") else None
         known_f = f"{known[0]:.2f} / {known[1]:.2f}" if known else "–"
         print(f"| {name} | {len(sets[name])} | {c.tp + c.fn} | {c.tp} | {c.fp} | {c.fn} | {c.precision:.3f} "

@@ -14,7 +14,14 @@ from typer.testing import CliRunner
 from tamaflow.cli import app
 from tamaflow.compare.align import Matcher, MatchOptions, for_language, match_vocabulary
 from tamaflow.compare.channels import channels
-from tamaflow.compare.english import EN_CLOSED_PHRASES, EN_PHRASES, en_stem, en_words
+from tamaflow.compare.english import (
+    EN_CLOSED_PHRASES,
+    EN_PHRASES,
+    en_stem,
+    en_words,
+    english_left_out,
+    entries_used,
+)
 from tamaflow.compare.japanese import (
     analyser,
     clauses,
@@ -283,6 +290,28 @@ def test_a_phrasal_verb_written_as_one_word_reads_as_written_apart(word: str) ->
     assert word in apart, f"{word!r} is read as one word but EN_PHRASES has no phrasal verb for it"
     written_apart, verb = apart[word]
     assert en_words(word) == en_words(f"{word}s") == en_words(written_apart) == [en_stem(verb)]
+
+
+def test_the_english_entries_a_label_uses_are_named() -> None:
+    # what the benchmark's own-words column leaves out of a set: every synonym-group word, verb,
+    # shorthand and phrasal verb its labels read, in one notation
+    used = entries_used(["Addr chk", "Manager signoff", "Input the invoice"])
+    assert {"shorthand:addr", "shorthand:chk", "synonym:check", "verb:check", "phrase:sign off",
+            "synonym:approve", "verb:approve", "synonym:input", "verb:input"} <= used
+    assert not any(e.endswith(":invoice") or e.endswith(":manager") for e in used)
+    assert entries_used(["申請書を受け付ける"]) == set()
+
+
+def test_english_entries_left_out_are_read_as_written_and_come_back_after() -> None:
+    whole = label_similarity("Input the invoice", "Register the invoice")
+    assert en_words("Calc fee") == [en_stem("calculate"), en_stem("fee")]
+    with english_left_out({"shorthand:calc", "synonym:input", "verb:input", "phrase:sign off"}):
+        assert en_words("Calc fee") == ["calc", en_stem("fee")]
+        assert en_words("Signed off") == [en_stem("signed"), en_stem("off")]
+        # input no longer reads as a recording verb: it meets register on the invoice alone
+        assert label_similarity("Input the invoice", "Register the invoice") < whole - 0.2
+    assert en_words("Calc fee") == [en_stem("calculate"), en_stem("fee")]
+    assert label_similarity("Input the invoice", "Register the invoice") == whole
 
 
 def test_long_english_labels_meet_on_their_action() -> None:

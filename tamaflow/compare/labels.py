@@ -41,6 +41,7 @@ from .english import (
     en_actions,
     en_stem,
     en_words,
+    left_out,
 )
 from .japanese import kata_to_hira, term_features, terms
 
@@ -153,7 +154,7 @@ class Vocabulary:
             for group in EN_SYNONYMS:
                 canon = "~" + en_stem(group[0].split()[0])
                 for w in group:
-                    if " " not in w:
+                    if " " not in w and not left_out("synonym", w):
                         self.en_concept.setdefault(en_stem(w), canon)
             for a, b in EN_ANTONYMS:
                 sa, sb = en_stem(a), en_stem(b)
