@@ -4,7 +4,8 @@ antonyms, phrasal verbs, irregular forms, the verbs of administrative work) and 
 
 Kept apart from `labels.py` as `japanese.py` is: the language's knowledge in one place, the
 similarity model that uses it in the other. General, not tuned to any data set: administrative
-English as found in any business-process collection. Depends on nothing in tamaflow.
+English as found in any business-process collection. Depends on nothing in tamaflow (but for
+emptying labels.py's cached readings when `english_left_out` changes what the lists hold).
 """
 
 from __future__ import annotations
