@@ -36,7 +36,9 @@ set, the grid point with the best mean F1 over the *other* sets is chosen and it
 held-out set reported next to the figure with the shipped defaults. Nothing is chosen per set.
 The vocabulary gets the same treatment: each Japanese development set is measured once more with
 the vocabulary words that only it uses (no other development set, not the library) left out,
-the words that may have been added because of it (`own_words_left_out`).
+the words that may have been added because of it (`own_words_left_out`); each English
+development set likewise without the entries of english.py's lists (synonym-group words, verbs,
+shorthand, phrasal verbs) that no other English set that helped write them uses.
 The reference data sets live beside the repository (`../shared/data`); nothing here is committed
 from them. The repository's own sets are in benchmarks/data and run anywhere.
 """
