@@ -591,18 +591,24 @@ def own_words_left_out(sets: dict[str, list[Case]]) -> dict[str, tuple[Counts, i
     (the other en-dev sets, PMMC-UA, BPI15). A held-out set lends no words (nobody read it)
     and is not measured here (its shipped figure is already out of sample). Reported with the
     number of words left out."""
+    def lends_japanese(n: str) -> bool:
+        return n.startswith("ja-") and n not in HELD_OUT
+
+    def lends_english(n: str) -> bool:
+        return n in ("pmmc-ua", "bpi15") or (n.startswith("en-") and n not in HELD_OUT)
+
     out: dict[str, tuple[Counts, int]] = {}
-    japanese = [n for n in sets if n.startswith("ja-") and n not in HELD_OUT]
-    english = [n for n in sets if n.startswith("en-") and n not in HELD_OUT]
+    japanese = [n for n in sets if lends_japanese(n)]
+    english = [n for n in sets if n.startswith("en-") and lends_english(n)]
     # the words of every readable development set lend, whichever sets this run measures (a
     # figure must not depend on --set)
-    lenders = [n for n in SET_NAMES if n not in sets and n not in HELD_OUT and (
-        (japanese and n.startswith("ja-")) or (english and (n.startswith("en-") or n in ("pmmc-ua", "bpi15"))))]
+    lenders = [n for n in SET_NAMES if n not in sets
+               and ((japanese and lends_japanese(n)) or (english and lends_english(n)))]
     others = {**sets, **load_sets(lenders, quiet=True)} if lenders else sets
     if japanese:
         vocab = shipped_vocabulary()
         library = [load_any(f) for f in sorted((ROOT / "processes").glob("*/*.yaml"))]
-        used = {n: words_used(_labels(others[n]), vocab) for n in others if n.startswith("ja-") and n not in HELD_OUT}
+        used = {n: words_used(_labels(others[n]), vocab) for n in others if lends_japanese(n)}
         used["library"] = words_used([s.name for p in library for s in p.steps], vocab)
         for name in japanese:
             own = used[name] - set().union(*(w for n, w in used.items() if n != name))
@@ -610,7 +616,7 @@ def own_words_left_out(sets: dict[str, list[Case]]) -> dict[str, tuple[Counts, i
                 out[name] = (run_set(sets[name], MatchOptions(), cache=False), len(own))
     if english:
         entries = {n: english_entries([x for x in _labels(others[n]) if not is_japanese(x)]) for n in others
-                   if n in ("pmmc-ua", "bpi15") or (n.startswith("en-") and n not in HELD_OUT)}
+                   if lends_english(n)}
         for name in english:
             own = entries[name] - set().union(*(e for n, e in entries.items() if n != name))
             with english_left_out(own):

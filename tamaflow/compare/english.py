@@ -220,8 +220,8 @@ def en_words(text: str) -> list[str]:
     """Content words of an English label, stemmed, stop words removed, in order."""
     t = _normal(text)
     t = _CLOSED_RE.sub(lambda m: m.group(0) if left_out("phrase", _PHRASE_OF[m.group(1)]) else _CLOSED_TO[m.group(1)], t)
-    for (v, p, _to), (pattern, verb) in zip(EN_PHRASES, _PHRASE_RES, strict=True):
-        if not left_out("phrase", f"{v} {p}"):
+    for name, (pattern, verb) in _NAMED_PHRASES:
+        if not left_out("phrase", name):
             t = pattern.sub(verb, t)
     words = [x for w in _WORD.findall(t)
              for x in (w if left_out("shorthand", w) else EN_ABBREVIATIONS.get(w, w)).split()]
@@ -233,6 +233,8 @@ def _normal(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).lower().replace("'s", "").replace("’s", "")
 
 
+#: each phrasal verb's pattern under its name ("sign off"), and the one-word form's name
+_NAMED_PHRASES = tuple(zip((f"{v} {p}" for v, p, _to in EN_PHRASES), _PHRASE_RES, strict=True))
 _PHRASE_OF = {v + p: f"{v} {p}" for v, p, _to in EN_PHRASES}
 
 
@@ -269,8 +271,7 @@ def entries_used(labels: Iterable[str]) -> set[str]:
         raw = _WORD.findall(t)
         out.update("shorthand:" + w for w in raw if w in EN_ABBREVIATIONS)
         out.update("phrase:" + _PHRASE_OF[m.group(1)] for m in _CLOSED_RE.finditer(t))
-        out.update(f"phrase:{v} {p}" for (v, p, _to), (pattern, _verb) in zip(EN_PHRASES, _PHRASE_RES, strict=True)
-                   if pattern.search(t))
+        out.update("phrase:" + name for name, (pattern, _verb) in _NAMED_PHRASES if pattern.search(t))
         for st in en_words(label):
             out.update(by_stem.get(st, ()))
     return out
