@@ -9,7 +9,9 @@ Pairwise, in three passes:
    in the flow; solved as an optimal 1:1 assignment (Hungarian algorithm) with a threshold.
 3. Between two flows worded apart (each organisation its own verbs and system names, so that
    the labels barely decide), the steps still left over are paired in the order of both flows
-   where their labels are at least as alike as their places are apart.
+   where their labels are at least as alike as their places are apart; so are those of every
+   pair of a comparison most of whose pairs are worded apart (the wording is the
+   organisations', and one pair's measure of it is noisy).
 4. 1:n: a step left over that is as close to an already matched step as its partner is (a
    duplicated event, a split step), or whose label together with a neighbour's covers the
    partner's label (受付・本人確認 vs 受付 + 本人確認).
@@ -46,6 +48,10 @@ _COMPATIBLE = {
 #: up to this many distinct labels, one block of all of them against all (2,000: 32 MB) serves
 #: every pair of variants; cities repeat each other's wording, so 26 × 60 steps are ~500
 FULL_BLOCK = 2000
+
+#: the flows whose pairs decide whether a comparison is worded apart on the whole (`apart_share`):
+#: as many as the fast path samples, so a nationwide comparison measures 276 pairs, not millions
+WORDING_SAMPLE = 24
 
 _TYPE_CODE = {"task": 0, "event": 1, "gateway": 2}
 _COMPAT_TABLE = np.array([[(x, y) in _COMPATIBLE for y in _TYPE_CODE] for x in _TYPE_CODE], dtype=bool)
@@ -111,6 +117,19 @@ class MatchOptions:
     #: distance in the flows (relative positions, 0–1) and it crosses no correspondence: where
     #: the labels cannot decide, the place does. 0 switches it off
     place_fill: float = 0.6
+    #: the comparison decides where its steps are paired by place for its flows together: where
+    #: at least this share of the pairs among its flows (up to `WORDING_SAMPLE` of them, spread
+    #: evenly) are worded apart (`apart`), the left-over steps of every pair are paired by place,
+    #: also of a pair whose own best-matched tenth happens to reach the level (its scores are
+    #: not lifted: the lift stays each pair's own shortfall). Whether one pair reaches 0.75 is a
+    #: knife edge at fifteen steps (one verb read otherwise in one label tipped four of six
+    #: pairs of a flow in 2026-12-03's measurement); the wording is the organisations', and
+    #: most of a comparison's pairs measure it better than one. With two flows it is that
+    #: pair's own test. 0 switches it off
+    apart_share: float = 0.5
+    #: whether the comparison's pairs are mostly worded apart (`apart_share`): decided by the
+    #: `Matcher` from its flows when None; the fast path sets it from its sample (`pivot.py`)
+    mostly_apart: bool | None = None
     #: Japanese flows (`for_language`): the steps left over are paired by place between any two
     #: flows of the comparison, not only between flows worded apart. A city's own verbs are
     #: unknown to the vocabulary, so Japanese flows that share most of their wording still leave
@@ -128,6 +147,15 @@ class MatchOptions:
         """Whether the steps left over are paired by place between any two flows (`ja_place`),
         not only between flows worded apart (`apart`)."""
         return self.japanese and self.ja_place
+
+
+def sample_indexes(k: int, size: int) -> list[int]:
+    """`size` variant indexes spread evenly over 0..k-1 (all of them when k ≤ size). Variants come
+    in file order (sorted slugs, i.e. municipality codes), so an even spread samples every
+    region rather than the first prefecture."""
+    if k <= size:
+        return list(range(k))
+    return sorted({int(round(x)) for x in np.linspace(0, k - 1, size)})
 
 
 def japanese_flows(views: Sequence[VariantView]) -> bool:
@@ -219,6 +247,8 @@ class Matcher:
         self._joined: dict[tuple[str, str, str, str], float] = {}
         #: label → whether it names two actions (`_concatenations` asks for every matched pair)
         self._compound: dict[str, bool] = {}
+        #: whether most pairs of the comparison are worded apart (`apart_share`), once asked
+        self._mostly_apart: bool | None = self.options.mostly_apart
         self._adj = [_adjacency([p + s for p, s in zip(v.preds, v.succs, strict=True)], v.size) for v in self.views]
 
     # ------------------------------------------------------------------------------------------
@@ -337,7 +367,7 @@ class Matcher:
             pairs.extend(self._fill_by_place(i, j, S, C, pairs, many))
             pairs.extend(many)
         else:
-            if o.place_fill and shortfall > 0:
+            if o.place_fill and (shortfall > 0 or self.mostly_apart()):
                 pairs.extend(self._fill_by_place(i, j, S, C, pairs))
             pairs.extend(self._one_to_many(va, vb, S, ordered, pairs))
         pairs.sort(key=lambda p: (p.a, p.b))
@@ -393,6 +423,26 @@ class Matcher:
             return 0.0
         best = np.concatenate([S.max(axis=1), S.max(axis=0)])
         return max(0.0, o.apart - float(np.percentile(best, 90)))
+
+    def mostly_apart(self) -> bool:
+        """Whether at least `apart_share` of the pairs among the comparison's flows (up to
+        `WORDING_SAMPLE`, spread evenly) are worded apart (`_shortfall` above 0): then the steps
+        left over between any two of them are paired by place. Decided once per comparison, and
+        the same on every path: a Dask worker's matcher has the same flows, and the fast path
+        hands its sample's answer to the matcher of all variants (`mostly_apart`)."""
+        if self._mostly_apart is None:
+            o = self.options
+            short = total = 0
+            if o.apart and o.apart_share and o.place_fill and not o.places_everywhere:
+                among = sample_indexes(len(self.views), WORDING_SAMPLE)
+                for x, i in enumerate(among):
+                    for j in among[x + 1:]:
+                        S = self.label_matrix(i, j)
+                        if S.size:
+                            total += 1
+                            short += self._shortfall(S) > 0
+            self._mostly_apart = total > 0 and short >= o.apart_share * total
+        return self._mostly_apart
 
     def _said(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """What the labels `rows` and `cols` (indexes into `space.items`) say they share, without

@@ -42,11 +42,11 @@ Depends on the model only (through variant.py) and the compare modules beside it
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .align import Matcher, MatchOptions, PairAlignment
+from .align import WORDING_SAMPLE, Matcher, MatchOptions, PairAlignment, sample_indexes
 from .fastties import ItemKey, distinct, duplicate_ties, label_item
 from .grouping import SETTLE_MARGIN, Group, group, mean_position, wording
 from .labels import Vocabulary
@@ -56,8 +56,10 @@ from .similarity import GedWeights
 from .standard import derive_standard
 from .variant import VariantView, build_view
 
-#: variants compared exactly to derive the first pivot; 24 give 276 pairs (about a second)
-SAMPLE = 24
+#: variants compared exactly to derive the first pivot; 24 give 276 pairs (about a second). The
+#: same spread the exact path asks whether the flows are worded apart on the whole
+#: (`Matcher.mostly_apart`), so both paths decide it on the same pairs
+SAMPLE = WORDING_SAMPLE
 #: align a second time, to the standard derived from the first pass
 REFINE = True
 #: the second pivot keeps the activities at least this share of all variants do
@@ -118,15 +120,6 @@ class PivotAlignment:
     measured: list[Group]
     #: pairs of `measured` groups that are one common activity worded two ways (`alternatives`)
     alternatives: list[Alternative] = field(default_factory=list)
-
-
-def sample_indexes(k: int, size: int = SAMPLE) -> list[int]:
-    """`size` variant indexes spread evenly over 0..k-1 (all of them when k ≤ size). Variants come
-    in file order (sorted slugs, i.e. municipality codes), so an even spread samples every
-    region rather than the first prefecture."""
-    if k <= size:
-        return list(range(k))
-    return sorted({int(round(x)) for x in np.linspace(0, k - 1, size)})
 
 
 def _pivot_view(views: Sequence[VariantView], groups: Sequence[Group], min_members: int) -> VariantView | None:
@@ -631,7 +624,7 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
     """
     k = len(views)
     refine = REFINE if refine is None else refine
-    idx = sample_indexes(k)
+    idx = sample_indexes(k, SAMPLE)
     sample = [views[i] for i in idx]
     total = len(idx) * (len(idx) - 1) // 2 + k * (2 if refine else 1)
     sm = Matcher(sample, vocab, match)
@@ -646,6 +639,9 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
             if progress is not None:
                 progress(len(pairs), total)
     done = len(pairs)
+    # whether the flows are worded apart on the whole is the sample's answer (the exact path's
+    # too: it asks the same spread of variants), not one of the pivot's against the variants
+    match = replace(match, mostly_apart=sm.mostly_apart())
     pivot = _pivot_view(sample, group(sm, pairs), min_members=min(2, len(idx)))
     if pivot is None:
         # nothing two sampled cities share: every step stands alone
