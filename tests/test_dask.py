@@ -8,6 +8,7 @@ reason. The usage errors (a bad address, the extra missing) are checked without 
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import subprocess
 import sys
@@ -118,6 +119,38 @@ def test_the_pairs_run_on_both_workers_and_give_the_local_comparison(cluster: Da
     tasks = [t for t in stream.data if "measure_chunk" in str(t["key"])]
     assert len(tasks) == len(chunks([(0, 1)] * n, 2))
     assert len({t["worker"] for t in tasks}) == 2, "both workers should have taken chunks"
+
+
+def _local_and_on_workers(folder: Path, cluster: DaskCluster) -> tuple[str, str]:
+    """`compare`'s JSON of one folder, aligned here and on the cluster's workers."""
+    from tamaflow.app.compare import collect_models, load_catalogue_for, load_models
+    from tamaflow.compare import CompareOptions, compare_processes, to_json
+
+    procs = load_models(collect_models([str(folder)])).processes
+    catalogue = load_catalogue_for([str(folder)])
+    options = CompareOptions()
+    local = to_json(compare_processes(procs, catalogue, options))
+    return local, to_json(compare_processes(procs, catalogue, options, runner=cluster.runner(procs, catalogue, options)))
+
+
+@needs_dask
+def test_a_comparison_worded_apart_on_the_whole_is_decided_alike_on_the_workers(cluster: DaskCluster) -> None:
+    # four councils' housing-benefit changes, most pairs worded apart: each worker rebuilds the
+    # matcher from the same flows and so decides the same (`Matcher.mostly_apart`), and the
+    # steps Belfast's and Salford's labels leave over are paired by place there too
+    local, on_workers = _local_and_on_workers(ROOT / "benchmarks" / "data" / "align-en-dev" / "benefit-change", cluster)
+    assert on_workers == local
+    rows = json.loads(local)["alignment"]
+    assert any(g.get("belfast") == "proof_sent" and g.get("salford") == "send_in" for g in rows), rows
+
+
+@needs_dask
+def test_a_chain_checked_against_a_label_matrix_the_worker_kept_reads_it_here(cluster: DaskCluster) -> None:
+    # bulky-waste collections: grouping checks a chain through a merged step against the two
+    # steps' own label similarity, whose matrix a worker does not send back (45 GB at 1.5
+    # million pairs); the client's matcher computes that pair's again (this raised IndexError)
+    local, on_workers = _local_and_on_workers(ROOT / "benchmarks" / "data" / "align-en-dev2" / "bulky-waste", cluster)
+    assert on_workers == local
 
 
 @needs_dask

@@ -144,6 +144,20 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
     # through a bridge are checked, so most pairs are never looked at)
     partner = _partners(pairs)
     links: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    #: the label matrices of pairs that came back without theirs (a Dask worker keeps it,
+    #: `distributed.measure_chunk`), computed here by the same matcher when a chain asks
+    matrices: dict[tuple[int, int], np.ndarray] = {}
+
+    def label(x: int, y: int) -> float:
+        """The label similarity of nodes x and y (of two different variants)."""
+        u, v = variant_of[x], variant_of[y]
+        key, a, b = ((u, v), local[x], local[y]) if u < v else ((v, u), local[y], local[x])
+        M = pairs[key].label_sim
+        if M.size == 0:
+            if key not in matrices:
+                matrices[key] = matcher.label_matrix(*key)
+            M = matrices[key]
+        return float(M[a, b])
 
     def disagrees(x: int, y: int) -> float:
         """The label similarity of x's own 1:1 partner in y's view when that partner is not y
@@ -158,8 +172,7 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
             linked = links[key] = {(c.a, c.b) for c in pairs[key].pairs if c.kind != "1:1"}
         if ((local[x], local[y]) if u < v else (local[y], local[x])) in linked:
             return 0.0
-        # a 1:1 correspondence's label similarity is its entry of the pair's label matrix
-        return float(pairs[key].label_sim[local[x], got] if u < v else pairs[key].label_sim[got, local[x]])
+        return label(x, offsets[v] + got)
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -180,8 +193,7 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
                 best = max(disagrees(x, y), disagrees(y, x))
                 if best < CHAIN_MARGIN:
                     continue
-                s = pairs[(vx, vy)].label_sim[local[x], local[y]] if vx < vy else pairs[(vy, vx)].label_sim[local[y], local[x]]
-                if best >= float(s) + CHAIN_MARGIN:
+                if best >= label(x, y) + CHAIN_MARGIN:
                     return True
         return False
 
