@@ -136,7 +136,7 @@ def _local_and_on_workers(folder: Path, cluster: DaskCluster) -> tuple[str, str]
 @needs_dask
 def test_a_comparison_worded_apart_on_the_whole_is_decided_alike_on_the_workers(cluster: DaskCluster) -> None:
     # four councils' housing-benefit changes, most pairs worded apart: each worker rebuilds the
-    # matcher from the same flows and so decides the same (`Matcher.mostly_apart`), and the
+    # matcher from the same flows and so decides the same (`Matcher.wording`), and the
     # steps Belfast's and Salford's labels leave over are paired by place there too
     local, on_workers = _local_and_on_workers(ROOT / "benchmarks" / "data" / "align-en-dev" / "benefit-change", cluster)
     assert on_workers == local

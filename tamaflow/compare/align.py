@@ -58,6 +58,16 @@ _COMPAT_TABLE = np.array([[(x, y) in _COMPATIBLE for y in _TYPE_CODE] for x in _
 
 
 @dataclass(frozen=True, slots=True)
+class Wording:
+    """How a comparison's flows are worded, decided once for all its pairs (`MatchOptions.apart_share`)."""
+
+    #: at least `apart_share` of its pairs fall short of `apart`: every pair is filled by place
+    apart: bool = False
+    #: then every pair's lift: how far the median pair's best-matched tenth falls short of `apart`
+    shortfall: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class MatchOptions:
     """Knobs of the matcher. Defaults are set for general use, not for one benchmark."""
 
@@ -117,19 +127,19 @@ class MatchOptions:
     #: distance in the flows (relative positions, 0–1) and it crosses no correspondence: where
     #: the labels cannot decide, the place does. 0 switches it off
     place_fill: float = 0.6
-    #: the comparison decides where its steps are paired by place for its flows together: where
-    #: at least this share of the pairs among its flows (up to `WORDING_SAMPLE` of them, spread
-    #: evenly) are worded apart (`apart`), the left-over steps of every pair are paired by place,
-    #: also of a pair whose own best-matched tenth happens to reach the level (its scores are
-    #: not lifted: the lift stays each pair's own shortfall). Whether one pair reaches 0.75 is a
-    #: knife edge at fifteen steps (one verb read otherwise in one label tipped four of six
-    #: pairs of a flow in 2026-12-03's measurement); the wording is the organisations', and
-    #: most of a comparison's pairs measure it better than one. With two flows it is that
-    #: pair's own test. 0 switches it off
+    #: the comparison decides the scale of its wording for its flows together: where at least
+    #: this share of the pairs among its flows (up to `WORDING_SAMPLE` of them, spread evenly)
+    #: are worded apart (`apart`), the left-over steps of every pair are paired by place, also
+    #: of a pair whose own best-matched tenth happens to reach the level, and every pair is
+    #: lifted by the comparison's shortfall (its median pair's), not its own. Whether one pair
+    #: reaches 0.75 is a knife edge at fifteen steps (one verb read otherwise in one label tipped
+    #: four of six pairs of a flow in 2026-12-03's measurement); the wording is the
+    #: organisations', and a comparison's pairs measure it better than one. With two flows it is
+    #: that pair's own test. 0 switches it off
     apart_share: float = 0.5
-    #: whether the comparison's pairs are mostly worded apart (`apart_share`): decided by the
-    #: `Matcher` from its flows when None; the fast path sets it from its sample (`pivot.py`)
-    mostly_apart: bool | None = None
+    #: the comparison's wording (`Wording`, `apart_share`): decided by the `Matcher` from its
+    #: flows when None; the fast path sets it from its sample (`pivot.py`)
+    wording: Wording | None = None
     #: Japanese flows (`for_language`): the steps left over are paired by place between any two
     #: flows of the comparison, not only between flows worded apart. A city's own verbs are
     #: unknown to the vocabulary, so Japanese flows that share most of their wording still leave
@@ -202,6 +212,12 @@ class PairAlignment:
         return [c for c in self.pairs if c.kind == "1:1"]
 
 
+def _best_tenth(S: np.ndarray) -> float:
+    """The best-matched tenth of two flows' steps: the 90th percentile of each step's best label
+    similarity in the other flow (the scale of their wording, `MatchOptions.apart`)."""
+    return float(np.percentile(np.concatenate([S.max(axis=1), S.max(axis=0)]), 90))
+
+
 class Matcher:
     """Holds the label space of one comparison (all labels of all variants, so idf weights and
     caches are shared) and aligns any two of its variants."""
@@ -247,8 +263,8 @@ class Matcher:
         self._joined: dict[tuple[str, str, str, str], float] = {}
         #: label → whether it names two actions (`_concatenations` asks for every matched pair)
         self._compound: dict[str, bool] = {}
-        #: whether most pairs of the comparison are worded apart (`apart_share`), once asked
-        self._mostly_apart: bool | None = self.options.mostly_apart
+        #: how the comparison's flows are worded (`apart_share`), once asked
+        self._wording: Wording | None = self.options.wording
         self._adj = [_adjacency([p + s for p, s in zip(v.preds, v.succs, strict=True)], v.size) for v in self.views]
 
     # ------------------------------------------------------------------------------------------
@@ -336,7 +352,9 @@ class Matcher:
         n, m = S.shape
         if n == 0 or m == 0:
             return PairAlignment(va.variant, vb.variant, [], S)
-        shortfall = self._shortfall(S)
+        wording = self.wording()
+        # a comparison worded apart on the whole lifts every pair by its scale, not the pair's own
+        shortfall = wording.shortfall if wording.apart else self._shortfall(S)
         C0 = self._combined(i, j, S, shortfall)
         C = C0
         crossing = np.zeros_like(S)
@@ -367,7 +385,7 @@ class Matcher:
             pairs.extend(self._fill_by_place(i, j, S, C, pairs, many))
             pairs.extend(many)
         else:
-            if o.place_fill and (shortfall > 0 or self.mostly_apart()):
+            if o.place_fill and (shortfall > 0 or wording.apart):
                 pairs.extend(self._fill_by_place(i, j, S, C, pairs))
             pairs.extend(self._one_to_many(va, vb, S, ordered, pairs))
         pairs.sort(key=lambda p: (p.a, p.b))
@@ -421,28 +439,31 @@ class Matcher:
         o = self.options
         if not (o.apart and S.size):
             return 0.0
-        best = np.concatenate([S.max(axis=1), S.max(axis=0)])
-        return max(0.0, o.apart - float(np.percentile(best, 90)))
+        return max(0.0, o.apart - _best_tenth(S))
 
-    def mostly_apart(self) -> bool:
-        """Whether at least `apart_share` of the pairs among the comparison's flows (up to
-        `WORDING_SAMPLE`, spread evenly) are worded apart (`_shortfall` above 0): then the steps
-        left over between any two of them are paired by place. Decided once per comparison, and
-        the same on every path: a Dask worker's matcher has the same flows, and the fast path
-        hands its sample's answer to the matcher of all variants (`mostly_apart`)."""
-        if self._mostly_apart is None:
+    def wording(self) -> Wording:
+        """How the comparison's flows are worded (`apart_share`): whether at least that share of
+        the pairs among its flows (up to `WORDING_SAMPLE`, spread evenly) fall short of `apart`,
+        and then the median pair's shortfall. Decided once per comparison, and the same on every
+        path: a Dask worker's matcher has the same flows, and the fast path hands its sample's
+        answer to the matcher of all variants (`MatchOptions.wording`). Japanese flows are paired
+        by place everywhere already and keep each pair's own scale."""
+        if self._wording is None:
             o = self.options
-            short = total = 0
+            tenths: list[float] = []
             if o.apart and o.apart_share and o.place_fill and not o.places_everywhere:
                 among = sample_indexes(len(self.views), WORDING_SAMPLE)
                 for x, i in enumerate(among):
                     for j in among[x + 1:]:
                         S = self.label_matrix(i, j)
                         if S.size:
-                            total += 1
-                            short += self._shortfall(S) > 0
-            self._mostly_apart = total > 0 and short >= o.apart_share * total
-        return self._mostly_apart
+                            tenths.append(_best_tenth(S))
+            short = sum(t < o.apart for t in tenths)
+            if tenths and short >= o.apart_share * len(tenths):
+                self._wording = Wording(True, max(0.0, o.apart - float(np.median(tenths))))
+            else:
+                self._wording = Wording()
+        return self._wording
 
     def _said(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """What the labels `rows` and `cols` (indexes into `space.items`) say they share, without

@@ -58,7 +58,7 @@ from .variant import VariantView, build_view
 
 #: variants compared exactly to derive the first pivot; 24 give 276 pairs (about a second). The
 #: same spread the exact path asks whether the flows are worded apart on the whole
-#: (`Matcher.mostly_apart`), so both paths decide it on the same pairs
+#: (`Matcher.wording`), so both paths decide it on the same pairs
 SAMPLE = WORDING_SAMPLE
 #: align a second time, to the standard derived from the first pass
 REFINE = True
@@ -641,7 +641,7 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
     done = len(pairs)
     # whether the flows are worded apart on the whole is the sample's answer (the exact path's
     # too: it asks the same spread of variants), not one of the pivot's against the variants
-    match = replace(match, mostly_apart=sm.mostly_apart())
+    match = replace(match, wording=sm.wording())
     pivot = _pivot_view(sample, group(sm, pairs), min_members=min(2, len(idx)))
     if pivot is None:
         # nothing two sampled cities share: every step stands alone
