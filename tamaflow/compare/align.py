@@ -10,8 +10,9 @@ Pairwise, in three passes:
 3. Between two flows worded apart (each organisation its own verbs and system names, so that
    the labels barely decide), the steps still left over are paired in the order of both flows
    where their labels are at least as alike as their places are apart; so are those of every
-   pair of a comparison most of whose pairs are worded apart (the wording is the
-   organisations', and one pair's measure of it is noisy).
+   pair of a comparison most of whose pairs are worded apart, and all its pairs are lifted on
+   the comparison's scale (the wording is the organisations', and one pair's measure of it is
+   noisy).
 4. 1:n: a step left over that is as close to an already matched step as its partner is (a
    duplicated event, a split step), or whose label together with a neighbour's covers the
    partner's label (受付・本人確認 vs 受付 + 本人確認).
