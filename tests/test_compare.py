@@ -422,8 +422,10 @@ def test_each_english_development_set_is_measured_without_the_entries_only_it_us
         counts, entries = out[name]
         assert entries >= 10
         assert abs(counts.f1 - shipped[name].f1) < 0.06, (name, counts, shipped[name])
-    # a measurement, not the shipped figure again: en-dev reads its own words (chase, reimburse …)
-    assert (out["en-dev"][0].tp, out["en-dev"][0].fp) != (shipped["en-dev"].tp, shipped["en-dev"].fp)
+    # a measurement, not the shipped figure again: en-dev2 reads its own words (its ticket-system
+    # shorthand …). en-dev's own entries happen to cost it nothing without ../shared since the
+    # twenty-second session's lift (153 right, 44 wrong either way), so it is not the example
+    assert (out["en-dev2"][0].tp, out["en-dev2"][0].fp) != (shipped["en-dev2"].tp, shipped["en-dev2"].fp)
     # the shipped lists are whole again afterwards
     again = bench.run_set(sets["en-dev2"], bench.MatchOptions(), cache=False)
     assert (again.tp, again.fp, again.fn) == (shipped["en-dev2"].tp, shipped["en-dev2"].fp, shipped["en-dev2"].fn)
