@@ -445,10 +445,12 @@ class Matcher:
     def wording(self) -> Wording:
         """How the comparison's flows are worded (`apart_share`): whether at least that share of
         the pairs among its flows (up to `WORDING_SAMPLE`, spread evenly) fall short of `apart`,
-        and then the median pair's shortfall. Decided once per comparison, and the same on every
-        path: a Dask worker's matcher has the same flows, and the fast path hands its sample's
-        answer to the matcher of all variants (`MatchOptions.wording`). Japanese flows are paired
-        by place everywhere already and keep each pair's own scale."""
+        and then the median pair's shortfall. Decided once per comparison: a Dask worker's
+        matcher has the same flows and decides the same, and the fast path hands its sample's
+        answer to the matcher of all variants (`MatchOptions.wording`): the same flows, read with
+        the sample's word weights, so beyond 24 variants its answer may differ a little from the
+        exact path's. Japanese flows are paired by place everywhere already and keep each pair's
+        own scale."""
         if self._wording is None:
             o = self.options
             tenths: list[float] = []

@@ -58,7 +58,7 @@ from .variant import VariantView, build_view
 
 #: variants compared exactly to derive the first pivot; 24 give 276 pairs (about a second). The
 #: same spread the exact path asks whether the flows are worded apart on the whole
-#: (`Matcher.wording`), so both paths decide it on the same pairs
+#: (`Matcher.wording`), so both paths decide it on the same pairs of flows
 SAMPLE = WORDING_SAMPLE
 #: align a second time, to the standard derived from the first pass
 REFINE = True
@@ -639,8 +639,9 @@ def align_through_pivot(views: Sequence[VariantView], vocab: Vocabulary, match: 
             if progress is not None:
                 progress(len(pairs), total)
     done = len(pairs)
-    # whether the flows are worded apart on the whole is the sample's answer (the exact path's
-    # too: it asks the same spread of variants), not one of the pivot's against the variants
+    # whether the flows are worded apart on the whole is the sample's answer (the exact path
+    # asks the same spread of variants, with word weights over all of them), not one of the
+    # pivot's against the variants
     match = replace(match, wording=sm.wording())
     pivot = _pivot_view(sample, group(sm, pairs), min_members=min(2, len(idx)))
     if pivot is None:
