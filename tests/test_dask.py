@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from tamaflow.app.distributed import MAX_CHUNK, DaskCluster, chunks
 from tamaflow.cli import app
+from tamaflow.model import Process
 
 ROOT = Path(__file__).resolve().parents[1]
 TENNYU = ROOT / "processes" / "tennyu"
@@ -88,6 +89,13 @@ def test_compare_on_a_local_cluster_gives_the_same_json_bytes() -> None:
     assert b'"similarity"' in local.stdout and len(local.stdout) > 10_000
 
 
+def _models(folder: Path) -> tuple[list[Process], dict[str, list[str]]]:
+    """The processes of one folder and their library's catalogue, read as `tamaflow compare` reads them."""
+    from tamaflow.app.compare import collect_models, load_catalogue_for, load_models
+
+    return load_models(collect_models([str(folder)])).processes, load_catalogue_for([str(folder)])
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[DaskCluster]:
     """One LocalCluster of 2 workers for the tests below (starting one takes seconds)."""
@@ -101,11 +109,9 @@ def cluster() -> Iterator[DaskCluster]:
 def test_the_pairs_run_on_both_workers_and_give_the_local_comparison(cluster: DaskCluster) -> None:
     from distributed import get_task_stream
 
-    from tamaflow.app.compare import collect_models, load_catalogue_for, load_models
     from tamaflow.compare import CompareOptions, compare_processes, to_json
 
-    procs = load_models(collect_models([str(TENNYU)])).processes
-    catalogue = load_catalogue_for([str(TENNYU)])
+    procs, catalogue = _models(TENNYU)
     options = CompareOptions()
     expected = to_json(compare_processes(procs, catalogue, options))
     seen: list[tuple[int, int]] = []
@@ -123,11 +129,9 @@ def test_the_pairs_run_on_both_workers_and_give_the_local_comparison(cluster: Da
 
 def _local_and_on_workers(folder: Path, cluster: DaskCluster) -> tuple[str, str]:
     """`compare`'s JSON of one folder, aligned here and on the cluster's workers."""
-    from tamaflow.app.compare import collect_models, load_catalogue_for, load_models
     from tamaflow.compare import CompareOptions, compare_processes, to_json
 
-    procs = load_models(collect_models([str(folder)])).processes
-    catalogue = load_catalogue_for([str(folder)])
+    procs, catalogue = _models(folder)
     options = CompareOptions()
     local = to_json(compare_processes(procs, catalogue, options))
     return local, to_json(compare_processes(procs, catalogue, options, runner=cluster.runner(procs, catalogue, options)))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import combinations
 
 import numpy as np
 
@@ -455,12 +456,10 @@ class Matcher:
             o = self.options
             tenths: list[float] = []
             if o.apart and o.apart_share and o.place_fill and not o.places_everywhere:
-                among = sample_indexes(len(self.views), WORDING_SAMPLE)
-                for x, i in enumerate(among):
-                    for j in among[x + 1:]:
-                        S = self.label_matrix(i, j)
-                        if S.size:
-                            tenths.append(_best_tenth(S))
+                for i, j in combinations(sample_indexes(len(self.views), WORDING_SAMPLE), 2):
+                    S = self.label_matrix(i, j)
+                    if S.size:
+                        tenths.append(_best_tenth(S))
             short = sum(t < o.apart for t in tenths)
             if tenths and short >= o.apart_share * len(tenths):
                 self._wording = Wording(True, max(0.0, o.apart - float(np.median(tenths))))
