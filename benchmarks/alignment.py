@@ -772,9 +772,10 @@ def print_groups(per_case: dict[str, list[Counts]]) -> None:
 
 def print_against(per_case: dict[str, list[Counts]], names: dict[str, list[str]],
                   saved: dict[str, dict[str, list[int]]]) -> None:
-    """`--against`: this checkout's figures beside the saved ones, per set and per group (language,
-    development or held out), each group's change with a paired interval. A change whose interval
-    straddles 0 is one these procedures cannot tell from chance."""
+    """`--against`: this checkout's figures beside the saved ones, per set and per group of the
+    repository's sets (language, development or held out; PMMC-UA, BPI15 and ja-dev are in no
+    group), each group's change with a paired interval. A change whose interval straddles 0 is
+    one these procedures cannot tell from chance."""
     here: dict[str, list[list[Counts]]] = {}
     there: dict[str, list[list[Counts]]] = {}
     print("\n| set | F1 saved | F1 here | change |")
@@ -787,7 +788,9 @@ def print_against(per_case: dict[str, list[Counts]], names: dict[str, list[str]]
             continue
         before = [Counts(*old[case]) for case in names[name]]
         print(f"| {name} | {_f1(before):.3f} | {_f1(counts):.3f} | {_f1(counts) - _f1(before):+.3f} |")
-        kind = _kind(name)
+        kind = _group(name)
+        if kind is None:
+            continue  # PMMC-UA, BPI15 and ja-dev stand beside the groups, as in `print_groups`
         here.setdefault(kind, []).append(counts)
         there.setdefault(kind, []).append(before)
     for kind in sorted(here):

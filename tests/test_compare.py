@@ -165,6 +165,50 @@ def test_a_code_a_flow_cites_twice_does_not_tie_a_step_to_both(tmp_path: Path) -
     assert checks == {"akishima": "s1", "fussa": "s1", "hamura": "s1", "mitaka": "s1"}
 
 
+def _write_flows(folder: Path, flows: dict[str, list[str]]) -> None:
+    """One file per city: a straight flow of the given step names (ids s0, s1, …)."""
+    for city, steps in flows.items():
+        lines = ["process: shinsei", "name: 補助金申請", f"city: {city}", "steps:"]
+        for i, name in enumerate(steps):
+            lines += [f"  - id: s{i}", f"    name: \"{name}\""]
+        (folder / f"{city}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_step_every_city_words_its_own_way_is_named_by_its_most_central_wording(tmp_path: Path) -> None:
+    # four cities, four wordings of the receipt: the first city in alphabetical order writes it
+    # in its own shorthand. The standard is named by the wording the others read best, not by
+    # whichever city sorts first; the other steps, worded alike, keep their shared wording
+    _write_flows(tmp_path, {
+        "akishima": ["申請 受 (窓口)", "内容審査", "決裁"],
+        "fussa": ["申請書の受付", "内容審査", "決裁"],
+        "hamura": ["申請書類の受付", "内容審査", "決裁"],
+        "mitaka": ["申請の受付", "内容審査", "決裁"],
+    })
+    result = runner.invoke(app, ["compare", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert {"akishima": "s0", "fussa": "s0", "hamura": "s0", "mitaka": "s0"} in doc["alignment"]
+    names = [s["name"] for s in doc["standard"]["steps"]]
+    assert names[0] in ("申請書の受付", "申請書類の受付", "申請の受付"), names
+    assert names[1:] == ["内容審査", "決裁"]
+
+
+def test_a_wording_most_cities_share_names_the_step_even_when_less_central(tmp_path: Path) -> None:
+    # two cities share 受付登録; the other two word it nearer each other. Most cities' wording
+    # wins: closeness only settles a tie
+    _write_flows(tmp_path, {
+        "akishima": ["申請書の受付", "内容審査", "決裁"],
+        "fussa": ["受付登録", "内容審査", "決裁"],
+        "hamura": ["受付登録", "内容審査", "決裁"],
+        "mitaka": ["申請の受付", "内容審査", "決裁"],
+    })
+    result = runner.invoke(app, ["compare", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert {"akishima": "s0", "fussa": "s0", "hamura": "s0", "mitaka": "s0"} in doc["alignment"]
+    assert doc["standard"]["steps"][0]["name"] == "受付登録"
+
+
 # ---------------------------------------------------------------------------------- measures
 
 

@@ -23,7 +23,7 @@ from .grouping import Group, clause_links, group, mean_position, witnesses_neede
 from .labels import label_key
 from .pairs import PairRunner, run_locally
 from .similarity import MEASURES, Clustering, GedWeights, cluster
-from .standard import StandardFlow, derive_standard, group_nodes
+from .standard import Closeness, StandardFlow, derive_standard, group_nodes
 from .variant import VariantView, build_view, node_type
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ def compare_processes(
     if sims:
         sims["mean"] = mean
     clusters = cluster(mean) if sims else Clustering(list(range(k)), [])
-    std = derive_standard(views, groups, o.support)
+    std = derive_standard(views, groups, o.support, _closeness(labels, first))
     # output order: standard steps first in standard order, then the rest by position
     kept_order = {gi: r for r, gi in enumerate(std.order)}
     order = sorted(
@@ -268,6 +268,17 @@ def compare_processes(
         groups_sorted[gi].merged[v] = sorted(nodes)
     return Comparison(variants, views, pairs, groups_sorted, sims, clusters, std, devs, japanese, o, method,
                       worded_apart(labels, groups_sorted, first))
+
+
+def _closeness(matcher: Matcher, first: int) -> Closeness:
+    """The matcher's label similarity among steps given as (variant, node): variant v is its
+    view `first + v` (the fast path's matcher holds its pivot first)."""
+
+    def among(steps: Sequence[tuple[int, int]]) -> np.ndarray:
+        items = [matcher.offset[first + v] + k for v, k in steps]
+        return matcher.item_matrix(items, items)
+
+    return among
 
 
 def mean_matrix(matrices: Sequence[np.ndarray]) -> np.ndarray:

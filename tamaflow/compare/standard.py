@@ -11,7 +11,9 @@ Recipe (research note §3.5, a digest of La Rosa's merge plus Weidlich's behavio
    with an explicit join — "gateways kept where most variants branch". A named deciding gateway
    that most variants share gives the split its name.
 4. Each step takes the majority of its members: label, lane (by lane name), kind, medium, seal,
-   catalogue code; minutes are the median.
+   catalogue code; minutes are the median. Where wordings tie for the most cities (four cities,
+   four wordings), the label is the tied wording that reads the group's other wordings best
+   (`closeness`, the matcher's label similarity), not the first city's.
 
 Depends on the model only; builds a `Process` that passes `tamaflow validate`.
 """
@@ -20,8 +22,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..model.graph import first_reached
 from ..model.ids import SAFE_ID, claim_id, slugify
@@ -32,6 +36,10 @@ from .labels import label_key
 from .variant import EXCLUSIVE, INTERLEAVING, ORDER, REVERSE, Node, VariantView
 
 STANDARD_CITY = "standard"
+
+#: the label similarity among steps of a comparison, given as (variant index, node index): the
+#: matcher's, with catalogue codes applied (`comparison.compare_processes` passes it)
+Closeness = Callable[[Sequence[tuple[int, int]]], np.ndarray]
 
 
 @dataclass(slots=True)
@@ -92,7 +100,8 @@ def consensus_relation(views: Sequence[VariantView], g: Group, h: Group) -> tupl
     return 0, dict(votes)
 
 
-def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], support: float = 0.5) -> StandardFlow:
+def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], support: float = 0.5,
+                    closeness: Closeness | None = None) -> StandardFlow:
     """Derive the standard flow of a procedure from its aligned variants.
 
     Parameters
@@ -102,6 +111,9 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
         Corresponding steps across the variants (`grouping.group`).
     support : float
         Share of variants a group needs to enter the standard (`--support`).
+    closeness : callable, optional
+        Label similarity among the groups' steps, to name a step whose wordings tie
+        (`_name`); without it, the first city's tied wording names it.
 
     Returns
     -------
@@ -137,7 +149,8 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
     std_steps: list[StandardStep] = []
     for gi in order:
         members = group_nodes(views, groups[gi])
-        step = _merged_step(members, used_ids, fallback=f"s{len(std_steps) + 1}")
+        at = [(v, x) for v in sorted(groups[gi].members) for x in sorted(groups[gi].members[v])]
+        step = _merged_step(members, used_ids, f"s{len(std_steps) + 1}", _name(members, at, closeness))
         lane_name = str(_majority([n.lane for _, n in members if n.lane], ""))
         std_steps.append(StandardStep(gi, step, lane_name, groups[gi].size() / k, pos[gi]))
     lanes = _lanes(views, groups, std_steps)
@@ -318,13 +331,39 @@ def _block(order: list[int], start: int, rel: dict[tuple[int, int], int]) -> tup
     return end, branches, kind
 
 
-def _merged_step(members: list[tuple[int, Node]], used: set[str], fallback: str) -> Step:
+def _name(members: Sequence[tuple[int, Node]], at: Sequence[tuple[int, int]], closeness: Closeness | None) -> str:
+    """The standard step's label: the wording most of the group's cities use.
+
+    Between cities that word a step their own way, every wording is used once and the majority
+    names nothing; taking the first city's (the first in alphabetical order) would name the
+    standard after whichever city sorts first, shorthand included (Insp visit - confirm,
+    measure (m2) + note surface). Among tied wordings the one that reads the others best names
+    it: the most central wording, by the same label similarity the alignment uses, each other
+    wording counted for as many cities as use it. Still tied, the first city's."""
+    keys = [label_key(n.name) for _, n in members]
+    first: dict[str, int] = {}
+    for x, key in enumerate(keys):
+        first.setdefault(key, x)
+    counts = Counter(keys)
+    most = max(counts.values())
+    tied = [key for key in first if counts[key] == most]
+    if len(tied) == 1 or closeness is None:
+        return members[first[tied[0]]][1].name
+    wordings = list(first)
+    M = closeness([at[first[key]] for key in wordings])
+    weight = np.array([counts[key] for key in wordings], dtype=np.float64)
+    best, name = -1.0, members[first[tied[0]]][1].name
+    for key in tied:
+        r = wordings.index(key)
+        # rounded, so that sums taken in another order cannot reorder two equal wordings
+        score = round(float(M[r] @ weight - M[r, r] * weight[r]), 9)
+        if score > best:
+            best, name = score, members[first[key]][1].name
+    return name
+
+
+def _merged_step(members: list[tuple[int, Node]], used: set[str], fallback: str, name: str) -> Step:
     steps = [n.step for _, n in members]
-    by_key: dict[str, str] = {}
-    for n in (x for _, x in members):
-        by_key.setdefault(label_key(n.name), n.name)
-    name_key = _majority([label_key(n.name) for _, n in members], "")
-    name = by_key.get(str(name_key), members[0][1].name)
     sid = str(_majority([s.id for s in steps], fallback))
     if not SAFE_ID.match(sid) or sid.startswith("_"):
         sid = fallback
