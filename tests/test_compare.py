@@ -174,39 +174,80 @@ def _write_flows(folder: Path, flows: dict[str, list[str]]) -> None:
         (folder / f"{city}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_a_step_every_city_words_its_own_way_is_named_by_its_most_central_wording(tmp_path: Path) -> None:
-    # four cities, four wordings of the receipt: the first city in alphabetical order writes it
-    # in its own shorthand. The standard is named by the wording the others read best, not by
-    # whichever city sorts first; the other steps, worded alike, keep their shared wording
-    _write_flows(tmp_path, {
-        "akishima": ["申請 受 (窓口)", "内容審査", "決裁"],
-        "fussa": ["申請書の受付", "内容審査", "決裁"],
-        "hamura": ["申請書類の受付", "内容審査", "決裁"],
-        "mitaka": ["申請の受付", "内容審査", "決裁"],
-    })
-    result = runner.invoke(app, ["compare", str(tmp_path), "--format", "json"])
+def _compare_json(folder: Path) -> dict:
+    """`tamaflow compare FOLDER --format json`, read back."""
+    result = runner.invoke(app, ["compare", str(folder), "--format", "json"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
-    assert {"akishima": "s0", "fussa": "s0", "hamura": "s0", "mitaka": "s0"} in doc["alignment"]
+    return json.loads(result.output)
+
+
+@pytest.mark.parametrize(("receipts", "named"), [
+    # four wordings of the receipt, the first city's (in alphabetical order) its own shorthand: the
+    # standard is named by a wording the others read best, not by whichever city sorts first
+    (["申請 受 (窓口)", "申請書の受付", "申請書類の受付", "申請の受付"], {"申請書の受付", "申請書類の受付", "申請の受付"}),
+    # two cities share 受付登録, the other two word it nearer each other: most cities' wording
+    # wins, closeness only settles a tie
+    (["申請書の受付", "受付登録", "受付登録", "申請の受付"], {"受付登録"}),
+])
+def test_a_standard_step_is_named_by_most_cities_wording_and_a_tie_by_the_most_central(
+        tmp_path: Path, receipts: list[str], named: set[str]) -> None:
+    cities = ("akishima", "fussa", "hamura", "mitaka")
+    _write_flows(tmp_path, {city: [receipt, "内容審査", "決裁"] for city, receipt in zip(cities, receipts, strict=True)})
+    doc = _compare_json(tmp_path)
+    assert dict.fromkeys(cities, "s0") in doc["alignment"]
     names = [s["name"] for s in doc["standard"]["steps"]]
-    assert names[0] in ("申請書の受付", "申請書類の受付", "申請の受付"), names
-    assert names[1:] == ["内容審査", "決裁"]
+    assert names[0] in named, names
+    assert names[1:] == ["内容審査", "決裁"]  # worded alike, they keep their shared wording
 
 
-def test_a_wording_most_cities_share_names_the_step_even_when_less_central(tmp_path: Path) -> None:
-    # two cities share 受付登録; the other two word it nearer each other. Most cities' wording
-    # wins: closeness only settles a tie
-    _write_flows(tmp_path, {
-        "akishima": ["申請書の受付", "内容審査", "決裁"],
-        "fussa": ["受付登録", "内容審査", "決裁"],
-        "hamura": ["受付登録", "内容審査", "決裁"],
-        "mitaka": ["申請の受付", "内容審査", "決裁"],
-    })
-    result = runner.invoke(app, ["compare", str(tmp_path), "--format", "json"])
-    assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
-    assert {"akishima": "s0", "fussa": "s0", "hamura": "s0", "mitaka": "s0"} in doc["alignment"]
-    assert doc["standard"]["steps"][0]["name"] == "受付登録"
+def _write_laned(folder: Path, city: str, lanes: dict[str, str], steps: list[tuple[str, str]]) -> None:
+    """One city's straight flow: lanes (id → the city's name for it) and (step name, lane id)."""
+    lines = ["process: shinsei", "name: 補助金申請", f"city: {city}", "lanes:"]
+    lines += [f"  {city}_{lid}: {name}" for lid, name in lanes.items()]  # ids of the city's own
+    lines.append("steps:")
+    for i, (name, lane) in enumerate(steps):
+        lines += [f"  - id: s{i}", f"    name: {name}", f"    lane: {city}_{lane}"]
+    (folder / f"{city}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _lane_deviations(doc: dict) -> list[tuple[str, str]]:
+    return [(city, d["message"]) for city, devs in doc["deviations"].items() for d in devs if d["kind"] == "lane"]
+
+
+def test_a_department_each_city_names_its_own_way_is_no_deviation_but_work_moved_to_another_is(tmp_path: Path) -> None:
+    # three cities, the same four steps done by the same two roles, each city naming its
+    # departments its own way (and with its own lane ids): no step is done "by another actor"
+    counter, review = "申請書の受付", "内容審査"
+    flow = [(counter, "a"), (review, "b"), ("決裁", "b"), ("交付決定通知書を送付する", "a")]
+    _write_laned(tmp_path, "akishima", {"a": "市民課", "b": "総務係"}, flow)
+    _write_laned(tmp_path, "fussa", {"a": "市民窓口課", "b": "審査担当"}, flow)
+    _write_laned(tmp_path, "hamura", {"a": "住民係", "b": "管理係"}, flow)
+    assert _lane_deviations(_compare_json(tmp_path)) == []
+    # hamura's review section sends the notice itself: that one step is work moved to another role
+    _write_laned(tmp_path, "hamura", {"a": "住民係", "b": "管理係"}, [*flow[:3], ("交付決定通知書を送付する", "b")])
+    moved = _lane_deviations(_compare_json(tmp_path))
+    assert len(moved) == 1 and moved[0][0] == "hamura", moved
+    assert "交付決定通知書を送付する" in moved[0][1] and "「管理係」が行っています" in moved[0][1]
+
+
+def test_the_standards_lanes_are_the_cities_roles_not_their_department_names(tmp_path: Path) -> None:
+    # five cities, two roles (the counter, the review section), named their own ways. Three
+    # cities send the notice from the counter, each naming it differently; two send it from the
+    # review section, both calling it 審査担当. By name, 審査担当 would be the majority; by role
+    # the counter does it (three cities of five), and the counter is one lane of the standard
+    flow = [("申請書の受付", "a"), ("内容審査", "b"), ("決裁", "b")]
+    for city, counter, review, sends in (("akishima", "窓口", "審査係", "a"), ("fussa", "市民窓口課", "審査係", "a"),
+                                         ("hamura", "住民係", "審査係", "a"), ("mitaka", "窓口", "審査担当", "b"),
+                                         ("ome", "窓口", "審査担当", "b")):
+        _write_laned(tmp_path, city, {"a": counter, "b": review}, [*flow, ("交付決定通知書を送付する", sends)])
+    doc = _compare_json(tmp_path)
+    lanes = {s["name"]: s["lane"] for s in doc["standard"]["steps"]}
+    assert lanes["交付決定通知書を送付する"] == lanes["申請書の受付"] == "窓口", lanes
+    assert lanes["内容審査"] == lanes["決裁"] != "窓口"
+    # the two cities whose review section sends it are told so, and no one else is told anything
+    moved = _lane_deviations(doc)
+    assert sorted(city for city, _ in moved) == ["mitaka", "ome"], moved
+    assert all("交付決定通知書を送付する" in m and "「審査担当」が行っています" in m for _, m in moved)
 
 
 # ---------------------------------------------------------------------------------- measures

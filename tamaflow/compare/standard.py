@@ -33,6 +33,7 @@ from ..model.process import Branch, Lane, Process, Step
 from .align import japanese_flows
 from .grouping import Group, mean_position
 from .labels import label_key
+from .scipy_core import linear_sum_assignment
 from .variant import EXCLUSIVE, INTERLEAVING, ORDER, REVERSE, Node, VariantView
 
 STANDARD_CITY = "standard"
@@ -147,11 +148,13 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
     # --- steps
     used_ids: set[str] = set()
     std_steps: list[StandardStep] = []
+    role_of, role_name = _lane_roles(views, [groups[gi] for gi in order])
     for gi in order:
         members = group_nodes(views, groups[gi])
         at = [(v, x) for v in sorted(groups[gi].members) for x in sorted(groups[gi].members[v])]
         step = _merged_step(members, used_ids, f"s{len(std_steps) + 1}", _name(members, at, closeness))
-        lane_name = str(_majority([n.lane for _, n in members if n.lane], ""))
+        role = _majority([role_of.get((v, n.lane)) for v, n in members if n.lane])
+        lane_name = role_name[role] if isinstance(role, int) else ""
         std_steps.append(StandardStep(gi, step, lane_name, groups[gi].size() / k, pos[gi]))
     lanes = _lanes(views, groups, std_steps)
     lane_id = {lane.name: lane.id for lane in lanes}
@@ -385,6 +388,63 @@ def _merged_step(members: list[tuple[int, Node]], used: set[str], fallback: str,
     systems = Counter(x for s in steps for x in dict.fromkeys(s.systems))
     step.systems = [x for x, c in systems.items() if c * 2 >= len(steps)]
     return step
+
+
+def _lane_roles(views: Sequence[VariantView], kept: Sequence[Group]) -> tuple[dict[tuple[int, str], int], list[str]]:
+    """The cities' lanes joined into roles: (variant, lane name) → role, and each role's name.
+
+    A role is whatever the cities' lanes do in common. City by city (in variant order), each of
+    its lanes joins the role whose cities do the same standard steps there: the gain of lane ×
+    role is, over the standard steps the city does in the lane, the share of the role's cities
+    that do that step in the role (a shared lane name adds half a step, to break ties), and the
+    city's lanes take roles by a one-to-one assignment over those gains, so no role holds two
+    lanes of one city. A lane that shares no step with any role it can take starts a role of its
+    own. A role is named by the lane name most of its steps carry (the first city's on a tie).
+    Each city is read once against the roles so far, so a nationwide comparison costs what its
+    cities' lanes cost, not their pairs.
+
+    Cities name their departments their own way (産業振興係, 市（さんぎょう しんこう か）, 生活経済
+    課 農政係 for one section in three cities). Read by name, a step whose cities all say
+    something else took the first city's lane, and the standard held one lane per city's name
+    for the one role; by role, it has the role once. Where the cities share lane names, as the
+    library's do, each role is one name and the standard's lanes are as they were."""
+    n = len(kept)
+    at: dict[int, dict[str, list[int]]] = {}  # city → its lane → the kept groups it does there
+    for g_index, g in enumerate(kept):
+        for v, ks in sorted(g.members.items()):
+            lane = views[v].nodes[ks[0]].lane
+            if lane:
+                at.setdefault(v, {}).setdefault(lane, []).append(g_index)
+    done: list[np.ndarray] = []  # per role: how many of its cities do each kept group in it
+    cities: list[int] = []  # per role: how many cities it holds
+    names: list[list[str]] = []  # per role: the lane name of each step it holds
+    named: list[set[str]] = []  # per role: those names, once each
+    role_of: dict[tuple[int, str], int] = {}
+    for v in sorted(at):
+        lanes = list(at[v])
+        taken: dict[int, int] = {}
+        if done:
+            share = np.array(done) / np.array(cities, dtype=np.float64)[:, None]
+            gain = np.zeros((len(lanes), len(done)))
+            for x, lane in enumerate(lanes):
+                gain[x] = share[:, at[v][lane]].sum(axis=1)
+                gain[x] += np.array([0.5 if gain[x, r] > 0 and lane in named[r] else 0.0 for r in range(len(done))])
+            rows, cols = linear_sum_assignment(-gain)
+            taken = {x: r for x, r in zip(rows.tolist(), cols.tolist(), strict=True) if gain[x, r] > 0}
+        for x, lane in enumerate(lanes):
+            r = taken.get(x)
+            if r is None:
+                r = len(done)
+                done.append(np.zeros(n))
+                cities.append(0)
+                names.append([])
+                named.append(set())
+            done[r][at[v][lane]] += 1
+            cities[r] += 1
+            names[r].extend([lane] * len(at[v][lane]))
+            named[r].add(lane)
+            role_of[(v, lane)] = r
+    return role_of, [str(_majority(x, "")) for x in names]
 
 
 def _lanes(views: Sequence[VariantView], groups: Sequence[Group], steps: list[StandardStep]) -> list[Lane]:
