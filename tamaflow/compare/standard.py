@@ -10,10 +10,12 @@ Recipe (research note §3.5, a digest of La Rosa's merge plus Weidlich's behavio
    by side (interleaving) become an exclusive split (merging implicitly) or a parallel split
    with an explicit join — "gateways kept where most variants branch". A named deciding gateway
    that most variants share gives the split its name.
-4. Each step takes the majority of its members: label, lane (by lane name), kind, medium, seal,
-   catalogue code; minutes are the median. Where wordings tie for the most cities (four cities,
-   four wordings), the label is the tied wording that reads the group's other wordings best
-   (`closeness`, the matcher's label similarity), not the first city's.
+4. Each step takes the majority of its members: label, lane (by role: the cities' lanes joined
+   by the work done in them, `_lane_roles`, so that departments each city names its own way are
+   one lane), kind, medium, seal, catalogue code; minutes are the median. Where wordings tie for
+   the most cities (four cities, four wordings), the label is the tied wording that reads the
+   group's other wordings best (`closeness`, the matcher's label similarity), not the first
+   city's.
 
 Depends on the model only; builds a `Process` that passes `tamaflow validate`.
 """
