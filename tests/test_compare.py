@@ -200,6 +200,28 @@ def test_a_standard_step_is_named_by_most_cities_wording_and_a_tie_by_the_most_c
     assert names[1:] == ["内容審査", "決裁"]  # worded alike, they keep their shared wording
 
 
+def test_a_shared_decision_is_named_as_most_cities_word_it(tmp_path: Path) -> None:
+    # the decision names the standard's split: three cities ask 郵送希望か, the first city (in
+    # alphabetical order) 郵送希望の有無. The split takes most cities' wording, not the first's
+    def write(city: str, question: str) -> None:
+        (tmp_path / f"{city}.yaml").write_text("\n".join([
+            "process: shinsei", "name: 補助金申請", f"city: {city}", "steps:",
+            "  - id: s0", "    name: 申請書の受付",
+            "  - id: q", f"    name: {question}", "    gateway: exclusive", "    branches:",
+            "      - {to: post, when: 郵送}", "      - {to: counter, when: 窓口, default: true}",
+            "  - id: post", "    name: 決定通知書を郵送する", "    next: done",
+            "  - id: counter", "    name: 決定通知書を窓口で渡す",
+            "  - id: done", "    name: 完了",
+        ]) + "\n", encoding="utf-8")
+
+    write("akishima", "郵送希望の有無")
+    for city in ("fussa", "hamura", "mitaka"):
+        write(city, "郵送希望か")
+    doc = _compare_json(tmp_path)
+    splits = [s["name"] for s in doc["standard"]["steps"] if s.get("type") == "gateway"]
+    assert splits == ["郵送希望か"], doc["standard"]["steps"]
+
+
 def _write_laned(folder: Path, city: str, lanes: dict[str, str], steps: list[tuple[str, str]]) -> None:
     """One city's straight flow: lanes (id → the city's name for it) and (step name, lane id)."""
     lines = ["process: shinsei", "name: 補助金申請", f"city: {city}", "lanes:"]

@@ -187,7 +187,8 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
                     and _optional_share(views, groups[cur.group]) > 0.5):
                 # most cities skip this step on some cases: keep the decision around it
                 split_no += 1
-                gw = _gateway(views, groups, deciding, pos, cur.position, "exclusive", split_no, used_ids, japanese, named_gateways)
+                gw = _gateway(views, groups, deciding, pos, cur.position, "exclusive", split_no, used_ids, japanese,
+                              named_gateways, closeness)
                 gw.lane = cur.step.lane
                 take = _condition(views, groups[cur.group]) or (f"{cur.step.name}が必要" if japanese else cur.step.name)
                 skip = _skip_condition(views, groups[cur.group]) or ("不要" if japanese else "otherwise")
@@ -203,7 +204,8 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
         end, branches, kind = block
         split_no += 1
         after = std_steps[end].step.id if end < len(std_steps) else None
-        gw = _gateway(views, groups, deciding, pos, std_steps[idx].position, kind, split_no, used_ids, japanese, named_gateways)
+        gw = _gateway(views, groups, deciding, pos, std_steps[idx].position, kind, split_no, used_ids, japanese,
+                      named_gateways, closeness)
         gw.lane = std_steps[idx].step.lane
         entry[idx] = gw.id
         join: Step | None = None
@@ -480,10 +482,12 @@ def _gateway(
     used: set[str],
     japanese: bool,
     named: dict[int, str],
+    closeness: Closeness | None = None,
 ) -> Step:
-    """The split of a block: named after the shared deciding gateway just before it, if any.
-    That gateway's group then has this split as its standard step (recorded in `named`), so
-    the decision is reported as part of the standard, not as work the standard lacks."""
+    """The split of a block: named after the shared deciding gateway just before it, if any,
+    in the wording its cities use as a step's is chosen (`_name`). That gateway's group then has
+    this split as its standard step (recorded in `named`), so the decision is reported as part
+    of the standard, not as work the standard lacks."""
     best: tuple[float, int] | None = None
     for gi in deciding:
         members = group_nodes(views, groups[gi])
@@ -493,8 +497,9 @@ def _gateway(
         if d >= -1e-9 and (best is None or d < best[0]):
             best = (d, gi)
     if best is not None:
-        members = group_nodes(views, groups[best[1]])
-        name = members[0][1].name
+        g = groups[best[1]]
+        members = group_nodes(views, g)
+        name = _name(members, [(v, x) for v in sorted(g.members) for x in sorted(g.members[v])], closeness)
         sid = str(_majority([n.id for _, n in members], f"split_{number}"))
         if not SAFE_ID.match(sid):
             sid = f"split_{number}"
