@@ -272,6 +272,21 @@ def test_the_standards_lanes_are_the_cities_roles_not_their_department_names(tmp
     assert all("交付決定通知書を送付する" in m and "「審査担当」が行っています" in m for _, m in moved)
 
 
+def test_a_city_that_does_everything_in_one_lane_joins_a_role_and_names_none(tmp_path: Path) -> None:
+    # akiruno does all four steps in 市民課; two cities split them between a counter and a review
+    # section. The standard has the two roles, named as most of their cities name them, and
+    # akiruno is told its one section also does the other role's work
+    flow = [("申請書の受付", "a"), ("内容審査", "b"), ("決裁", "b"), ("交付決定通知書を送付する", "a")]
+    _write_laned(tmp_path, "akiruno", {"a": "市民課"}, [(name, "a") for name, _ in flow])
+    _write_laned(tmp_path, "fussa", {"a": "窓口", "b": "審査係"}, flow)
+    _write_laned(tmp_path, "hamura", {"a": "窓口", "b": "審査係"}, flow)
+    doc = _compare_json(tmp_path)
+    assert [s["lane"] for s in doc["standard"]["steps"]] == ["窓口", "審査係", "審査係", "窓口"]
+    moved = _lane_deviations(doc)
+    assert {city for city, _ in moved} == {"akiruno"}
+    assert len(moved) == 2 and all("「市民課」が行っています" in m for _, m in moved), moved
+
+
 # ---------------------------------------------------------------------------------- measures
 
 

@@ -397,15 +397,17 @@ def _merged_step(members: list[tuple[int, Node]], used: set[str], fallback: str,
 def _lane_roles(views: Sequence[VariantView], kept: Sequence[Group]) -> tuple[dict[tuple[int, str], int], list[str]]:
     """The cities' lanes joined into roles: (variant, lane name) → role, and each role's name.
 
-    A role is whatever the cities' lanes do in common. City by city (in variant order), each of
+    A role is whatever the cities' lanes do in common. City by city (those with the most lanes
+    first, then in variant order), each of
     its lanes joins the role whose cities do the same standard steps there: the gain of lane ×
     role is, over the standard steps the city does in the lane, the share of the role's cities
     that do that step in the role (a shared lane name adds half a step, to break ties), and the
     city's lanes take roles by a one-to-one assignment over those gains, so no role holds two
     lanes of one city. A lane that shares no step with any role it can take starts a role of its
-    own. A role is named by the lane name most of its steps carry (the first city's on a tie).
-    Each city is read once against the roles so far, so a nationwide comparison costs what its
-    cities' lanes cost, not their pairs.
+    own. A role is named by the lane name most of its cities give it (the first city's on a tie;
+    counted by steps, a city that does everything in one lane, 市民課, would name every role it
+    joins). Each city is read once against the roles so far, so a nationwide comparison costs
+    what its cities' lanes cost, not their pairs.
 
     Cities name their departments their own way (産業振興係, 市（さんぎょう しんこう か）, 生活経済
     課 農政係 for one section in three cities). Read by name, a step whose cities all say
@@ -421,10 +423,12 @@ def _lane_roles(views: Sequence[VariantView], kept: Sequence[Group]) -> tuple[di
                 at.setdefault(v, {}).setdefault(lane, []).append(g_index)
     done: list[np.ndarray] = []  # per role: how many of its cities do each kept group in it
     cities: list[int] = []  # per role: how many cities it holds
-    names: list[list[str]] = []  # per role: the lane name of each step it holds
+    names: list[list[tuple[int, str]]] = []  # per role: each of its cities and its lane name
     named: list[set[str]] = []  # per role: those names, once each
     role_of: dict[tuple[int, str], int] = {}
-    for v in sorted(at):
+    # the cities that split the work finest first: a city that does everything in one lane then
+    # joins the roles the others define instead of seeding one that holds them all
+    for v in sorted(at, key=lambda v: (-len(at[v]), v)):
         lanes = list(at[v])
         taken: dict[int, int] = {}
         if done:
@@ -445,10 +449,10 @@ def _lane_roles(views: Sequence[VariantView], kept: Sequence[Group]) -> tuple[di
                 named.append(set())
             done[r][at[v][lane]] += 1
             cities[r] += 1
-            names[r].extend([lane] * len(at[v][lane]))
+            names[r].append((v, lane))
             named[r].add(lane)
             role_of[(v, lane)] = r
-    return role_of, [str(_majority(x, "")) for x in names]
+    return role_of, [str(_majority([lane for _, lane in sorted(x)], "")) for x in names]
 
 
 def _lanes(views: Sequence[VariantView], groups: Sequence[Group], steps: list[StandardStep]) -> list[Lane]:
