@@ -17,7 +17,7 @@ import numpy as np
 from .grouping import Group
 from .labelspace import label_similarity
 from .scipy_core import linear_sum_assignment
-from .standard import StandardFlow
+from .standard import StandardFlow, StandardStep
 from .variant import ORDER, REVERSE, Node, VariantView
 
 ELECTRONIC = ("system", "web-form", "pdf", "email")
@@ -132,7 +132,7 @@ def deviations(
             found.append(Deviation(name, "order", msg, here, s.step.id))
             inversions = [(x, y) for x, y in inversions if moved not in (x, y)]
         # lane / actor, medium, seal
-        usual = _usual_lanes(view, v, groups, std, std_lane_names)
+        usual = _usual_lanes(view, v, groups, std.order, steps, std_lane_names)
         for gi in std.order:
             ks = groups[gi].members.get(v, [])
             if not ks:
@@ -163,8 +163,8 @@ def deviations(
     return out
 
 
-def _usual_lanes(view: VariantView, v: int, groups: Sequence[Group], std: StandardFlow,
-                 std_lane_names: Mapping[str, str]) -> dict[str, str]:
+def _usual_lanes(view: VariantView, v: int, groups: Sequence[Group], order: Sequence[int],
+                 steps: Mapping[int, StandardStep], std_lane_names: Mapping[str, str]) -> dict[str, str]:
     """Standard lane id → the city's lane (by name) that plays that role: each city lane stands
     for at most one standard lane, chosen so that as many of the city's standard steps as
     possible sit in the lane standing for their standard lane (an assignment over the counts;
@@ -177,8 +177,7 @@ def _usual_lanes(view: VariantView, v: int, groups: Sequence[Group], std: Standa
     of a standard lane is that lane; what is left is a step the city gives to another role than
     the rest of that role's work."""
     votes: dict[tuple[str, str], int] = Counter()
-    steps = {s.group: s for s in std.steps}
-    for gi in std.order:
+    for gi in order:
         ks = groups[gi].members.get(v)
         lane_id = steps[gi].step.lane
         if ks and lane_id and view.nodes[ks[0]].lane:

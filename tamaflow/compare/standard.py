@@ -80,9 +80,14 @@ def _majority(values: Sequence[object], default: object = None) -> object:
     return default
 
 
+def group_steps(g: Group) -> list[tuple[int, int]]:
+    """Members of a group as (variant index, node index), in variant order."""
+    return [(v, k) for v in sorted(g.members) for k in sorted(g.members[v])]
+
+
 def group_nodes(views: Sequence[VariantView], g: Group) -> list[tuple[int, Node]]:
-    """Members of a group as (variant index, node), in variant order."""
-    return [(v, views[v].nodes[k]) for v in sorted(g.members) for k in sorted(g.members[v])]
+    """Members of a group as (variant index, node), in variant order (`group_steps`)."""
+    return [(v, views[v].nodes[k]) for v, k in group_steps(g)]
 
 
 def consensus_relation(views: Sequence[VariantView], g: Group, h: Group) -> tuple[int, dict[int, int]]:
@@ -153,8 +158,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
     role_of, role_name = _lane_roles(views, [groups[gi] for gi in order])
     for gi in order:
         members = group_nodes(views, groups[gi])
-        at = [(v, x) for v in sorted(groups[gi].members) for x in sorted(groups[gi].members[v])]
-        step = _merged_step(members, used_ids, f"s{len(std_steps) + 1}", _name(members, at, closeness))
+        step = _merged_step(members, used_ids, f"s{len(std_steps) + 1}", _name(members, group_steps(groups[gi]), closeness))
         role = _majority([role_of.get((v, n.lane)) for v, n in members if n.lane])
         lane_name = role_name[role] if isinstance(role, int) else ""
         std_steps.append(StandardStep(gi, step, lane_name, groups[gi].size() / k, pos[gi]))
@@ -360,8 +364,9 @@ def _name(members: Sequence[tuple[int, Node]], at: Sequence[tuple[int, int]], cl
     M = closeness([at[first[key]] for key in wordings])
     weight = np.array([counts[key] for key in wordings], dtype=np.float64)
     best, name = -1.0, members[first[tied[0]]][1].name
-    for key in tied:
-        r = wordings.index(key)
+    for r, key in enumerate(wordings):
+        if counts[key] != most:
+            continue
         # rounded, so that sums taken in another order cannot reorder two equal wordings
         score = round(float(M[r] @ weight - M[r, r] * weight[r]), 9)
         if score > best:
@@ -501,9 +506,8 @@ def _gateway(
         if d >= -1e-9 and (best is None or d < best[0]):
             best = (d, gi)
     if best is not None:
-        g = groups[best[1]]
-        members = group_nodes(views, g)
-        name = _name(members, [(v, x) for v in sorted(g.members) for x in sorted(g.members[v])], closeness)
+        members = group_nodes(views, groups[best[1]])
+        name = _name(members, group_steps(groups[best[1]]), closeness)
         sid = str(_majority([n.id for _, n in members], f"split_{number}"))
         if not SAFE_ID.match(sid):
             sid = f"split_{number}"
