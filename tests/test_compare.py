@@ -287,6 +287,32 @@ def test_a_city_that_does_everything_in_one_lane_joins_a_role_and_names_none(tmp
     assert len(moved) == 2 and all("「市民課」が行っています" in m for _, m in moved), moved
 
 
+def test_a_lane_that_plays_no_role_of_the_standard_is_not_taken_for_a_left_over_one(tmp_path: Path) -> None:
+    # akiruno splits the work three ways (窓口, 審査係, 課長) and sends no notice; hamura and
+    # mitaka split it two ways and send the notice from the counter. fussa does everything in
+    # 市民課 but posts the notice from its mail centre. 市民課 is fussa's counter (it takes and
+    # checks the application): fussa reviews and decides there, and posts the notice elsewhere.
+    # Matched lane for lane, the mail centre would be left over for the counter, and fussa told
+    # that its 市民課 does the counter's work
+    _write_laned(tmp_path, "akiruno", {"a": "窓口", "b": "審査係", "c": "課長"},
+                 [("申請書の受付", "a"), ("本人確認", "a"), ("内容審査", "b"), ("決裁", "c")])
+    two = [("申請書の受付", "a"), ("本人確認", "a"), ("内容審査", "b"), ("決裁", "b"), ("交付決定通知書を送付する", "a")]
+    _write_laned(tmp_path, "hamura", {"a": "窓口", "b": "審査係"}, two)
+    _write_laned(tmp_path, "mitaka", {"a": "窓口", "b": "審査係"}, two)
+    _write_laned(tmp_path, "fussa", {"a": "市民課", "b": "郵送センター"}, [*[(name, "a") for name, _ in two[:4]],
+                                                                     ("交付決定通知書を送付する", "b")])
+    doc = _compare_json(tmp_path)
+    assert [s["lane"] for s in doc["standard"]["steps"]] == ["窓口", "窓口", "審査係", "審査係", "窓口"]
+    moved = _lane_deviations(doc)
+    # akiruno's 課長 decides where the other cities' review section does: told so, and only that
+    assert [m for city, m in moved if city == "akiruno"] == ["「決裁」を「審査係」ではなく「課長」が行っています。"]
+    told = sorted(m for city, m in moved if city == "fussa")
+    assert len(told) == 3, told
+    assert sum("「郵送センター」が行っています" in m and "交付決定通知書を送付する" in m for m in told) == 1
+    assert sum("「市民課」が行っています" in m and ("内容審査" in m or "決裁" in m) for m in told) == 2
+    assert not any("申請書の受付" in m or "本人確認" in m for m in told)
+
+
 # ---------------------------------------------------------------------------------- measures
 
 

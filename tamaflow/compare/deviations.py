@@ -8,16 +8,12 @@ Depends on the model only (through the views and the standard flow).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .grouping import Group
 from .labelspace import label_similarity
-from .scipy_core import linear_sum_assignment
-from .standard import StandardFlow, StandardStep
+from .standard import StandardFlow
 from .variant import ORDER, REVERSE, Node, VariantView
 
 ELECTRONIC = ("system", "web-form", "pdf", "email")
@@ -132,7 +128,6 @@ def deviations(
             found.append(Deviation(name, "order", msg, here, s.step.id))
             inversions = [(x, y) for x, y in inversions if moved not in (x, y)]
         # lane / actor, medium, seal
-        usual = _usual_lanes(view, v, groups, std.order, steps, std_lane_names)
         for gi in std.order:
             ks = groups[gi].members.get(v, [])
             if not ks:
@@ -140,7 +135,7 @@ def deviations(
             s = steps[gi]
             node = view.nodes[ks[0]]
             std_lane = std_lane_names.get(s.step.lane or "", "")
-            if _other_actor(view, node, s.step.lane, std_lane, usual.get(s.step.lane or "")):
+            if _other_actor(view, node, s.step.lane, std_lane, std.lane_roles.get((v, node.lane or ""))):
                 msg = (f"「{s.step.name}」を「{std_lane}」ではなく「{node.lane}」が行っています。" if japanese
                        else f"“{s.step.name}” is done by “{node.lane}” here, not by “{std_lane}” as in the standard.")
                 found.append(Deviation(name, "lane", msg, [node.id], s.step.id))
@@ -163,49 +158,25 @@ def deviations(
     return out
 
 
-def _usual_lanes(view: VariantView, v: int, groups: Sequence[Group], order: Sequence[int],
-                 steps: Mapping[int, StandardStep], std_lane_names: Mapping[str, str]) -> dict[str, str]:
-    """Standard lane id → the city's lane (by name) that plays that role: each city lane stands
-    for at most one standard lane, chosen so that as many of the city's standard steps as
-    possible sit in the lane standing for their standard lane (an assignment over the counts;
-    the standard lane's own name only breaks ties).
+def _other_actor(view: VariantView, node: Node, std_lane_id: str | None, std_lane: str,
+                 played: str | None = None) -> bool:
+    """Whether a step is done by another actor than in the standard. Lane ids name roles in
+    YAML libraries (counter, back, system…) while names carry each city's department; so when the
+    variant uses the standard's lane ids, the ids decide. Otherwise the step's lane is the
+    standard lane's when the city's lane plays that lane's role in the standard (`played`: the
+    standard lane of its role, `StandardFlow.lane_roles`) or its name reads like the standard
+    lane's (label similarity 0.5 or more).
 
     Cities name their departments their own way (産業振興係 / 市（さんぎょう しんこう か） / 生活
     経済課 農政係, Street Scene Inspectors / City Amenity Team): read by name alone, every step of
     such a city is done "by another actor", and on the development sets those sentences were
-    half of all deviations (en-dev3 92 of 162, ja-dev4 96 of 158). A city lane that does the work
-    of a standard lane is that lane; what is left is a step the city gives to another role than
-    the rest of that role's work."""
-    votes: dict[tuple[str, str], int] = Counter()
-    for gi in order:
-        ks = groups[gi].members.get(v)
-        lane_id = steps[gi].step.lane
-        if ks and lane_id and view.nodes[ks[0]].lane:
-            votes[(lane_id, view.nodes[ks[0]].lane)] += 1
-    if not votes:
-        return {}
-    ours = list(dict.fromkeys(t for t, _ in votes))
-    theirs = list(dict.fromkeys(c for _, c in votes))
-    gain = np.zeros((len(ours), len(theirs)))
-    for (t, c), n in votes.items():
-        # the same name breaks a tie, never outweighs a step
-        gain[ours.index(t), theirs.index(c)] = n + (0.5 if c == std_lane_names.get(t) else 0.0)
-    rows, cols = linear_sum_assignment(-gain)
-    return {ours[r]: theirs[c] for r, c in zip(rows.tolist(), cols.tolist(), strict=True) if gain[r, c] > 0}
-
-
-def _other_actor(view: VariantView, node: Node, std_lane_id: str | None, std_lane: str,
-                 usual: str | None = None) -> bool:
-    """Whether a step is done by another actor than in the standard. Lane ids name roles in
-    YAML libraries (counter, back, system…) while names carry each city's department; so when the
-    variant uses the standard's lane ids, the ids decide. Otherwise the step's lane is the
-    standard lane's when it is the lane the city gives that role (`usual`, `_usual_lanes`) or
-    its name reads like the standard lane's (label similarity 0.5 or more)."""
+    half of all deviations (en-dev3 92 of 162, ja-dev4 96 of 158). Read by role, what is left is a
+    step the city gives to another role than the rest of that role's work."""
     if not node.lane or not std_lane:
         return False
     lane_ids = {lane.id for lane in view.process.lanes}
     if std_lane_id and std_lane_id in lane_ids and node.step.lane:
         return node.step.lane != std_lane_id
-    if usual is not None and node.lane == usual:
+    if played is not None and played == std_lane_id:
         return False
     return node.lane != std_lane and label_similarity(node.lane, std_lane) < 0.5

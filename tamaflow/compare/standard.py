@@ -66,6 +66,9 @@ class StandardFlow:
     #: consensus relation between kept groups (codes of variant.py), for deviations
     relation: dict[tuple[int, int], int] = field(default_factory=dict)
     order: list[int] = field(default_factory=list)
+    #: (variant index, a lane name of that variant) → the standard lane of the role that lane
+    #: plays (`_lane_roles`); absent when the role names no lane of the standard
+    lane_roles: dict[tuple[int, str], str] = field(default_factory=dict)
 
 
 def _majority(values: Sequence[object], default: object = None) -> object:
@@ -164,6 +167,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
         std_steps.append(StandardStep(gi, step, lane_name, groups[gi].size() / k, pos[gi]))
     lanes = _lanes(views, groups, std_steps)
     lane_id = {lane.name: lane.id for lane in lanes}
+    lane_roles = {key: lane_id[role_name[r]] for key, r in role_of.items() if role_name[r] in lane_id}
     for s in std_steps:
         s.step.lane = lane_id.get(s.lane_name) if s.lane_name else None
     if lanes:
@@ -274,7 +278,7 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
         ),
     )
     step_of_group = {s.group: s.step.id for s in std_steps} | named_gateways
-    return StandardFlow(process, step_of_group, std_steps, support, rel, order)
+    return StandardFlow(process, step_of_group, std_steps, support, rel, order, lane_roles)
 
 
 def _kind_of(views: Sequence[VariantView], g: Group) -> str:
