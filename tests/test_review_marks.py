@@ -17,12 +17,15 @@ import shutil
 from pathlib import Path
 
 import lxml.html
+import numpy as np
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from tamaflow.cli import app
-from tamaflow.compare.evidence import SURE
+from tamaflow.compare.align import Correspondence, PairAlignment
+from tamaflow.compare.evidence import SURE, paired_apart
+from tamaflow.compare.grouping import Group
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -119,3 +122,51 @@ def test_the_site_marks_them_in_the_procedure_alignment_and_explains_the_mark(ha
     # a procedure without such cells has neither marks nor the note
     other = lxml.html.fromstring((out / "p" / "shinsei" / "index.html").read_bytes())
     assert not other.cssselect("span.review") and not other.cssselect("#alignment p.note")
+
+
+# ------------------------------------------------------------------------------ paired apart
+# A second reason to check a cell: the city's step is in its row through a chain of pairs
+# through other cities, while most of the row's other cities, aligned with that city pair by
+# pair, pair the step with another of their steps or with none (`Comparison.unpaired`).
+
+
+def _pair(a: str, b: str, links: list[tuple[int, int]]) -> PairAlignment:
+    return PairAlignment(a, b, [Correspondence(x, y, 1.0, 1.0) for x, y in links], np.zeros((3, 3)))
+
+
+def test_a_member_most_of_its_rows_cities_pair_elsewhere_is_paired_apart() -> None:
+    # four cities, a row holding step 0 of each. Cities 0, 1 and 2 pair their step 0 with each
+    # other's; city 3's step 0 is paired with city 0's only, cities 1 and 2 pair their step 0
+    # with city 3's step 1
+    pairs = {(0, 1): _pair("a", "b", [(0, 0)]), (0, 2): _pair("a", "c", [(0, 0)]), (1, 2): _pair("b", "c", [(0, 0)]),
+             (0, 3): _pair("a", "d", [(0, 0)]), (1, 3): _pair("b", "d", [(0, 1)]), (2, 3): _pair("c", "d", [(0, 1)])}
+    row = Group(members={0: [0], 1: [0], 2: [0], 3: [0]})
+    # city 3: one of three pairs it here (1/3); the others: two of three (city 3 against them)
+    assert paired_apart([row], pairs) == {(0, 3): round(1 / 3, 4)}
+    # a row of two cities is the one pair alignment that made it: nothing to read against
+    assert paired_apart([Group(members={1: [0], 3: [0]})], pairs) == {}
+    # no pair aligned (the fast path): nothing to read, nothing marked
+    assert paired_apart([row], {}) == {}
+    # a city's part of merged or split work (two steps in the row) is reported as such already
+    assert paired_apart([Group(members={0: [0], 1: [0], 2: [0], 3: [0, 1]})], pairs) == {}
+
+
+def test_compare_marks_a_step_the_other_cities_pair_elsewhere_in_every_output() -> None:
+    # ja-dev4's 市民農園 (four cities; Kiyose writes in plain language): the row of Fussa's and
+    # Hino's applications also holds Musashino's allocation of the plots (区画番号を決め…), joined
+    # through Kiyose's どの はたけ（くかく）を つかうか きめる. Its wording reads Kiyose's, so it is
+    # not worded apart; but pair by pair Fussa and Hino pair their application with Musashino's
+    # own (申込書に必要事項をご記入のうえ…), so the cell is marked
+    folder = ROOT / "benchmarks" / "data" / "align-ja-dev4" / "shimin-noen"
+    doc = json.loads(compare(str(folder), "--format", "json"))
+    allot = "区画番号を決め、利用許可証をお送りします"
+    row = next(d for d in doc["alignment_details"] if d["labels"].get("musashino") == allot)
+    assert row["labels"]["fussa"] == "申込 (窓口 / LoGo)" and row["labels"]["hino"] == "利用申込（往復はがき・電子申請）"
+    assert 0 <= row["unpaired"]["musashino"] < 0.5
+    assert "musashino" not in row.get("review", {})
+    assert f"{allot} ※" in compare(str(folder), "--format", "markdown")
+    rows = list(csv.DictReader(io.StringIO(compare(str(folder), "--format", "csv"))))
+    assert "musashino" in next(r for r in rows if r["musashino"] == allot)["review"].split(";")
+    # every cell either reason marks is listed, and no other
+    for d, r in zip(doc["alignment_details"], rows, strict=True):
+        assert set(r["review"].split(";")) - {""} == set(d.get("review", {})) | set(d.get("unpaired", {}))

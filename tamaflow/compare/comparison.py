@@ -18,7 +18,7 @@ from ..model.library import Activity
 from ..model.process import Process
 from .align import Matcher, MatchOptions, PairAlignment, for_language, japanese_flows, match_vocabulary
 from .deviations import Deviation, deviations
-from .evidence import worded_apart
+from .evidence import paired_apart, worded_apart
 from .grouping import Group, clause_links, group, mean_position, witnesses_needed
 from .labels import label_key
 from .pairs import PairRunner, run_locally
@@ -75,6 +75,15 @@ class Comparison:
     #: (group, variant) → the best label similarity of a member worded apart from every other
     #: city's member of its group: the cells to check (`evidence.worded_apart`)
     review: dict[tuple[int, int], float] = field(default_factory=dict)
+    #: (group, variant) → the share of the group's other cities whose pair alignment pairs that
+    #: member with theirs, for the members most of them pair apart (`evidence.paired_apart`;
+    #: exact path only): also cells to check
+    unpaired: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    def to_check(self, gi: int, v: int) -> bool:
+        """Whether variant v's step in group gi is a cell to check: worded apart from every
+        other city's step there, or paired apart by most of them (`review`, `unpaired`)."""
+        return (gi, v) in self.review or (gi, v) in self.unpaired
 
     def group_ids(self, g: Group) -> dict[str, str | list[str]]:
         """A group as the JSON contract writes it: variant id → step id (or ids for 1:n)."""
@@ -111,6 +120,10 @@ class Comparison:
             if weak:
                 # worded apart from every other city's step here: the cells to check
                 entry["review"] = weak
+            apart = {self.variants[v]: share for v in sorted(g.members) if (share := self.unpaired.get((gi, v))) is not None}
+            if apart:
+                # paired with another step (or none) by most of the other cities, pair by pair
+                entry["unpaired"] = apart
             details.append(entry)
         std = self.standard
         lanes = {lane.id: lane.name for lane in std.process.lanes}
@@ -267,7 +280,7 @@ def compare_processes(
     for (v, gi), nodes in sorted(links.items()):
         groups_sorted[gi].merged[v] = sorted(nodes)
     return Comparison(variants, views, pairs, groups_sorted, sims, clusters, std, devs, japanese, o, method,
-                      worded_apart(labels, groups_sorted, first))
+                      worded_apart(labels, groups_sorted, first), paired_apart(groups_sorted, pairs))
 
 
 def _closeness(matcher: Matcher, first: int) -> Closeness:

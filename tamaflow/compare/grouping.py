@@ -9,7 +9,7 @@ label model (labels.py, labelspace.py, japanese.py) to read a compound step's cl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -142,7 +142,7 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
     # what each pair alignment says directly: every node's 1:1 partner (also read by the repairs
     # after the union-find), and each pair's 1:n links, indexed on first use (only chains
     # through a bridge are checked, so most pairs are never looked at)
-    partner = _partners(pairs)
+    partner = partners(pairs)
     links: dict[tuple[int, int], set[tuple[int, int]]] = {}
     #: the label matrices of pairs that came back without theirs (a Dask worker keeps it,
     #: `distributed.measure_chunk`), computed here by the same matcher when a chain asks
@@ -230,7 +230,7 @@ def group(matcher: Matcher, pairs: dict[tuple[int, int], PairAlignment]) -> list
     return _join_apart(out, partner)
 
 
-def _partners(pairs: dict[tuple[int, int], PairAlignment]) -> dict[tuple[int, int], dict[int, int]]:
+def partners(pairs: Mapping[tuple[int, int], PairAlignment]) -> dict[tuple[int, int], dict[int, int]]:
     """(variant i, variant j) → i's node → its 1:1 partner in j, both ways round."""
     out: dict[tuple[int, int], dict[int, int]] = {}
     for (i, j), pa in pairs.items():

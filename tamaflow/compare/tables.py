@@ -21,23 +21,27 @@ def group_labels(comp: Comparison, gi: int, v: int) -> str:
 
 
 #: after a label in the terminal and Markdown tables (and on the site): the city's step is worded
-#: unlike every other city's step in its row (`Comparison.review`), so check it
+#: unlike every other city's step in its row, or most of the row's other cities pair it with
+#: another step pair by pair (`Comparison.to_check`), so check it
 REVIEW_MARK = "※"
-REVIEW_LEGEND_JA = ("※ = 要確認: 同じ行の他市の手順と文言が似ておらず、流れの中の位置で対応付けた手順"
+REVIEW_LEGEND_JA = ("※ = 要確認: 同じ行の他市の手順と文言が似ていないか、市どうしの対応付けでは同じ行の他市の"
+                    "半数以上が別の手順と組にした手順で、流れの中の位置や他市を介して対応付けたもの"
                     "（誤りなら、各市の手順に standard: で標準の手順のコードを付けると、そのコードで対応付けられます）")
-REVIEW_LEGEND_EN = ("※ = check: worded unlike every other variant's step in its row, aligned by its place in the flow "
-                    "(if wrong, give the steps their standard: code: steps citing one code are aligned on it)")
+REVIEW_LEGEND_EN = ("※ = check: worded unlike every other variant's step in its row, or paired with another step by "
+                    "most of the row's other variants pair by pair, so aligned by its place in the flow or through "
+                    "other variants (if wrong, give the steps their standard: code: steps citing one code are "
+                    "aligned on it)")
 
 
 def review_cities(comp: Comparison, gi: int) -> list[int]:
-    """The variants whose step in group `gi` is worded apart (`Comparison.review`), in order."""
-    return [v for v in sorted(comp.groups[gi].members) if (gi, v) in comp.review]
+    """The variants whose step in group `gi` is a cell to check (`Comparison.to_check`), in order."""
+    return [v for v in sorted(comp.groups[gi].members) if comp.to_check(gi, v)]
 
 
 def cell_text(comp: Comparison, gi: int, v: int) -> str:
-    """`group_labels` with `REVIEW_MARK` after a step worded apart: what the tables print."""
+    """`group_labels` with `REVIEW_MARK` after a cell to check: what the tables print."""
     text = group_labels(comp, gi, v)
-    return f"{text} {REVIEW_MARK}" if (gi, v) in comp.review else text
+    return f"{text} {REVIEW_MARK}" if comp.to_check(gi, v) else text
 
 
 def _support(comp: Comparison, gi: int) -> float:
@@ -46,7 +50,7 @@ def _support(comp: Comparison, gi: int) -> float:
 
 def alignment_table(comp: Comparison) -> Table:
     """One row per activity group, one column of labels per variant and one of its step ids, and
-    last the variants whose step is worded apart (`review_cities`): a column of their own, so the
+    last the variants whose step is a cell to check (`review_cities`): a column of their own, so the
     label cells hold the labels only."""
     t = Table("対応表", (
         Column("group", "番号", "0"), Column("standard_step", "標準の手順ID"), Column("support", "支持率", F_SHARE),
@@ -121,7 +125,7 @@ def many_alignment_table(items: list[tuple[str, Comparison]]) -> Table:
             for v in sorted(g.members):
                 ids = [comp.views[v].nodes[x].id for x in sorted(g.members[v])]
                 t.add(name, gi + 1, comp.standard_step_of(gi) or "", _support(comp, gi), comp.variants[v],
-                      group_labels(comp, gi, v), ";".join(ids), "要確認" if (gi, v) in comp.review else "")
+                      group_labels(comp, gi, v), ";".join(ids), "要確認" if comp.to_check(gi, v) else "")
     return t
 
 

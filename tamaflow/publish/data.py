@@ -99,8 +99,8 @@ class AlignmentRow:
     #: city slug → the city's step label(s) aligned to it; a city absent from the mapping or
     #: mapped to an empty list has no counterpart
     cells: dict[str, list[str]] = field(default_factory=dict)
-    #: the cities whose step here is worded unlike every other city's (compare's `review`):
-    #: aligned by its place in the flow, to be checked
+    #: the cities whose step here is a cell to check (compare's `Comparison.to_check`): worded
+    #: unlike every other city's, or paired with another step by most of them pair by pair
     review: list[str] = field(default_factory=list)
 
 
