@@ -18,6 +18,7 @@ from pathlib import Path
 
 import lxml.html
 import numpy as np
+import openpyxl
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -170,3 +171,63 @@ def test_compare_marks_a_step_the_other_cities_pair_elsewhere_in_every_output() 
     # every cell either reason marks is listed, and no other
     for d, r in zip(doc["alignment_details"], rows, strict=True):
         assert set(r["review"].split(";")) - {""} == set(d.get("review", {})) | set(d.get("unpaired", {}))
+
+
+def test_a_deviation_about_a_step_in_a_cell_to_check_is_marked_too(tmp_path: Path) -> None:
+    # the same 市民農園: Musashino's allocation of the plots, in the applications' row, is reported
+    # as done later than the standard's step and by another lane than the applicants'. Both
+    # sentences come from where the alignment put the step; they are marked, in every output
+    folder = ROOT / "benchmarks" / "data" / "align-ja-dev4" / "shimin-noen"
+    doc = json.loads(compare(str(folder), "--format", "json"))
+    musashino = [d for d in doc["deviations"]["musashino"] if d["steps"] == ["kukaku"]]
+    assert {d["kind"] for d in musashino} == {"order", "lane"} and all(d["check"] for d in musashino)
+    # a marked sentence names a step whose cell is marked; a missing step or a channel never is
+    marked = {(city, sid) for d, ids in zip(doc["alignment_details"], doc["alignment"], strict=True)
+              for city in set(d.get("review", {})) | set(d.get("unpaired", {}))
+              for sid in ([ids[city]] if isinstance(ids[city], str) else ids[city])}
+    for city, devs in doc["deviations"].items():
+        for d in devs:
+            if d["check"]:
+                assert d["kind"] in ("order", "lane", "paper", "seal", "extra")
+                assert any((city, sid) in marked for sid in d["steps"]) or d["kind"] == "order", d
+    md = compare(str(folder), "--format", "markdown")
+    assert f"- {musashino[0]['message']} ※" in md and "※ = 要確認の対応付けに基づく違い" in md
+    table = compare(str(folder))
+    assert "要確認の対応付けに基づく違い" in table
+    out = tmp_path / "noen.xlsx"
+    compare(str(folder), "--format", "xlsx", "-o", str(out))
+    ws = openpyxl.load_workbook(out)["標準との違い"]
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
+    flagged = {(r["市"], r["内容"]) for r in rows if r["要確認"] == "要確認"}
+    assert {("musashino", d["message"]) for d in musashino} <= flagged
+    assert len(flagged) == sum(d["check"] for devs in doc["deviations"].values() for d in devs)
+
+
+def test_a_folder_without_cells_to_check_marks_no_deviation(haiki: Path) -> None:
+    for city in ("komae",):
+        (haiki / f"{city}.yaml").unlink()
+    doc = json.loads(compare(str(haiki), "--format", "json"))
+    assert not any(d["check"] for devs in doc["deviations"].values() for d in devs)
+    assert "要確認の対応付けに基づく違い" not in compare(str(haiki), "--format", "markdown")
+
+
+def test_the_site_marks_the_deviations_that_rest_on_a_cell_to_check(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "publish", lib)
+    shutil.copytree(ROOT / "benchmarks" / "data" / "align-ja-dev4" / "shimin-noen", lib / "shimin-noen")
+    cities = yaml.safe_load((lib / "cities.yaml").read_text(encoding="utf-8"))
+    cities["cities"].update({"hino": {"name": "日野市"}, "kiyose": {"name": "清瀬市"}, "musashino": {"name": "武蔵野市"}})
+    (lib / "cities.yaml").write_text(yaml.safe_dump(cities, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "site"
+    r = runner.invoke(app, ["publish", str(lib), "-o", str(out)], env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert r.exit_code == 0, r.output
+    doc = json.loads(compare(str(lib / "shimin-noen"), "--format", "json"))
+    for page, cities_on_page in (("index.html", doc["deviations"]), ("musashino.html", {"musashino": doc["deviations"]["musashino"]})):
+        html = lxml.html.fromstring((out / "p" / "shimin-noen" / page).read_bytes())
+        items = html.cssselect("ul.deviations li")
+        shown = [li.text_content().replace("※", "").strip() for li in items if li.cssselect("span.review")]
+        # the page's sentences marked are the comparison's marked ones (the library's catalogue
+        # and city order do not change this procedure's alignment)
+        assert sorted(shown) == sorted(d["message"] for devs in cities_on_page.values() for d in devs if d["check"])
+        assert shown and "対応付けが誤りなら" in html.cssselect("#deviations p.note")[0].text_content()

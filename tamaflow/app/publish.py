@@ -160,6 +160,8 @@ class Compared:
     to_standard: dict[str, float]
     #: the comparison itself, for the impact of its standard flow
     comparison: Comparison | None = None
+    #: city → the deviations (sentences) that rest on a cell to check (`Deviation.check`)
+    deviation_checks: dict[str, set[str]] = field(default_factory=dict)
 
 
 def compare_procedure(group: list[Process], catalogue: dict[str, list[str]], method: Method = "auto") -> Compared:
@@ -206,6 +208,7 @@ def compare_procedure(group: list[Process], catalogue: dict[str, list[str]], met
         deviation_steps={v: _by_step(comp.deviations.get(v, [])) for v in comp.variants},
         to_standard=to_standard,
         comparison=comp,
+        deviation_checks={v: {d.message for d in comp.deviations.get(v, []) if d.check} for v in comp.variants},
     )
 
 
@@ -356,6 +359,7 @@ def collect(library: Path, procs: list[Process], progress: StageProgress, jobs: 
                 v.to_standard = comp.to_standard.get(p.city)
                 v.deviations = comp.deviations.get(p.city)
                 v.deviation_steps = comp.deviation_steps.get(p.city, {})
+                v.deviation_checks = comp.deviation_checks.get(p.city, set())
             proc.variants.append(v)
             for section, message in a.errors:
                 errors.setdefault(section, []).append(message)

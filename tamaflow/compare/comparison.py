@@ -276,11 +276,12 @@ def compare_processes(
     # a step naming several actions ties to the activity one of its clauses names (both paths)
     for key, nodes in clause_links(views, vocab, o.match.action_clash, groups_sorted).items():
         links.setdefault(key, set()).update(nodes)
-    devs = deviations(views, groups_sorted, std, japanese, links)
+    review, unpaired = worded_apart(labels, groups_sorted, first), paired_apart(groups_sorted, pairs)
+    devs = deviations(views, groups_sorted, std, japanese, links, review.keys() | unpaired.keys())
     for (v, gi), nodes in sorted(links.items()):
         groups_sorted[gi].merged[v] = sorted(nodes)
     return Comparison(variants, views, pairs, groups_sorted, sims, clusters, std, devs, japanese, o, method,
-                      worded_apart(labels, groups_sorted, first), paired_apart(groups_sorted, pairs))
+                      review, unpaired)
 
 
 def _closeness(matcher: Matcher, first: int) -> Closeness:

@@ -8,7 +8,7 @@ Depends on the model only (through the views and the standard flow).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .grouping import Group
@@ -39,9 +39,13 @@ class Deviation:
     steps: list[str] = field(default_factory=list)
     #: the standard's step id concerned, if any
     standard_step: str | None = None
+    #: the sentence rests on a cell of the alignment to check (`Comparison.to_check`): the city's
+    #: step it names may be aligned wrongly, and then so is the sentence
+    check: bool = False
 
     def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "message": self.message, "steps": self.steps, "standard_step": self.standard_step}
+        return {"kind": self.kind, "message": self.message, "steps": self.steps, "standard_step": self.standard_step,
+                "check": self.check}
 
 
 def deviations(
@@ -50,10 +54,17 @@ def deviations(
     std: StandardFlow,
     japanese: bool,
     merged: Mapping[tuple[int, int], set[int]] | None = None,
+    check: Collection[tuple[int, int]] = (),
 ) -> dict[str, list[Deviation]]:
     """Deviations of every variant from the standard, in a fixed order per variant. `merged`:
-    (variant, group) → the variant's steps that do that group's work together with another's."""
+    (variant, group) → the variant's steps that do that group's work together with another's.
+    `check`: the cells to check, (group, variant); a sentence about a city's step in such a
+    cell (its order, lane, medium or seal, or an extra step) is marked `check`: where the
+    alignment put that step in the wrong row, the sentence reports a difference that is not there
+    (ja-dev4's 市民農園: 「どの はたけ（くかく）を つかうか きめる」を「往復はがき受付」の前に行っています,
+    for a step that sits in the row of the other cities' applications)."""
     merged = merged or {}
+    check = set(check)
     out: dict[str, list[Deviation]] = {}
     steps = {s.group: s for s in std.steps}
     std_lane_names = {lane.id: lane.name for lane in std.process.lanes}
@@ -83,12 +94,13 @@ def deviations(
                        else f"Missing step “{s.step.name}” ({lane}): {pct} of the variants do it.")
                 found.append(Deviation(name, "missing", msg, [], s.step.id))
         # extra
+        group_of = {k: gi for gi, g in enumerate(groups) for k in g.members.get(v, [])}
         for k, node in enumerate(view.nodes):
             if k in in_kept[v] or node.type == "gateway":
                 continue
             msg = (f"標準にない手順「{node.name}」{f'({node.lane}) ' if node.lane else ''}があります。" if japanese
                    else f"Extra step “{node.name}”{f' ({node.lane})' if node.lane else ''} that the standard does not have.")
-            found.append(Deviation(name, "extra", msg, [node.id], None))
+            found.append(Deviation(name, "extra", msg, [node.id], None, (group_of.get(k, -1), v) in check))
         # split: several steps where the standard has one
         for gi in std.order:
             ks = groups[gi].members.get(v, [])
@@ -125,7 +137,7 @@ def deviations(
             else:
                 msg = (f"「{s.step.name}」を「{o.step.name}」の前に行っています (標準では後)。" if japanese
                        else f"“{s.step.name}” comes before “{o.step.name}” here; the standard does it after.")
-            found.append(Deviation(name, "order", msg, here, s.step.id))
+            found.append(Deviation(name, "order", msg, here, s.step.id, (moved, v) in check or (other, v) in check))
             inversions = [(x, y) for x, y in inversions if moved not in (x, y)]
         # lane / actor, medium, seal
         for gi in std.order:
@@ -138,16 +150,16 @@ def deviations(
             if _other_actor(view, node, s.step.lane, std_lane, std.lane_roles.get((v, node.lane or ""))):
                 msg = (f"「{s.step.name}」を「{std_lane}」ではなく「{node.lane}」が行っています。" if japanese
                        else f"“{s.step.name}” is done by “{node.lane}” here, not by “{std_lane}” as in the standard.")
-                found.append(Deviation(name, "lane", msg, [node.id], s.step.id))
+                found.append(Deviation(name, "lane", msg, [node.id], s.step.id, (gi, v) in check))
             if s.step.medium in ELECTRONIC and any(view.nodes[k].step.medium == "paper" for k in ks):
                 sm = s.step.medium or ""
                 msg = (f"「{s.step.name}」を紙で行っています (標準は{MEDIUM_JA.get(sm, sm)})。" if japanese
                        else f"“{s.step.name}” is done on paper here; the standard uses {sm}.")
-                found.append(Deviation(name, "paper", msg, [view.nodes[k].id for k in ks], s.step.id))
+                found.append(Deviation(name, "paper", msg, [view.nodes[k].id for k in ks], s.step.id, (gi, v) in check))
             if not s.step.seal and any(view.nodes[k].step.seal for k in ks):
                 msg = (f"「{s.step.name}」で押印を求めています (標準は押印なし)。" if japanese
                        else f"“{s.step.name}” requires a seal (hanko) here; the standard does not.")
-                found.append(Deviation(name, "seal", msg, [view.nodes[k].id for k in ks], s.step.id))
+                found.append(Deviation(name, "seal", msg, [view.nodes[k].id for k in ks], s.step.id, (gi, v) in check))
         # online channels
         for ch in std.process.channels:
             if ch in ONLINE_CHANNELS and ch not in view.process.channels:

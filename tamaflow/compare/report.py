@@ -14,7 +14,16 @@ from collections.abc import Mapping
 from ..io.table import to_csv as table_csv
 from ..model.kinds import kind_text
 from .comparison import Comparison
-from .tables import REVIEW_LEGEND_EN, REVIEW_LEGEND_JA, alignment_table, cell_text, many_alignment_table
+from .tables import (
+    DEVIATION_LEGEND_EN,
+    DEVIATION_LEGEND_JA,
+    REVIEW_LEGEND_EN,
+    REVIEW_LEGEND_JA,
+    alignment_table,
+    cell_text,
+    deviation_text,
+    many_alignment_table,
+)
 
 #: what one similarity number means, said once under every matrix (terminal and Markdown)
 SIMILARITY_LEGEND_JA = ("類似度: 0〜1、1 = 同じ流れ、0 = 共通点なし "
@@ -158,7 +167,10 @@ def to_markdown(comp: Comparison, names: Mapping[str, str] | None = None) -> str
         if not devs:
             lines.append("- " + ("標準どおり。" if ja else "Follows the standard."))
         for d in devs:
-            lines.append(f"- {_md(d.message)}")
+            lines.append(f"- {_md(deviation_text(d.message, d.check))}")
+        lines.append("")
+    if any(d.check for devs in comp.deviations.values() for d in devs):
+        lines.append(DEVIATION_LEGEND_JA if ja else DEVIATION_LEGEND_EN)
         lines.append("")
     lines.append(f"## {'対応表' if ja else 'Alignment'}")
     lines.append("")
@@ -222,8 +234,10 @@ def to_table(comp: Comparison, width: int = 80, names: Mapping[str, str] | None 
     t.add_column("違い" if ja else "deviation", overflow="fold")
     for vi, v in enumerate(comp.variants):
         for d in comp.deviations.get(v, []):
-            t.add_row(city[vi], d.kind, d.message)
+            t.add_row(city[vi], d.kind, deviation_text(d.message, d.check))
     console.print(t)
+    if any(d.check for devs in comp.deviations.values() for d in devs):
+        console.print(DEVIATION_LEGEND_JA if ja else DEVIATION_LEGEND_EN)
     if not _grid_fits(city, width, 10):
         console.print("\n".join(_alignment_list(comp, city, width)), soft_wrap=True)
     else:

@@ -33,6 +33,19 @@ REVIEW_LEGEND_EN = ("※ = check: worded unlike every other variant's step in it
                     "aligned on it)")
 
 
+#: after a deviation's sentence: it names a city's step in a cell to check (`Deviation.check`)
+DEVIATION_LEGEND_JA = ("※ = 要確認の対応付けに基づく違い: 対応表で ※ の付いた手順についての文で、"
+                       "対応付けが誤りなら、この違いもありません")
+DEVIATION_LEGEND_EN = ("※ = rests on a cell to check: the sentence is about a step marked ※ in the alignment, "
+                       "and if that step is aligned wrongly, so is the sentence")
+
+
+def deviation_text(message: str, check: bool) -> str:
+    """A deviation's sentence as the tables print it: with `REVIEW_MARK` when it rests on a
+    cell to check."""
+    return f"{message} {REVIEW_MARK}" if check else message
+
+
 def review_cities(comp: Comparison, gi: int) -> list[int]:
     """The variants whose step in group `gi` is a cell to check (`Comparison.to_check`), in order."""
     return [v for v in sorted(comp.groups[gi].members) if comp.to_check(gi, v)]
@@ -87,7 +100,7 @@ def _standard_rows(comp: Comparison) -> list[list[object]]:
 STANDARD_COLUMNS = (Column("order", "順", "0"), Column("step_name", "手順"), Column("lane", "担当"),
                     Column("kind", "種類"), Column("support", "支持率", F_SHARE), Column("step", "手順ID"))
 DEVIATION_COLUMNS = (Column("variant", "市"), Column("kind", "種類"), Column("message", "内容", width=80),
-                     Column("steps", "手順ID"), Column("standard_step", "標準の手順ID"))
+                     Column("steps", "手順ID"), Column("standard_step", "標準の手順ID"), Column("check", "要確認"))
 PROCEDURE = Column("procedure", "手続")
 
 
@@ -99,7 +112,7 @@ def standard_table(comp: Comparison) -> Table:
 
 
 def _deviation_rows(comp: Comparison) -> list[list[object]]:
-    return [[v, d.kind, d.message, ";".join(d.steps), d.standard_step or ""]
+    return [[v, d.kind, d.message, ";".join(d.steps), d.standard_step or "", "要確認" if d.check else ""]
             for v in comp.variants for d in comp.deviations.get(v, [])]
 
 

@@ -84,6 +84,9 @@ class Variant:
     #: step id → the deviations that concern that step, in sentences (compare), for the
     #: diagram's marks
     deviation_steps: dict[str, list[str]] = field(default_factory=dict)
+    #: the deviations (sentences) that rest on a cell of the alignment to check (compare's
+    #: `Deviation.check`): marked ※ on the pages
+    deviation_checks: set[str] = field(default_factory=set)
 
     @property
     def city(self) -> str:
