@@ -61,8 +61,9 @@ def deviations(
     `check`: the cells to check, (group, variant); a sentence about a city's step in such a
     cell (its order, lane, medium or seal, or an extra step) is marked `check`: where the
     alignment put that step in the wrong row, the sentence reports a difference that is not there
-    (ja-dev4's 市民農園: 「どの はたけ（くかく）を つかうか きめる」を「往復はがき受付」の前に行っています,
-    for a step that sits in the row of the other cities' applications)."""
+    (ja-dev4's 市民農園: Musashino is told 「どの はたけ（くかく）を つかうか きめる」を「往復はがき受付・
+    申込者一覧入力」の後に行っています about its allocation of the plots, which sits in the row of
+    the other cities' applications)."""
     merged = merged or {}
     check = set(check)
     out: dict[str, list[Deviation]] = {}
