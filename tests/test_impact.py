@@ -63,7 +63,7 @@ def test_two_cities_by_hand() -> None:
     assert (midori["seals_removed"], aoba["seals_removed"]) == (1, 0)
     seal = [c for c in midori["changes"] if c["kind"] == "seal"]
     # 決裁 600 × 6/60 = 60 h now, 600 × 5/60 = 50 h in the standard: the change frees 10 h
-    assert seal == [{"kind": "seal", "step": "approve", "text": "押印を廃止する: 決裁 (緑市)", "hours": 10.0}]
+    assert seal == [{"kind": "seal", "step": "approve", "text": "押印を廃止する: 決裁 (緑市)", "hours": 10.0, "check": False}]
     rpa = {c["step"]: c["hours"] for c in aoba["changes"] if c["kind"] == "rpa"}
     assert rpa == {"enter": 216.0, "receive": 74.7}  # 1200 × 13.5/60 × 0.8, 1200 × 4.667/60 × 0.8
     # the standardisation changes add up to the standardisation savings

@@ -231,3 +231,47 @@ def test_the_site_marks_the_deviations_that_rest_on_a_cell_to_check(tmp_path: Pa
         # and city order do not change this procedure's alignment)
         assert sorted(shown) == sorted(d["message"] for devs in cities_on_page.values() for d in devs if d["check"])
         assert shown and "対応付けが誤りなら" in html.cssselect("#deviations p.note")[0].text_content()
+
+
+def test_the_business_case_marks_the_changes_that_rest_on_a_cell_to_check(haiki: Path, tmp_path: Path) -> None:
+    # the same three cities, every step 10 minutes, but Komae's watched melting takes it an hour:
+    # aligning that step to the standard's 10 minutes is most of Komae's saving, and the step is
+    # in its row by place alone (worded apart), so the change and its hours are marked
+    for f in haiki.glob("*.yaml"):
+        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        for s in doc["steps"]:
+            s["minutes"] = 60 if s["name"] == "溶解処理（業者工場・職員立会）" else 10
+        f.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    r = runner.invoke(app, ["impact", str(haiki), "--runs", "0", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    komae = next(c for c in json.loads(r.stdout)["procedures"][0]["cities"] if c["city"] == "komae")
+    marked = [ch for ch in komae["changes"] if ch["check"]]
+    # 100 cases × (60 − 10) min / 60 = 83.3 h a year
+    assert [(ch["kind"], ch["step"], ch["hours"]) for ch in marked] == [("align", "s2", 83.3)]
+    assert komae["savings_to_check_hours"] == 83.3
+    # a change about a step whose cell is not marked, or about the standard's own step, is not
+    assert all(not ch["check"] for ch in komae["changes"] if ch["step"] != "s2")
+    md = runner.invoke(app, ["impact", str(haiki), "--runs", "0", "--format", "markdown"]).stdout
+    assert "溶解処理（業者工場・職員立会） (komae) — +83.3 時間/年 ※" in md and "要確認の対応付けに基づく変更" in md
+    out = tmp_path / "impact.xlsx"
+    assert runner.invoke(app, ["impact", str(haiki), "--runs", "0", "-f", "xlsx", "-o", str(out)]).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    ws = wb["変更点"]
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
+    assert [(r["市ID"], r["手順ID"]) for r in rows if r["要確認"] == "要確認"] == [("komae", "s2")]
+    pairs = wb["手続×市"]
+    head = [c.value for c in pairs[1]]
+    by_city = {r[head.index("市ID")].value: r[head.index("うち要確認の対応付け")].value for r in pairs.iter_rows(min_row=2)}
+    assert by_city == {"komae": 83.3, "inagi": 0.0, "kunitachi": 0.0}
+    # and Komae's page on the site, in its 標準化の効果 section
+    lib = tmp_path / "lib"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "publish", lib)
+    shutil.copytree(haiki, lib / "haiki")
+    site = tmp_path / "site"
+    r = runner.invoke(app, ["publish", str(lib), "-o", str(site)], env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert r.exit_code == 0, r.output
+    page = lxml.html.fromstring((site / "p" / "haiki" / "komae.html").read_bytes())
+    cells = [td.text_content() for td in page.cssselect("#impact table.data td") if td.cssselect("span.review")]
+    assert len(cells) == 1 and "溶解処理（業者工場・職員立会）" in cells[0]
+    assert "+83.3 時間/年" in page.cssselect("#impact p.note")[0].text_content()

@@ -37,6 +37,9 @@ class Change:
     step: str | None
     text: str
     hours: float
+    #: the change is about a city step in a cell of the alignment to check (compare's
+    #: `Comparison.to_check`): if that step is aligned wrongly, the change is not there
+    check: bool = False
 
 
 @dataclass(slots=True)
@@ -66,6 +69,12 @@ class CityImpact:
     @property
     def savings_rpa(self) -> float:
         return self.hours_standard - self.hours_standard_rpa
+
+    @property
+    def savings_to_check(self) -> float:
+        """The part of the standardisation savings that rests on cells of the alignment to check:
+        the hours of the changes about such steps."""
+        return sum(ch.hours for ch in self.changes if ch.check)
 
 
 @dataclass(slots=True)
@@ -189,6 +198,15 @@ def savings_runs(plan: Plan, procs: list[Process], chains: Mapping[str, Chain],
     return out
 
 
+def steps_to_check(comp: Comparison, city: str) -> set[str]:
+    """The ids of a city's steps in cells of the alignment to check (`Comparison.to_check`)."""
+    if city not in comp.variants:
+        return set()
+    v = comp.variants.index(city)
+    return {comp.views[v].nodes[k].id for gi, g in enumerate(comp.groups) if comp.to_check(gi, v)
+            for k in g.members.get(v, [])}
+
+
 def city_changes(plan: Plan, p: Process, now: ProcessScore, std: ProcessScore, kept: Mapping[str, list[str]],
                  city_name: str, savings_standard: float) -> tuple[list[Change], dict[str, int]]:
     """The concrete changes that take the city from its flow to the standard, each with its hours.
@@ -197,6 +215,7 @@ def city_changes(plan: Plan, p: Process, now: ProcessScore, std: ProcessScore, k
     explains (branch shares, how often steps are reached) is one last change of kind `flow`."""
     now_by = {s.id: s for s in now.steps}
     std_by = {s.id: s for s in std.steps}
+    unsure = steps_to_check(plan.comparison, p.city)
     counts = {"seal": 0, "paper": 0, "in_person": 0}
     out: list[Change] = []
     for sid, ps in plan.steps.items():
@@ -222,7 +241,7 @@ def city_changes(plan: Plan, p: Process, now: ProcessScore, std: ProcessScore, k
         if actions:
             steps = "・".join(s.name for s in own)
             out.append(Change(actions[0][0], own[0].id, "、".join(w for _k, w in actions) + f": {steps} ({city_name})",
-                              delta))
+                              delta, any(s.id in unsure for s in own)))
     for s in now.steps:
         if s.id in plan.aligned.get(p.city, set()):
             continue
@@ -231,7 +250,8 @@ def city_changes(plan: Plan, p: Process, now: ProcessScore, std: ProcessScore, k
             counts[b] += 1
         if (s.hours_per_year or 0.0) >= MIN_HOURS or marks:
             extra = "、押印を廃止する" if "seal" in marks else ""
-            out.append(Change("drop", s.id, f"手順をやめる{extra}: {s.name} ({city_name})", s.hours_per_year or 0.0))
+            out.append(Change("drop", s.id, f"手順をやめる{extra}: {s.name} ({city_name})", s.hours_per_year or 0.0,
+                              s.id in unsure))
     explained = sum(c.hours for c in out)
     if abs(savings_standard - explained) >= MIN_HOURS:
         out.append(Change("flow", None, "分岐の割合・手順を通る回数を標準にそろえる", savings_standard - explained))

@@ -41,7 +41,10 @@ def city_data(c: CityImpact, cost: float | None) -> dict[str, Any]:
         "savings_standard_hours": _h(c.savings_standard), "savings_rpa_hours": _h(c.savings_rpa),
         **_range(c.samples),
         "seals_removed": c.seals_removed, "paper_removed": c.paper_removed, "in_person_removed": c.in_person_removed,
-        "changes": [{"kind": ch.kind, "step": ch.step, "text": ch.text, "hours": _h(ch.hours)} for ch in c.changes],
+        "changes": [{"kind": ch.kind, "step": ch.step, "text": ch.text, "hours": _h(ch.hours), "check": ch.check}
+                    for ch in c.changes],
+        # the part of savings_standard_hours resting on cells of the alignment to check
+        "savings_to_check_hours": _h(c.savings_to_check),
     }
     if cost is not None:
         p = percentiles(c.samples)
@@ -159,6 +162,11 @@ def method_lines(im: Impact) -> list[str]:
             "金額は --hourly-cost (円/時間) を指定したときだけ (既定の時給は置かない)。方法と限界: docs/impact.md"]
 
 
+#: under a city's changes when some rest on a cell of the alignment to check (compare's ※ 要確認)
+CHECK_NOTE = ("※ = 要確認の対応付けに基づく変更: compare の対応表で ※ の付いた手順についての変更で、"
+              "対応付けが誤りなら、この変更とその時間もありません")
+
+
 def to_markdown(im: Impact) -> str:
     lines = ["# 標準化の効果 (tamaflow impact)", "", f"- {headline(im)}"]
     lines += [f"- {x}" for x in method_lines(im)]
@@ -172,7 +180,9 @@ def to_markdown(im: Impact) -> str:
         lines += _md_table(*pair_rows(im, ((p, c) for c in p.cities)))
         for c in p.cities:
             lines += ["", f"### {c.city_name}: 変更点", ""]
-            lines += [f"- {ch.text} — {ch.hours:+,.1f} 時間/年" for ch in c.changes] or ["- 変更なし"]
+            lines += [f"- {ch.text} — {ch.hours:+,.1f} 時間/年{' ※' if ch.check else ''}" for ch in c.changes] or ["- 変更なし"]
+            if any(ch.check for ch in c.changes):
+                lines += ["", f"{CHECK_NOTE} (この市: {c.savings_to_check:+,.1f} 時間/年)"]
     return "\n".join(lines) + "\n"
 
 

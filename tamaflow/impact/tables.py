@@ -24,6 +24,7 @@ def pairs_table(im: Impact) -> Table:
         Column("hours_now", "現在 時間/年", F_HOURS), Column("hours_standard", "標準 時間/年", F_HOURS),
         Column("hours_standard_rpa", "標準+RPA 時間/年", F_HOURS), Column("savings_hours", "削減 時間/年", F_HOURS),
         Column("savings_standard_hours", "うち標準化", F_HOURS), Column("savings_rpa_hours", "うちRPA", F_HOURS),
+        Column("savings_to_check_hours", "うち要確認の対応付け", F_HOURS),
         Column("savings_p10", "削減 P10", F_HOURS), Column("savings_p50", "削減 P50", F_HOURS),
         Column("savings_p90", "削減 P90", F_HOURS), Column("seals_removed", "押印の廃止", F_COUNT),
         Column("paper_removed", "紙の廃止", F_COUNT), Column("in_person_removed", "対面の廃止", F_COUNT),
@@ -34,7 +35,8 @@ def pairs_table(im: Impact) -> Table:
     for p in im.procedures:
         for c in p.cities:
             row = [p.process, p.name, c.city, c.city_name, _h(c.hours_now), _h(c.hours_standard),
-                   _h(c.hours_standard_rpa), _h(c.savings), _h(c.savings_standard), _h(c.savings_rpa), *_p(c.samples),
+                   _h(c.hours_standard_rpa), _h(c.savings), _h(c.savings_standard), _h(c.savings_rpa),
+                   _h(c.savings_to_check), *_p(c.samples),
                    c.seals_removed, c.paper_removed, c.in_person_removed]
             if im.hourly_cost is not None:
                 row.append(_yen(c.savings, im.hourly_cost))
@@ -45,11 +47,12 @@ def pairs_table(im: Impact) -> Table:
 def changes_table(im: Impact) -> Table:
     t = Table("変更点", (Column("process", "手続ID"), Column("name", "手続"), Column("city", "市ID"),
                        Column("city_name", "市"), Column("kind", "種類"), Column("step", "手順ID"),
-                       Column("text", "変更", width=60), Column("hours", "時間/年", F_HOURS)))
+                       Column("text", "変更", width=60), Column("hours", "時間/年", F_HOURS), Column("check", "要確認")))
     for p in im.procedures:
         for c in p.cities:
             for ch in c.changes:
-                t.add(p.process, p.name, c.city, c.city_name, ch.kind, ch.step, ch.text, _h(ch.hours))
+                t.add(p.process, p.name, c.city, c.city_name, ch.kind, ch.step, ch.text, _h(ch.hours),
+                      "要確認" if ch.check else "")
     return t
 
 
