@@ -59,6 +59,22 @@ def compare(*args: str) -> str:
     return r.stdout
 
 
+def publish_with(procedure: Path, tmp_path: Path, cities: dict[str, str] | None = None) -> Path:
+    """The publish tests' mini library with `procedure` added (and its `cities`, slug → name),
+    published; the site's folder."""
+    lib = tmp_path / "lib"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "publish", lib)
+    shutil.copytree(procedure, lib / procedure.name)
+    if cities:
+        known = yaml.safe_load((lib / "cities.yaml").read_text(encoding="utf-8"))
+        known["cities"].update({slug: {"name": name} for slug, name in cities.items()})
+        (lib / "cities.yaml").write_text(yaml.safe_dump(known, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "site"
+    r = runner.invoke(app, ["publish", str(lib), "-o", str(out)], env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert r.exit_code == 0, r.output
+    return out
+
+
 @pytest.mark.parametrize("path", ["exact", "fast"])
 def test_json_names_the_steps_worded_apart_with_their_best_similarity(haiki: Path, path: str) -> None:
     doc = json.loads(compare(str(haiki), "--format", "json", *(["--fast"] if path == "fast" else [])))
@@ -109,12 +125,7 @@ def test_the_library_table_marks_each_city_row(haiki: Path, tmp_path: Path) -> N
 
 
 def test_the_site_marks_them_in_the_procedure_alignment_and_explains_the_mark(haiki: Path, tmp_path: Path) -> None:
-    lib = tmp_path / "lib"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "publish", lib)
-    shutil.copytree(haiki, lib / "haiki")
-    out = tmp_path / "site"
-    r = runner.invoke(app, ["publish", str(lib), "-o", str(out)], env={"SOURCE_DATE_EPOCH": "1700000000"})
-    assert r.exit_code == 0, r.output
+    out = publish_with(haiki, tmp_path)
     html = lxml.html.fromstring((out / "p" / "haiki" / "index.html").read_bytes())
     marked = [td.text_content().replace("※", "").strip() for td in html.cssselect("table.alignment td")
               if td.cssselect("span.review")]
@@ -213,16 +224,9 @@ def test_a_folder_without_cells_to_check_marks_no_deviation(haiki: Path) -> None
 
 
 def test_the_site_marks_the_deviations_that_rest_on_a_cell_to_check(tmp_path: Path) -> None:
-    lib = tmp_path / "lib"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "publish", lib)
-    shutil.copytree(ROOT / "benchmarks" / "data" / "align-ja-dev4" / "shimin-noen", lib / "shimin-noen")
-    cities = yaml.safe_load((lib / "cities.yaml").read_text(encoding="utf-8"))
-    cities["cities"].update({"hino": {"name": "日野市"}, "kiyose": {"name": "清瀬市"}, "musashino": {"name": "武蔵野市"}})
-    (lib / "cities.yaml").write_text(yaml.safe_dump(cities, allow_unicode=True), encoding="utf-8")
-    out = tmp_path / "site"
-    r = runner.invoke(app, ["publish", str(lib), "-o", str(out)], env={"SOURCE_DATE_EPOCH": "1700000000"})
-    assert r.exit_code == 0, r.output
-    doc = json.loads(compare(str(lib / "shimin-noen"), "--format", "json"))
+    folder = ROOT / "benchmarks" / "data" / "align-ja-dev4" / "shimin-noen"
+    out = publish_with(folder, tmp_path, {"hino": "日野市", "kiyose": "清瀬市", "musashino": "武蔵野市"})
+    doc = json.loads(compare(str(folder), "--format", "json"))
     for page, cities_on_page in (("index.html", doc["deviations"]), ("musashino.html", {"musashino": doc["deviations"]["musashino"]})):
         html = lxml.html.fromstring((out / "p" / "shimin-noen" / page).read_bytes())
         items = html.cssselect("ul.deviations li")
@@ -265,12 +269,7 @@ def test_the_business_case_marks_the_changes_that_rest_on_a_cell_to_check(haiki:
     by_city = {r[head.index("市ID")].value: r[head.index("うち要確認の対応付け")].value for r in pairs.iter_rows(min_row=2)}
     assert by_city == {"komae": 83.3, "inagi": 0.0, "kunitachi": 0.0}
     # and Komae's page on the site, in its 標準化の効果 section
-    lib = tmp_path / "lib"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "publish", lib)
-    shutil.copytree(haiki, lib / "haiki")
-    site = tmp_path / "site"
-    r = runner.invoke(app, ["publish", str(lib), "-o", str(site)], env={"SOURCE_DATE_EPOCH": "1700000000"})
-    assert r.exit_code == 0, r.output
+    site = publish_with(haiki, tmp_path)
     page = lxml.html.fromstring((site / "p" / "haiki" / "komae.html").read_bytes())
     cells = [td.text_content() for td in page.cssselect("#impact table.data td") if td.cssselect("span.review")]
     assert len(cells) == 1 and "溶解処理（業者工場・職員立会）" in cells[0]
