@@ -219,7 +219,7 @@ class Marks:
 def review_marks(case: Case) -> Marks:
     """`Marks` of one case with the shipped defaults."""
     comp = compare_processes(case.processes, case.catalogue, CompareOptions(measures=False, method="exact"))
-    out = Marks(marked=len(comp.review.keys() | comp.unpaired.keys()))
+    out = Marks(marked=len(comp.cells_to_check()))
     for gi, g in enumerate(comp.groups):
         if len(g.members) > 1:
             out.cells += len(g.members)

@@ -85,6 +85,10 @@ class Comparison:
         other city's step there, or paired apart by most of them (`review`, `unpaired`)."""
         return (gi, v) in self.review or (gi, v) in self.unpaired
 
+    def cells_to_check(self) -> set[tuple[int, int]]:
+        """Every (group, variant) that `to_check` says yes to."""
+        return self.review.keys() | self.unpaired.keys()
+
     def group_ids(self, g: Group) -> dict[str, str | list[str]]:
         """A group as the JSON contract writes it: variant id → step id (or ids for 1:n)."""
         out: dict[str, str | list[str]] = {}

@@ -66,6 +66,9 @@ def deviations(
     the other cities' applications)."""
     merged = merged or {}
     check = set(check)
+    #: (variant, node) of every step in a cell to check, read off the cells once instead of
+    #: scanning every group for every city (cities × groups, on the fast path's thousands of cities)
+    unsure = {(v, k) for gi, v in check for k in groups[gi].members.get(v, [])}
     out: dict[str, list[Deviation]] = {}
     steps = {s.group: s for s in std.steps}
     std_lane_names = {lane.id: lane.name for lane in std.process.lanes}
@@ -95,13 +98,12 @@ def deviations(
                        else f"Missing step “{s.step.name}” ({lane}): {pct} of the variants do it.")
                 found.append(Deviation(name, "missing", msg, [], s.step.id))
         # extra
-        group_of = {k: gi for gi, g in enumerate(groups) for k in g.members.get(v, [])}
         for k, node in enumerate(view.nodes):
             if k in in_kept[v] or node.type == "gateway":
                 continue
             msg = (f"標準にない手順「{node.name}」{f'({node.lane}) ' if node.lane else ''}があります。" if japanese
                    else f"Extra step “{node.name}”{f' ({node.lane})' if node.lane else ''} that the standard does not have.")
-            found.append(Deviation(name, "extra", msg, [node.id], None, (group_of.get(k, -1), v) in check))
+            found.append(Deviation(name, "extra", msg, [node.id], None, (v, k) in unsure))
         # split: several steps where the standard has one
         for gi in std.order:
             ks = groups[gi].members.get(v, [])

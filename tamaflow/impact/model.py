@@ -198,15 +198,6 @@ def savings_runs(plan: Plan, procs: list[Process], chains: Mapping[str, Chain],
     return out
 
 
-def steps_to_check(comp: Comparison, city: str) -> set[str]:
-    """The ids of a city's steps in cells of the alignment to check (`Comparison.to_check`)."""
-    if city not in comp.variants:
-        return set()
-    v = comp.variants.index(city)
-    return {comp.views[v].nodes[k].id for gi, g in enumerate(comp.groups) if comp.to_check(gi, v)
-            for k in g.members.get(v, [])}
-
-
 def city_changes(plan: Plan, p: Process, now: ProcessScore, std: ProcessScore, kept: Mapping[str, list[str]],
                  city_name: str, savings_standard: float) -> tuple[list[Change], dict[str, int]]:
     """The concrete changes that take the city from its flow to the standard, each with its hours.
@@ -215,7 +206,7 @@ def city_changes(plan: Plan, p: Process, now: ProcessScore, std: ProcessScore, k
     explains (branch shares, how often steps are reached) is one last change of kind `flow`."""
     now_by = {s.id: s for s in now.steps}
     std_by = {s.id: s for s in std.steps}
-    unsure = steps_to_check(plan.comparison, p.city)
+    unsure = plan.to_check.get(p.city, set())
     counts = {"seal": 0, "paper": 0, "in_person": 0}
     out: list[Change] = []
     for sid, ps in plan.steps.items():

@@ -49,6 +49,8 @@ class Plan:
     steps: dict[str, PlanStep]
     #: city → ids of its steps aligned to some standard task
     aligned: dict[str, set[str]]
+    #: city → ids of its steps in cells of the alignment to check (`Comparison.to_check`)
+    to_check: dict[str, set[str]] = field(default_factory=dict)
 
 
 def make_plan(comp: Comparison) -> Plan:
@@ -70,7 +72,11 @@ def make_plan(comp: Comparison) -> Plan:
                 plan.members[city] = found
                 aligned[city].update(s.id for s in found)
         steps[st.id] = plan
-    return Plan(comp, std.process, steps, aligned)
+    # read off the marked cells once, not by scanning every group for every city (cities × groups)
+    to_check: dict[str, set[str]] = {}
+    for gi, v in comp.cells_to_check():
+        to_check.setdefault(comp.variants[v], set()).update(comp.views[v].nodes[k].id for k in comp.groups[gi].members[v])
+    return Plan(comp, std.process, steps, aligned, to_check)
 
 
 def better(city: Step, std: Step) -> list[str]:
