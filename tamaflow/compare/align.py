@@ -151,6 +151,20 @@ class MatchOptions:
     #: English flows: on PMMC-UA, whose organisations model at different grain, 7–14 % of the
     #: pairs by place between flows that share wording are right, 0.739 → 0.54
     ja_place: bool = True
+    #: the pairing by place (`place_fill`) also reads the two steps' lanes by the roles the
+    #: pair's own correspondences give them, not by their names: where the steps whose labels
+    #: decided (label similarity `role_anchor` or more) pair lane a of one city with lane b of
+    #: the other, a left-over step of lane a in place of one of lane b gains up to half this,
+    #: and one of a lane those pairs tie elsewhere loses as much (`_lane_roles`). Lane names
+    #: say little across cities (Kiyose's もうしこむ 人 reads Fussa's 申込管理表 / 財務sys at 0.56
+    #: and its 申込者 at 0.12), but the work done in them does: in 市民農園 Fussa's system issuing
+    #: the payment slip (納付書 発行 [財務sys]) had been paired by place with Hino's applicant
+    #: paying (農園利用料納付), though the steps whose labels decided put that system lane with
+    #: Hino's section three times (the Excel import, the lottery, the register) and never with
+    #: its applicants. 0 switches it off
+    lane_role: float = 0.1
+    #: the label similarity of a correspondence that vouches for its lanes' roles (`lane_role`)
+    role_anchor: float = 0.5
     #: whether the comparison's labels are mostly Japanese: set by `for_language`, not by hand
     japanese: bool = False
 
@@ -378,17 +392,21 @@ class Matcher:
                 C = C - o.order * crossing + o.gap * G * S
         pairs = self._assign(S, C)
         ordered = np.where(crossing > 0, -np.inf, C)
+        # the lanes' roles as the labels' own pairs give them, for the pairing by place
+        roles = (o.lane_role * _lane_roles(self._lane_idx[i], self._lane_idx[j],
+                                           [(p.a, p.b) for p in pairs if p.label >= o.role_anchor])
+                 if o.lane_role and o.place_fill else None)
         if o.place_fill and o.places_everywhere:
             # the 1:n rules read what the labels paired, and the place fills only what neither
             # took: a step the 1:n rules join to its neighbour's partner (a split step) is not
             # left over. (Between English flows worded apart the place fills first: the same
             # order there moved en-dev up, en-dev2 not at all, so it was not taken.)
             many = self._one_to_many(va, vb, S, ordered, pairs)
-            pairs.extend(self._fill_by_place(i, j, S, C, pairs, many))
+            pairs.extend(self._fill_by_place(i, j, S, C, pairs, many, roles))
             pairs.extend(many)
         else:
             if o.place_fill and (shortfall > 0 or wording.apart):
-                pairs.extend(self._fill_by_place(i, j, S, C, pairs))
+                pairs.extend(self._fill_by_place(i, j, S, C, pairs, roles=roles))
             pairs.extend(self._one_to_many(va, vb, S, ordered, pairs))
         pairs.sort(key=lambda p: (p.a, p.b))
         return PairAlignment(va.variant, vb.variant, pairs, S)
@@ -491,7 +509,7 @@ class Matcher:
         return own[nodes]
 
     def _fill_by_place(self, i: int, j: int, S: np.ndarray, C: np.ndarray, pairs: Sequence[Correspondence],
-                       many: Sequence[Correspondence] = ()) -> list[Correspondence]:
+                       many: Sequence[Correspondence] = (), roles: np.ndarray | None = None) -> list[Correspondence]:
         """Between flows worded apart, pair the steps the assignment left over by their place.
 
         Four organisations that word a procedure each in their own voice still run it in much the
@@ -511,7 +529,8 @@ class Matcher:
         label model gives it the benefit of the doubt, `ja_unknown`, which would pair any two
         steps in place: 月締め / 残りの日数を休暇簿で計算します). Nor does a step that names a
         channel of its own pair by place with one that does not (`_own_channels`), and the steps
-        the 1:n rules took are not left over (`align`)."""
+        the 1:n rules took are not left over (`align`). `roles` (`lane_role`, weighed) moves each
+        pair's margin by how well its two lanes play one role in the pairs already made."""
         if not pairs:
             return []
         va, vb = self.views[i], self.views[j]
@@ -535,6 +554,8 @@ class Matcher:
             shares = np.where(ca[:, None] == cb[None, :], shares, 0.0)
         distance = np.abs(va.position[ra][:, None] - vb.position[rb][None, :])
         margin = shares - self.options.place_fill * distance
+        if roles is not None:
+            margin = margin + roles[sub]
         # 0 where the rules forbid a pair (different codes, a task and a gateway)
         weight = np.where((crossing[sub] == 0) & (shares > 0) & (margin >= 0), margin + 1e-6, 0.0)
         return [Correspondence(int(ra[r]), int(rb[c]), float(C[ra[r], rb[c]]), float(S[ra[r], rb[c]]))
@@ -642,6 +663,33 @@ class Matcher:
                         a, b = (k, partner) if side == "a" else (partner, k)
                         out.append(Correspondence(a, b, js, float(alone), "1:n"))
         return out
+
+
+#: how many correspondences a lane's role is read from (`_lane_roles`): one pair is a coincidence
+ROLE_EVIDENCE = 2
+
+
+def _lane_roles(la: np.ndarray, lb: np.ndarray, anchors: Sequence[tuple[int, int]]) -> np.ndarray:
+    """How well each pair of steps' lanes play one role, read from correspondences the labels
+    made (`anchors`), from −0.5 to 0.5; 0 where nothing is known.
+
+    `la`, `lb` are the steps' lane indexes (−1 for none). Of the anchors that start in step a's
+    lane or end in step b's, the share that join exactly these two lanes, less one half; read
+    only where one of the two lanes has `ROLE_EVIDENCE` anchors or more (the larger count is the
+    denominator, so a lane whose work the other city spreads over three lanes agrees with each
+    in part). Read for steps the assignment left over, which are never anchors themselves.
+    Flows with fewer than two lanes say nothing: one lane plays every role."""
+    out = np.zeros((len(la), len(lb)))
+    pairs = [(la[a], lb[b]) for a, b in anchors if la[a] >= 0 and lb[b] >= 0]
+    if not pairs or len(set(la.tolist()) - {-1}) < 2 or len(set(lb.tolist()) - {-1}) < 2:
+        return out
+    M = np.zeros((int(la.max()) + 1, int(lb.max()) + 1))
+    np.add.at(M, tuple(np.array(pairs).T), 1.0)
+    row, col = M.sum(axis=1), M.sum(axis=0)
+    ia, ib = np.clip(la, 0, None), np.clip(lb, 0, None)
+    denom = np.maximum(row[ia][:, None], col[ib][None, :])
+    known = (la >= 0)[:, None] & (lb >= 0)[None, :] & (denom >= ROLE_EVIDENCE)
+    return np.where(known, M[np.ix_(ia, ib)] / np.maximum(denom, 1.0) - 0.5, 0.0)
 
 
 def _cited_once(codes: np.ndarray) -> np.ndarray:
