@@ -89,6 +89,11 @@ class Comparison:
         """Every (group, variant) that `to_check` says yes to."""
         return self.review.keys() | self.unpaired.keys()
 
+    def deviations_to_check(self) -> bool:
+        """Whether any deviation sentence rests on a cell to check (`Deviation.check`): the
+        renderers then print the legend for its mark."""
+        return any(d.check for devs in self.deviations.values() for d in devs)
+
     def group_ids(self, g: Group) -> dict[str, str | list[str]]:
         """A group as the JSON contract writes it: variant id → step id (or ids for 1:n)."""
         out: dict[str, str | list[str]] = {}

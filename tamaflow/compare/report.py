@@ -169,7 +169,7 @@ def to_markdown(comp: Comparison, names: Mapping[str, str] | None = None) -> str
         for d in devs:
             lines.append(f"- {_md(deviation_text(d.message, d.check))}")
         lines.append("")
-    if any(d.check for devs in comp.deviations.values() for d in devs):
+    if comp.deviations_to_check():
         lines.append(DEVIATION_LEGEND_JA if ja else DEVIATION_LEGEND_EN)
         lines.append("")
     lines.append(f"## {'対応表' if ja else 'Alignment'}")
@@ -236,7 +236,7 @@ def to_table(comp: Comparison, width: int = 80, names: Mapping[str, str] | None 
         for d in comp.deviations.get(v, []):
             t.add_row(city[vi], d.kind, deviation_text(d.message, d.check))
     console.print(t)
-    if any(d.check for devs in comp.deviations.values() for d in devs):
+    if comp.deviations_to_check():
         console.print(DEVIATION_LEGEND_JA if ja else DEVIATION_LEGEND_EN)
     if not _grid_fits(city, width, 10):
         console.print("\n".join(_alignment_list(comp, city, width)), soft_wrap=True)

@@ -160,8 +160,9 @@ def derive_standard(views: Sequence[VariantView], groups: Sequence[Group], suppo
     std_steps: list[StandardStep] = []
     role_of, role_name = _lane_roles(views, [groups[gi] for gi in order])
     for gi in order:
-        members = group_nodes(views, groups[gi])
-        step = _merged_step(members, used_ids, f"s{len(std_steps) + 1}", _name(members, group_steps(groups[gi]), closeness))
+        steps = group_steps(groups[gi])
+        members = [(v, views[v].nodes[n]) for v, n in steps]
+        step = _merged_step(members, used_ids, f"s{len(std_steps) + 1}", _name(members, steps, closeness))
         role = _majority([role_of.get((v, n.lane)) for v, n in members if n.lane])
         lane_name = role_name[role] if isinstance(role, int) else ""
         std_steps.append(StandardStep(gi, step, lane_name, groups[gi].size() / k, pos[gi]))
