@@ -392,10 +392,11 @@ class Matcher:
                 C = C - o.order * crossing + o.gap * G * S
         pairs = self._assign(S, C)
         ordered = np.where(crossing > 0, -np.inf, C)
-        # the lanes' roles as the labels' own pairs give them, for the pairing by place
+        fill = bool(o.place_fill) and (o.places_everywhere or shortfall > 0 or wording.apart)
+        # the lanes' roles as the labels' own pairs give them, read where the place will pair
         roles = (o.lane_role * _lane_roles(self._lane_idx[i], self._lane_idx[j],
                                            [(p.a, p.b) for p in pairs if p.label >= o.role_anchor])
-                 if o.lane_role and o.place_fill else None)
+                 if o.lane_role and fill else None)
         if o.place_fill and o.places_everywhere:
             # the 1:n rules read what the labels paired, and the place fills only what neither
             # took: a step the 1:n rules join to its neighbour's partner (a split step) is not
@@ -405,7 +406,7 @@ class Matcher:
             pairs.extend(self._fill_by_place(i, j, S, C, pairs, many, roles))
             pairs.extend(many)
         else:
-            if o.place_fill and (shortfall > 0 or wording.apart):
+            if fill:
                 pairs.extend(self._fill_by_place(i, j, S, C, pairs, roles=roles))
             pairs.extend(self._one_to_many(va, vb, S, ordered, pairs))
         pairs.sort(key=lambda p: (p.a, p.b))
