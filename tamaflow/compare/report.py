@@ -180,7 +180,7 @@ def to_markdown(comp: Comparison, names: Mapping[str, str] | None = None) -> str
         mark = "*" if comp.standard_step_of(gi) else ""
         lines.append(f"| {gi + 1}{mark} | " + " | ".join(_md(cell_text(comp, gi, v)) or "—" for v in range(len(comp.variants))) + " |")
     lines.append("")
-    if comp.review or comp.unpaired:
+    if comp.cells_to_check():
         lines.append(REVIEW_LEGEND_JA if ja else REVIEW_LEGEND_EN)
         lines.append("")
     return "\n".join(lines)
@@ -249,7 +249,7 @@ def to_table(comp: Comparison, width: int = 80, names: Mapping[str, str] | None 
             mark = "*" if comp.standard_step_of(gi) else ""
             t.add_row(f"{gi + 1}{mark}", *(cell_text(comp, gi, v) or "—" for v in range(len(comp.variants))))
         console.print(t)
-    if comp.review or comp.unpaired:
+    if comp.cells_to_check():
         # under the alignment, folded at the width (a caption would not fold)
         console.print(REVIEW_LEGEND_JA if ja else REVIEW_LEGEND_EN)
     # rich pads every line to the console width: drop the padding so files diff cleanly
